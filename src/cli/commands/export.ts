@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import { StoreError, describeError } from '../../core/errors';
+import { choiceFlag, intFlag, type ParsedCommand } from '../args';
+import { DB_FLAG, SESSION_FLAG, type Command } from '../command';
+import type { CliIO } from '../io';
+
+export const exportCommand: Command = {
+  spec: {
+    name: 'export',
+    summary: 'Export the store as HAR 1.2 (for browsers, mitmproxy, k6, ...) or as JSON with every stored field.',
+    flags: {
+      format: { type: 'string', short: 'f', value: 'FORMAT', default: 'har', description: "'har' or 'json'" },
+      db: DB_FLAG,
+      session: SESSION_FLAG,
+      output: { type: 'string', short: 'o', value: 'FILE', description: 'write here instead of standard output' },
+    },
+  },
+  async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
+    const format = choiceFlag(flags, 'format', ['har', 'json'] as const);
+    const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
+    const { openForReading } = await import('../../core/store/reader');
+    const { exportHar, exportJson } = await import('../../core/har/export');
+    const db = await openForReading(String(flags.db));
+    let text: string;
+    try {
+      text = JSON.stringify(format === 'har' ? exportHar(db, sessionId) : exportJson(db, sessionId), null, 2);
+    } finally {
+      db.close();
+    }
+    if (flags.output) {
+      try {
+        fs.writeFileSync(String(flags.output), text + '\n');
+      } catch (e) {
+        throw new StoreError(`cannot write --output ${String(flags.output)}: ${describeError(e)}`);
+      }
+      io.err(`exported to ${String(flags.output)}`);
+    } else {
+      io.out(text);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,68 @@
+import { UsageError, describeError, isChaosError } from '../core/errors';
+import { VERSION } from '../core/version';
+import { helpText, parseCommandArgs } from './args';
+import type { Command } from './command';
+import type { CliIO } from './io';
+
+/** Every verb, loaded only when used. */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  observe: { summary: 'run the capture proxy and record every exchange', load: async () => (await import('./commands/observe')).observe },
+  list: { summary: 'list sessions, endpoints and exchanges in the store', load: async () => (await import('./commands/list')).list },
+  show: { summary: 'show one exchange in full', load: async () => (await import('./commands/show')).show },
+  import: { summary: 'import a HAR file into the store', load: async () => (await import('./commands/import')).importCommand },
+  export: { summary: 'export the store as HAR or JSON', load: async () => (await import('./commands/export')).exportCommand },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    `chaos-testing ${VERSION}: test any backend from the outside`,
+    '',
+    'Usage: chaos-testing <command> [flags]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`),
+    '',
+    "Run 'chaos-testing <command> --help' for a command's flags.",
+    '',
+    'Flags:',
+    '  -v, --version  print the version',
+    '  -h, --help     show this help',
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). Never throws. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+      if (first === 'help' && rest[0]) return await main([rest[0], '--help'], io);
+      io.out(mainHelp());
+      return first === undefined ? 2 : 0;
+    }
+    if (first === '-v' || first === '--version' || first === 'version') {
+      io.out(VERSION);
+      return 0;
+    }
+    const entry = COMMANDS[first];
+    if (!entry) {
+      const hint = first.startsWith('-') ? 'flags go after a command' : `commands are: ${Object.keys(COMMANDS).join(', ')}`;
+      throw new UsageError(`unknown command '${first}': ${hint}; see 'chaos-testing --help'`);
+    }
+    const command = await entry.load();
+    const parsed = parseCommandArgs(command.spec, rest);
+    if (parsed.flags.help) {
+      io.out(helpText(command.spec));
+      return 0;
+    }
+    return await command.run(parsed, io);
+  } catch (e) {
+    if (isChaosError(e)) {
+      io.err(`chaos-testing: ${e.message}`);
+      return e instanceof UsageError ? 2 : 1;
+    }
+    io.err(`chaos-testing: unexpected error: ${describeError(e)} (set CHAOS_DEBUG=1 for details, and please report it)`);
+    if (process.env.CHAOS_DEBUG) io.err(String((e as Error).stack));
+    return 1;
+  }
+}

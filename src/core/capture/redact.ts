@@ -1,0 +1,185 @@
+import { createHmac } from 'node:crypto';
+import type { HeaderPairs } from './types';
+
+/**
+ * Redaction at capture: secrets are replaced by `[REDACTED:xxxxxxxx]`, where the 8 hex digits are an HMAC of the
+ * value under a per-database salt. Equal secrets get equal markers (so "the same token was reused" stays visible),
+ * while the marker cannot be checked against a guessed secret without the salt.
+ */
+export interface RedactionOptions {
+  enabled: boolean;
+  /** Header names redacted whole (case-insensitive). */
+  headers: string[];
+  /** Field names (header, query parameter, JSON key, form field) matching this pattern are redacted. */
+  fieldPattern: RegExp;
+}
+
+export const DEFAULT_REDACTED_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+export const DEFAULT_FIELD_WORDS = ['token', 'secret', 'password', 'passwd', 'api[-_]?key', 'apikey', 'credential', 'private[-_]?key', 'session[-_]?id'];
+
+export function defaultRedaction(extraFields: string[] = []): RedactionOptions {
+  return {
+    enabled: true,
+    headers: [...DEFAULT_REDACTED_HEADERS],
+    fieldPattern: fieldPattern(extraFields),
+  };
+}
+
+export function fieldPattern(extraFields: string[] = []): RegExp {
+  const words = [...DEFAULT_FIELD_WORDS, ...extraFields.map(escapeRegExp)];
+  return new RegExp(words.join('|'), 'i');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export const REDACTED_PREFIX = '[REDACTED:';
+
+export class Redactor {
+  private readonly _headerSet: Set<string>;
+  constructor(private readonly _options: RedactionOptions, private readonly _salt: string) {
+    this._headerSet = new Set(_options.headers.map((h) => h.toLowerCase()));
+  }
+
+  get enabled(): boolean {
+    return this._options.enabled;
+  }
+
+  marker(value: string): string {
+    const digest = createHmac('sha256', this._salt).update(value).digest('hex').slice(0, 8);
+    return `${REDACTED_PREFIX}${digest}]`;
+  }
+
+  private _isSecretName(name: string): boolean {
+    return this._options.fieldPattern.test(name);
+  }
+
+  /** Returns new pairs and whether anything was redacted. */
+  headers(pairs: HeaderPairs | null): { pairs: HeaderPairs | null; changed: boolean } {
+    if (!pairs || !this.enabled) return { pairs, changed: false };
+    let changed = false;
+    const out: HeaderPairs = pairs.map(([name, value]) => {
+      const lower = name.toLowerCase();
+      if (this._headerSet.has(lower) || this._isSecretName(lower)) {
+        changed = true;
+        return [name, this._headerValue(lower, value)];
+      }
+      return [name, value];
+    });
+    return { pairs: out, changed };
+  }
+
+  /** Keeps the auth scheme and cookie names readable: `Bearer [REDACTED:..]`, `sid=[REDACTED:..]`. */
+  private _headerValue(lowerName: string, value: string): string {
+    if (lowerName === 'authorization' || lowerName === 'proxy-authorization') {
+      const m = /^(\w+)\s+(.+)$/.exec(value);
+      if (m) return `${m[1]} ${this.marker(m[2])}`;
+    }
+    if (lowerName === 'cookie') {
+      return value.split(/;\s*/).map((c) => this._cookiePair(c)).join('; ');
+    }
+    if (lowerName === 'set-cookie') {
+      const [first, ...attrs] = value.split(';');
+      return [this._cookiePair(first), ...attrs].join(';');
+    }
+    return this.marker(value);
+  }
+
+  private _cookiePair(pair: string): string {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return this.marker(pair);
+    return `${pair.slice(0, eq)}=${this.marker(pair.slice(eq + 1))}`;
+  }
+
+  /** Redacts query parameters with secret names; leaves the rest of the URL byte-for-byte. */
+  url(url: string): { url: string; changed: boolean } {
+    if (!this.enabled) return { url, changed: false };
+    const q = url.indexOf('?');
+    if (q < 0) return { url, changed: false };
+    const hashAt = url.indexOf('#', q);
+    const query = url.slice(q + 1, hashAt < 0 ? undefined : hashAt);
+    const { text, changed } = this._form(query);
+    if (!changed) return { url, changed };
+    return { url: url.slice(0, q + 1) + text + (hashAt < 0 ? '' : url.slice(hashAt)), changed };
+  }
+
+  private _form(text: string): { text: string; changed: boolean } {
+    let changed = false;
+    const parts = text.split('&').map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) return part;
+      let name = part.slice(0, eq);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // keep the raw name
+      }
+      if (!this._isSecretName(name)) return part;
+      changed = true;
+      return `${part.slice(0, eq)}=${encodeURIComponent(this.marker(part.slice(eq + 1)))}`;
+    });
+    return { text: parts.join('&'), changed };
+  }
+
+  /**
+   * Redacts a decoded body: JSON fields by name at any depth, form fields, and, for text that does not parse
+   * (a truncated JSON body), `"name": "value"` pairs found by pattern.
+   */
+  body(data: Uint8Array, contentType: string | undefined): { data: Uint8Array; changed: boolean } {
+    if (!this.enabled || data.length === 0) return { data, changed: false };
+    const ct = (contentType ?? '').toLowerCase();
+    const looksJson = ct.includes('json') || (ct === '' && (data[0] === 0x7b || data[0] === 0x5b));
+    const isForm = ct.includes('application/x-www-form-urlencoded');
+    if (!looksJson && !isForm && !ct.startsWith('text/')) return { data, changed: false };
+    const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+    if (isForm) {
+      const r = this._form(text);
+      return r.changed ? { data: Buffer.from(r.text), changed: true } : { data, changed: false };
+    }
+    if (looksJson) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        const r = this._json(parsed);
+        return r.changed ? { data: Buffer.from(JSON.stringify(r.value)), changed: true } : { data, changed: false };
+      } catch {
+        // not complete JSON: fall through to the pattern
+      }
+    }
+    let changed = false;
+    const replaced = text.replace(/"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g, (whole, name: string, sep: string, value: string) => {
+      if (!this._isSecretName(name)) return whole;
+      changed = true;
+      return `"${name}"${sep}"${this.marker(value)}"`;
+    });
+    return changed ? { data: Buffer.from(replaced), changed } : { data, changed: false };
+  }
+
+  private _json(value: unknown): { value: unknown; changed: boolean } {
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((v) => {
+        const r = this._json(v);
+        changed ||= r.changed;
+        return r.value;
+      });
+      return { value: out, changed };
+    }
+    if (value && typeof value === 'object') {
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (this._isSecretName(k) && (typeof v === 'string' || typeof v === 'number')) {
+          out[k] = this.marker(String(v));
+          changed = true;
+        } else {
+          const r = this._json(v);
+          changed ||= r.changed;
+          out[k] = r.value;
+        }
+      }
+      return { value: out, changed };
+    }
+    return { value, changed: false };
+  }
+}

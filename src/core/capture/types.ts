@@ -1,0 +1,63 @@
+/** What the proxy hands to the recorder: raw, as seen on the wire. Plain data, safe to post to a worker. */
+
+export type Protocol = 'http' | 'https' | 'ws' | 'wss' | 'tunnel';
+
+/** Header pairs in wire order, names as sent. */
+export type HeaderPairs = Array<[string, string]>;
+
+export interface BodyCapture {
+  /** The first `cap` bytes as sent on the wire (still compressed if the sender compressed). */
+  data: Uint8Array | null;
+  /** Full size on the wire in bytes. */
+  size: number;
+  /** True when `data` holds fewer bytes than `size`. */
+  truncated: boolean;
+  /** sha256 (hex) of the full body, computed by the proxy only when the body was truncated. */
+  sha256?: string;
+}
+
+export interface CapturedExchange {
+  /** Order within the capture session, assigned by the proxy. */
+  seq: number;
+  protocol: Protocol;
+  connectionId: number;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  ttfbMs: number | null;
+  durationMs: number | null;
+  method: string;
+  /** Absolute URL of the upstream request; `host:port` for tunnels. */
+  url: string;
+  status: number | null;
+  requestHeaders: HeaderPairs;
+  responseHeaders: HeaderPairs | null;
+  requestBody: BodyCapture;
+  responseBody: BodyCapture;
+  error: string | null;
+}
+
+export interface CapturedMessage {
+  /** `seq` of the WebSocket handshake exchange this message belongs to. */
+  exchangeSeq: number;
+  direction: 'client' | 'server';
+  at: number;
+  opcode: number;
+  size: number;
+  data: Uint8Array | null;
+  truncated: boolean;
+}
+
+export const EMPTY_BODY: BodyCapture = { data: null, size: 0, truncated: false };
+
+export function rawHeadersToPairs(raw: string[]): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
+  return pairs;
+}
+
+export function headerValue(headers: HeaderPairs | null | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const lower = name.toLowerCase();
+  for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * Errors the user can act on. Each carries a stable `code`; the CLI prints the message as one line and sets the
+ * exit code (2 for usage errors, 1 otherwise), the extension shows it as a notification. Anything that is not a
+ * ChaosError is a bug and is reported as such.
+ */
+export class ChaosError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'ChaosError';
+  }
+}
+
+/** Bad flags, bad arguments: exit code 2. */
+export class UsageError extends ChaosError {
+  constructor(message: string) {
+    super('CT_USAGE', message);
+  }
+}
+
+/** A database file that is not ours, is corrupt, or cannot be written. Never modified. */
+export class StoreError extends ChaosError {
+  constructor(message: string) {
+    super('CT_STORE', message);
+  }
+}
+
+/** A file the user gave us (HAR, config) that cannot be read or parsed. */
+export class InputError extends ChaosError {
+  constructor(message: string) {
+    super('CT_INPUT', message);
+  }
+}
+
+/** The proxy could not start: port in use, permission, bad address. */
+export class ListenError extends ChaosError {
+  constructor(message: string) {
+    super('CT_LISTEN', message);
+  }
+}
+
+export function isChaosError(e: unknown): e is ChaosError {
+  return e instanceof ChaosError;
+}
+
+/** A short, single-line description of any thrown value. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,132 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Redactor, defaultRedaction } from '../capture/redact';
+import type { CapturedExchange, CapturedMessage, HeaderPairs, Protocol } from '../capture/types';
+import { InputError, describeError } from '../errors';
+import { TrafficDb } from '../store/database';
+import { acquireLock, releaseLock } from '../store/lock';
+import { prepareExchange, prepareMessage } from '../store/prepare';
+import type { RedactionSpec } from '../store/protocol';
+import type { Har, HarEntry } from './types';
+
+export interface ImportResult {
+  sessionId: number;
+  exchanges: number;
+  messages: number;
+  file: string;
+}
+
+/** Reads and checks a HAR file; errors name the file and the first thing wrong with it. */
+export function readHar(file: string): Har {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read ${file}: ${describeError(e)}`);
+  }
+  let har: Har;
+  try {
+    har = JSON.parse(text.replace(/^\uFEFF/, '')) as Har;
+  } catch (e) {
+    throw new InputError(`${file} is not JSON (${describeError(e)}); export a HAR from your browser's network tab or another proxy`);
+  }
+  if (!har || typeof har !== 'object' || !har.log || !Array.isArray(har.log.entries)) {
+    throw new InputError(`${file} is not a HAR file: it has no log.entries array`);
+  }
+  har.log.entries.forEach((e, i) => {
+    if (!e?.request?.method || !e.request.url) throw new InputError(`${file}: entry ${i} has no request.method or request.url`);
+  });
+  return har;
+}
+
+function pairs(list: Array<{ name: string; value: string }> | undefined): HeaderPairs {
+  return (list ?? []).map((h) => [String(h.name), String(h.value)]);
+}
+
+function bytes(text: string | undefined, encoding: string | undefined): Buffer | null {
+  if (text === undefined || text === '') return null;
+  return encoding === 'base64' ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+}
+
+function protocolOf(entry: HarEntry): Protocol {
+  if (entry._protocol && ['http', 'https', 'ws', 'wss', 'tunnel'].includes(entry._protocol)) return entry._protocol as Protocol;
+  if (entry.request.method === 'CONNECT') return 'tunnel';
+  if (entry._webSocketMessages?.length || entry.response?.status === 101) return entry.request.url.startsWith('https') || entry.request.url.startsWith('wss') ? 'wss' : 'ws';
+  return entry.request.url.startsWith('https') ? 'https' : 'http';
+}
+
+export function harToCaptured(har: Har): { exchanges: CapturedExchange[]; messages: CapturedMessage[] } {
+  const exchanges: CapturedExchange[] = [];
+  const messages: CapturedMessage[] = [];
+  har.log.entries.forEach((e, i) => {
+    const seq = i + 1;
+    const t = e.timings ?? { send: 0, wait: 0, receive: 0 };
+    const pos = (n: number | undefined): number => (typeof n === 'number' && n > 0 ? n : 0);
+    const ttfb = pos(t.blocked) + pos(t.dns) + pos(t.connect) + pos(t.send) + pos(t.wait);
+    const reqData = bytes(e.request.postData?.text, e.request.postData?.encoding);
+    const resData = bytes(e.response?.content?.text, e.response?.content?.encoding);
+    const reqSize = e.request.bodySize > 0 ? e.request.bodySize : reqData?.length ?? 0;
+    const resSize = e.response?.content?.size > 0 ? e.response.content.size : resData?.length ?? 0;
+    const status = e.response?.status ? e.response.status : null;
+    exchanges.push({
+      seq,
+      protocol: protocolOf(e),
+      connectionId: Number(e.connection) || 0,
+      startedAt: Date.parse(e.startedDateTime) || 0,
+      ttfbMs: ttfb,
+      durationMs: typeof e.time === 'number' && e.time >= 0 ? e.time : null,
+      method: e.request.method,
+      url: e.request.url,
+      status,
+      requestHeaders: pairs(e.request.headers),
+      responseHeaders: status === null && !e.response?.headers?.length ? null : pairs(e.response?.headers),
+      requestBody: { data: reqData, size: Math.max(reqSize, reqData?.length ?? 0), truncated: Boolean(e.request.postData?._truncated) },
+      responseBody: { data: resData, size: Math.max(resSize, resData?.length ?? 0), truncated: Boolean(e.response?.content?._truncated) },
+      error: e._error ?? null,
+    });
+    for (const m of e._webSocketMessages ?? []) {
+      const data = bytes(m.data, m._encoding) ?? Buffer.alloc(0);
+      messages.push({
+        exchangeSeq: seq,
+        direction: m.type === 'send' ? 'client' : 'server',
+        at: m.time * 1000,
+        opcode: m.opcode,
+        size: m._size ?? data.length,
+        data,
+        truncated: Boolean(m._truncated),
+      });
+    }
+  });
+  return { exchanges, messages };
+}
+
+/** Imports a HAR file as a new session of the database (created if missing), redacting as a capture would. */
+export async function importHar(harFile: string, dbFile: string, redaction: RedactionSpec = { enabled: true, extraFields: [] }): Promise<ImportResult> {
+  const har = readHar(harFile);
+  const { exchanges, messages } = harToCaptured(har);
+  const file = path.resolve(dbFile);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  acquireLock(file);
+  try {
+    const db = await TrafficDb.open(file, { create: true });
+    try {
+      const options = defaultRedaction(redaction.extraFields);
+      options.enabled = redaction.enabled;
+      const redactor = new Redactor(options, db.salt);
+      let lsn = db.appliedLsn;
+      const sessionId = db.nextSessionId();
+      const startedAt = exchanges.length ? Math.min(...exchanges.map((e) => e.startedAt)) : Date.now();
+      db.apply({ lsn: ++lsn, op: 'session', id: sessionId, session: { kind: 'import', target: path.resolve(harFile), listen: null, startedAt } });
+      db.apply({ lsn: ++lsn, op: 'exchanges', sessionId, rows: exchanges.map((e) => prepareExchange(e, redactor, { alreadyDecoded: true })) });
+      db.apply({ lsn: ++lsn, op: 'messages', sessionId, rows: messages.map((m) => prepareMessage(m, redactor)) });
+      const end = exchanges.length ? Math.max(...exchanges.map((e) => e.startedAt + (e.durationMs ?? 0))) : startedAt;
+      db.apply({ lsn: ++lsn, op: 'finish', sessionId, stoppedAt: end, dropped: 0 });
+      db.save();
+      return { sessionId, exchanges: exchanges.length, messages: messages.length, file };
+    } finally {
+      db.close();
+    }
+  } finally {
+    releaseLock(file);
+  }
+}

@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { StoreError, describeError } from '../errors';
+import type { HeaderPairs } from '../capture/types';
+import { atomicWriteFileSync } from './atomicWrite';
+import { readJournal, journalPath, type JournalOp } from './journal';
+import type { PreparedBody, PreparedExchange, PreparedMessage } from './prepare';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { loadSqlJs } from './sqlite';
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+export interface SessionRow {
+  id: number;
+  kind: string;
+  target: string | null;
+  listen: string | null;
+  startedAt: number;
+  stoppedAt: number | null;
+  dropped: number;
+  exchanges: number;
+}
+
+export interface NewSession {
+  kind: 'reverse' | 'forward' | 'import';
+  target: string | null;
+  listen: string | null;
+  startedAt: number;
+  note?: string | null;
+}
+
+export interface ExchangeSummary {
+  id: number;
+  sessionId: number;
+  protocol: string;
+  startedAt: number;
+  method: string;
+  url: string;
+  path: string | null;
+  status: number | null;
+  durationMs: number | null;
+  responseBodySize: number;
+  error: string | null;
+}
+
+export interface StoredBody {
+  data: Uint8Array;
+  size: number;
+  truncated: boolean;
+  contentType: string | null;
+}
+
+export interface ExchangeDetail extends ExchangeSummary {
+  seq: number;
+  connectionId: number | null;
+  ttfbMs: number | null;
+  host: string | null;
+  requestHeaders: HeaderPairs;
+  responseHeaders: HeaderPairs | null;
+  requestBody: StoredBody | null;
+  responseBody: StoredBody | null;
+  redacted: boolean;
+  messages: MessageRow[];
+}
+
+export interface MessageRow {
+  direction: string;
+  at: number;
+  opcode: number;
+  size: number;
+  data: Uint8Array | null;
+  truncated: boolean;
+}
+
+export interface ExchangeQuery {
+  sessionId?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The traffic database: a real SQLite file held by sql.js. Opening never writes; `save()` writes atomically.
+ * A file that is not ours, or is corrupt, is refused before anything touches it.
+ */
+export class TrafficDb {
+  private _seqToId = new Map<string, number>();
+  private _stmts = new Map<string, Statement>();
+  private _appliedLsn: number;
+  readonly salt: string;
+
+  private constructor(private _db: Database, readonly file: string | null) {
+    this.salt = this._meta('salt') ?? '';
+    this._appliedLsn = Number(this._meta('applied_lsn') ?? 0);
+  }
+
+  /** Opens (or with `create`, creates in memory) the database at `file`, then replays any journal left beside it. */
+  static async open(file: string, options: { create?: boolean } = {}): Promise<TrafficDb> {
+    const SQL = await loadSqlJs();
+    let bytes: Buffer | null = null;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new StoreError(`cannot read ${file}: ${describeError(e)}`);
+      if (!options.create) throw new StoreError(`no traffic database at ${file}: capture some first with 'chaos-testing observe', or pass --db PATH`);
+    }
+    let db: TrafficDb;
+    if (bytes) {
+      verifyHeader(file, bytes);
+      let raw: Database;
+      try {
+        raw = new SQL.Database(bytes);
+        const check = raw.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
+        if (check !== 'ok') throw new Error(String(check));
+      } catch (e) {
+        throw new StoreError(`${file} is corrupt (${describeError(e).split('\n')[0]}); it was left unchanged — restore it from a copy or choose another path`);
+      }
+      const appId = Number(raw.exec('PRAGMA application_id')[0]?.values[0]?.[0] ?? 0);
+      if (appId !== APPLICATION_ID) {
+        raw.close();
+        throw new StoreError(`${file} is a SQLite database but not a Chaos Testing one; it was left unchanged — choose another path`);
+      }
+      const version = Number(raw.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+      if (version > SCHEMA_VERSION) {
+        raw.close();
+        throw new StoreError(`${file} was written by a newer Chaos Testing (schema ${version} > ${SCHEMA_VERSION}); upgrade chaos-testing`);
+      }
+      migrate(raw, version);
+      db = new TrafficDb(raw, file);
+    } else {
+      const raw = new SQL.Database();
+      raw.run(`PRAGMA application_id = ${APPLICATION_ID}`);
+      migrate(raw, 0);
+      raw.run('INSERT INTO meta(key, value) VALUES (?, ?)', ['salt', randomBytes(16).toString('hex')]);
+      db = new TrafficDb(raw, file);
+    }
+    db.replayJournal();
+    return db;
+  }
+
+  /** An empty database in memory, for tests and imports. */
+  static async memory(): Promise<TrafficDb> {
+    const SQL = await loadSqlJs();
+    const raw = new SQL.Database();
+    raw.run(`PRAGMA application_id = ${APPLICATION_ID}`);
+    migrate(raw, 0);
+    raw.run('INSERT INTO meta(key, value) VALUES (?, ?)', ['salt', randomBytes(16).toString('hex')]);
+    return new TrafficDb(raw, null);
+  }
+
+  get appliedLsn(): number {
+    return this._appliedLsn;
+  }
+
+  /** Applies frames a crashed (or still running) writer left in the journal, skipping those already saved. */
+  replayJournal(): number {
+    if (!this.file) return 0;
+    let applied = 0;
+    for (const op of readJournal(journalPath(this.file))) {
+      if (op.lsn <= this._appliedLsn) continue;
+      this.apply(op);
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Applies one journal operation in a transaction. The writer journals an op first, then applies it. */
+  apply(op: JournalOp): void {
+    this._db.run('BEGIN');
+    try {
+      switch (op.op) {
+        case 'session':
+          this._db.run('INSERT OR IGNORE INTO sessions(id, kind, target, listen, started_at, note) VALUES (?, ?, ?, ?, ?, ?)', [
+            op.id, op.session.kind, op.session.target, op.session.listen, op.session.startedAt, op.session.note ?? null,
+          ]);
+          break;
+        case 'exchanges':
+          for (const ex of op.rows) this._insertExchange(op.sessionId, ex);
+          break;
+        case 'messages':
+          for (const m of op.rows) this._insertMessage(op.sessionId, m);
+          break;
+        case 'finish':
+          this._db.run('UPDATE sessions SET stopped_at = ?, dropped = ? WHERE id = ?', [op.stoppedAt, op.dropped, op.sessionId]);
+          break;
+      }
+      this._appliedLsn = Math.max(this._appliedLsn, op.lsn);
+      this._db.run("INSERT OR REPLACE INTO meta(key, value) VALUES ('applied_lsn', ?)", [String(this._appliedLsn)]);
+      this._db.run('COMMIT');
+    } catch (e) {
+      this._db.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  nextSessionId(): number {
+    return Number(this._db.exec('SELECT COALESCE(MAX(id), 0) + 1 FROM sessions')[0].values[0][0]);
+  }
+
+  private _stmt(sql: string): Statement {
+    let s = this._stmts.get(sql);
+    if (!s) {
+      s = this._db.prepare(sql);
+      this._stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private _insertBody(b: PreparedBody | null): string | null {
+    if (!b) return null;
+    const s = this._stmt('INSERT OR IGNORE INTO bodies(hash, data) VALUES (?, ?)');
+    s.run([b.hash, b.data]);
+    return b.hash;
+  }
+
+  private _insertExchange(sessionId: number, ex: PreparedExchange): void {
+    const reqHash = this._insertBody(ex.requestBody);
+    const resHash = this._insertBody(ex.responseBody);
+    const s = this._stmt(`INSERT OR IGNORE INTO exchanges(session_id, seq, protocol, connection_id, started_at, ttfb_ms, duration_ms,
+      method, url, host, path, status, request_headers, response_headers,
+      request_body_hash, request_body_size, request_body_truncated, request_content_type,
+      response_body_hash, response_body_size, response_body_truncated, response_content_type, error, redacted)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    s.run([
+      sessionId, ex.seq, ex.protocol, ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
+      ex.method, ex.url, ex.host, ex.path, ex.status, JSON.stringify(ex.requestHeaders),
+      ex.responseHeaders ? JSON.stringify(ex.responseHeaders) : null,
+      reqHash, ex.requestBody?.size ?? 0, ex.requestBody?.truncated ? 1 : 0, ex.requestBody?.contentType ?? null,
+      resHash, ex.responseBody?.size ?? 0, ex.responseBody?.truncated ? 1 : 0, ex.responseBody?.contentType ?? null,
+      ex.error, ex.redacted ? 1 : 0,
+    ]);
+  }
+
+  private _exchangeIdForSeq(sessionId: number, seq: number): number | undefined {
+    const key = `${sessionId}:${seq}`;
+    let id = this._seqToId.get(key);
+    if (id === undefined) {
+      const s = this._stmt('SELECT id FROM exchanges WHERE session_id = ? AND seq = ?');
+      s.bind([sessionId, seq]);
+      if (s.step()) id = Number(s.get()[0]);
+      s.reset();
+      if (id !== undefined) this._seqToId.set(key, id);
+    }
+    return id;
+  }
+
+  private _insertMessage(sessionId: number, m: PreparedMessage): void {
+    const exchangeId = this._exchangeIdForSeq(sessionId, m.exchangeSeq);
+    if (exchangeId === undefined) return;
+    this._stmt('INSERT INTO messages(exchange_id, direction, at, opcode, size, data, truncated) VALUES (?, ?, ?, ?, ?, ?, ?)').run([
+      exchangeId, m.direction, m.at, m.opcode, m.size, m.data, m.truncated ? 1 : 0,
+    ]);
+  }
+
+  // ---- reads ----
+
+  private _meta(key: string): string | undefined {
+    const r = this._db.exec('SELECT value FROM meta WHERE key = ?', [key]);
+    return r[0]?.values[0]?.[0] as string | undefined;
+  }
+
+  private _rows(sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
+    const s = this._db.prepare(sql);
+    try {
+      s.bind(params);
+      const out: Record<string, SqlValue>[] = [];
+      while (s.step()) out.push(s.getAsObject() as Record<string, SqlValue>);
+      return out;
+    } finally {
+      s.free();
+    }
+  }
+
+  sessions(): SessionRow[] {
+    return this._rows(`SELECT s.*, (SELECT COUNT(*) FROM exchanges e WHERE e.session_id = s.id) AS n FROM sessions s ORDER BY s.id`).map((r) => ({
+      id: Number(r.id),
+      kind: String(r.kind),
+      target: r.target as string | null,
+      listen: r.listen as string | null,
+      startedAt: Number(r.started_at),
+      stoppedAt: r.stopped_at === null ? null : Number(r.stopped_at),
+      dropped: Number(r.dropped),
+      exchanges: Number(r.n),
+    }));
+  }
+
+  countExchanges(sessionId?: number): number {
+    const r = sessionId === undefined
+      ? this._db.exec('SELECT COUNT(*) FROM exchanges')
+      : this._db.exec('SELECT COUNT(*) FROM exchanges WHERE session_id = ?', [sessionId]);
+    return Number(r[0].values[0][0]);
+  }
+
+  /** Distinct (method, path, protocol) with counts; templating happens in the caller. */
+  pathCounts(sessionId?: number): Array<{ method: string; path: string; protocol: string; count: number; statuses: string }> {
+    const where = sessionId === undefined ? '' : 'WHERE session_id = ?';
+    return this._rows(
+      `SELECT method, COALESCE(path, url) AS path, protocol, COUNT(*) AS n, GROUP_CONCAT(DISTINCT status) AS statuses FROM exchanges ${where} GROUP BY method, COALESCE(path, url), protocol`,
+      sessionId === undefined ? [] : [sessionId],
+    ).map((r) => ({ method: String(r.method), path: String(r.path), protocol: String(r.protocol), count: Number(r.n), statuses: String(r.statuses ?? '') }));
+  }
+
+  exchanges(q: ExchangeQuery = {}): ExchangeSummary[] {
+    const where = q.sessionId === undefined ? '' : 'WHERE session_id = ?';
+    const params: SqlValue[] = q.sessionId === undefined ? [] : [q.sessionId];
+    params.push(q.limit ?? -1, q.offset ?? 0);
+    return this._rows(
+      `SELECT id, session_id, protocol, started_at, method, url, path, status, duration_ms, response_body_size, error FROM exchanges ${where} ORDER BY id LIMIT ? OFFSET ?`,
+      params,
+    ).map(summaryFromRow);
+  }
+
+  exchange(id: number): ExchangeDetail | undefined {
+    const [r] = this._rows('SELECT * FROM exchanges WHERE id = ?', [id]);
+    if (!r) return undefined;
+    const body = (hash: SqlValue, size: SqlValue, truncated: SqlValue, ct: SqlValue): StoredBody | null => {
+      if (hash === null) return null;
+      const [b] = this._rows('SELECT data FROM bodies WHERE hash = ?', [hash]);
+      return { data: (b?.data as Uint8Array) ?? new Uint8Array(), size: Number(size), truncated: Boolean(truncated), contentType: ct as string | null };
+    };
+    return {
+      ...summaryFromRow(r),
+      seq: Number(r.seq),
+      connectionId: r.connection_id === null ? null : Number(r.connection_id),
+      ttfbMs: r.ttfb_ms === null ? null : Number(r.ttfb_ms),
+      host: r.host as string | null,
+      requestHeaders: JSON.parse(String(r.request_headers)) as HeaderPairs,
+      responseHeaders: r.response_headers === null ? null : (JSON.parse(String(r.response_headers)) as HeaderPairs),
+      requestBody: body(r.request_body_hash, r.request_body_size, r.request_body_truncated, r.request_content_type),
+      responseBody: body(r.response_body_hash, r.response_body_size, r.response_body_truncated, r.response_content_type),
+      redacted: Boolean(r.redacted),
+      messages: this._rows('SELECT * FROM messages WHERE exchange_id = ? ORDER BY id', [id]).map((m) => ({
+        direction: String(m.direction),
+        at: Number(m.at),
+        opcode: Number(m.opcode),
+        size: Number(m.size),
+        data: (m.data as Uint8Array | null) ?? null,
+        truncated: Boolean(m.truncated),
+      })),
+    };
+  }
+
+  /** Ids in order, for streaming exports without holding every detail at once. */
+  exchangeIds(sessionId?: number): number[] {
+    const r = sessionId === undefined
+      ? this._db.exec('SELECT id FROM exchanges ORDER BY id')
+      : this._db.exec('SELECT id FROM exchanges WHERE session_id = ? ORDER BY id', [sessionId]);
+    return (r[0]?.values ?? []).map((v) => Number(v[0]));
+  }
+
+  // ---- persistence ----
+
+  /** Serialises the whole database. sql.js frees prepared statements on export, so the cache is dropped. */
+  exportBytes(): Uint8Array {
+    for (const s of this._stmts.values()) s.free();
+    this._stmts.clear();
+    return this._db.export();
+  }
+
+  /** Writes the database atomically to `file` (default: where it was opened). */
+  save(file = this.file): void {
+    if (!file) throw new StoreError('this database has no file; pass one to save()');
+    try {
+      atomicWriteFileSync(file, this.exportBytes());
+    } catch (e) {
+      throw new StoreError(`cannot write ${file}: ${describeError(e)}`);
+    }
+  }
+
+  close(): void {
+    for (const s of this._stmts.values()) s.free();
+    this._stmts.clear();
+    this._db.close();
+  }
+}
+
+function summaryFromRow(r: Record<string, SqlValue>): ExchangeSummary {
+  return {
+    id: Number(r.id),
+    sessionId: Number(r.session_id),
+    protocol: String(r.protocol),
+    startedAt: Number(r.started_at),
+    method: String(r.method),
+    url: String(r.url),
+    path: r.path as string | null,
+    status: r.status === null ? null : Number(r.status),
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    responseBodySize: Number(r.response_body_size),
+    error: r.error as string | null,
+  };
+}
+
+function verifyHeader(file: string, bytes: Buffer): void {
+  if (bytes.length === 0) throw new StoreError(`${file} is an empty file, not a Chaos Testing database; it was left unchanged — delete it or choose another path`);
+  if (bytes.length < 100 || bytes.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) {
+    throw new StoreError(`${file} is not a SQLite database; it was left unchanged — choose another path`);
+  }
+}
+
+function migrate(db: Database, from: number): void {
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    db.exec(MIGRATIONS[v]);
+    db.run(`PRAGMA user_version = ${v + 1}`);
+  }
+}

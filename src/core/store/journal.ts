@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
+import type { NewSession } from './database';
+import type { PreparedExchange, PreparedMessage } from './prepare';
+
+/**
+ * A write-ahead journal beside the database file. The writer appends each batch here before applying it in
+ * memory, and empties it after each snapshot; whoever opens the database next replays what is left. So a
+ * `kill -9` loses only what had not reached the journal (the last flush tick), however long ago the last
+ * snapshot of a large database was written.
+ *
+ * Frame: u32 little-endian length, then a v8-serialised JournalOp. A torn last frame ends the replay.
+ */
+export type JournalOp =
+  | { lsn: number; op: 'session'; id: number; session: NewSession }
+  | { lsn: number; op: 'exchanges'; sessionId: number; rows: PreparedExchange[] }
+  | { lsn: number; op: 'messages'; sessionId: number; rows: PreparedMessage[] }
+  | { lsn: number; op: 'finish'; sessionId: number; stoppedAt: number; dropped: number };
+
+export type JournalOpBody = JournalOp extends infer T ? (T extends JournalOp ? Omit<T, 'lsn'> : never) : never;
+
+export function journalPath(dbFile: string): string {
+  return `${dbFile}.chaos-journal`;
+}
+
+export function* readJournal(file: string): Generator<JournalOp> {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return;
+  }
+  let off = 0;
+  while (off + 4 <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    if (off + 4 + len > buf.length) return; // torn frame: the writer died mid-append
+    let op: JournalOp;
+    try {
+      op = v8.deserialize(buf.subarray(off + 4, off + 4 + len)) as JournalOp;
+    } catch {
+      return;
+    }
+    off += 4 + len;
+    yield op;
+  }
+}
+
+export class JournalWriter {
+  private _fd: number;
+  constructor(readonly file: string) {
+    this._fd = fs.openSync(file, 'a', 0o600);
+  }
+
+  append(op: JournalOp): void {
+    const body = v8.serialize(op);
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32LE(body.length, 0);
+    body.copy(frame, 4);
+    let off = 0;
+    while (off < frame.length) off += fs.writeSync(this._fd, frame, off, frame.length - off);
+  }
+
+  /** After a snapshot holds everything, the journal starts over. */
+  reset(): void {
+    fs.ftruncateSync(this._fd, 0);
+  }
+
+  close(remove: boolean): void {
+    fs.closeSync(this._fd);
+    if (remove) fs.rmSync(this.file, { force: true });
+  }
+}

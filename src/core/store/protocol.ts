@@ -1,0 +1,39 @@
+import type { CapturedExchange, CapturedMessage } from '../capture/types';
+import type { NewSession } from './database';
+
+/** Messages between the proxy's thread (StoreWriter) and the store worker. */
+
+export interface RedactionSpec {
+  enabled: boolean;
+  /** Extra field names to redact, added to the defaults. */
+  extraFields: string[];
+}
+
+/** A body's bytes live in the batch's transferred buffer at [offset, offset + length). */
+export interface PackedBody {
+  offset: number;
+  length: number;
+  size: number;
+  truncated: boolean;
+  sha256?: string;
+}
+
+export type PackedExchange = Omit<CapturedExchange, 'requestBody' | 'responseBody'> & {
+  requestBody: PackedBody | null;
+  responseBody: PackedBody | null;
+};
+
+export type PackedMessage = Omit<CapturedMessage, 'data'> & { data: PackedBody | null };
+
+export type ToWorker =
+  | { type: 'init'; file: string; redaction: RedactionSpec; snapshotMinMs: number }
+  | { type: 'session'; session: NewSession }
+  | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer }
+  | { type: 'close'; dropped: number };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'session'; id: number }
+  | { type: 'ack'; exchanges: number; messages: number; bytes: number }
+  | { type: 'closed'; exchanges: number; fileBytes: number }
+  | { type: 'error'; message: string };

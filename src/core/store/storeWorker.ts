@@ -1,0 +1,146 @@
+/**
+ * The store worker: owns the sql.js database while a capture runs. The proxy's thread only enqueues; here each
+ * batch is decoded, redacted, hashed, journaled and inserted, and the file is snapshotted atomically on a
+ * debounce that grows with the cost of a snapshot (the journal covers the gap).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { Redactor, defaultRedaction } from '../capture/redact';
+import type { CapturedExchange, CapturedMessage, BodyCapture } from '../capture/types';
+import { describeError, isChaosError } from '../errors';
+import { TrafficDb } from './database';
+import { JournalWriter, journalPath, type JournalOpBody } from './journal';
+import { acquireLock, releaseLock } from './lock';
+import { prepareExchange, prepareMessage } from './prepare';
+import type { FromWorker, PackedBody, ToWorker } from './protocol';
+
+if (!parentPort) throw new Error('storeWorker must run in a worker thread');
+const port = parentPort;
+
+let db: TrafficDb;
+let journal: JournalWriter;
+let redactor: Redactor;
+let file: string;
+let lsn = 0;
+let sessionId = 0;
+let dirty = false;
+let lastSnapshotAt = 0;
+let lastSnapshotMs = 0;
+let snapshotMinMs = 1000;
+let exchangesStored = 0;
+let timer: NodeJS.Timeout | undefined;
+
+function send(msg: FromWorker): void {
+  port.postMessage(msg);
+}
+
+function record(op: JournalOpBody): void {
+  const full = { ...op, lsn: ++lsn } as Parameters<TrafficDb['apply']>[0];
+  journal.append(full);
+  db.apply(full);
+  dirty = true;
+}
+
+function snapshot(): void {
+  const t0 = performance.now();
+  db.save();
+  journal.reset();
+  lastSnapshotMs = performance.now() - t0;
+  lastSnapshotAt = Date.now();
+  dirty = false;
+}
+
+/** Snapshot cost grows with the database; keep it under ~5% of the worker's time. */
+function maybeSnapshot(): void {
+  if (!dirty) return;
+  const interval = Math.max(snapshotMinMs, lastSnapshotMs * 20);
+  if (Date.now() - lastSnapshotAt >= interval) snapshot();
+}
+
+function unpack(b: PackedBody | null, buffer: ArrayBuffer): BodyCapture {
+  if (!b) return { data: null, size: 0, truncated: false };
+  return { data: new Uint8Array(buffer, b.offset, b.length), size: b.size, truncated: b.truncated, sha256: b.sha256 };
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'init': {
+      file = path.resolve(msg.file);
+      snapshotMinMs = msg.snapshotMinMs;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      acquireLock(file);
+      try {
+        db = await TrafficDb.open(file, { create: true });
+        lsn = db.appliedLsn;
+        journal = new JournalWriter(journalPath(file));
+        // Persist what a crashed writer left in the journal (and create the file), before capturing anything.
+        snapshot();
+      } catch (e) {
+        releaseLock(file);
+        throw e;
+      }
+      const options = defaultRedaction(msg.redaction.extraFields);
+      options.enabled = msg.redaction.enabled;
+      redactor = new Redactor(options, db.salt);
+      timer = setInterval(() => {
+        try {
+          maybeSnapshot();
+        } catch (e) {
+          send({ type: 'error', message: describeError(e) });
+        }
+      }, 250);
+      send({ type: 'ready' });
+      return;
+    }
+    case 'session': {
+      sessionId = db.nextSessionId();
+      record({ op: 'session', id: sessionId, session: msg.session });
+      snapshot();
+      send({ type: 'session', id: sessionId });
+      return;
+    }
+    case 'batch': {
+      let bytes = 0;
+      if (msg.exchanges.length) {
+        const rows = msg.exchanges.map((p) => {
+          const ex: CapturedExchange = { ...p, requestBody: unpack(p.requestBody, msg.buffer), responseBody: unpack(p.responseBody, msg.buffer) };
+          bytes += (p.requestBody?.length ?? 0) + (p.responseBody?.length ?? 0);
+          return prepareExchange(ex, redactor);
+        });
+        record({ op: 'exchanges', sessionId, rows });
+        exchangesStored += rows.length;
+      }
+      if (msg.messages.length) {
+        const rows = msg.messages.map((p) => {
+          const data = p.data ? new Uint8Array(msg.buffer, p.data.offset, p.data.length) : null;
+          bytes += p.data?.length ?? 0;
+          const m: CapturedMessage = { ...p, data };
+          return prepareMessage(m, redactor);
+        });
+        record({ op: 'messages', sessionId, rows });
+      }
+      send({ type: 'ack', exchanges: msg.exchanges.length, messages: msg.messages.length, bytes });
+      maybeSnapshot();
+      return;
+    }
+    case 'close': {
+      if (timer) clearInterval(timer);
+      if (sessionId) record({ op: 'finish', sessionId, stoppedAt: Date.now(), dropped: msg.dropped });
+      snapshot();
+      journal.close(true);
+      db.close();
+      releaseLock(file);
+      send({ type: 'closed', exchanges: exchangesStored, fileBytes: fs.statSync(file).size });
+      return;
+    }
+  }
+}
+
+// Messages are handled strictly in order: a batch must not overtake the session that owns it.
+let chain = Promise.resolve();
+port.on('message', (msg: ToWorker) => {
+  chain = chain.then(() => handle(msg)).catch((e: unknown) => {
+    send({ type: 'error', message: isChaosError(e) ? e.message : `store worker: ${describeError(e)}` });
+  });
+});

@@ -1,0 +1,207 @@
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BodyCapture, CapturedExchange, CapturedMessage } from '../capture/types';
+import { StoreError } from '../errors';
+import type { NewSession } from './database';
+import type { FromWorker, PackedBody, PackedExchange, PackedMessage, RedactionSpec, ToWorker } from './protocol';
+
+export interface StoreWriterOptions {
+  redaction?: RedactionSpec;
+  /** Flush queued records to the worker this often (ms). The journal is written per flush. */
+  flushMs?: number;
+  /** Shortest time between two snapshots of the SQLite file (ms). */
+  snapshotMinMs?: number;
+  /** Records waiting for the worker beyond which new ones are dropped (and counted). */
+  maxPendingRecords?: number;
+  /** Body bytes waiting for the worker beyond which new records are dropped. */
+  maxPendingBytes?: number;
+}
+
+export interface WriterStats {
+  enqueued: number;
+  stored: number;
+  dropped: number;
+  pending: number;
+}
+
+/** Finds a worker entry beside the bundle (dist/) or, when running from source under tsx, beside this file. */
+export function workerEntry(name: string): string {
+  const js = path.join(__dirname, `${name}.js`);
+  if (fs.existsSync(js)) return js;
+  return path.join(__dirname, `${name}.ts`);
+}
+
+/**
+ * The proxy's side of the store. `enqueue*` only pushes onto an array: no I/O, no SQLite, no copying on the
+ * forwarding path. A timer packs the queue into one transferable buffer and posts it to the store worker.
+ * Back-pressure is by counting: past the limits, records are dropped and counted, never waited for.
+ */
+export class StoreWriter extends EventEmitter {
+  private _exchanges: CapturedExchange[] = [];
+  private _messages: CapturedMessage[] = [];
+  private _queuedBytes = 0;
+  private _inFlightRecords = 0;
+  private _inFlightBytes = 0;
+  private _timer: NodeJS.Timeout | undefined;
+  private _waiters: Array<{ type: FromWorker['type']; resolve: (m: FromWorker) => void; reject: (e: Error) => void }> = [];
+  private _closed = false;
+  private _failed: Error | undefined;
+  readonly stats: WriterStats = { enqueued: 0, stored: 0, dropped: 0, pending: 0 };
+  sessionId = 0;
+
+  private constructor(private readonly _worker: Worker, private readonly _options: Required<StoreWriterOptions>) {
+    super();
+    _worker.on('message', (m: FromWorker) => this._onMessage(m));
+    _worker.on('error', (e) => this._fail(new StoreError(`store worker crashed: ${e.message}`)));
+    _worker.on('exit', (code) => {
+      if (!this._closed || this._waiters.length) this._fail(new StoreError(`store worker exited (code ${code})`));
+    });
+  }
+
+  /** Opens (or creates) the database file in a worker; rejects with a StoreError for a foreign, corrupt or unwritable file. */
+  static async open(file: string, options: StoreWriterOptions = {}): Promise<StoreWriter> {
+    const opts: Required<StoreWriterOptions> = {
+      redaction: options.redaction ?? { enabled: true, extraFields: [] },
+      flushMs: options.flushMs ?? 50,
+      snapshotMinMs: options.snapshotMinMs ?? 1000,
+      maxPendingRecords: options.maxPendingRecords ?? 100_000,
+      maxPendingBytes: options.maxPendingBytes ?? 256 * 1024 * 1024,
+    };
+    const worker = new Worker(workerEntry('storeWorker'));
+    const writer = new StoreWriter(worker, opts);
+    try {
+      await writer._request({ type: 'init', file, redaction: opts.redaction, snapshotMinMs: opts.snapshotMinMs }, 'ready');
+    } catch (e) {
+      writer._closed = true;
+      await worker.terminate();
+      throw e;
+    }
+    return writer;
+  }
+
+  async startSession(session: NewSession): Promise<number> {
+    const reply = await this._request({ type: 'session', session }, 'session');
+    this.sessionId = (reply as { id: number }).id;
+    return this.sessionId;
+  }
+
+  get failed(): Error | undefined {
+    return this._failed;
+  }
+
+  private _accept(bytes: number): boolean {
+    if (this._closed || this._failed) return false;
+    const pendingRecords = this._inFlightRecords + this._exchanges.length + this._messages.length;
+    if (pendingRecords >= this._options.maxPendingRecords || this._inFlightBytes + this._queuedBytes + bytes > this._options.maxPendingBytes) {
+      this.stats.dropped++;
+      return false;
+    }
+    this._queuedBytes += bytes;
+    this._schedule();
+    return true;
+  }
+
+  /** Queues an exchange; false if it was dropped because the store is behind. */
+  enqueueExchange(ex: CapturedExchange): boolean {
+    const bytes = (ex.requestBody.data?.length ?? 0) + (ex.responseBody.data?.length ?? 0);
+    if (!this._accept(bytes)) return false;
+    this._exchanges.push(ex);
+    this.stats.enqueued++;
+    return true;
+  }
+
+  enqueueMessage(m: CapturedMessage): boolean {
+    if (!this._accept(m.data?.length ?? 0)) return false;
+    this._messages.push(m);
+    return true;
+  }
+
+  private _schedule(): void {
+    if (this._timer) return;
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
+      this.flush();
+    }, this._options.flushMs);
+    this._timer.unref();
+  }
+
+  /** Packs every queued body into one fresh buffer (never a pooled slice: a clone would copy the whole pool). */
+  flush(): void {
+    if (this._failed || (!this._exchanges.length && !this._messages.length)) return;
+    const exchanges = this._exchanges;
+    const messages = this._messages;
+    this._exchanges = [];
+    this._messages = [];
+    const bytes = this._queuedBytes;
+    this._queuedBytes = 0;
+    const buffer = new ArrayBuffer(bytes);
+    const view = new Uint8Array(buffer);
+    let offset = 0;
+    const pack = (b: BodyCapture): PackedBody | null => {
+      if (!b.data || b.size === 0) return null;
+      view.set(b.data, offset);
+      const packed: PackedBody = { offset, length: b.data.length, size: b.size, truncated: b.truncated, sha256: b.sha256 };
+      offset += b.data.length;
+      return packed;
+    };
+    const packedExchanges: PackedExchange[] = exchanges.map((ex) => ({ ...ex, requestBody: pack(ex.requestBody), responseBody: pack(ex.responseBody) }));
+    const packedMessages: PackedMessage[] = messages.map((m) => ({ ...m, data: pack({ data: m.data, size: m.size, truncated: m.truncated }) }));
+    this._inFlightRecords += exchanges.length + messages.length;
+    this._inFlightBytes += bytes;
+    this._post({ type: 'batch', exchanges: packedExchanges, messages: packedMessages, buffer }, [buffer]);
+  }
+
+  /** Flushes, finishes the session, writes the final snapshot and stops the worker. */
+  async close(): Promise<{ exchanges: number; fileBytes: number }> {
+    if (this._closed) return { exchanges: this.stats.stored, fileBytes: 0 };
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = undefined;
+    this.flush();
+    this._closed = true;
+    if (this._failed) {
+      await this._worker.terminate();
+      throw this._failed;
+    }
+    const reply = (await this._request({ type: 'close', dropped: this.stats.dropped }, 'closed')) as { exchanges: number; fileBytes: number };
+    await this._worker.terminate();
+    return reply;
+  }
+
+  private _post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this._worker.postMessage(msg, transfer);
+  }
+
+  private _request(msg: ToWorker, expect: FromWorker['type']): Promise<FromWorker> {
+    if (this._failed) return Promise.reject(this._failed);
+    return new Promise((resolve, reject) => {
+      this._waiters.push({ type: expect, resolve, reject });
+      this._post(msg);
+    });
+  }
+
+  private _onMessage(m: FromWorker): void {
+    if (m.type === 'ack') {
+      this._inFlightRecords -= m.exchanges + m.messages;
+      this._inFlightBytes -= m.bytes;
+      this.stats.stored += m.exchanges;
+      this.stats.pending = this._inFlightRecords + this._exchanges.length;
+      return;
+    }
+    if (m.type === 'error') {
+      this._fail(new StoreError(m.message));
+      return;
+    }
+    const i = this._waiters.findIndex((w) => w.type === m.type);
+    if (i >= 0) this._waiters.splice(i, 1)[0].resolve(m);
+  }
+
+  private _fail(e: Error): void {
+    if (this._failed) return;
+    this._failed = e;
+    for (const w of this._waiters.splice(0)) w.reject(e);
+    // Nobody listens while open() is still waiting: it rejects instead.
+    if (this.listenerCount('error')) this.emit('error', e);
+  }
+}
