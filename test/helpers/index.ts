@@ -1,0 +1,151 @@
+/**
+ * Shared test helpers: temp folders, real servers on loopback, the built CLI as a child process, and system
+ * tools that must exist (under CI=true a missing tool fails the test instead of skipping it).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TestContext } from 'node:test';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/** A fresh folder, removed when the test ends. */
+export function tmpDir(t: TestContext, prefix = 'chaos-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1 with a free port; closed when the test ends. */
+export async function listen(t: TestContext, server: http.Server): Promise<RunningServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const close = async (): Promise<void> => {
+    if (!server.listening) return;
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  t.after(close);
+  return { url: `http://127.0.0.1:${port}`, port, server, close };
+}
+
+/** The sample backend from examples/, on a free port. */
+export async function startSampleBackend(t: TestContext): Promise<RunningServer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createSampleBackend } = require(path.join(ROOT, 'examples', 'sample-backend', 'server.js')) as { createSampleBackend: () => http.Server };
+  return listen(t, createSampleBackend());
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to completion. */
+export function runCli(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, input: options.input, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Observer {
+  proc: ChildProcess;
+  /** http://127.0.0.1:PORT of the proxy. */
+  url: string;
+  port: number;
+  stderr(): string;
+  /** Sends SIGINT and waits for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `chaos-testing observe --port 0 ...` and waits until the proxy listens. Killed when the test ends. */
+export async function startObserve(t: TestContext, args: string[], options: { cwd?: string } = {}): Promise<Observer> {
+  const proc = spawn(process.execPath, [CLI, 'observe', '--port', '0', '--quiet', ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  proc.stdout!.resume();
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  t.after(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`observe did not start in 15 s: ${err}`)), 15_000);
+    const check = (): void => {
+      const m = /(?:proxying|forward proxy on) (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stderr!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`observe exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    proc,
+    url,
+    port: Number(new URL(url).port),
+    stderr: () => err,
+    stop: async (signal = 'SIGINT') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/**
+ * A system tool the test needs (from Debian's packages, installed by scripts/setup.sh). Missing: the test is
+ * skipped with a reason naming the package, except under CI=true, where that is a failure.
+ */
+export function requireTool(t: TestContext, command: string, debianPackage: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+  if (found) return true;
+  const reason = `needs '${command}' (Debian package ${debianPackage}; run npm run setup)`;
+  if (process.env.CI === 'true') throw new Error(`${reason}: missing under CI`);
+  t.skip(reason);
+  return false;
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface SimpleResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One HTTP request with node's client (no pooling surprises); resolves with the whole body. */
+export function request(url: string, options: http.RequestOptions & { body?: string | Buffer } = {}): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { agent: false, ...options }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
