@@ -1,0 +1,115 @@
+// `npm run demo`: the main job on an embedded default. Starts the sample backend from examples/, puts the
+// capture proxy in front of it, drives scripted traffic through it, and shows what was captured.
+// Later capabilities add their steps here (tests generated and run, chaos, load, audit).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const workDir = join(root, '.chaos', 'demo');
+const db = join(workDir, 'traffic.db');
+const { createSampleBackend } = require(join(root, 'examples', 'sample-backend', 'server.js'));
+
+const step = (n, total, title) => console.log(`\n\x1b[1m[${n}/${total}] ${title}\x1b[0m`);
+const run = (args) => {
+  console.log(`$ chaos-testing ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) throw new Error(`chaos-testing ${args[0]} exited with ${r.status}`);
+};
+
+async function startBackend() {
+  const server = createSampleBackend();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+async function startProxy(target) {
+  const proc = spawn(process.execPath, [cli, 'observe', '--port', '0', '--target', target, '--output', db, '--exclude', '/health', '--quiet'], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+  let err = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${err}`)), 15_000);
+    proc.stderr.on('data', (c) => {
+      err += c;
+      process.stderr.write(c);
+      const m = /proxying (http:\/\/[\d.]+:\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`the proxy exited with ${code}: ${err}`)));
+  });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  return { url, stop: () => (proc.kill('SIGINT'), exited) };
+}
+
+/** A short scripted session against the sample API: CRUD on users, login, authorised orders, errors. */
+async function driveTraffic(base) {
+  const call = async (method, path, body, headers = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    console.log(`  ${method.padEnd(6)} ${path.padEnd(22)} → ${res.status}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  await call('GET', '/health');
+  await call('GET', '/api/users');
+  await call('GET', '/api/users/1');
+  const user = await call('POST', '/api/users', { name: 'Barbara Liskov', email: 'barbara@example.com' });
+  await call('PUT', `/api/users/${user.id}`, { name: 'Barbara Liskov', email: 'liskov@example.com' });
+  await call('GET', `/api/users/${user.id}`);
+  await call('POST', '/api/users', { name: '' });
+  await call('GET', '/api/orders');
+  const { token } = await call('POST', '/api/login', { username: 'demo', password: 'demo-password' });
+  const auth = { authorization: `Bearer ${token}` };
+  const order = await call('POST', '/api/orders', { userId: user.id, items: [{ sku: 'book-42', qty: 1 }] }, auth);
+  await call('GET', `/api/orders/${order.id}`, undefined, auth);
+  await call('GET', '/api/orders', undefined, auth);
+  await call('DELETE', `/api/users/${user.id}`);
+  await call('GET', `/api/users/${user.id}`);
+  await call('GET', '/api/error');
+}
+
+async function main() {
+  const total = 3;
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const backend = await startBackend();
+  let proxy;
+  try {
+    step(1, total, `Capture: sample backend on ${backend.url}, capture proxy in front of it`);
+    proxy = await startProxy(backend.url);
+    await driveTraffic(proxy.url);
+    const code = await proxy.stop();
+    proxy = undefined;
+    if (code !== 0) throw new Error(`the proxy exited with ${code}`);
+
+    step(2, total, 'What was captured (health checks were forwarded but excluded with --exclude /health)');
+    run(['list', '--db', relative(root, db)]);
+
+    step(3, total, 'One exchange in full: the login, with its password and token redacted at capture');
+    const listed = JSON.parse(spawnSync(process.execPath, [cli, 'list', '--json', '--limit', '0', '--db', db], { encoding: 'utf8' }).stdout);
+    const login = listed.exchanges.find((e) => e.method === 'POST' && e.path === '/api/login');
+    run(['show', String(login.id), '--db', relative(root, db)]);
+
+    console.log(`\nThe traffic is in ${relative(root, db)}, a real SQLite file:`);
+    console.log(`  sqlite3 ${relative(root, db)} "select id, method, url, status from exchange_view"`);
+    console.log(`  node dist/cli.js export --format har --db ${relative(root, db)} > traffic.har`);
+  } finally {
+    if (proxy) await proxy.stop();
+    backend.server.closeAllConnections();
+    backend.server.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(`demo failed: ${e.message}`);
+  process.exit(1);
+});

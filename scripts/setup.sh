@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
+# would), openssl (certificates for HTTPS tests). Needs root and apt; otherwise it says what to install and the
+# tests that need a missing tool skip with a reason naming the package (under CI=true they fail instead).
+set -euo pipefail
+
+# command → Debian package
+declare -A NEEDED=(
+  [sqlite3]=sqlite3
+  [openssl]=openssl
+)
+
+missing=()
+for cmd in "${!NEEDED[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all system packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: done"
+else
+  echo "setup: missing ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+  echo "setup: tests that need them will be skipped" >&2
+fi

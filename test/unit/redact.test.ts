@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Redactor, defaultRedaction } from '../../src/core/capture/redact';
+
+const r = new Redactor(defaultRedaction(['ssn']), 'salt-1');
+const text = (d: Uint8Array): string => Buffer.from(d).toString('utf8');
+
+test('headers: secret headers become stable markers, others stay', () => {
+  const { pairs, changed } = r.headers([
+    ['Authorization', 'Bearer abc.def'],
+    ['Cookie', 'sid=123; theme=dark'],
+    ['X-Api-Key', 'k-1'],
+    ['X-CSRF-Token', 't-1'],
+    ['Accept', 'application/json'],
+  ]);
+  assert.ok(changed);
+  const map = Object.fromEntries(pairs!);
+  assert.match(map.Authorization, /^Bearer \[REDACTED:[0-9a-f]{8}\]$/);
+  assert.match(map.Cookie, /^sid=\[REDACTED:[0-9a-f]{8}\]; theme=\[REDACTED:[0-9a-f]{8}\]$/);
+  assert.match(map['X-Api-Key'], /^\[REDACTED:/);
+  assert.match(map['X-CSRF-Token'], /^\[REDACTED:/);
+  assert.equal(map.Accept, 'application/json');
+});
+
+test('markers: equal secrets match, different secrets and salts differ', () => {
+  assert.equal(r.marker('s3cret'), r.marker('s3cret'));
+  assert.notEqual(r.marker('s3cret'), r.marker('s3cret2'));
+  assert.notEqual(r.marker('s3cret'), new Redactor(defaultRedaction(), 'salt-2').marker('s3cret'));
+});
+
+test('set-cookie keeps attributes', () => {
+  const { pairs } = r.headers([['Set-Cookie', 'session=xyz; Path=/; HttpOnly']]);
+  assert.match(pairs![0][1], /^session=\[REDACTED:[0-9a-f]{8}\]; Path=\/; HttpOnly$/);
+});
+
+test('query parameters with secret names are redacted, the rest of the URL is untouched', () => {
+  const { url, changed } = r.url('http://h/a?access_token=abc&page=2&api_key=zz#frag');
+  assert.ok(changed);
+  assert.match(url, /^http:\/\/h\/a\?access_token=%5BREDACTED%3A[0-9a-f]{8}%5D&page=2&api_key=%5BREDACTED%3A[0-9a-f]{8}%5D#frag$/);
+  assert.deepEqual(r.url('http://h/a?page=2'), { url: 'http://h/a?page=2', changed: false });
+});
+
+test('JSON bodies: nested fields by name, extra names, non-secret values kept', () => {
+  const body = Buffer.from(JSON.stringify({ user: { name: 'a', password: 'p', ssn: '123' }, items: [{ apiKey: 'k' }], tokenCount: 3 }));
+  const { data, changed } = r.body(body, 'application/json');
+  assert.ok(changed);
+  const out = JSON.parse(text(data));
+  assert.equal(out.user.name, 'a');
+  assert.match(out.user.password, /^\[REDACTED:/);
+  assert.match(out.user.ssn, /^\[REDACTED:/);
+  assert.match(out.items[0].apiKey, /^\[REDACTED:/);
+  assert.ok(!text(data).includes('"p"'));
+});
+
+test('truncated JSON and form bodies are redacted by pattern', () => {
+  const partial = r.body(Buffer.from('{"a":1,"secret":"xyz","b":[1,2'), 'application/json');
+  assert.ok(partial.changed);
+  assert.ok(!text(partial.data).includes('xyz'));
+  const form = r.body(Buffer.from('user=a&password=hunter2'), 'application/x-www-form-urlencoded');
+  assert.ok(!text(form.data).includes('hunter2'));
+  assert.ok(text(form.data).startsWith('user=a&password='));
+});
+
+test('disabled redaction changes nothing', () => {
+  const off = new Redactor({ ...defaultRedaction(), enabled: false }, 's');
+  assert.deepEqual(off.headers([['Authorization', 'x']]), { pairs: [['Authorization', 'x']], changed: false });
+  const b = Buffer.from('{"password":"x"}');
+  assert.equal(off.body(b, 'application/json').data, b);
+});
+
+test('binary bodies are left alone', () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]);
+  assert.equal(r.body(png, 'image/png').changed, false);
+});
