@@ -22,7 +22,6 @@ export class Extension extends DisposableBase {
 }
 
 export function activate(context: vscodeTypes.ExtensionContext): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   new Extension(require('vscode') as VSCode, context).activate();
 }
 

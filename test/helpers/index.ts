@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
+import type { SqlValue } from 'sql.js';
+import { TrafficDb } from '../../src/core/store/database';
+import { loadSqlJs } from '../../src/core/store/sqlite';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -42,7 +45,6 @@ export async function listen(t: TestContext, server: http.Server): Promise<Runni
 
 /** The sample backend from examples/, on a free port. */
 export async function startSampleBackend(t: TestContext): Promise<RunningServer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createSampleBackend } = require(path.join(ROOT, 'examples', 'sample-backend', 'server.js')) as { createSampleBackend: () => http.Server };
   return listen(t, createSampleBackend());
 }
@@ -148,4 +150,62 @@ export function request(url: string, options: http.RequestOptions & { body?: str
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** Opens the traffic database read-only for assertions; closed when the test ends. */
+export async function openStore(t: TestContext, file: string): Promise<TrafficDb> {
+  const store = await TrafficDb.open(file);
+  t.after(() => store.close());
+  return store;
+}
+
+/**
+ * Raw SQL over a traffic database file, for columns the TrafficDb API does not expose (body hashes, flags).
+ * Reads the file as saved: stop the capture first (the journal is not replayed here).
+ */
+export async function queryStore(file: string, sql: string, params: SqlValue[] = []): Promise<Array<Record<string, SqlValue>>> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(fs.readFileSync(file));
+  try {
+    const s = db.prepare(sql);
+    s.bind(params);
+    const rows: Array<Record<string, SqlValue>> = [];
+    while (s.step()) rows.push(s.getAsObject());
+    s.free();
+    return rows;
+  } finally {
+    db.close();
+  }
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or undefined once it is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; `stop()` returns the peak (bytes). */
+export function sampleRss(pid: number, everyMs = 50): { stop(): number; peak(): number } {
+  let peak = rssBytes(pid) ?? 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssBytes(pid) ?? 0)), everyMs);
+  return {
+    peak: () => peak,
+    stop: () => {
+      clearInterval(timer);
+      return (peak = Math.max(peak, rssBytes(pid) ?? 0));
+    },
+  };
+}
+
+/** A loopback port with nothing listening on it (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const srv = http.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }

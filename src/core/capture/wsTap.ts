@@ -2,7 +2,6 @@ import type { Duplex } from 'node:stream';
 import type { CapturedMessage } from './types';
 
 // ws's frame parser, used read-only on a copy of the stream: the proxy forwards frames untouched.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Receiver } = require('ws') as { Receiver: new (opts: Record<string, unknown>) => ReceiverLike };
 
 interface ReceiverLike {

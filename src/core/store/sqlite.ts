@@ -15,7 +15,6 @@ function wasmPath(): string {
 
 export function loadSqlJs(): Promise<SqlJsStatic> {
   if (!sqlPromise) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const initSqlJs = require('sql.js') as (config?: { wasmBinary?: ArrayBuffer }) => Promise<SqlJsStatic>;
     const wasm = fs.readFileSync(wasmPath());
     sqlPromise = initSqlJs({ wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer });
