@@ -88,18 +88,32 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
   };
 }
 
+/**
+ * Prepared bodies by their wire hash and headers, per redactor: traffic repeats bodies (lists, health, errors),
+ * and a repeat then costs one hash instead of a decode, a JSON parse and a redaction pass.
+ */
+const recentBodies = new WeakMap<Redactor, Map<string, { body: PreparedBody; redacted: boolean }>>();
+const RECENT_BODIES_MAX = 2_000;
+
 function prepareBody(body: BodyCapture, headers: HeaderPairs | null, redactor: Redactor, decode: boolean): { body: PreparedBody | null; redacted: boolean } {
   if (!body.data || body.size === 0) return { body: null, redacted: false };
   const contentType = headerValue(headers, 'content-type') ?? null;
-  const decoded = decode ? decodeBody(body.data, headerValue(headers, 'content-encoding')) : { data: body.data };
+  const encoding = decode ? headerValue(headers, 'content-encoding') : undefined;
+  const wireHash = body.sha256 ?? sha256Hex(body.data);
+  const key = `${wireHash} ${body.data.length} ${contentType ?? ''} ${encoding ?? ''} ${body.truncated ? 1 : 0}`;
+  let cache = recentBodies.get(redactor);
+  if (!cache) recentBodies.set(redactor, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit) return { body: { ...hit.body, size: body.size }, redacted: hit.redacted };
+  const decoded = encoding ? decodeBody(body.data, encoding) : { data: body.data };
   const r = redactor.body(decoded.data, contentType ?? undefined);
   // The key of a redacted body is the hash of what is stored: a hash of the unredacted bytes would let anyone
   // confirm a guessed secret.
-  const hash = r.changed ? sha256Hex(r.data) : body.sha256 ?? sha256Hex(body.data);
-  return {
-    body: { hash, data: r.data, size: body.size, truncated: body.truncated, contentType },
-    redacted: r.changed,
-  };
+  const hash = r.changed ? sha256Hex(r.data) : wireHash;
+  const result = { body: { hash, data: r.data, size: body.size, truncated: body.truncated, contentType }, redacted: r.changed };
+  if (cache.size >= RECENT_BODIES_MAX) cache.clear();
+  cache.set(key, result);
+  return result;
 }
 
 /** Text frames are redacted like JSON bodies; binary frames are stored as they are. */
