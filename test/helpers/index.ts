@@ -3,8 +3,10 @@
  * tools that must exist (under CI=true a missing tool fails the test instead of skipping it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,11 +34,18 @@ export interface RunningServer {
 
 /** Listens on 127.0.0.1 with a free port; closed when the test ends. */
 export async function listen(t: TestContext, server: http.Server): Promise<RunningServer> {
+  // closeAllConnections() misses upgraded (WebSocket) and CONNECT sockets; left open, close() would never finish.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const close = async (): Promise<void> => {
     if (!server.listening) return;
     server.closeAllConnections?.();
+    for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   t.after(close);
@@ -208,4 +217,84 @@ export async function closedPort(): Promise<number> {
   const port = (srv.address() as AddressInfo).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
+}
+
+/** sha256 (hex) of a file's bytes. */
+export function sha256File(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/**
+ * Asserts a CLI run failed the way a user should see a failure: the exit code, exactly one line on stderr that
+ * mentions each of `mentions`, and no stack trace. Returns the line.
+ */
+export function assertCliError(r: CliResult, code: number, mentions: string[] = []): string {
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  const shown = `exit ${r.code}, stderr:\n${r.stderr}`;
+  if (r.code !== code) throw new Error(`expected exit code ${code}: ${shown}`);
+  if (lines.length !== 1) throw new Error(`expected exactly one line on stderr: ${shown}`);
+  if (/\n\s+at /.test(r.stderr) || r.stderr.includes('    at ')) throw new Error(`stack trace on stderr: ${shown}`);
+  for (const m of mentions) if (!lines[0].includes(m)) throw new Error(`stderr does not mention '${m}': ${shown}`);
+  return lines[0];
+}
+
+export interface RawReply {
+  /** Everything the peer sent, as latin1 text. */
+  text: string;
+  /** True if the peer closed (or reset) the connection before `timeoutMs`. */
+  closed: boolean;
+  /** Time from connecting to the close (or the timeout). */
+  ms: number;
+}
+
+/** Writes raw bytes to 127.0.0.1:port and collects the reply until the peer closes or `timeoutMs` passes. */
+export function rawHttp(port: number, data: string | Buffer, timeoutMs = 5_000): Promise<RawReply> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, '127.0.0.1');
+    let done = false;
+    const finish = (closed: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed, ms: Date.now() - t0 });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => finish(true));
+    socket.on('close', () => finish(true));
+    socket.on('connect', () => socket.write(data));
+  });
+}
+
+/** Runs the sqlite3 shell on a database file (`flags` such as -json go before it); returns trimmed stdout, throws on failure. */
+export function sqlite3(file: string, sql: string, flags: string[] = []): string {
+  const r = spawnSync('sqlite3', ['-batch', ...flags, file, sql], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`sqlite3 ${file} '${sql}' exited ${r.status}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Counts a server's connections (open now, and ever accepted) and its requests. */
+export function trackConnections(server: http.Server): { open(): number; accepted(): number; requests(): number } {
+  let open = 0;
+  let accepted = 0;
+  let requests = 0;
+  server.on('connection', (socket: net.Socket) => {
+    open++;
+    accepted++;
+    socket.once('close', () => open--);
+  });
+  server.on('request', () => requests++);
+  return { open: () => open, accepted: () => accepted, requests: () => requests };
+}
+
+/** Open file descriptors of a process (Linux /proc), or undefined once it is gone. */
+export function fdCount(pid: number): number | undefined {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
 }

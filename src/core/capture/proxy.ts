@@ -380,6 +380,8 @@ export class CaptureProxy extends EventEmitter {
   private _wireResponses(): void {
     this._proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse) => {
       this._onProxyRes(proxyRes, res);
+      // Keep-Alive is hop-by-hop: the client must hear our idle timeout, not the backend's (http-proxy copies it).
+      delete proxyRes.headers['keep-alive'];
       (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange?.response(proxyRes, req.method === 'HEAD');
     });
     this._proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {

@@ -41,13 +41,14 @@ export function tapWebSocket(
     reason.copy(payload, 2);
     emit(8, payload);
   });
+  // The parser unmasks client payloads in place: give it a copy, or the forwarded bytes are corrupted.
   const onData = (chunk: Buffer): void => {
-    receiver.write(chunk);
+    receiver.write(fromClient ? Buffer.from(chunk) : chunk);
   };
   receiver.on('error', () => {
     stream.off('data', onData);
     receiver.removeAllListeners();
   });
-  if (head && head.length) receiver.write(head);
+  if (head && head.length) receiver.write(fromClient ? Buffer.from(head) : head);
   stream.on('data', onData);
 }

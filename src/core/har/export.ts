@@ -62,7 +62,8 @@ export function exchangeToHarEntry(ex: ExchangeDetail): HarEntry {
     },
     cache: {},
     timings: { send: 0, wait: ttfb, receive: Math.max(0, total - ttfb) },
-    connection: ex.connectionId === null ? undefined : String(ex.connectionId),
+    // Connection ids start at 1; 0 means unknown (an imported entry without one).
+    connection: ex.connectionId ? String(ex.connectionId) : undefined,
     _protocol: ex.protocol,
     _error: ex.error,
   };

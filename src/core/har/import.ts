@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Redactor, defaultRedaction } from '../capture/redact';
 import type { CapturedExchange, CapturedMessage, HeaderPairs, Protocol } from '../capture/types';
 import { InputError, describeError } from '../errors';
+import { ensureParentDir } from '../store/atomicWrite';
 import { TrafficDb } from '../store/database';
 import { acquireLock, releaseLock } from '../store/lock';
 import { prepareExchange, prepareMessage } from '../store/prepare';
@@ -105,7 +106,7 @@ export async function importHar(harFile: string, dbFile: string, redaction: Reda
   const har = readHar(harFile);
   const { exchanges, messages } = harToCaptured(har);
   const file = path.resolve(dbFile);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureParentDir(file);
   acquireLock(file);
   try {
     const db = await TrafficDb.open(file, { create: true });

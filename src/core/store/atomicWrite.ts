@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { StoreError, describeError } from '../errors';
 
 /**
  * Writes a file so that a reader (or a crash) sees the old bytes or the new bytes, never a mix: write a temp file
@@ -23,5 +24,33 @@ export function atomicWriteFileSync(file: string, data: Uint8Array): void {
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Creates the folder that will hold `file`, like `mkdirSync(dir, { recursive: true })` but walking up itself:
+ * node's recursive mkdir never returns for a path under /proc (it retries ENOENT forever).
+ */
+export function ensureParentDir(file: string): void {
+  const missing: string[] = [];
+  let dir = path.dirname(path.resolve(file));
+  for (let depth = 0; depth < 512; depth++) {
+    try {
+      fs.statSync(dir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StoreError(`cannot use the folder ${dir} for ${file}: ${describeError(e)}`);
+    }
+    missing.push(dir);
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot create the folder ${d} for ${file}: ${describeError(e)}`);
+    }
   }
 }

@@ -116,7 +116,7 @@ export class TrafficDb {
         const check = raw.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
         if (check !== 'ok') throw new Error(String(check));
       } catch (e) {
-        throw new StoreError(`${file} is corrupt (${describeError(e).split('\n')[0]}); it was left unchanged — restore it from a copy or choose another path`);
+        throw new StoreError(`${file} is corrupt (${describeError(e).split('\n').find((l) => l.trim() && !l.startsWith('***')) ?? 'integrity check failed'}); it was left unchanged — restore it from a copy or choose another path`);
       }
       const appId = Number(raw.exec('PRAGMA application_id')[0]?.values[0]?.[0] ?? 0);
       if (appId !== APPLICATION_ID) {
@@ -210,7 +210,7 @@ export class TrafficDb {
   }
 
   private _insertBody(b: PreparedBody | null): string | null {
-    if (!b) return null;
+    if (!b || b.hash === null) return null;
     // Most traffic repeats bodies: remember recent hashes and skip the insert (the primary key would ignore it).
     if (!this._recentBodies.has(b.hash)) {
       this._stmt('INSERT OR IGNORE INTO bodies(hash, data) VALUES (?, ?)').run([b.hash, b.data]);

@@ -25,7 +25,8 @@ export interface PreparedExchange {
 }
 
 export interface PreparedBody {
-  hash: string;
+  /** null when no bytes were kept or hashed (only the size is known). */
+  hash: string | null;
   data: Uint8Array;
   size: number;
   truncated: boolean;
@@ -96,8 +97,10 @@ const recentBodies = new WeakMap<Redactor, Map<string, { body: PreparedBody; red
 const RECENT_BODIES_MAX = 2_000;
 
 function prepareBody(body: BodyCapture, headers: HeaderPairs | null, redactor: Redactor, decode: boolean): { body: PreparedBody | null; redacted: boolean } {
-  if (!body.data || body.size === 0) return { body: null, redacted: false };
+  if (body.size === 0) return { body: null, redacted: false };
   const contentType = headerValue(headers, 'content-type') ?? null;
+  // Counted but neither kept nor hashed (a CONNECT tunnel's bytes): only the size is stored, no body row.
+  if (!body.data || (body.data.length === 0 && !body.sha256)) return { body: { hash: null, data: new Uint8Array(0), size: body.size, truncated: body.truncated, contentType }, redacted: false };
   const encoding = decode ? headerValue(headers, 'content-encoding') : undefined;
   const wireHash = body.sha256 ?? sha256Hex(body.data);
   const key = `${wireHash} ${body.data.length} ${contentType ?? ''} ${encoding ?? ''} ${body.truncated ? 1 : 0}`;

@@ -9,6 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { Redactor, defaultRedaction } from '../capture/redact';
 import type { CapturedExchange, CapturedMessage, BodyCapture } from '../capture/types';
 import { describeError, isChaosError } from '../errors';
+import { ensureParentDir } from './atomicWrite';
 import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
@@ -68,7 +69,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'init': {
       file = path.resolve(msg.file);
       snapshotMinMs = msg.snapshotMinMs;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      ensureParentDir(file);
       acquireLock(file);
       try {
         db = await TrafficDb.open(file, { create: true });

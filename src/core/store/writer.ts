@@ -140,7 +140,9 @@ export class StoreWriter extends EventEmitter {
     const view = new Uint8Array(buffer);
     let offset = 0;
     const pack = (b: BodyCapture): PackedBody | null => {
-      if (!b.data || b.size === 0) return null;
+      if (b.size === 0) return null;
+      // Counted but not kept (a CONNECT tunnel's bytes): the size still goes to the store.
+      if (!b.data) return { offset, length: 0, size: b.size, truncated: b.truncated, sha256: b.sha256 };
       view.set(b.data, offset);
       const packed: PackedBody = { offset, length: b.data.length, size: b.size, truncated: b.truncated, sha256: b.sha256 };
       offset += b.data.length;

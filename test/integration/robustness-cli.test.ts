@@ -1,0 +1,116 @@
+/**
+ * Bad input to the CLI: each mistake gets one clear line on stderr, exit code 2 for usage errors and 1 for
+ * everything else, and never a stack trace; nothing is left behind.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { ROOT, assertCliError, listen, runCli, tmpDir } from '../helpers';
+
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'sample.har');
+
+test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 }, (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const target = 'http://127.0.0.1:9';
+  const cases: Array<[string[], string[]]> = [
+    [['frobnicate'], ["unknown command 'frobnicate'"]],
+    [['--bogus'], ["unknown command '--bogus'"]],
+    [['observe', '--bogus', '--target', target], ['--bogus']],
+    [['list', '--nope', '--db', db], ['--nope']],
+    [['observe', '--target', 'notaurl', '--output', db], ['notaurl', 'not a URL']],
+    [['observe', '--target', 'ftp://127.0.0.1/', '--output', db], ['ftp://127.0.0.1/', 'http://']],
+    [['observe', '--output', db], ['--target']],
+    [['observe', '--target'], ['--target', 'needs a value']],
+    [['observe', '--target', target, '--port', '99999', '--output', db], ['--port', '99999']],
+    [['observe', '--target', target, '--port', 'eighty', '--output', db], ['--port', 'eighty']],
+    [['observe', '--target', target, '--header-timeout', '5', '--output', db], ['--header-timeout']],
+    [['observe', '--target', target, '--body-cap', 'lots', '--output', db], ['--body-cap', 'lots']],
+    [['observe', '--target', target, '--mode', 'sideways', '--output', db], ['--mode', 'sideways']],
+    [['observe', '--mode', 'forward', '--target', target, '--output', db], ['--target']],
+    [['observe', '--target', target, '--quiet=yes', '--output', db], ['--quiet']],
+    [['observe', '--target', target, '--ca', path.join(dir, 'no-such-ca.pem'), '--port', '0', '--output', db], ['no-such-ca.pem']],
+    [['show', '--db', db], ['ID']],
+    [['show', 'abc', '--db', db], ["'abc'"]],
+    [['show', '1', '2', '--db', db], ["'2'"]],
+    [['export', '--format', 'xml', '--db', db], ['--format', 'xml']],
+    [['import', '--db', db], ['FILE']],
+  ];
+  for (const [args, mentions] of cases) {
+    const r = runCli(args);
+    try {
+      assertCliError(r, 2, mentions);
+    } catch (e) {
+      throw new Error(`chaos-testing ${args.join(' ')}: ${(e as Error).message}`);
+    }
+    assert.equal(r.stdout, '', `chaos-testing ${args.join(' ')} printed to stdout`);
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'a usage error created files');
+});
+
+test('usage errors about the contents of a good database (no such session or exchange) exit 2', { timeout: 60_000 }, (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  assert.equal(runCli(['import', FIXTURE, '--db', db]).code, 0);
+  assertCliError(runCli(['list', '--db', db, '--session', '99']), 2, ['--session 99']);
+  assertCliError(runCli(['show', '999', '--db', db]), 2, ['999']);
+  assertCliError(runCli(['export', '--db', db, '--session', '0']), 2, ['--session']);
+});
+
+test('a port in use exits 1 with one line, and leaves no database behind', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const holder = await listen(t, http.createServer((_req, res) => res.end('taken')));
+  const r = runCli(['observe', '--port', String(holder.port), '--target', 'http://127.0.0.1:9', '--output', db]);
+  assertCliError(r, 1, [String(holder.port), 'already in use']);
+  assert.deepEqual(fs.readdirSync(dir), [], 'no database, lock or journal left');
+});
+
+test('an address that is not this machine exits 1 with one line', { timeout: 60_000 }, (t) => {
+  const dir = tmpDir(t);
+  // 192.0.2.1 is TEST-NET-1: binding to it fails locally, nothing is sent anywhere.
+  const r = runCli(['observe', '--host', '192.0.2.1', '--port', '0', '--target', 'http://127.0.0.1:9', '--output', path.join(dir, 'traffic.db')]);
+  assertCliError(r, 1, ['192.0.2.1']);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('unwritable output paths exit 1 with one line naming the path, promptly', { timeout: 120_000 }, (t) => {
+  const dir = tmpDir(t);
+  const aFile = path.join(dir, 'plain-file.txt');
+  fs.writeFileSync(aFile, 'not a folder');
+  const cases: Array<[string[], string]> = [
+    [['observe', '--port', '0', '--target', 'http://127.0.0.1:9', '--output', '/proc/nope/traffic.db'], '/proc/nope/traffic.db'],
+    [['observe', '--port', '0', '--target', 'http://127.0.0.1:9', '--output', path.join(aFile, 'traffic.db')], path.join(aFile, 'traffic.db')],
+    [['import', FIXTURE, '--db', '/proc/nope/traffic.db'], '/proc/nope/traffic.db'],
+    [['import', FIXTURE, '--db', path.join(aFile, 'sub', 'traffic.db')], path.join(aFile, 'sub', 'traffic.db')],
+  ];
+  for (const [args, where] of cases) {
+    const t0 = Date.now();
+    const r = runCli(args);
+    assert.ok(Date.now() - t0 < 15_000, `chaos-testing ${args.join(' ')} took ${Date.now() - t0} ms`);
+    try {
+      assertCliError(r, 1, [where]);
+    } catch (e) {
+      throw new Error(`chaos-testing ${args.join(' ')}: ${(e as Error).message}`);
+    }
+  }
+  // export to an unwritable --output, from a good database.
+  const db = path.join(dir, 'traffic.db');
+  assert.equal(runCli(['import', FIXTURE, '--db', db]).code, 0);
+  const r = runCli(['export', '--db', db, '--output', '/proc/nope/out.har']);
+  assertCliError(r, 1, ['/proc/nope/out.har']);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['plain-file.txt', 'traffic.db']);
+});
+
+test('a missing database exits 1 with one line naming it', { timeout: 60_000 }, (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'missing.db');
+  for (const args of [['list', '--db', db], ['show', '1', '--db', db], ['export', '--db', db]]) {
+    assertCliError(runCli(args), 1, [db, 'observe']);
+  }
+  // The default database path, from a folder without one.
+  assertCliError(runCli(['list'], { cwd: dir }), 1, ['.chaos/traffic.db']);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
