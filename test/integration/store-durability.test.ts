@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TrafficDb } from '../../src/core/store/database';
 import { journalPath, readJournal } from '../../src/core/store/journal';
-import { listen, request, requireTool, sqlite3, startObserve, tmpDir, type Observer } from '../helpers';
+import { listen, request, requireTool, sqlite3, startObserve, startSampleBackend, tmpDir, type Observer } from '../helpers';
 
 const APPLICATION_ID = String(0x43484153);
 
@@ -139,4 +139,18 @@ test('kill -9 mid-capture keeps every exchange received 1 s before the kill; the
   const durableOnDisk = [...received].filter(([p, at]) => p.startsWith('/round1/') && at <= one.killedAt - 1_000).map(([p]) => p);
   const onDisk = new Set(sqlite3(db, 'SELECT path FROM exchanges WHERE session_id = 1').split('\n'));
   assert.deepEqual(durableOnDisk.filter((p) => !onDisk.has(p)), []);
+});
+
+test('a temp file left by a writer killed mid-snapshot is removed by the next capture', async (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const stray = path.join(dir, '.traffic.db.999999.1700000000000.tmp');
+  const unrelated = path.join(dir, '.other.db.999999.1.tmp');
+  fs.writeFileSync(stray, 'half a snapshot');
+  fs.writeFileSync(unrelated, 'not ours');
+  const backend = await startSampleBackend(t);
+  const proxy = await startObserve(t, ['--target', backend.url, '--output', db]);
+  assert.equal(fs.existsSync(stray), false);
+  assert.equal(fs.existsSync(unrelated), true);
+  assert.equal(await proxy.stop(), 0);
 });

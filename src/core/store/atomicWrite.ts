@@ -7,7 +7,7 @@ import { StoreError, describeError } from '../errors';
  * in the same folder, fsync it, rename it over the target.
  */
 export function atomicWriteFileSync(file: string, data: Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = path.join(path.dirname(file), `${tmpPrefix(file)}${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     let off = 0;
@@ -53,4 +53,27 @@ export function ensureParentDir(file: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot create the folder ${d} for ${file}: ${describeError(e)}`);
     }
   }
+}
+
+function tmpPrefix(file: string): string {
+  return `.${path.basename(file)}.`;
+}
+
+/** Removes temp files a killed writer left beside `file`. Call only while holding the file's lock. */
+export function removeStaleTempFiles(file: string): number {
+  const prefix = tmpPrefix(file);
+  let removed = 0;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) {
+      fs.rmSync(path.join(path.dirname(file), name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { Redactor, defaultRedaction } from '../capture/redact';
 import type { CapturedExchange, CapturedMessage, BodyCapture } from '../capture/types';
 import { describeError, isChaosError } from '../errors';
-import { ensureParentDir } from './atomicWrite';
+import { ensureParentDir, removeStaleTempFiles } from './atomicWrite';
 import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
@@ -71,6 +71,7 @@ async function handle(msg: ToWorker): Promise<void> {
       snapshotMinMs = msg.snapshotMinMs;
       ensureParentDir(file);
       acquireLock(file);
+      removeStaleTempFiles(file);
       try {
         db = await TrafficDb.open(file, { create: true });
         lsn = db.appliedLsn;
