@@ -1,0 +1,700 @@
+// Capture-proxy benchmark: everything on 127.0.0.1, one load client (autocannon, its own process), medians of N runs.
+//
+//   npm run bench:capture                                  # full run (about 10 minutes)
+//   node bench/capture.mjs --seconds 3 --runs 1            # quick trial
+//   node bench/capture.mjs --only latency,memory --help    # a subset; every flag
+//
+// Processes: the load client, the backend (bench/backend.mjs), and the thing under test, each its own process:
+// nothing (direct), bench/bare-proxy.mjs (http-proxy defaults, and with a keep-alive agent as a second floor),
+// our proxy (dist/cli.js observe, recording; the build is copied at start so a rebuild mid-run changes nothing)
+// or mitmdump. Scenarios: 1 saturation, 2 realistic backend, 3 added latency at a fixed rate (autocannon, and wrk
+// for microsecond latencies when installed), 4 completeness of every run of ours, 5 memory over a long capture.
+// Raw figures go to bench/results/capture.json. bench/setup.sh installs mitmproxy and wrk (Debian).
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const AUTOCANNON = path.join(ROOT, 'node_modules/autocannon/autocannon.js');
+const DIST_FILES = ['cli.js', 'storeWorker.js', 'sql-wasm.wasm'];
+/** dist/cli.js as copied at start (see snapshotDist); every run uses the same build even if dist/ is rebuilt meanwhile. */
+let CLI = path.join(ROOT, 'dist/cli.js');
+const RESULTS = path.join(ROOT, 'bench/results/capture.json');
+const HOST = '127.0.0.1';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '10' },
+      duration: { type: 'string' }, // alias of --seconds
+      runs: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' },
+      connections: { type: 'string', default: '50' },
+      rate: { type: 'string', default: '1000' },
+      'rate-connections': { type: 'string', default: '10' },
+      'work-ms': { type: 'string', default: '2' },
+      'memory-exchanges': { type: 'string', default: '200000' },
+      dist: { type: 'string', default: 'dist' }, // the build to measure
+      only: { type: 'string' }, // comma list of: saturation,realistic,latency,memory
+      'no-mitm': { type: 'boolean' },
+      'no-wrk': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log('node bench/capture.mjs [--seconds 10] [--runs 3] [--warmup 1] [--connections 50] [--rate 1000] [--rate-connections 10]\n'
+      + '  [--work-ms 2] [--memory-exchanges 200000] [--dist DIR] [--only saturation,realistic,latency,memory] [--no-mitm] [--no-wrk]');
+    process.exit(0);
+  }
+  const num = (k) => Number(values[k]);
+  return {
+    seconds: Number(values.duration ?? values.seconds),
+    runs: num('runs'),
+    warmup: num('warmup'),
+    connections: num('connections'),
+    rate: num('rate'),
+    rateConnections: num('rate-connections'),
+    workMs: num('work-ms'),
+    memoryExchanges: num('memory-exchanges'),
+    dist: path.resolve(ROOT, values.dist),
+    only: values.only ? new Set(values.only.split(',')) : null,
+    mitm: !values['no-mitm'],
+    wrk: !values['no-wrk'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child processes: every one is tracked and killed when we exit, however we exit.
+
+const children = new Set();
+/** The scratch directory (databases, the copied build); removed on any exit. */
+let scratchDir = null;
+
+function startChild(name, command, args, options = {}) {
+  const proc = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = { name, proc, stdout: '', stderr: '', exited: null };
+  proc.stdout.on('data', (d) => (child.stdout += d));
+  proc.stderr.on('data', (d) => (child.stderr += d));
+  child.exited = new Promise((resolve) => proc.on('close', (code, signal) => {
+    children.delete(child);
+    resolve({ code, signal });
+  }));
+  proc.on('error', (e) => (child.stderr += `spawn error: ${e.message}\n`));
+  children.add(child);
+  return child;
+}
+
+function killAll() {
+  for (const c of children) {
+    try {
+      c.proc.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+process.on('exit', () => {
+  killAll();
+  if (scratchDir) fs.rmSync(scratchDir, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.error(`\nbench: ${sig}, stopping every child process`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** Sends `signal`, waits up to `graceMs` for the exit, then SIGKILLs. */
+async function stopChild(child, signal = 'SIGTERM', graceMs = 60_000) {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return child.exited;
+  child.proc.kill(signal);
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
+  const result = await child.exited;
+  clearTimeout(timer);
+  return result;
+}
+
+/** Resolves with the first match of `re` in the child's stdout+stderr; rejects on exit or timeout. */
+function waitForOutput(child, re, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(child.stdout) ?? re.exec(child.stderr);
+      if (m) return done(() => resolve(m));
+      if (child.proc.exitCode !== null) done(() => reject(new Error(`${child.name} exited: ${child.stderr.trim()}`)));
+    };
+    const done = (fn) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      fn();
+    };
+    const poll = setInterval(check, 20);
+    const timer = setTimeout(() => done(() => reject(new Error(`${child.name} did not start: ${child.stderr.trim()}`))), timeoutMs);
+    check();
+  });
+}
+
+/** Runs a command to its end (killed after `timeoutMs`); resolves with its exit code and output. */
+function runToEnd(command, args, timeoutMs, env) {
+  const child = startChild(path.basename(args[0] ?? command), command, args, env ? { env: { ...process.env, ...env } } : {});
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), timeoutMs);
+  return child.exited.then(({ code }) => {
+    clearTimeout(timer);
+    return { code, stdout: child.stdout, stderr: child.stderr };
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const ok = await new Promise((resolve) => {
+      const sock = net.connect(port, HOST, () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on ${HOST}:${port} after ${timeoutMs} ms`);
+}
+
+/** Share of all cores busy over `ms` (from /proc/stat), to warn when something else is loading the machine. */
+async function machineBusy(ms = 1000) {
+  const read = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = read();
+    await sleep(ms);
+    const b = read();
+    return 1 - (b.idle - a.idle) / Math.max(1, b.total - a.total);
+  } catch {
+    return null;
+  }
+}
+
+/** The processes using the most CPU right now (other than us), for the warning. */
+function topProcesses(n = 3) {
+  const r = spawnSync('ps', ['-eo', 'pid,pcpu,args', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(`${process.pid} `)).slice(0, n).map((l) => l.slice(0, 120));
+}
+
+function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The backend and the things under test. Each start returns { url, stop() → extra figures or null }.
+
+async function startBackend(workMs) {
+  const child = startChild('backend', process.execPath, ['bench/backend.mjs', '--port', '0', '--work-ms', String(workMs)]);
+  const m = await waitForOutput(child, /listening (\d+)/);
+  return { url: `http://${HOST}:${m[1]}`, stop: () => stopChild(child) };
+}
+
+async function startNodeProxy(name, script, extraArgs, backendUrl) {
+  const child = startChild(name, process.execPath, [script, '--port', '0', '--target', backendUrl, ...extraArgs]);
+  const m = await waitForOutput(child, /listening (\d+)/);
+  return { url: `http://${HOST}:${m[1]}`, pid: child.proc.pid, stop: async () => (await stopChild(child), null) };
+}
+
+let dbCounter = 0;
+
+async function startOurs(backendUrl, workDir) {
+  const db = path.join(workDir, `ours-${++dbCounter}.db`);
+  const child = startChild('observe', process.execPath, [CLI, 'observe', '--port', '0', '--target', backendUrl, '--output', db, '--quiet']);
+  const m = await waitForOutput(child, /proxying http:\/\/[\d.]+:(\d+)/);
+  return {
+    url: `http://${HOST}:${m[1]}`,
+    pid: child.proc.pid,
+    db,
+    stop: async () => {
+      const t0 = performance.now();
+      const exit = await stopChild(child, 'SIGINT', 120_000);
+      const stopMs = performance.now() - t0;
+      const summary = parseSummary(child.stderr);
+      if (!summary) throw new Error(`observe printed no summary (exit ${JSON.stringify(exit)}): ${child.stderr.trim()}`);
+      return { ...summary, rows: countRows(db), fileBytes: fs.statSync(db).size, stopMs, db };
+    },
+  };
+}
+
+async function startMitm(backendUrl) {
+  const port = await freePort();
+  const child = startChild('mitmdump', 'mitmdump', [
+    '--mode', `reverse:${backendUrl}`, '--listen-host', HOST, '--listen-port', String(port), '-q',
+  ]);
+  await waitForPort(port);
+  return { url: `http://${HOST}:${port}`, pid: child.proc.pid, stop: async () => (await stopChild(child, 'SIGINT'), null) };
+}
+
+/** "captured N exchanges (M requests, E errors, D dropped) in S s → FILE (...)" */
+function parseSummary(stderr) {
+  const m = /captured (\d+) exchanges \((\d+) requests, (\d+) errors(?:, (\d+) dropped)?\) in ([\d.]+) s/.exec(stderr);
+  if (!m) return null;
+  return { stored: +m[1], requests: +m[2], errors: +m[3], dropped: +(m[4] ?? 0), seconds: +m[5] };
+}
+
+/** Rows in the exchanges table, counted by sqlite3 when it is installed (a check independent of the summary line). */
+function countRows(db) {
+  if (!hasCommand('sqlite3')) return null;
+  const r = spawnSync('sqlite3', [db, 'SELECT count(*), count(error) FROM exchanges'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const [total, failed] = r.stdout.trim().split('|').map(Number);
+  return { total, failed };
+}
+
+const TARGETS = {
+  direct: { label: 'direct', start: async (backendUrl) => ({ url: backendUrl, stop: async () => null }) },
+  bare: { label: 'bare http-proxy', start: (b) => startNodeProxy('bare-proxy', 'bench/bare-proxy.mjs', [], b) },
+  bareKa: { label: 'bare + keep-alive', start: (b) => startNodeProxy('bare-proxy-ka', 'bench/bare-proxy.mjs', ['--keepalive'], b) },
+  ours: { label: 'ours (recording)', start: startOurs },
+  mitm: { label: 'mitmdump', start: startMitm },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load clients
+
+/** One autocannon run in its own process. `load`: { connections, seconds } or { connections, amount }, optional rate. */
+async function autocannon(url, load) {
+  const args = [AUTOCANNON, '-c', String(load.connections), '-n', '--json'];
+  if (load.amount) args.push('-a', String(load.amount));
+  else args.push('-d', String(load.seconds));
+  if (load.rate) args.push('-R', String(load.rate));
+  args.push(`${url}/bench`);
+  const limitMs = ((load.seconds ?? 600) + 60) * 1000;
+  const r = await runToEnd(process.execPath, args, limitMs);
+  let j;
+  try {
+    j = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`autocannon gave no JSON (exit ${r.code}): ${r.stderr.slice(-500)}`);
+  }
+  return {
+    rps: j.requests.average,
+    p50: j.latency.p50,
+    p99: j.latency.p99,
+    meanMs: j.latency.mean,
+    responses: j['2xx'] + j.non2xx,
+    non2xx: j.non2xx,
+    sent: j.requests.sent,
+    errors: j.errors,
+    timeouts: j.timeouts,
+    seconds: j.duration,
+    amount: load.amount ?? null,
+  };
+}
+
+let wrkScript;
+
+/** wrk paced to about `rate` req/s: each of `connections` waits connections/rate s after each response. */
+async function wrkPaced(url, { connections, seconds, rate }, workDir) {
+  wrkScript ??= writeWrkScript(workDir);
+  const delayMs = (connections * 1000) / rate;
+  const r = await runToEnd('wrk', ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '-s', wrkScript, `${url}/bench`],
+    (seconds + 30) * 1000, { WRK_DELAY_MS: String(delayMs) });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`wrk gave no result (exit ${r.code}): ${r.stderr || r.stdout}`);
+  const j = JSON.parse(line);
+  return { rps: j.requests / (j.duration_us / 1e6), p50: j.p50_us / 1000, p99: j.p99_us / 1000, meanMs: j.mean_us / 1000, responses: j.requests, errors: j.errors };
+}
+
+function writeWrkScript(workDir) {
+  const file = path.join(workDir, 'paced.lua');
+  fs.writeFileSync(file, `
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "10")
+function delay() return pause end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"mean_us":%f,"errors":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.mean,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+`);
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measuring
+
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+/**
+ * Starts one target, warms it up (unmeasured), measures once, stops it. For our proxy it also checks completeness:
+ * the exchanges it stored against the responses the client received over the process's whole life.
+ */
+async function measureOnce(ctx, scenario, key, backendUrl, load) {
+  const target = await TARGETS[key].start(backendUrl, ctx.workDir);
+  const clientRuns = [];
+  let result;
+  try {
+    if (ctx.opts.warmup > 0) clientRuns.push(await autocannon(target.url, { connections: load.connections, seconds: ctx.opts.warmup }));
+    result = load.client === 'wrk' ? await wrkPaced(target.url, load, ctx.workDir) : await autocannon(target.url, load);
+    clientRuns.push(result);
+  } finally {
+    const capture = await target.stop();
+    if (capture) {
+      ctx.completeness.push(completeness(`${scenario}/${load.client ?? 'autocannon'}`, clientRuns, capture, load.connections));
+      fs.rmSync(capture.db, { force: true });
+    }
+  }
+  return result;
+}
+
+/**
+ * Stored must equal the responses the client received. A client stopped by its clock abandons the requests still
+ * in flight, at most one per connection; the proxy records those too (as aborted by the client), so a timed run
+ * may store up to `connections` more than it received. Fewer stored, more than that, or any dropped is a mismatch.
+ */
+function completeness(scenario, clientRuns, capture, connections) {
+  const responses = clientRuns.reduce((n, r) => n + r.responses, 0);
+  const maxInFlight = clientRuns.reduce((n, r) => n + (r.amount ? 0 : connections), 0);
+  const stored = capture.stored;
+  const rowsAgree = capture.rows === null || capture.rows.total === stored;
+  const exact = stored === responses;
+  const ok = rowsAgree && capture.dropped === 0 && stored >= responses && stored - responses <= maxInFlight;
+  return {
+    scenario, responses, stored, rows: capture.rows?.total ?? null, rowsWithError: capture.rows?.failed ?? null,
+    dropped: capture.dropped, proxyRequests: capture.requests, inFlightAtStop: stored - responses, maxInFlight, exact, ok,
+  };
+}
+
+/** Every target once per run, interleaved (run 1: A B C, run 2: A B C, ...) so drift hits them all alike. */
+async function runMatrix(ctx, scenario, keys, backendUrl, load) {
+  const runs = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let i = 1; i <= ctx.opts.runs; i++) {
+    for (const key of keys) {
+      const r = await measureOnce(ctx, scenario, key, backendUrl, load);
+      runs[key].push(r);
+      log(`  ${scenario} run ${i}/${ctx.opts.runs} ${TARGETS[key].label.padEnd(18)} ${fmt(r.rps, 0).padStart(7)} req/s  p50 ${fmt(r.p50, 2)} ms  p99 ${fmt(r.p99, 2)} ms${r.non2xx || r.errors ? `  (non2xx ${r.non2xx ?? 0}, errors ${r.errors})` : ''}`);
+    }
+  }
+  return runs;
+}
+
+function medians(runs) {
+  return Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, {
+    rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), meanMs: median(rs.map((r) => r.meanMs)),
+  }]));
+}
+
+const ratio = (a, b) => (a != null && b ? a / b : null);
+
+async function withBackend(workMs, fn) {
+  const backend = await startBackend(workMs);
+  try {
+    return await fn(backend.url);
+  } finally {
+    await backend.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scenarios
+
+async function saturation(ctx) {
+  const { connections, seconds } = ctx.opts;
+  const keys = ['direct', 'bare', 'bareKa', 'ours', ...(ctx.mitm ? ['mitm'] : [])];
+  log(`\n1. saturation: ${connections} keep-alive connections, 1 KiB JSON, ${seconds} s`);
+  const runs = await withBackend(0, (b) => runMatrix(ctx, 'saturation', keys, b, { connections, seconds }));
+  const m = medians(runs);
+  const ratios = {
+    oursOverBare: ratio(m.ours.rps, m.bare.rps),
+    oursOverBareKeepAlive: ratio(m.ours.rps, m.bareKa.rps),
+    oursOverMitm: ratio(m.ours.rps, m.mitm?.rps),
+    oursOverDirect: ratio(m.ours.rps, m.direct.rps),
+  };
+  return { load: { connections, seconds }, runs, medians: m, ratios };
+}
+
+async function realistic(ctx) {
+  const { connections, seconds, workMs } = ctx.opts;
+  log(`\n2. realistic backend: ${workMs} ms of work per request (setTimeout), ${connections} connections, ${seconds} s`);
+  const runs = await withBackend(workMs, (b) => runMatrix(ctx, 'realistic', ['direct', 'bareKa', 'ours'], b, { connections, seconds }));
+  const m = medians(runs);
+  return { load: { connections, seconds, workMs, work: 'setTimeout' }, runs, medians: m, ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa.rps, m.direct.rps) } };
+}
+
+async function latency(ctx) {
+  const { rate, rateConnections: connections, seconds } = ctx.opts;
+  log(`\n3. added latency at ${rate} req/s, ${connections} connections, ${seconds} s`);
+  return withBackend(0, async (b) => {
+    const out = {};
+    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'ours'], b, { connections, seconds, rate }));
+    out.autocannon = { medians: ac, added: added(ac), note: 'autocannon records latency in whole milliseconds; --overallRate sends each second\'s share in a burst at the start of the second' };
+    if (ctx.wrk) {
+      log('   same with wrk (microsecond histogram), paced by a per-connection pause after each response');
+      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'bareKa', 'ours'], b, { connections, seconds, rate, client: 'wrk' }));
+      out.wrk = { medians: wk, added: added(wk) };
+    }
+    return { load: { connections, seconds, rate }, ...out };
+  });
+}
+
+const added = (m) => ({ p50: m.ours.p50 - m.direct.p50, p99: m.ours.p99 - m.direct.p99 });
+
+async function memory(ctx) {
+  const { connections, memoryExchanges: amount } = ctx.opts;
+  log(`\n5. memory: ${amount} exchanges through ours, ${connections} connections`);
+  return withBackend(0, async (b) => {
+    const ours = await startOurs(b, ctx.workDir);
+    let sampler;
+    let load;
+    let capture;
+    try {
+      await sleep(1000);
+      const before = readMemory(ours.pid);
+      sampler = sampleMemory(ours.pid, 100);
+      load = await autocannon(ours.url, { connections, amount });
+      const atLoadEnd = readMemory(ours.pid);
+      const peakDuringLoad = sampler.peakRss;
+      capture = await ours.stop();
+      sampler.stop();
+      ctx.completeness.push(completeness('memory', [load], capture, connections));
+      const mb = (kb) => kb / 1024;
+      const list = await timeList(ours.db, 3);
+      const result = {
+        exchanges: amount, rps: load.rps, seconds: load.seconds,
+        rssBeforeMb: mb(before.rss), rssPeakDuringLoadMb: mb(peakDuringLoad), rssPeakWithShutdownMb: mb(sampler.peakRss),
+        hwmAtLoadEndMb: mb(atLoadEnd.hwm), rssGrowthMb: mb(Math.max(peakDuringLoad, atLoadEnd.hwm) - before.rss),
+        rssGrowthWithShutdownMb: mb(sampler.peakRss - before.rss), stopSeconds: capture.stopMs / 1000,
+        dbBytes: capture.fileBytes, listMs: list.medianMs, listRunsMs: list.runsMs, stored: capture.stored,
+      };
+      log(`  RSS ${fmt(result.rssBeforeMb, 0)} MB before → ${fmt(mb(Math.max(peakDuringLoad, atLoadEnd.hwm)), 0)} MB peak under load (+${fmt(result.rssGrowthMb, 0)} MB); `
+        + `${fmt(result.rssPeakWithShutdownMb, 0)} MB peak including the final save; db ${fmt(result.dbBytes / 1048576, 1)} MiB; list ${fmt(result.listMs, 0)} ms`);
+      return result;
+    } finally {
+      sampler?.stop();
+      if (!capture) await ours.stop().catch(() => undefined);
+      if (ours.db) fs.rmSync(ours.db, { force: true });
+    }
+  });
+}
+
+/** VmRSS and VmHWM (peak RSS) of a process, in kB; zeros once it is gone. */
+function readMemory(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+function sampleMemory(pid, everyMs) {
+  const s = { peakRss: 0, samples: 0 };
+  const timer = setInterval(() => {
+    const { rss, hwm } = readMemory(pid);
+    s.peakRss = Math.max(s.peakRss, rss, hwm);
+    s.samples++;
+  }, everyMs);
+  s.stop = () => clearInterval(timer);
+  return s;
+}
+
+/** Wall time of `chaos-testing list --db FILE --limit 20` (a fresh process: open the file, query, print). */
+async function timeList(db, times) {
+  const runsMs = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    const r = await runToEnd(process.execPath, [CLI, 'list', '--db', db, '--limit', '20'], 120_000);
+    if (r.code !== 0) throw new Error(`list failed: ${r.stderr}`);
+    runsMs.push(performance.now() - t0);
+  }
+  return { medianMs: median(runsMs), runsMs };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+const log = (s) => console.error(s);
+const fmt = (x, digits = 2) => (x == null || Number.isNaN(x) ? '—' : Number(x).toFixed(digits));
+
+function table(header, rows) {
+  const cells = [header, ...rows].map((r) => r.map((c) => String(c ?? '—')));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function check(name, value, op, limit, digits = 2, unit = '') {
+  const pass = value == null ? null : op === '≥' ? value >= limit : value <= limit;
+  return [name, `${fmt(value, digits)}${unit}`, `${op} ${limit}${unit}`, pass == null ? 'n/a' : pass ? 'PASS' : 'MISS'];
+}
+
+function report(results) {
+  const out = [];
+  const { saturation: s, realistic: r, latency: l, memory: m, completeness: c, build, machine } = results;
+  out.push(`Build measured: ${path.relative(ROOT, build.dist) || build.dist}/ of ${build.builtAt} (git ${build.gitHead.slice(0, 7)}${build.srcUncommitted.length ? ` + ${build.srcUncommitted.length} uncommitted src files` : ''}); `
+    + `${machine.cpus} cores, node ${machine.node}, mitmdump ${machine.mitmdump ?? 'not run'}; machine ${fmt((machine.busyBeforeStart ?? 0) * 100, 0)}% busy before start`);
+  if (s) {
+    out.push(`\nSaturation: ${s.load.connections} connections, 1 KiB JSON, ${s.load.seconds} s (median of ${results.options.runs})`);
+    out.push(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'],
+      Object.entries(s.medians).map(([k, v]) => [TARGETS[k].label, fmt(v.rps, 0), fmt(v.p50, 0), fmt(v.p99, 0), fmt(ratio(v.rps, s.medians.direct.rps))])));
+  }
+  if (r) {
+    out.push(`\nRealistic backend (${r.load.workMs} ms setTimeout per request): ${r.load.connections} connections, ${r.load.seconds} s`);
+    out.push(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'],
+      Object.entries(r.medians).map(([k, v]) => [TARGETS[k].label, fmt(v.rps, 0), fmt(v.p50, 0), fmt(v.p99, 0), fmt(ratio(v.rps, r.medians.direct.rps))])));
+  }
+  if (l) {
+    out.push(`\nAdded latency at ${l.load.rate} req/s, ${l.load.connections} connections, ${l.load.seconds} s`);
+    const rows = [];
+    for (const [client, d] of Object.entries({ autocannon: l.autocannon, wrk: l.wrk })) {
+      if (!d) continue;
+      for (const k of Object.keys(d.medians)) rows.push([`${client}: ${TARGETS[k].label}`, fmt(d.medians[k].rps, 0), fmt(d.medians[k].p50, 3), fmt(d.medians[k].p99, 3), fmt(d.medians[k].meanMs, 3)]);
+      rows.push([`${client}: ours − direct`, '', fmt(d.added.p50, 3), fmt(d.added.p99, 3), fmt(d.medians.ours.meanMs - d.medians.direct.meanMs, 3)]);
+      const floor = d.medians.bareKa;
+      if (floor) rows.push([`${client}: bare + keep-alive − direct`, '', fmt(floor.p50 - d.medians.direct.p50, 3), fmt(floor.p99 - d.medians.direct.p99, 3), fmt(floor.meanMs - d.medians.direct.meanMs, 3)]);
+    }
+    out.push(table(['client: target', 'req/s', 'p50 ms', 'p99 ms', 'mean ms'], rows));
+    out.push('(autocannon keeps latencies in whole milliseconds, and its --overallRate lets each connection send its share of a second\'s'
+      + ' requests back to back at the start of that second: a burst at saturation, not an even 1,000 req/s. wrk, paced by a pause'
+      + ' after each response, spreads the requests evenly and keeps microseconds: the targets are checked on wrk when it is installed)');
+  }
+  if (c?.length) {
+    out.push('\nCompleteness (every run of ours: stored vs responses the client received, warm-up included)');
+    out.push(table(['run', 'client responses', 'stored', 'db rows', 'rows aborted', 'dropped', 'stored − responses', 'result'],
+      c.map((x) => [x.scenario, x.responses, x.stored, x.rows, x.rowsWithError, x.dropped, `${x.inFlightAtStop} (≤ ${x.maxInFlight})`,
+        x.exact ? 'exact' : x.ok ? 'ok: in flight at stop' : 'MISMATCH'])));
+    out.push('(a client stopped by its clock abandons up to one request per connection; the proxy stores those as aborted)');
+  }
+  if (m) {
+    out.push(`\nMemory: ${m.exchanges} exchanges through ours`);
+    out.push(table(['figure', 'value'], [
+      ['req/s during capture', fmt(m.rps, 0)],
+      ['RSS before (MB)', fmt(m.rssBeforeMb, 0)],
+      ['RSS peak under load (MB)', fmt(m.rssBeforeMb + m.rssGrowthMb, 0)],
+      ['RSS growth under load (MB)', fmt(m.rssGrowthMb, 0)],
+      ['RSS peak incl. stop/final save (MB)', fmt(m.rssPeakWithShutdownMb, 0)],
+      ['stop (SIGINT → exit) (s)', fmt(m.stopSeconds, 1)],
+      ['db file (MiB)', fmt(m.dbBytes / 1048576, 1)],
+      ['list --limit 20 (ms, median of 3)', fmt(m.listMs, 0)],
+    ]));
+  }
+  out.push('\nTargets');
+  const rows = [];
+  if (s) {
+    rows.push(check('saturation: ours / bare http-proxy req/s', s.ratios.oursOverBare, '≥', 1.0));
+    rows.push(check('saturation: ours / mitmdump req/s', s.ratios.oursOverMitm, '≥', 15, 1));
+    rows.push(['saturation: ours / direct req/s', fmt(s.ratios.oursOverDirect), '(info)', '']);
+    rows.push(['saturation: ours / bare + keep-alive req/s', fmt(s.ratios.oursOverBareKeepAlive), '(info)', '']);
+  }
+  if (r) {
+    rows.push(check('realistic: ours / direct req/s', r.ratios.oursOverDirect, '≥', 0.95));
+    rows.push(['realistic: bare + keep-alive / direct req/s', fmt(r.ratios.bareKeepAliveOverDirect), '(info)', '']);
+  }
+  if (l) {
+    const best = l.wrk ?? l.autocannon;
+    const by = l.wrk ? 'wrk' : 'autocannon';
+    rows.push(check(`latency: added p50 (${by})`, best.added.p50, '≤', 0.3, 3, ' ms'));
+    rows.push(check(`latency: added p99 (${by})`, best.added.p99, '≤', 2, 3, ' ms'));
+    if (l.wrk) {
+      rows.push(['latency: added p50 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p50, 0), '(info)', '']);
+      rows.push(['latency: added p99 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p99, 0), '(info)', '']);
+    }
+  }
+  if (c?.length) rows.push(['completeness: runs with stored ≠ received', String(c.filter((x) => !x.ok).length), '= 0', c.every((x) => x.ok) ? 'PASS' : 'MISS']);
+  if (m) rows.push(check(`memory: RSS growth for ${m.exchanges} exchanges`, m.rssGrowthMb, '≤', 300, 0, ' MB'));
+  out.push(table(['check', 'value', 'target', 'result'], rows));
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const opts = readOptions();
+  const mitm = opts.mitm && hasCommand('mitmdump');
+  if (opts.mitm && !mitm) log('bench: mitmdump not found: skipping the mitmdump column (install the Debian package `mitmproxy`, or run bench/setup.sh)');
+  const wrk = opts.wrk && hasCommand('wrk');
+  if (opts.wrk && !wrk) log('bench: wrk not found: latency is measured by autocannon alone, in whole ms (install the Debian package `wrk`, or run bench/setup.sh)');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-'));
+  scratchDir = workDir;
+  const build = snapshotDist(opts.dist, workDir);
+  const ctx = { opts, mitm, wrk, workDir, completeness: [] };
+  const want = (name) => !opts.only || opts.only.has(name);
+  const results = {
+    options: opts.only ? { ...opts, only: [...opts.only] } : opts,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, mitmdump: mitm ? mitmVersion() : null, wrk },
+    build,
+    startedAt: new Date().toISOString(),
+  };
+  const busy = await machineBusy();
+  results.machine.busyBeforeStart = busy;
+  if (busy != null && busy > 0.1) {
+    log(`bench: WARNING: the machine is already ${(busy * 100).toFixed(0)}% busy before the benchmark starts; figures will be low. Top processes:`);
+    for (const p of topProcesses()) log(`  ${p}`);
+  }
+  log(`bench: ${opts.runs} run(s) of ${opts.seconds} s per target (+${opts.warmup} s warm-up), all on ${HOST}; scratch ${workDir}`);
+  try {
+    if (want('saturation')) results.saturation = await saturation(ctx);
+    if (want('realistic')) results.realistic = await realistic(ctx);
+    if (want('latency')) results.latency = await latency(ctx);
+    if (want('memory')) results.memory = await memory(ctx);
+  } finally {
+    results.completeness = ctx.completeness;
+    results.finishedAt = new Date().toISOString();
+    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  console.log(report(results));
+  log(`\nraw figures: ${path.relative(ROOT, RESULTS)}`);
+}
+
+/** Copies the build to measure into the scratch dir (it is one self-contained bundle) and says what it was built from. */
+function snapshotDist(distDir, workDir) {
+  const missing = DIST_FILES.filter((f) => !fs.existsSync(path.join(distDir, f)));
+  if (missing.length) throw new Error(`${path.relative(ROOT, distDir) || distDir}/${missing[0]} is missing: run \`node scripts/build.mjs\` (npm run bench:capture builds first)`);
+  const copy = path.join(workDir, 'dist');
+  fs.mkdirSync(copy);
+  for (const f of DIST_FILES) fs.copyFileSync(path.join(distDir, f), path.join(copy, f));
+  CLI = path.join(copy, 'cli.js');
+  const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).map((l) => l.slice(3));
+  if (dirty.length) log(`bench: note: src/ has uncommitted changes (${dirty.length} files); measuring the build in ${path.relative(ROOT, distDir) || distDir}/ as it is now`);
+  return { dist: distDir, builtAt: fs.statSync(path.join(distDir, 'cli.js')).mtime.toISOString(), gitHead: git('rev-parse', 'HEAD'), srcUncommitted: dirty };
+}
+
+function mitmVersion() {
+  const r = spawnSync('mitmdump', ['--version'], { encoding: 'utf8' });
+  return /Mitmproxy:\s*(\S+)/.exec(r.stdout)?.[1] ?? null;
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e.stack ?? e}`);
+  killAll();
+  process.exit(1);
+});
