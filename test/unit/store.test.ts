@@ -10,11 +10,11 @@ import { JournalWriter, journalPath, readJournal } from '../../src/core/store/jo
 import { prepareExchange } from '../../src/core/store/prepare';
 import { tmpDir } from '../helpers';
 
-function exchange(seq: number, body = '{"ok":true}', headers: Array<[string, string]> = [['content-type', 'application/json']]): CapturedExchange {
+function exchange(seq: number, body = '{"ok":true}', headers: string[] = ['content-type', 'application/json']): CapturedExchange {
   return {
     seq, protocol: 'http', connectionId: 1, startedAt: 1_700_000_000_000 + seq, ttfbMs: 1, durationMs: 2,
     method: 'GET', url: `http://h/items/${seq}?q=1`, status: 200,
-    requestHeaders: [['accept', '*/*']], responseHeaders: headers,
+    requestHeaders: ['accept', '*/*'], responseHeaders: headers,
     requestBody: { data: null, size: 0, truncated: false },
     responseBody: { data: Buffer.from(body), size: Buffer.byteLength(body), truncated: false }, error: null,
   };
@@ -24,7 +24,7 @@ test('prepareExchange decodes gzip, splits host and path, hashes the body', () =
   const redactor = new Redactor(defaultRedaction(), 's');
   const zipped = gzipSync(Buffer.from('{"a":1}'));
   const ex = exchange(1);
-  ex.responseHeaders = [['content-type', 'application/json'], ['content-encoding', 'gzip']];
+  ex.responseHeaders = ['content-type', 'application/json', 'content-encoding', 'gzip'];
   ex.responseBody = { data: zipped, size: zipped.length, truncated: false };
   const p = prepareExchange(ex, redactor);
   assert.equal(Buffer.from(p.responseBody!.data).toString(), '{"a":1}');

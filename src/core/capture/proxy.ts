@@ -6,9 +6,10 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { ListenError, UsageError, describeError } from '../errors';
-import { BodyTap } from './bodyTap';
+import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
-import { EMPTY_BODY, rawHeadersToPairs, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
+import { forwardRequest, pathAndQuery } from './forward';
+import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 import { tapWebSocket } from './wsTap';
 
 /** Where the proxy sends what it saw. StoreWriter is one; tests may pass an array-backed sink. */
@@ -201,67 +202,44 @@ export class CaptureProxy extends EventEmitter {
       return;
     }
     const record = this._filter(pathnameOf(req.url ?? '/'));
-    const exchange = record ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null;
-
-    this._proxy.web(req, res, { target: upstream, agent: this._agentFor(upstream) }, (err: NodeJS.ErrnoException) => {
-      this.stats.errors++;
-      const timedOut = err.code === 'ECONNRESET' && exchange && !exchange.responded && this._options.upstreamTimeoutMs;
-      const status = timedOut ? 504 : 502;
-      const cause = `${timedOut ? 'upstream timed out' : 'upstream unreachable'}: ${describeError(err)}`;
-      if (exchange) exchange.fail(cause, status);
-      if (!res.headersSent) {
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`chaos-testing: ${upstream.origin} ${cause}\n`);
-      } else {
-        res.destroy();
-      }
+    forwardRequest(req, res, {
+      upstream,
+      agent: this._agentFor(upstream),
+      rewriteHost: this._options.mode === 'reverse',
+      timeoutMs: this._options.upstreamTimeoutMs,
+      recorder: record ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null,
+      onError: () => this.stats.errors++,
     });
-
-    if (exchange) {
-      if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
-        req.on('data', (chunk: Buffer) => exchange.request.push(chunk));
-      }
-      res.once('close', () => {
-        if (!res.writableFinished) this._abortUpstream(res);
-        if (!exchange.finished) exchange.finish(res.writableFinished ? null : 'client closed the connection before the response completed');
-      });
-    } else {
-      res.once('close', () => {
-        if (!res.writableFinished) this._abortUpstream(res);
-      });
-    }
-  }
-
-  /** When the client goes away mid-response, stop reading the upstream so its socket is freed, not left paused. */
-  private _abortUpstream(res: http.ServerResponse): void {
-    const proxyRes = (res as { _chaosProxyRes?: http.IncomingMessage })._chaosProxyRes;
-    if (proxyRes && !proxyRes.complete) proxyRes.destroy();
   }
 
   private _startExchange(req: http.IncomingMessage, upstream: URL, protocol: Protocol): ExchangeRecorder {
     const socket = req.socket as TaggedSocket;
-    const rec = new ExchangeRecorder(this, {
-      seq: ++this._seq,
-      protocol,
-      connectionId: socket[CONN_ID] ?? 0,
-      method: req.method ?? 'GET',
-      url: upstream.origin + pathAndQuery(req.url ?? '/'),
-      requestHeaders: rawHeadersToPairs(req.rawHeaders),
-      cap: this._cap,
-    });
+    const rec = new ExchangeRecorder(
+      {
+        seq: ++this._seq,
+        protocol,
+        connectionId: socket[CONN_ID] ?? 0,
+        method: req.method ?? 'GET',
+        url: upstream.origin + pathAndQuery(req.url ?? '/'),
+        requestHeaders: req.rawHeaders,
+      },
+      this._cap,
+      this._emitExchange,
+      this._emitMessage,
+    );
     (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange = rec;
     return rec;
   }
 
   /** Called by ExchangeRecorder when it is complete. */
-  _emitExchange(ex: CapturedExchange): void {
+  private readonly _emitExchange = (ex: CapturedExchange): void => {
     if (this._sink.enqueueExchange(ex)) this.stats.recorded++;
     this.emit('exchange', ex);
-  }
+  };
 
-  _emitMessage(m: CapturedMessage): void {
+  private readonly _emitMessage = (m: CapturedMessage): void => {
     this._sink.enqueueMessage(m);
-  }
+  };
 
   private _onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     this.stats.requests++;
@@ -302,7 +280,7 @@ export class CaptureProxy extends EventEmitter {
       startedAt,
       method: 'CONNECT',
       url: hostPort,
-      requestHeaders: rawHeadersToPairs(req.rawHeaders),
+      requestHeaders: req.rawHeaders,
     };
     if (this._options.mode !== 'forward' || !m) {
       this.stats.errors++;
@@ -371,19 +349,8 @@ export class CaptureProxy extends EventEmitter {
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   }
 
-  /** Called from ExchangeRecorder when the upstream answered; lets _abortUpstream find the response. */
-  _onProxyRes(proxyRes: http.IncomingMessage, res: http.ServerResponse): void {
-    (res as { _chaosProxyRes?: http.IncomingMessage })._chaosProxyRes = proxyRes;
-  }
-
-  /** http-proxy's response hooks, wired once. */
+  /** http-proxy carries WebSocket upgrades; these hooks record the handshake and tap the upstream's frames. */
   private _wireResponses(): void {
-    this._proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse) => {
-      this._onProxyRes(proxyRes, res);
-      // Keep-Alive is hop-by-hop: the client must hear our idle timeout, not the backend's (http-proxy copies it).
-      delete proxyRes.headers['keep-alive'];
-      (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange?.response(proxyRes, req.method === 'HEAD');
-    });
     this._proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
       const rec = (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange;
       proxyReq.once('upgrade', (proxyRes: http.IncomingMessage, proxySocket: net.Socket, proxyHead: Buffer) => {
@@ -395,21 +362,15 @@ export class CaptureProxy extends EventEmitter {
       proxyReq.once('response', (proxyRes: http.IncomingMessage) => {
         // The upstream refused the upgrade with an ordinary response.
         if (rec) {
-          rec.response(proxyRes, false);
-          proxyRes.once('end', () => rec.finish(null));
+          rec.responseStarted(proxyRes.statusCode ?? 502, proxyRes.rawHeaders);
+          proxyRes.on('data', (chunk: Buffer) => rec.response.push(chunk));
+          proxyRes.once('end', () => {
+            rec.responseEnded();
+            rec.finish(null);
+          });
         }
       });
     });
-  }
-}
-
-function pathAndQuery(requestTarget: string): string {
-  if (requestTarget[0] === '/') return requestTarget;
-  try {
-    const u = new URL(requestTarget);
-    return u.pathname + u.search;
-  } catch {
-    return requestTarget;
   }
 }
 
@@ -424,81 +385,5 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): List
       return new ListenError(`--host ${host} is not an address of this machine: use 127.0.0.1`);
     default:
       return new ListenError(`cannot listen on ${host}:${port}: ${describeError(e)}`);
-  }
-}
-
-interface ExchangeStart {
-  seq: number;
-  protocol: Protocol;
-  connectionId: number;
-  method: string;
-  url: string;
-  requestHeaders: Array<[string, string]>;
-  cap: number;
-}
-
-/** One exchange being recorded: collects the request and response as they stream, emits once when done. */
-class ExchangeRecorder {
-  readonly request: BodyTap;
-  private readonly _response: BodyTap;
-  private readonly _startedAt = Date.now();
-  private readonly _t0 = performance.now();
-  private _ttfb: number | null = null;
-  private _endAt: number | null = null;
-  private _status: number | null = null;
-  private _responseHeaders: Array<[string, string]> | null = null;
-  private _error: string | null = null;
-  responded = false;
-  finished = false;
-
-  constructor(private readonly _proxy: CaptureProxy, private readonly _start: ExchangeStart) {
-    this.request = new BodyTap(_start.cap);
-    this._response = new BodyTap(_start.cap);
-  }
-
-  response(proxyRes: http.IncomingMessage, isHead: boolean): void {
-    this.responded = true;
-    this._ttfb = performance.now() - this._t0;
-    this._status = proxyRes.statusCode ?? null;
-    this._responseHeaders = rawHeadersToPairs(proxyRes.rawHeaders);
-    if (!isHead && this._status !== 204 && this._status !== 304) proxyRes.on('data', (chunk: Buffer) => this._response.push(chunk));
-    proxyRes.once('end', () => (this._endAt = performance.now()));
-  }
-
-  /** A WebSocket handshake completed: the exchange is stored now; its messages follow as they pass. */
-  upgraded(proxyRes: http.IncomingMessage): void {
-    this._ttfb = performance.now() - this._t0;
-    this._endAt = performance.now();
-    this._status = proxyRes.statusCode ?? 101;
-    this._responseHeaders = rawHeadersToPairs(proxyRes.rawHeaders);
-    this.finish(null);
-  }
-
-  message(m: Omit<CapturedMessage, 'exchangeSeq'>): void {
-    this._proxy._emitMessage({ ...m, exchangeSeq: this._start.seq });
-  }
-
-  fail(error: string, status: number): void {
-    this._error = error;
-    if (this._status === null) this._status = status;
-    this.finish(error);
-  }
-
-  finish(error: string | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    const { cap: _cap, ...start } = this._start;
-    void _cap;
-    this._proxy._emitExchange({
-      ...start,
-      startedAt: this._startedAt,
-      ttfbMs: this._ttfb,
-      durationMs: (this._endAt ?? performance.now()) - this._t0,
-      status: this._status,
-      responseHeaders: this._responseHeaders,
-      requestBody: this.request.finish(),
-      responseBody: this._response.finish(),
-      error: this._error ?? error,
-    });
   }
 }

@@ -5,6 +5,10 @@ export type Protocol = 'http' | 'https' | 'ws' | 'wss' | 'tunnel';
 /** Header pairs in wire order, names as sent. */
 export type HeaderPairs = Array<[string, string]>;
 
+/** Headers as node gives them (`rawHeaders`): [name, value, name, value, ...]. The proxy keeps this form, which
+ * costs nothing to take; the store worker turns it into pairs. */
+export type RawHeaders = string[];
+
 export interface BodyCapture {
   /** The first `cap` bytes as sent on the wire (still compressed if the sender compressed). */
   data: Uint8Array | null;
@@ -29,8 +33,8 @@ export interface CapturedExchange {
   /** Absolute URL of the upstream request; `host:port` for tunnels. */
   url: string;
   status: number | null;
-  requestHeaders: HeaderPairs;
-  responseHeaders: HeaderPairs | null;
+  requestHeaders: RawHeaders;
+  responseHeaders: RawHeaders | null;
   requestBody: BodyCapture;
   responseBody: BodyCapture;
   error: string | null;
@@ -53,6 +57,12 @@ export function rawHeadersToPairs(raw: string[]): HeaderPairs {
   const pairs: HeaderPairs = [];
   for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
   return pairs;
+}
+
+export function pairsToRawHeaders(pairs: HeaderPairs): RawHeaders {
+  const raw: RawHeaders = [];
+  for (const [k, v] of pairs) raw.push(k, v);
+  return raw;
 }
 
 export function headerValue(headers: HeaderPairs | null | undefined, name: string): string | undefined {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Redactor, defaultRedaction } from '../capture/redact';
-import type { CapturedExchange, CapturedMessage, HeaderPairs, Protocol } from '../capture/types';
+import { pairsToRawHeaders, type CapturedExchange, type CapturedMessage, type HeaderPairs, type Protocol } from '../capture/types';
 import { InputError, describeError } from '../errors';
 import { ensureParentDir } from '../store/atomicWrite';
 import { TrafficDb } from '../store/database';
@@ -79,8 +79,8 @@ export function harToCaptured(har: Har): { exchanges: CapturedExchange[]; messag
       method: e.request.method,
       url: e.request.url,
       status,
-      requestHeaders: pairs(e.request.headers),
-      responseHeaders: status === null && !e.response?.headers?.length ? null : pairs(e.response?.headers),
+      requestHeaders: pairsToRawHeaders(pairs(e.request.headers)),
+      responseHeaders: status === null && !e.response?.headers?.length ? null : pairsToRawHeaders(pairs(e.response?.headers)),
       requestBody: { data: reqData, size: Math.max(reqSize, reqData?.length ?? 0), truncated: Boolean(e.request.postData?._truncated) },
       responseBody: { data: resData, size: Math.max(resSize, resData?.length ?? 0), truncated: Boolean(e.response?.content?._truncated) },
       error: e._error ?? null,

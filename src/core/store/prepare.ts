@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeBody } from '../capture/decode';
 import type { Redactor } from '../capture/redact';
-import { headerValue, type BodyCapture, type CapturedExchange, type CapturedMessage, type HeaderPairs } from '../capture/types';
+import { headerValue, rawHeadersToPairs, type BodyCapture, type CapturedExchange, type CapturedMessage, type HeaderPairs } from '../capture/types';
 
 /** A row ready for the `exchanges` table, with its bodies ready for the `bodies` table. */
 export interface PreparedExchange {
@@ -49,12 +49,14 @@ export function sha256Hex(data: Uint8Array): string {
 
 /** Decode, redact and hash one exchange. Runs in the store worker, never on the proxy's event loop. */
 export function prepareExchange(ex: CapturedExchange, redactor: Redactor, options: { alreadyDecoded?: boolean } = {}): PreparedExchange {
-  const reqHeaders = redactor.headers(ex.requestHeaders);
-  const resHeaders = redactor.headers(ex.responseHeaders);
+  const reqPairs = rawHeadersToPairs(ex.requestHeaders);
+  const resPairs = ex.responseHeaders ? rawHeadersToPairs(ex.responseHeaders) : null;
+  const reqHeaders = redactor.headers(reqPairs);
+  const resHeaders = redactor.headers(resPairs);
   const url = redactor.url(ex.url);
   const decode = !options.alreadyDecoded;
-  const reqBody = prepareBody(ex.requestBody, ex.requestHeaders, redactor, decode);
-  const resBody = prepareBody(ex.responseBody, ex.responseHeaders, redactor, decode);
+  const reqBody = prepareBody(ex.requestBody, reqPairs, redactor, decode);
+  const resBody = prepareBody(ex.responseBody, resPairs, redactor, decode);
   let host: string | null = null;
   let path: string | null = null;
   if (ex.protocol === 'tunnel') {

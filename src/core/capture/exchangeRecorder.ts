@@ -1,0 +1,95 @@
+import type * as http from 'node:http';
+import { BodyTap } from './bodyTap';
+import type { CapturedExchange, CapturedMessage, Protocol } from './types';
+
+export interface ExchangeStart {
+  seq: number;
+  protocol: Protocol;
+  connectionId: number;
+  method: string;
+  url: string;
+  /** Flat [name, value, name, value, ...] as the client sent them. */
+  requestHeaders: string[];
+}
+
+/**
+ * One exchange being recorded: collects the request and response as they stream and hands one plain object to
+ * `emit` when done. Every field is set in the constructor so V8 keeps one hidden class for all recorders; the
+ * emitted object is built as a literal with a fixed shape (no spreads: they cost more than the rest together).
+ */
+export class ExchangeRecorder {
+  readonly request: BodyTap;
+  readonly response: BodyTap;
+  private readonly _startedAt: number;
+  private readonly _t0: number;
+  private _ttfb: number | null = null;
+  private _endAt: number | null = null;
+  private _status: number | null = null;
+  private _responseHeaders: string[] | null = null;
+  private _error: string | null = null;
+  responded = false;
+  finished = false;
+
+  constructor(
+    private readonly _start: ExchangeStart,
+    cap: number,
+    private readonly _emit: (ex: CapturedExchange) => void,
+    private readonly _emitMessage: (m: CapturedMessage) => void = () => undefined,
+  ) {
+    this.request = new BodyTap(cap);
+    this.response = new BodyTap(cap);
+    this._startedAt = Date.now();
+    this._t0 = performance.now();
+  }
+
+  /** Response headers arrived; the body (if the status has one) streams through `response`. */
+  responseStarted(status: number, rawHeaders: string[]): void {
+    this.responded = true;
+    this._ttfb = performance.now() - this._t0;
+    this._status = status;
+    this._responseHeaders = rawHeaders;
+  }
+
+  responseEnded(): void {
+    this._endAt = performance.now();
+  }
+
+  /** A WebSocket handshake completed: the exchange is stored now; its messages follow as they pass. */
+  upgraded(proxyRes: http.IncomingMessage): void {
+    this.responseStarted(proxyRes.statusCode ?? 101, proxyRes.rawHeaders);
+    this.responseEnded();
+    this.finish(null);
+  }
+
+  message(m: Omit<CapturedMessage, 'exchangeSeq'>): void {
+    this._emitMessage({ exchangeSeq: this._start.seq, direction: m.direction, at: m.at, opcode: m.opcode, size: m.size, data: m.data, truncated: m.truncated });
+  }
+
+  fail(error: string, status: number): void {
+    this._error = error;
+    if (this._status === null) this._status = status;
+    this.finish(error);
+  }
+
+  finish(error: string | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    const s = this._start;
+    this._emit({
+      seq: s.seq,
+      protocol: s.protocol,
+      connectionId: s.connectionId,
+      startedAt: this._startedAt,
+      ttfbMs: this._ttfb,
+      durationMs: (this._endAt ?? performance.now()) - this._t0,
+      method: s.method,
+      url: s.url,
+      status: this._status,
+      requestHeaders: s.requestHeaders,
+      responseHeaders: this._responseHeaders,
+      requestBody: this.request.finish(),
+      responseBody: this.response.finish(),
+      error: this._error ?? error,
+    });
+  }
+}
