@@ -3,6 +3,7 @@
  * message in both directions lands in `messages` with its direction, opcode and payload.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -172,4 +173,34 @@ test('an upstream that refuses the upgrade with a plain response is stored as th
   assert.equal(row.protocol, 'ws');
   assert.equal(row.status, 403);
   assert.equal(row.path, '/denied');
+});
+
+test('a frame sent in the same packet as the 101 reaches the client and the store exactly once', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const server = http.createServer((_req, res) => res.end('plain http'));
+  server.on('upgrade', (req, socket) => {
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const frame = Buffer.concat([Buffer.from([0x81, 5]), Buffer.from('hello')]);
+    // One write: the handshake and the first frame arrive together, as the proxy's upgrade "head".
+    socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`), frame]));
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+  });
+  const upstream = await listen(t, server);
+  const proxy = await startObserve(t, ['--target', upstream.url, '--output', db]);
+  const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/early`);
+  const got = await new Promise<string>((resolve, reject) => {
+    client.once('message', (data: Buffer) => resolve(data.toString()));
+    client.once('error', reject);
+    setTimeout(() => reject(new Error('no message within 5 s')), 5_000);
+  });
+  assert.equal(got, 'hello');
+  client.terminate();
+  await waitFor(() => client.readyState === WebSocket.CLOSED, 5_000, 'client closed');
+  assert.equal(await proxy.stop(), 0);
+  const store = await openStore(t, db);
+  const ws = store.exchanges().find((e) => e.protocol === 'ws')!;
+  const messages = store.exchange(ws.id)!.messages.filter((m) => m.direction === 'server' && m.opcode === 1);
+  assert.deepEqual(messages.map((m) => Buffer.from(m.data!).toString()), ['hello']);
 });

@@ -48,6 +48,8 @@ export interface ProxyStats {
 const DEFAULT_BODY_CAP = 1024 * 1024;
 const CONN_ID = Symbol('chaos.connectionId');
 type TaggedSocket = net.Socket & { [CONN_ID]?: number };
+const WS_TAP = Symbol('chaos.wsTap');
+type TappedSocket = net.Socket & { [WS_TAP]?: { rec: ExchangeRecorder; client: Duplex } };
 
 /** Parses and checks a target URL; a clear error for anything that is not http(s)://host[:port]. */
 export function parseTarget(target: string, flag = '--target'): URL {
@@ -255,7 +257,6 @@ export class CaptureProxy extends EventEmitter {
     const secure = upstream.protocol === 'https:';
     const record = this._filter(pathnameOf(req.url ?? '/'));
     const exchange = record ? this._startExchange(req, upstream, secure ? 'wss' : 'ws') : null;
-    if (exchange) tapWebSocket(socket, head, true, this._cap, (m) => exchange.message(m));
     socket.on('error', () => socket.destroy());
     this._proxy.ws(req, socket, head, { target: wsUpstream, agent: this._agentFor(upstream) }, (err: Error) => {
       this.stats.errors++;
@@ -349,15 +350,23 @@ export class CaptureProxy extends EventEmitter {
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   }
 
-  /** http-proxy carries WebSocket upgrades; these hooks record the handshake and tap the upstream's frames. */
+  /** http-proxy carries WebSocket upgrades; these hooks record the handshake and tap the frames both ways. */
   private _wireResponses(): void {
-    this._proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
+    // Taps go on at 'open', once http-proxy has piped both sockets: a 'data' listener added earlier would make a
+    // socket flow before the pipe exists, and the bytes http-proxy unshifts back (the heads) would reach only us.
+    this._proxy.on('open', (proxySocket: net.Socket) => {
+      const tap = (proxySocket as TappedSocket)[WS_TAP];
+      if (!tap) return;
+      tapWebSocket(tap.client, undefined, true, this._cap, (m) => tap.rec.message(m));
+      tapWebSocket(proxySocket, undefined, false, this._cap, (m) => tap.rec.message(m));
+    });
+    this._proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage, client: Duplex) => {
       const rec = (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange;
-      proxyReq.once('upgrade', (proxyRes: http.IncomingMessage, proxySocket: net.Socket, proxyHead: Buffer) => {
+      proxyReq.once('upgrade', (proxyRes: http.IncomingMessage, proxySocket: net.Socket) => {
         this._track(proxySocket);
         if (!rec) return;
         rec.upgraded(proxyRes);
-        tapWebSocket(proxySocket, proxyHead, false, this._cap, (m) => rec.message(m));
+        (proxySocket as TappedSocket)[WS_TAP] = { rec, client };
       });
       proxyReq.once('response', (proxyRes: http.IncomingMessage) => {
         // The upstream refused the upgrade with an ordinary response.
