@@ -183,6 +183,16 @@ export class TrafficDb {
         case 'messages':
           for (const m of op.rows) this._insertMessage(op.sessionId, m);
           break;
+        case 'delete':
+          for (const id of op.ids) {
+            this._db.run('DELETE FROM messages WHERE exchange_id = ?', [id]);
+            this._db.run('DELETE FROM exchanges WHERE id = ?', [id]);
+          }
+          // Bodies no other exchange refers to go too (deleting is how a user removes a captured secret).
+          this._db.run(`DELETE FROM bodies WHERE hash NOT IN (SELECT request_body_hash FROM exchanges WHERE request_body_hash IS NOT NULL
+            UNION SELECT response_body_hash FROM exchanges WHERE response_body_hash IS NOT NULL)`);
+          this._recentBodies.clear();
+          break;
         case 'finish':
           this._db.run('UPDATE sessions SET stopped_at = ?, dropped = ? WHERE id = ?', [op.stoppedAt, op.dropped, op.sessionId]);
           break;
@@ -284,6 +294,11 @@ export class TrafficDb {
     } finally {
       s.free();
     }
+  }
+
+  /** Rows of a read-only statement, as plain objects keyed by column name. */
+  query(sql: string, params: SqlValue[] = []): Record<string, SqlValue>[] {
+    return this._rows(sql, params);
   }
 
   sessions(): SessionRow[] {

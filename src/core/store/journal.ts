@@ -15,6 +15,7 @@ export type JournalOp =
   | { lsn: number; op: 'session'; id: number; session: NewSession }
   | { lsn: number; op: 'exchanges'; sessionId: number; rows: PreparedExchange[] }
   | { lsn: number; op: 'messages'; sessionId: number; rows: PreparedMessage[] }
+  | { lsn: number; op: 'delete'; ids: number[] }
   | { lsn: number; op: 'finish'; sessionId: number; stoppedAt: number; dropped: number };
 
 export type JournalOpBody = JournalOp extends infer T ? (T extends JournalOp ? Omit<T, 'lsn'> : never) : never;

@@ -1,0 +1,304 @@
+import type { HeaderPairs } from '../capture/types';
+import { templatePath } from '../learn/pathTemplate';
+import { bodyAsText } from './bodyText';
+import type { ExchangeDetail, StoredBody, TrafficDb } from './database';
+
+/**
+ * The questions the editor (tree, panels) asks of a traffic database, and their JSON-safe answers. The same
+ * function answers them whether the database is held by a running capture's store worker or opened read-only,
+ * so the editor sees one shape either way.
+ */
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+
+export interface TrafficFilter {
+  /** Case-insensitive substring of the URL or method. */
+  text?: string;
+  /** Keep only these status classes ('error' = no response). Empty or missing keeps all. */
+  statuses?: StatusClass[];
+}
+
+export interface EndpointNode {
+  method: string;
+  template: string;
+  protocol: string;
+  count: number;
+  statuses: number[];
+  errors: number;
+}
+
+export interface HostNode {
+  host: string;
+  count: number;
+  endpoints: EndpointNode[];
+}
+
+export interface TrafficOverview {
+  total: number;
+  sessions: number;
+  hosts: HostNode[];
+}
+
+export type SortColumn = 'id' | 'startedAt' | 'method' | 'url' | 'status' | 'durationMs' | 'responseBodySize';
+
+export interface PageQuery extends TrafficFilter {
+  offset: number;
+  limit: number;
+  sort?: SortColumn;
+  descending?: boolean;
+}
+
+export interface ExchangeRow {
+  id: number;
+  startedAt: number;
+  method: string;
+  url: string;
+  host: string | null;
+  status: number | null;
+  durationMs: number | null;
+  responseBodySize: number;
+  error: string | null;
+}
+
+export interface PageResult {
+  /** Rows matching the filter (not just this page). */
+  total: number;
+  offset: number;
+  rows: ExchangeRow[];
+}
+
+export interface BodyView {
+  text: string;
+  /** Set when `text` is base64 of binary bytes. */
+  encoding?: 'base64';
+  /** `text` re-indented when the body is JSON. */
+  pretty?: string;
+  size: number;
+  truncated: boolean;
+  contentType: string | null;
+}
+
+export interface MessageView {
+  direction: string;
+  at: number;
+  opcode: number;
+  size: number;
+  text: string | null;
+  encoding?: 'base64';
+}
+
+export interface ExchangeView {
+  id: number;
+  sessionId: number;
+  protocol: string;
+  startedAt: number;
+  method: string;
+  url: string;
+  host: string | null;
+  status: number | null;
+  ttfbMs: number | null;
+  durationMs: number | null;
+  connectionId: number | null;
+  error: string | null;
+  redacted: boolean;
+  requestHeaders: HeaderPairs;
+  responseHeaders: HeaderPairs | null;
+  requestBody: BodyView | null;
+  responseBody: BodyView | null;
+  messages: MessageView[];
+}
+
+export type TrafficQuery =
+  | { kind: 'overview'; filter?: TrafficFilter }
+  | { kind: 'endpoint'; host: string; method: string; template: string; filter?: TrafficFilter; limit: number }
+  | { kind: 'page'; query: PageQuery }
+  | { kind: 'exchange'; id: number };
+
+export interface TrafficAnswers {
+  overview: TrafficOverview;
+  endpoint: { total: number; rows: ExchangeRow[] };
+  page: PageResult;
+  exchange: ExchangeView | null;
+}
+
+export type AnswerOf<Q extends TrafficQuery> = TrafficAnswers[Q['kind']];
+
+export function statusClassOf(status: number | null): StatusClass {
+  if (status === null || status < 100) return 'error';
+  return `${Math.min(5, Math.floor(status / 100))}xx` as StatusClass;
+}
+
+const SORT_SQL: Record<SortColumn, string> = {
+  id: 'id',
+  startedAt: 'started_at',
+  method: 'method',
+  url: 'url',
+  status: 'status',
+  durationMs: 'duration_ms',
+  responseBodySize: 'response_body_size',
+};
+
+/** SQL WHERE clause and parameters for a filter. */
+function whereOf(filter: TrafficFilter | undefined, extra: string[] = [], params: Array<string | number> = []): { sql: string; params: Array<string | number> } {
+  const clauses = [...extra];
+  const text = filter?.text?.trim();
+  if (text) {
+    clauses.push("(instr(lower(url), ?) > 0 OR lower(method) = ?)");
+    params.push(text.toLowerCase(), text.toLowerCase());
+  }
+  const statuses = filter?.statuses ?? [];
+  if (statuses.length && statuses.length < 6) {
+    const parts: string[] = [];
+    for (const s of statuses) {
+      if (s === 'error') parts.push('status IS NULL');
+      else {
+        const lo = Number(s[0]) * 100;
+        parts.push(s === '5xx' ? `status >= ${lo}` : `(status >= ${lo} AND status < ${lo + 100})`);
+      }
+    }
+    clauses.push(`(${parts.join(' OR ')})`);
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function rowOf(r: Record<string, unknown>): ExchangeRow {
+  return {
+    id: Number(r.id),
+    startedAt: Number(r.started_at),
+    method: String(r.method),
+    url: String(r.url),
+    host: (r.host as string | null) ?? null,
+    status: r.status === null ? null : Number(r.status),
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    responseBodySize: Number(r.response_body_size),
+    error: (r.error as string | null) ?? null,
+  };
+}
+
+const ROW_COLUMNS = 'id, started_at, method, url, host, path, status, duration_ms, response_body_size, error, protocol';
+
+export function overview(db: TrafficDb, filter?: TrafficFilter): TrafficOverview {
+  const w = whereOf(filter);
+  const rows = db.query(
+    `SELECT COALESCE(host, '') AS host, method, COALESCE(path, url) AS path, protocol, COUNT(*) AS n,
+       GROUP_CONCAT(DISTINCT status) AS statuses, SUM(status IS NULL) AS errors
+     FROM exchanges ${w.sql} GROUP BY host, method, COALESCE(path, url), protocol`,
+    w.params,
+  );
+  const hosts = new Map<string, HostNode>();
+  const endpoints = new Map<string, EndpointNode>();
+  for (const r of rows) {
+    const hostName = String(r.host) || '(no host)';
+    let host = hosts.get(hostName);
+    if (!host) hosts.set(hostName, (host = { host: hostName, count: 0, endpoints: [] }));
+    const protocol = String(r.protocol);
+    const template = protocol === 'tunnel' ? String(r.path) : templatePath(String(r.path));
+    const key = `${hostName}\0${r.method}\0${template}\0${protocol}`;
+    let ep = endpoints.get(key);
+    if (!ep) {
+      ep = { method: String(r.method), template, protocol, count: 0, statuses: [], errors: 0 };
+      endpoints.set(key, ep);
+      host.endpoints.push(ep);
+    }
+    const n = Number(r.n);
+    ep.count += n;
+    host.count += n;
+    ep.errors += Number(r.errors ?? 0);
+    for (const s of String(r.statuses ?? '').split(',').filter(Boolean).map(Number)) if (!ep.statuses.includes(s)) ep.statuses.push(s);
+  }
+  for (const h of hosts.values()) {
+    for (const e of h.endpoints) e.statuses.sort((a, b) => a - b);
+    h.endpoints.sort((a, b) => a.template.localeCompare(b.template) || a.method.localeCompare(b.method));
+  }
+  const total = [...hosts.values()].reduce((n, h) => n + h.count, 0);
+  return { total, sessions: db.sessions().length, hosts: [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host)) };
+}
+
+/** The latest exchanges of one endpoint (newest first). Templates are not stored, so paths are matched here. */
+export function endpointExchanges(db: TrafficDb, q: Extract<TrafficQuery, { kind: 'endpoint' }>): { total: number; rows: ExchangeRow[] } {
+  const hostClause = q.host === '(no host)' ? '(host IS NULL OR host = \'\')' : 'host = ?';
+  const w = whereOf(q.filter, [hostClause, 'method = ?'], q.host === '(no host)' ? [q.method] : [q.host, q.method]);
+  const all = db.query(`SELECT ${ROW_COLUMNS} FROM exchanges ${w.sql} ORDER BY id DESC`, w.params);
+  const rows: ExchangeRow[] = [];
+  let total = 0;
+  for (const r of all) {
+    const path = String(r.path ?? r.url);
+    const template = r.protocol === 'tunnel' ? path : templatePath(path);
+    if (template !== q.template) continue;
+    total++;
+    if (rows.length < q.limit) rows.push(rowOf(r));
+  }
+  return { total, rows };
+}
+
+export function page(db: TrafficDb, q: PageQuery): PageResult {
+  const w = whereOf(q);
+  const total = Number(db.query(`SELECT COUNT(*) AS n FROM exchanges ${w.sql}`, w.params)[0]?.n ?? 0);
+  const column = SORT_SQL[q.sort ?? 'id'] ?? 'id';
+  const dir = q.descending ? 'DESC' : 'ASC';
+  const limit = Math.max(0, Math.min(1000, Math.floor(q.limit)));
+  const offset = Math.max(0, Math.floor(q.offset));
+  const rows = db
+    .query(`SELECT ${ROW_COLUMNS} FROM exchanges ${w.sql} ORDER BY ${column} ${dir}, id ${dir} LIMIT ? OFFSET ?`, [...w.params, limit, offset])
+    .map(rowOf);
+  return { total, offset, rows };
+}
+
+function bodyView(b: StoredBody | null): BodyView | null {
+  if (!b) return null;
+  const { text, encoding } = bodyAsText(b.data, b.contentType);
+  const view: BodyView = { text, size: b.size, truncated: b.truncated, contentType: b.contentType };
+  if (encoding) view.encoding = encoding;
+  else if (!b.truncated && (/json/i.test(b.contentType ?? '') || /^\s*[[{]/.test(text))) {
+    try {
+      view.pretty = JSON.stringify(JSON.parse(text), null, 2);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return view;
+}
+
+export function exchangeView(d: ExchangeDetail): ExchangeView {
+  return {
+    id: d.id,
+    sessionId: d.sessionId,
+    protocol: d.protocol,
+    startedAt: d.startedAt,
+    method: d.method,
+    url: d.url,
+    host: d.host,
+    status: d.status,
+    ttfbMs: d.ttfbMs,
+    durationMs: d.durationMs,
+    connectionId: d.connectionId,
+    error: d.error,
+    redacted: d.redacted,
+    requestHeaders: d.requestHeaders,
+    responseHeaders: d.responseHeaders,
+    requestBody: bodyView(d.requestBody),
+    responseBody: bodyView(d.responseBody),
+    messages: d.messages.map((m) => {
+      const body = m.data ? bodyAsText(m.data, m.opcode === 1 ? 'text/plain' : 'application/octet-stream') : null;
+      const v: MessageView = { direction: m.direction, at: m.at, opcode: m.opcode, size: m.size, text: body?.text ?? null };
+      if (body?.encoding) v.encoding = body.encoding;
+      return v;
+    }),
+  };
+}
+
+/** Answers one query against an open database. */
+export function answer(db: TrafficDb, q: TrafficQuery): TrafficAnswers[TrafficQuery['kind']] {
+  switch (q.kind) {
+    case 'overview':
+      return overview(db, q.filter);
+    case 'endpoint':
+      return endpointExchanges(db, q);
+    case 'page':
+      return page(db, q.query);
+    case 'exchange': {
+      const d = db.exchange(q.id);
+      return d ? exchangeView(d) : null;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The one message protocol between a webview panel and the extension host. The webview asks, the host answers
+ * each request once (by id); the host may also push events. Types only: both sides import this file.
+ */
+import type { ExchangeView, PageQuery, PageResult } from '../src/core/store/queries';
+
+export type { ExchangeRow, ExchangeView, PageQuery, PageResult, SortColumn, StatusClass } from '../src/core/store/queries';
+
+/** Every request a panel can make: its parameters and its answer. */
+export interface PanelRequests {
+  /** A page of the traffic table (browser panel). */
+  page: { params: PageQuery; result: PageResult };
+  /** One exchange in full (exchange panel). */
+  exchange: { params: { id: number }; result: ExchangeView | null };
+  /** Open the exchange panel for this exchange. */
+  openExchange: { params: { id: number }; result: null };
+  /** Copy the request as a curl command to the clipboard. */
+  copyCurl: { params: { id: number }; result: null };
+  /** Send the recorded request again and show the new response as a diff against the recorded one. */
+  resend: { params: { id: number }; result: null };
+}
+
+export type PanelMethod = keyof PanelRequests;
+
+export type RequestMessage<M extends PanelMethod = PanelMethod> = { kind: 'request'; id: number; method: M; params: PanelRequests[M]['params'] };
+
+export type ReplyMessage<M extends PanelMethod = PanelMethod> =
+  | { kind: 'reply'; id: number; ok: true; result: PanelRequests[M]['result'] }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
+/** Pushed by the host: the traffic changed (refetch), or the exchange panel should show another exchange. */
+export type EventMessage = { kind: 'event'; name: 'changed' } | { kind: 'event'; name: 'show'; id: number };
+
+export type ToHost = RequestMessage | { kind: 'ready' };
+export type ToWebview = ReplyMessage | EventMessage;
