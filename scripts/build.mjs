@@ -22,6 +22,7 @@ const entries = [
   { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
+  { entryPoints: ['src/core/engine/engineMain.ts'], outfile: 'dist/engine.js' },
 ];
 if (watch) {
   for (const e of entries) await (await esbuild.context({ ...common, ...e })).watch();

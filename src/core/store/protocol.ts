@@ -1,5 +1,6 @@
 import type { CapturedExchange, CapturedMessage } from '../capture/types';
 import type { NewSession } from './database';
+import type { TrafficQuery } from './queries';
 
 /** Messages between the proxy's thread (StoreWriter) and the store worker. */
 
@@ -29,11 +30,16 @@ export type ToWorker =
   | { type: 'init'; file: string; redaction: RedactionSpec; snapshotMinMs: number }
   | { type: 'session'; session: NewSession }
   | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer }
-  | { type: 'close'; dropped: number };
+  | { type: 'close'; dropped: number }
+  /** A question from the editor about the database the worker holds (answered in order with the batches). */
+  | { type: 'query'; id: number; query: TrafficQuery }
+  | { type: 'delete'; id: number; ids: number[] };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'session'; id: number }
   | { type: 'ack'; exchanges: number; messages: number; bytes: number }
   | { type: 'closed'; exchanges: number; fileBytes: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'answer'; id: number; ok: true; result: unknown }
+  | { type: 'answer'; id: number; ok: false; error: string };

@@ -15,6 +15,7 @@ import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { prepareExchange, prepareMessage } from './prepare';
 import type { FromWorker, PackedBody, ToWorker } from './protocol';
+import { answer } from './queries';
 
 if (!parentPort) throw new Error('storeWorker must run in a worker thread');
 const port = parentPort;
@@ -124,6 +125,20 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       send({ type: 'ack', exchanges: msg.exchanges.length, messages: msg.messages.length, bytes });
       maybeSnapshot();
+      return;
+    }
+    case 'query': {
+      try {
+        send({ type: 'answer', id: msg.id, ok: true, result: answer(db, msg.query) });
+      } catch (e) {
+        send({ type: 'answer', id: msg.id, ok: false, error: describeError(e) });
+      }
+      return;
+    }
+    case 'delete': {
+      record({ op: 'delete', ids: msg.ids });
+      snapshot();
+      send({ type: 'answer', id: msg.id, ok: true, result: msg.ids.length });
       return;
     }
     case 'close': {

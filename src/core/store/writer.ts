@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { BodyCapture, CapturedExchange, CapturedMessage } from '../capture/types';
 import { StoreError } from '../errors';
 import type { NewSession } from './database';
+import type { AnswerOf, TrafficQuery } from './queries';
 import type { FromWorker, PackedBody, PackedExchange, PackedMessage, RedactionSpec, ToWorker } from './protocol';
 
 export interface StoreWriterOptions {
@@ -47,6 +48,8 @@ export class StoreWriter extends EventEmitter {
   private _timer: NodeJS.Timeout | undefined;
   private _waiters: Array<{ type: FromWorker['type']; resolve: (m: FromWorker) => void; reject: (e: Error) => void }> = [];
   private _closed = false;
+  private _answers = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private _nextQueryId = 1;
   private _failed: Error | undefined;
   readonly stats: WriterStats = { enqueued: 0, stored: 0, dropped: 0, pending: 0 };
   sessionId = 0;
@@ -171,6 +174,26 @@ export class StoreWriter extends EventEmitter {
     this._post({ type: 'batch', exchanges: packedExchanges, messages: packedMessages, buffer }, [buffer]);
   }
 
+  /** Asks the worker about the database it holds; answered after every batch posted before it. */
+  query<Q extends TrafficQuery>(query: Q): Promise<AnswerOf<Q>> {
+    return this._ask({ type: 'query', id: this._nextQueryId++, query }) as Promise<AnswerOf<Q>>;
+  }
+
+  /** Deletes exchanges (journaled and snapshotted like any write). */
+  deleteExchanges(ids: number[]): Promise<number> {
+    this.flush();
+    return this._ask({ type: 'delete', id: this._nextQueryId++, ids }) as Promise<number>;
+  }
+
+  private _ask(msg: Extract<ToWorker, { id: number }>): Promise<unknown> {
+    if (this._failed) return Promise.reject(this._failed);
+    if (this._closed) return Promise.reject(new StoreError('the capture has stopped; the database is closed'));
+    return new Promise((resolve, reject) => {
+      this._answers.set(msg.id, { resolve, reject });
+      this._post(msg);
+    });
+  }
+
   /** Flushes, finishes the session, writes the final snapshot and stops the worker. */
   async close(): Promise<{ exchanges: number; fileBytes: number }> {
     if (this._closed) return { exchanges: this.stats.stored, fileBytes: 0 };
@@ -211,6 +234,13 @@ export class StoreWriter extends EventEmitter {
       this._fail(new StoreError(m.message));
       return;
     }
+    if (m.type === 'answer') {
+      const waiter = this._answers.get(m.id);
+      this._answers.delete(m.id);
+      if (m.ok) waiter?.resolve(m.result);
+      else waiter?.reject(new StoreError(m.error));
+      return;
+    }
     const i = this._waiters.findIndex((w) => w.type === m.type);
     if (i >= 0) this._waiters.splice(i, 1)[0].resolve(m);
   }
@@ -219,6 +249,8 @@ export class StoreWriter extends EventEmitter {
     if (this._failed) return;
     this._failed = e;
     for (const w of this._waiters.splice(0)) w.reject(e);
+    for (const a of this._answers.values()) a.reject(e);
+    this._answers.clear();
     // Nobody listens while open() is still waiting: it rejects instead.
     if (this.listenerCount('error')) this.emit('error', e);
   }

@@ -1,0 +1,251 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CaptureSession, type CaptureSummary } from '../capture/captureSession';
+import { parseTarget } from '../capture/proxy';
+import { InputError, StoreError, describeError, isChaosError } from '../errors';
+import { exportHar } from '../har/export';
+import { importHar } from '../har/import';
+import { toCurl } from '../replay/curl';
+import { renderResponse, resend } from '../replay/resend';
+import { atomicWriteFileSync } from '../store/atomicWrite';
+import { TrafficDb } from '../store/database';
+import { journalPath } from '../store/journal';
+import { acquireLock, liveWriter, releaseLock } from '../store/lock';
+import { answer, type AnswerOf, type ExchangeView, type TrafficQuery } from '../store/queries';
+import { StoreWriter } from '../store/writer';
+import type { CaptureInfo, CaptureStart, EngineOp, EngineOps, FromEngine } from './protocol';
+
+/**
+ * The engine: what the extension asks of captures and databases, answered off the editor's event loop. It runs
+ * in a child process (engineMain.ts); tests drive it in-process. It owns the database while a capture runs
+ * (queries go to the store worker), and otherwise opens files read-only, reopening when they change on disk.
+ */
+export class Engine {
+  private _capture: { session: CaptureSession; info: CaptureInfo } | undefined;
+  private _ticker: NodeJS.Timeout | undefined;
+  private _readers = new Map<string, { db: TrafficDb; stamp: string }>();
+  private _empty: TrafficDb | undefined;
+
+  constructor(private readonly _emit: (m: FromEngine) => void) {}
+
+  async handle<K extends EngineOp>(op: K, params: EngineOps[K]['params']): Promise<EngineOps[K]['result']> {
+    const p = params as never;
+    switch (op) {
+      case 'startCapture':
+        return this.startCapture(p) as never;
+      case 'stopCapture':
+        return this.stopCapture() as never;
+      case 'query':
+        return this.query((params as EngineOps['query']['params']).db, (params as EngineOps['query']['params']).query) as never;
+      case 'deleteExchanges':
+        return this.deleteExchanges(p) as never;
+      case 'clear':
+        return this.clear(p) as never;
+      case 'importHar':
+        return this.importHar(p) as never;
+      case 'exportHar':
+        return this.exportHar(p) as never;
+      case 'curl':
+        return this.curl(p) as never;
+      case 'resend':
+        return this.resend(p) as never;
+    }
+    throw new InputError(`unknown engine operation '${String(op)}'`);
+  }
+
+  get capturing(): CaptureInfo | undefined {
+    return this._capture?.info;
+  }
+
+  async startCapture(o: CaptureStart): Promise<CaptureInfo> {
+    if (this._capture) throw new InputError(`a capture is already running (${this._capture.info.listen} → ${this._capture.info.target}); stop it first`);
+    parseTarget(o.target, 'target URL');
+    const db = path.resolve(o.db);
+    this._closeReader(db);
+    const session = await CaptureSession.start({
+      mode: 'reverse',
+      target: o.target,
+      host: o.host,
+      port: o.port,
+      output: db,
+      include: o.include,
+      exclude: o.exclude,
+      bodyCap: o.bodyLimit,
+      store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
+    });
+    const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId };
+    this._capture = { session, info };
+    let last = { at: Date.now(), requests: 0, stored: 0 };
+    this._ticker = setInterval(() => {
+      const s = session.stats();
+      const now = Date.now();
+      const rps = ((s.requests - last.requests) * 1000) / Math.max(1, now - last.at);
+      if (s.stored !== last.stored) this._emit({ type: 'changed', db });
+      last = { at: now, requests: s.requests, stored: s.stored };
+      this._emit({ type: 'stats', stats: { ...s, rps } });
+    }, 500);
+    session.writer.on('error', (e: Error) => {
+      void this._endCapture(`recording failed: ${e.message}`);
+    });
+    return info;
+  }
+
+  async stopCapture(): Promise<CaptureSummary | null> {
+    return this._endCapture();
+  }
+
+  private async _endCapture(error?: string): Promise<CaptureSummary | null> {
+    const capture = this._capture;
+    if (!capture) return null;
+    this._capture = undefined;
+    if (this._ticker) clearInterval(this._ticker);
+    this._ticker = undefined;
+    let summary: CaptureSummary | null = null;
+    try {
+      summary = await capture.session.stop();
+    } catch (e) {
+      error ??= describeError(e);
+    }
+    this._emit({ type: 'changed', db: capture.info.db });
+    this._emit({ type: 'captureEnded', summary, ...(error ? { error } : {}) });
+    return summary;
+  }
+
+  private _live(db: string): StoreWriter | undefined {
+    return this._capture && this._capture.info.db === path.resolve(db) ? this._capture.session.writer : undefined;
+  }
+
+  async query<Q extends TrafficQuery>(dbFile: string, q: Q): Promise<AnswerOf<Q>> {
+    const live = this._live(dbFile);
+    if (live) return live.query(q);
+    return answer(await this._reader(dbFile), q) as AnswerOf<Q>;
+  }
+
+  /** A read-only copy of the file, reopened when the file or its journal changed since it was read. */
+  private async _reader(dbFile: string): Promise<TrafficDb> {
+    const file = path.resolve(dbFile);
+    const stamp = fileStamp(file) + '|' + fileStamp(journalPath(file));
+    if (!fs.existsSync(file)) {
+      this._closeReader(file);
+      this._empty ??= await TrafficDb.memory();
+      return this._empty;
+    }
+    const cached = this._readers.get(file);
+    if (cached && cached.stamp === stamp) return cached.db;
+    this._closeReader(file);
+    const db = await TrafficDb.open(file);
+    this._readers.set(file, { db, stamp });
+    return db;
+  }
+
+  private _closeReader(file: string): void {
+    const cached = this._readers.get(path.resolve(file));
+    if (!cached) return;
+    cached.db.close();
+    this._readers.delete(path.resolve(file));
+  }
+
+  async deleteExchanges(o: { db: string; ids: number[] }): Promise<number> {
+    const live = this._live(o.db);
+    if (live) {
+      const n = await live.deleteExchanges(o.ids);
+      this._emit({ type: 'changed', db: path.resolve(o.db) });
+      return n;
+    }
+    if (!fs.existsSync(o.db)) throw new StoreError(`no traffic database at ${o.db}`);
+    this._closeReader(o.db);
+    const writer = await StoreWriter.open(path.resolve(o.db));
+    try {
+      return await writer.deleteExchanges(o.ids);
+    } finally {
+      await writer.close();
+      this._emit({ type: 'changed', db: path.resolve(o.db) });
+    }
+  }
+
+  async clear(o: { db: string }): Promise<boolean> {
+    const file = path.resolve(o.db);
+    if (this._live(file)) throw new InputError('a capture is writing to this database; stop it before clearing the traffic');
+    if (!fs.existsSync(file)) return false;
+    const writer = liveWriter(file);
+    if (writer !== null && writer !== process.pid) throw new StoreError(`${file} is being written by another capture (pid ${writer}); stop it first`);
+    // Refuse a foreign or corrupt file here too: clearing must never delete someone else's database.
+    (await TrafficDb.open(file)).close();
+    this._closeReader(file);
+    acquireLock(file);
+    try {
+      fs.rmSync(journalPath(file), { force: true });
+      fs.rmSync(file, { force: true });
+    } finally {
+      releaseLock(file);
+    }
+    this._emit({ type: 'changed', db: file });
+    return true;
+  }
+
+  async importHar(o: { db: string; file: string; redact: boolean }): Promise<{ exchanges: number; sessionId: number }> {
+    if (this._live(o.db)) throw new InputError('a capture is writing to this database; stop it before importing');
+    this._closeReader(o.db);
+    const r = await importHar(o.file, o.db, { enabled: o.redact, extraFields: [] });
+    this._emit({ type: 'changed', db: path.resolve(o.db) });
+    return { exchanges: r.exchanges, sessionId: r.sessionId };
+  }
+
+  async exportHar(o: { db: string; file: string }): Promise<{ entries: number }> {
+    const live = this._live(o.db);
+    // While capturing, wait until what is queued reached the journal, then read file + journal like any reader.
+    if (live) await live.query({ kind: 'page', query: { offset: 0, limit: 0 } });
+    if (!fs.existsSync(o.db)) throw new StoreError(`no traffic database at ${o.db}: capture some traffic first`);
+    const har = exportHar(await this._reader(o.db));
+    try {
+      atomicWriteFileSync(o.file, Buffer.from(JSON.stringify(har, null, 2)));
+    } catch (e) {
+      throw new InputError(`cannot write ${o.file}: ${describeError(e)}; choose another file`);
+    }
+    return { entries: har.log.entries.length };
+  }
+
+  private async _exchange(db: string, id: number): Promise<ExchangeView> {
+    const ex = (await this.query(db, { kind: 'exchange', id })) as ExchangeView | null;
+    if (!ex) throw new InputError(`exchange ${id} is not in ${db} (deleted or cleared?)`);
+    return ex;
+  }
+
+  async curl(o: { db: string; id: number }): Promise<{ command: string; redacted: boolean }> {
+    const ex = await this._exchange(o.db, o.id);
+    return { command: toCurl(ex), redacted: ex.redacted };
+  }
+
+  async resend(o: { db: string; id: number }): Promise<EngineOps['resend']['result']> {
+    const ex = await this._exchange(o.db, o.id);
+    const fresh = await resend(ex);
+    return {
+      recorded: renderResponse({ status: ex.status, headers: ex.responseHeaders, body: ex.responseBody, error: ex.error }),
+      fresh: renderResponse({ status: fresh.status, headers: fresh.headers, body: fresh.body }),
+      status: fresh.status,
+      durationMs: fresh.durationMs,
+      redacted: ex.redacted,
+    };
+  }
+
+  /** Stops a running capture (flushing it) and closes every file. */
+  async dispose(): Promise<void> {
+    await this._endCapture();
+    for (const f of [...this._readers.keys()]) this._closeReader(f);
+    this._empty?.close();
+  }
+}
+
+function fileStamp(file: string): string {
+  try {
+    const s = fs.statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
+}
+
+/** An error as the parent shows it: one line, with the ChaosError code when there is one. */
+export function errorReply(id: number, e: unknown): FromEngine {
+  return isChaosError(e) ? { type: 'reply', id, ok: false, error: e.message, code: e.code } : { type: 'reply', id, ok: false, error: describeError(e) };
+}

@@ -1,0 +1,61 @@
+import type { CaptureStats, CaptureSummary } from '../capture/captureSession';
+import type { HeaderPairs } from '../capture/types';
+import type { AnswerOf, TrafficQuery } from '../store/queries';
+
+/**
+ * The engine child process and its parent (the extension host) talk in these messages over Node's IPC channel.
+ * Every request gets exactly one reply with its id; the engine also pushes capture statistics and change notices.
+ */
+
+export interface CaptureStart {
+  db: string;
+  target: string;
+  port: number;
+  host: string;
+  redact: boolean;
+  extraRedactFields: string[];
+  bodyLimit: number;
+  include: string[];
+  exclude: string[];
+}
+
+export interface CaptureInfo {
+  db: string;
+  target: string;
+  listen: string;
+  sessionId: number;
+}
+
+export interface ResendResult {
+  recorded: string;
+  fresh: string;
+  status: number;
+  durationMs: number;
+  redacted: boolean;
+}
+
+/** Every engine operation: its parameters and its result. */
+export interface EngineOps {
+  startCapture: { params: CaptureStart; result: CaptureInfo };
+  stopCapture: { params: Record<string, never>; result: CaptureSummary | null };
+  query: { params: { db: string; query: TrafficQuery }; result: AnswerOf<TrafficQuery> };
+  deleteExchanges: { params: { db: string; ids: number[] }; result: number };
+  clear: { params: { db: string }; result: boolean };
+  importHar: { params: { db: string; file: string; redact: boolean }; result: { exchanges: number; sessionId: number } };
+  exportHar: { params: { db: string; file: string }; result: { entries: number } };
+  curl: { params: { db: string; id: number }; result: { command: string; redacted: boolean } };
+  resend: { params: { db: string; id: number }; result: ResendResult };
+}
+
+export type EngineOp = keyof EngineOps;
+
+export type ToEngine = { [K in EngineOp]: { type: 'request'; id: number; op: K; params: EngineOps[K]['params'] } }[EngineOp];
+
+export type FromEngine =
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string; code?: string }
+  | { type: 'stats'; stats: CaptureStats & { rps: number } }
+  | { type: 'changed'; db: string }
+  | { type: 'captureEnded'; summary: CaptureSummary | null; error?: string };
+
+export type { HeaderPairs };
