@@ -1,30 +1,31 @@
-import type * as vscodeTypes from 'vscode';
-import { VERSION } from '../core/version';
-import { DisposableBase } from './disposable';
+import type { ExtensionContext } from 'vscode';
+import { ChaosExtension, type PanelOpeners } from './chaosExtension';
+import type { VSCode } from './types';
 
-type VSCode = typeof vscodeTypes;
+let root: ChaosExtension | undefined;
 
-/** The root object: owns every registration. The `vscode` API is injected so tests can pass a fake. */
-export class Extension extends DisposableBase {
-  constructor(private readonly _vscode: VSCode, private readonly _context: vscodeTypes.ExtensionContext) {
-    super();
-  }
-
-  activate(): void {
-    const vscode = this._vscode;
-    this._register(
-      vscode.commands.registerCommand('chaosTesting.showVersion', () => {
-        void vscode.window.showInformationMessage(`Chaos Testing ${VERSION}`);
+export function activate(context: ExtensionContext): ChaosExtension {
+  const vscode = require('vscode') as VSCode;
+  // Until the webview panels land, an exchange opens as a JSON document.
+  const panels: PanelOpeners = {
+    showExchange: (backend, id) =>
+      void backend.exchange(id).then(async (ex) => {
+        const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(ex, null, 2) });
+        await vscode.window.showTextDocument(doc, { preview: true });
       }),
-    );
-    this._context.subscriptions.push(this);
-  }
+    showBrowser: () => void vscode.window.showInformationMessage('Traffic Browser: not yet available'),
+  };
+  root = new ChaosExtension(vscode, context, panels);
+  context.subscriptions.push(root);
+  return root;
 }
 
-export function activate(context: vscodeTypes.ExtensionContext): void {
-  new Extension(require('vscode') as VSCode, context).activate();
-}
-
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+export function deactivate(): Promise<void> | undefined {
+  // The engine child flushes a running capture when asked to stop; wait for it so nothing captured is lost.
+  const r = root;
+  root = undefined;
+  if (!r) return undefined;
+  const engine = r.engine;
+  r.dispose();
+  return engine.dispose();
 }

@@ -46,7 +46,7 @@ test('engine child: capture, query live, delete, stop, then read the file, resen
   assert.deepEqual(endpoints, ['GET /api/error 1', 'GET /api/users 1', 'GET /api/users/{id} 2', 'POST /api/users 1']);
   assert.deepEqual(overview.hosts[0].endpoints.find((e) => e.template === '/api/error')!.statuses, [500]);
   const stats = await waitFor(() => events.find((e) => e.type === 'stats'), 5_000, 'stats pushed while capturing');
-  assert.equal(stats.type === 'stats' && stats.stats.requests, 5);
+  assert.equal(stats?.type === 'stats' && stats.stats.requests, 5);
 
   const errorsOnly = (await client.request('query', { db, query: { kind: 'page', query: { offset: 0, limit: 50, statuses: ['5xx'] } } })) as PageResult;
   assert.deepEqual(errorsOnly.rows.map((r) => r.status), [500]);

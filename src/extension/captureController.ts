@@ -1,0 +1,87 @@
+import type { CaptureSummary } from '../core/capture/captureSession';
+import type { EngineClient, EngineEvent } from '../core/engine/engineClient';
+import type { CaptureInfo } from '../core/engine/protocol';
+import { DisposableBase } from './disposable';
+import { captureSettings } from './settings';
+import type { VSCode, vscodeTypes } from './types';
+
+/**
+ * Starts and stops the capture in the engine child, and shows it in the status bar while it runs:
+ * `port → target · exchanges`; a click offers stop and the traffic views.
+ */
+export class CaptureController extends DisposableBase {
+  private _info: CaptureInfo | undefined;
+  private readonly _status: vscodeTypes.StatusBarItem;
+  private readonly _onDidChange: vscodeTypes.EventEmitter<CaptureInfo | undefined>;
+  readonly onDidChange: vscodeTypes.Event<CaptureInfo | undefined>;
+
+  constructor(private readonly _vscode: VSCode, private readonly _engine: EngineClient) {
+    super();
+    this._status = this._register(_vscode.window.createStatusBarItem('chaosTesting.capture', _vscode.StatusBarAlignment.Left, 100));
+    this._status.name = 'Chaos Testing Capture';
+    this._status.command = 'chaosTesting.captureMenu';
+    this._onDidChange = this._register(new _vscode.EventEmitter<CaptureInfo | undefined>());
+    this.onDidChange = this._onDidChange.event;
+    const off = _engine.onEvent((e) => this._onEngineEvent(e));
+    this._register({ dispose: off });
+  }
+
+  get info(): CaptureInfo | undefined {
+    return this._info;
+  }
+
+  /** Starts capturing `target` into `db` with the workspace's settings. Rejects with the engine's one-line error. */
+  async start(db: string, target: string): Promise<CaptureInfo> {
+    const s = captureSettings(this._vscode);
+    const info = await this._engine.request('startCapture', {
+      db,
+      target,
+      port: s.port,
+      host: s.host,
+      redact: s.redact,
+      extraRedactFields: s.redactFields,
+      bodyLimit: s.bodyLimit,
+      include: [],
+      exclude: s.exclude,
+    });
+    this._setInfo(info);
+    this._render(0);
+    return info;
+  }
+
+  async stop(): Promise<CaptureSummary | null> {
+    if (!this._info) return null;
+    const summary = await this._engine.request('stopCapture', {});
+    this._setInfo(undefined);
+    return summary;
+  }
+
+  private _setInfo(info: CaptureInfo | undefined): void {
+    this._info = info;
+    void this._vscode.commands.executeCommand('setContext', 'chaosTesting.capturing', Boolean(info));
+    if (info) this._status.show();
+    else this._status.hide();
+    this._onDidChange.fire(info);
+  }
+
+  private _render(exchanges: number, rps?: number, dropped = 0): void {
+    const info = this._info;
+    if (!info) return;
+    const port = info.listen.slice(info.listen.lastIndexOf(':'));
+    const target = info.target.replace(/^https?:\/\//, '').replace(/\/$/, '');
+    this._status.text = `$(record) ${port} → ${target} · ${exchanges}`;
+    this._status.tooltip = `Chaos Testing is capturing http://${info.listen} → ${info.target}\n${exchanges} exchanges stored${rps === undefined ? '' : `, ${rps.toFixed(0)} req/s`}${dropped ? `, ${dropped} dropped (store behind)` : ''}\n${info.db}\nClick to stop or show the traffic.`;
+    this._status.backgroundColor = dropped ? new this._vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  private _onEngineEvent(e: EngineEvent): void {
+    if (e.type === 'stats') this._render(e.stats.stored, e.stats.rps, e.stats.dropped);
+    else if (e.type === 'captureEnded' && this._info) {
+      this._setInfo(undefined);
+      if (e.error) void this._vscode.window.showErrorMessage(`Chaos Testing: the capture stopped: ${e.error}`);
+    } else if (e.type === 'exit' && this._info) {
+      this._setInfo(undefined);
+      if (!e.expected) void this._vscode.window.showErrorMessage('Chaos Testing: the capture engine stopped unexpectedly; what reached the journal is kept. Start the capture again.');
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import * as path from 'node:path';
+import type { VSCode } from './types';
+
+export interface CaptureSettings {
+  port: number;
+  target: string;
+  host: string;
+  redact: boolean;
+  redactFields: string[];
+  bodyLimit: number;
+  exclude: string[];
+}
+
+/** `chaosTesting.capture.*`, with the CLI's defaults. */
+export function captureSettings(vscode: VSCode): CaptureSettings {
+  const c = vscode.workspace.getConfiguration('chaosTesting.capture');
+  return {
+    port: c.get<number>('port', 8080),
+    target: c.get<string>('target', ''),
+    host: c.get<string>('host', '127.0.0.1'),
+    redact: c.get<boolean>('redact', true),
+    redactFields: c.get<string[]>('redactFields', []),
+    bodyLimit: c.get<number>('bodyLimit', 1024 * 1024),
+    exclude: c.get<string[]>('exclude', []),
+  };
+}
+
+/** The workspace's traffic database (`chaosTesting.database`, relative to the first folder), or undefined with no folder. */
+export function defaultDatabase(vscode: VSCode): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder || folder.uri.scheme !== 'file') return undefined;
+  const configured = vscode.workspace.getConfiguration('chaosTesting').get<string>('database', '.chaos/traffic.db');
+  return path.resolve(folder.uri.fsPath, configured || '.chaos/traffic.db');
+}
+
+/** A target URL typed by the user: an error message, or undefined when it is fine. */
+export function validateTarget(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return 'Enter the backend URL, e.g. http://localhost:9000';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'The target must be an http:// or https:// URL';
+  return undefined;
+}
