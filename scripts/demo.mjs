@@ -2,7 +2,7 @@
 // capture proxy in front of it, drives scripted traffic through it, and shows what was captured.
 // Later capabilities add their steps here (tests generated and run, chaos, load, audit).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +78,7 @@ async function driveTraffic(base) {
 }
 
 async function main() {
-  const total = 3;
+  const total = 4;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -98,6 +98,13 @@ async function main() {
     const listed = JSON.parse(spawnSync(process.execPath, [cli, 'list', '--json', '--limit', '0', '--db', db], { encoding: 'utf8' }).stdout);
     const login = listed.exchanges.find((e) => e.method === 'POST' && e.path === '/api/login');
     run(['show', String(login.id), '--db', relative(root, db)]);
+
+    step(4, total, 'The same in VS Code: the extension, packaged');
+    const vsix = join(workDir, 'chaos-testing.vsix');
+    const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--no-update-package-json', '-o', vsix], { cwd: root, encoding: 'utf8' });
+    if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
+    console.log(`  ${relative(root, vsix)} (${(statSync(vsix).size / 1024).toFixed(0)} KiB): code --install-extension ${relative(root, vsix)}`);
+    console.log('  then: Chaos Testing: Open Traffic Database → ' + relative(root, db) + ', or Start Capture against your backend');
 
     console.log(`\nThe traffic is in ${relative(root, db)}, a real SQLite file:`);
     console.log(`  sqlite3 ${relative(root, db)} "select id, method, url, status from exchange_view"`);
