@@ -28,29 +28,23 @@ export class Engine {
 
   constructor(private readonly _emit: (m: FromEngine) => void) {}
 
+  private readonly _ops: { [K in EngineOp]: (p: EngineOps[K]['params']) => Promise<EngineOps[K]['result']> } = {
+    startCapture: (p) => this.startCapture(p),
+    stopCapture: () => this.stopCapture(),
+    query: (p) => this.query(p.db, p.query),
+    deleteExchanges: (p) => this.deleteExchanges(p),
+    clear: (p) => this.clear(p),
+    importHar: (p) => this.importHar(p),
+    exportHar: (p) => this.exportHar(p),
+    curl: (p) => this.curl(p),
+    resend: (p) => this.resend(p),
+  };
+
+  /** Runs one operation by name (what the child does with each request). */
   async handle<K extends EngineOp>(op: K, params: EngineOps[K]['params']): Promise<EngineOps[K]['result']> {
-    const p = params as never;
-    switch (op) {
-      case 'startCapture':
-        return this.startCapture(p) as never;
-      case 'stopCapture':
-        return this.stopCapture() as never;
-      case 'query':
-        return this.query((params as EngineOps['query']['params']).db, (params as EngineOps['query']['params']).query) as never;
-      case 'deleteExchanges':
-        return this.deleteExchanges(p) as never;
-      case 'clear':
-        return this.clear(p) as never;
-      case 'importHar':
-        return this.importHar(p) as never;
-      case 'exportHar':
-        return this.exportHar(p) as never;
-      case 'curl':
-        return this.curl(p) as never;
-      case 'resend':
-        return this.resend(p) as never;
-    }
-    throw new InputError(`unknown engine operation '${String(op)}'`);
+    const run = Object.hasOwn(this._ops, op) ? (this._ops[op] as (p: unknown) => Promise<EngineOps[K]['result']>) : undefined;
+    if (!run) throw new InputError(`unknown engine operation '${String(op)}'`);
+    return run(params);
   }
 
   get capturing(): CaptureInfo | undefined {
