@@ -1,4 +1,5 @@
-// Bundles the CLI, the extension and the store worker with esbuild, and copies sql.js's wasm beside them.
+// Bundles the CLI, the extension and the store worker with esbuild, and copies sql.js's wasm beside them; bundles
+// the webview panels' page scripts (with @vscode-elements/elements) and their CSS into dist/webview/.
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,7 +8,7 @@ const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
 
-mkdirSync('dist', { recursive: true });
+mkdirSync('dist/webview', { recursive: true });
 const common = {
   bundle: true,
   platform: 'node',
@@ -24,10 +25,26 @@ const entries = [
   { entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
   { entryPoints: ['src/core/engine/engineMain.ts'], outfile: 'dist/engine.js' },
 ];
+// Webview pages run in the editor's browser: one self-contained script per panel, loaded under a nonce CSP.
+const browser = {
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  sourcemap: true,
+  minify: !watch,
+  logLevel: 'warning',
+};
+const webviewEntries = [
+  { entryPoints: ['webview/trafficBrowser.ts'], outfile: 'dist/webview/trafficBrowser.js' },
+  { entryPoints: ['webview/exchangePanel.ts'], outfile: 'dist/webview/exchangePanel.js' },
+  { entryPoints: ['media/panels.css'], outfile: 'dist/webview/panels.css' },
+];
+const all = [...entries.map((e) => ({ ...common, ...e })), ...webviewEntries.map((e) => ({ ...browser, ...e }))];
 if (watch) {
-  for (const e of entries) await (await esbuild.context({ ...common, ...e })).watch();
+  for (const e of all) await (await esbuild.context(e)).watch();
 } else {
-  await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
+  await Promise.all(all.map((e) => esbuild.build(e)));
 }
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 chmodSync('dist/cli.js', 0o755);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
-# would), openssl (certificates for HTTPS tests). Needs root and apt; otherwise it says what to install and the
-# tests that need a missing tool skip with a reason naming the package (under CI=true they fail instead).
+# would), openssl (certificates for HTTPS tests), chromium (runs the webview panels under playwright-core).
+# Needs root and apt; otherwise it says what to install and the tests that need a missing tool skip with a
+# reason naming the package (under CI=true they fail instead).
 set -euo pipefail
 
 # command → Debian package
 declare -A NEEDED=(
   [sqlite3]=sqlite3
   [openssl]=openssl
+  [chromium]=chromium
 )
 
 missing=()

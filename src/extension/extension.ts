@@ -1,23 +1,31 @@
 import type { ExtensionContext } from 'vscode';
 import { ChaosExtension, type PanelOpeners } from './chaosExtension';
+import { ExchangePanel } from './panels/exchangePanel';
+import { TrafficBrowserPanel } from './panels/trafficBrowserPanel';
 import type { VSCode } from './types';
 
 let root: ChaosExtension | undefined;
 
 export function activate(context: ExtensionContext): ChaosExtension {
   const vscode = require('vscode') as VSCode;
-  // Until the webview panels land, an exchange opens as a JSON document.
   const panels: PanelOpeners = {
-    showExchange: (backend, id) =>
-      void backend.exchange(id).then(async (ex) => {
-        const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(ex, null, 2) });
-        await vscode.window.showTextDocument(doc, { preview: true });
-      }),
-    showBrowser: () => void vscode.window.showInformationMessage('Traffic Browser: not yet available'),
+    showExchange: (backend, id) => void ExchangePanel.show(vscode, context.extensionUri, backend, id),
+    showBrowser: (backend) => void TrafficBrowserPanel.show(vscode, context.extensionUri, backend),
   };
-  root = new ChaosExtension(vscode, context, panels);
-  context.subscriptions.push(root);
-  return root;
+  const ext = new ChaosExtension(vscode, context, panels);
+  root = ext;
+  context.subscriptions.push(
+    ext,
+    // Panels left open come back after a reload of the window.
+    vscode.window.registerWebviewPanelSerializer(TrafficBrowserPanel.viewType, {
+      deserializeWebviewPanel: async (panel) => void TrafficBrowserPanel.revive(vscode, panel, context.extensionUri, ext),
+    }),
+    vscode.window.registerWebviewPanelSerializer(ExchangePanel.viewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => void ExchangePanel.revive(vscode, panel, context.extensionUri, ext, state),
+    }),
+    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose()) },
+  );
+  return ext;
 }
 
 export function deactivate(): Promise<void> | undefined {
