@@ -1,0 +1,360 @@
+/**
+ * Real-editor harness: the packaged extension in code-server (VS Code 1.100 in a browser), driven through Chromium
+ * by playwright-core, as a person would use it. Installed by `bash scripts/setup-editor.sh`; see
+ * ../shared/REAL-EDITOR.md. Run the tests with `npm run test:editor` (a loopback-only network namespace).
+ *
+ *   test('…', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+ *     if (!requireEditor(t)) return;
+ *     await withEditor({ name: 'capture', folder: tmpDir(t) }, async (ed) => {
+ *       await ed.runCommand('Chaos Testing: Show Version');
+ *       assert.match(await ed.notification('Chaos Testing'), /0\.1\.0/);
+ *     });
+ *   });
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const CODE_SERVER = path.join(ROOT, '.cache', 'editor', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = process.env.CHAOS_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots and logs (code-server's output, the browser console) land here. */
+export const RESULTS = path.join(ROOT, 'test-results', 'editor');
+/** Per wait: the workbench on 2 busy cores can take seconds to react. */
+export const WAIT = 20_000;
+/** A generous per-test timeout for node:test (startup alone is 5–10 s). */
+export const EDITOR_TEST_TIMEOUT = 180_000;
+
+/** Selectors verified on code-server 4.100.3 (VS Code 1.100.3). */
+export const SELECTORS = {
+  workbench: '.monaco-workbench',
+  quickInput: '.quick-input-widget .quick-input-box input',
+  quickInputRow: '.quick-input-list .monaco-list-row',
+  toast: '.notifications-toasts .notification-toast',
+  toastMessage: '.notification-list-item-message',
+  sidebarTreeItem: '#workbench\\.parts\\.sidebar .monaco-list-row[role="treeitem"]',
+  editorTab: '.tabs-container .tab',
+  /** Status-bar item shown only in Restricted Mode; aria-label "Restricted Mode: Some features are disabled…". */
+  restrictedModeStatus: '#status\\.workspaceTrust',
+  /** Outer webview element; its document holds the page in `iframe#active-frame` (`pending-frame` while loading). */
+  webviewOuter: 'iframe.webview',
+  webviewInner: 'iframe#active-frame',
+} as const;
+/** The trust dialog's button that opens the folder in Restricted Mode. */
+export const DONT_TRUST_BUTTON = "No, I don't trust the authors";
+
+const BROWSER_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'];
+const DEFAULT_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'telemetry.telemetryLevel': 'off',
+};
+
+/** Why the real editor cannot run here (naming the package and the setup script), or null when it can. */
+export function editorAvailable(): string | null {
+  const fix = 'run: bash scripts/setup-editor.sh';
+  if (!fs.existsSync(CODE_SERVER)) return `needs code-server in .cache/editor (npm package code-server@4.100.3; ${fix})`;
+  if (!fs.existsSync(CHROMIUM)) return `needs ${CHROMIUM} (Debian package chromium; ${fix})`;
+  return null;
+}
+
+/** Like requireTool: skips the test with the reason when the editor is missing, fails under CI=true. */
+export function requireEditor(t: TestContext): boolean {
+  const reason = editorAvailable();
+  if (!reason) return true;
+  if (process.env.CI === 'true') throw new Error(`${reason}: missing under CI`);
+  t.skip(reason);
+  return false;
+}
+
+/** The packaged extension: $CHAOS_VSIX, or chaos-testing.vsix from `npm run package` (refused when older than dist/). */
+export function vsixPath(): string {
+  const vsix = process.env.CHAOS_VSIX ?? path.join(ROOT, 'chaos-testing.vsix');
+  const built = path.join(ROOT, 'dist', 'extension.js');
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package (npm run test:editor does)`);
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs > fs.statSync(vsix).mtimeMs + 1000) throw new Error(`${vsix} is older than dist/: run npm run package`);
+  return vsix;
+}
+
+export interface EditorOptions {
+  /** The workspace folder to open. */
+  folder: string;
+  /** false: workspace trust is enabled and the trust dialog is answered "No", so the window is in Restricted Mode. */
+  trust?: boolean;
+  /** User settings, over the harness's quiet defaults. */
+  settings?: Record<string, unknown>;
+  vsix?: string;
+  /** Prefix of screenshots and logs in test-results/editor/. */
+  name?: string;
+}
+
+export interface Editor {
+  page: Page;
+  /** http://127.0.0.1:PORT of code-server. */
+  url: string;
+  /** Runs a command from the palette by its full title ("Category: Title"). */
+  runCommand(title: string): Promise<void>;
+  /** Waits for a notification toast containing `match`; returns its message. */
+  notification(match: string | RegExp): Promise<string>;
+  /** Shows a view container by its activity-bar title ("Explorer", "Chaos Testing"). */
+  openView(containerTitle: string): Promise<void>;
+  /** A sidebar tree row containing `text`, once visible. */
+  treeItem(text: string | RegExp): Promise<Locator>;
+  /** The inner frame of the webview whose body text contains `match` (or for which the predicate holds). */
+  webviewFrame(match: string | RegExp | ((frame: Frame) => Promise<boolean>)): Promise<Frame>;
+  /** Answers the open input box (or quick pick): types `text` and presses Enter. */
+  answer(text: string): Promise<void>;
+  /** In the open quick pick, types `label` to filter, then clicks the first item containing it. */
+  pick(label: string): Promise<void>;
+  /** Opens a workspace file through Quick Open (Ctrl+P). */
+  openFile(relativePath: string): Promise<void>;
+  /** Text of a status-bar item by its id once shown: 'status.editor.mode' (language), 'status.editor.selection'. */
+  statusItem(id: string): Promise<string>;
+  /** True when the window shows the Restricted Mode status item. */
+  isRestricted(): Promise<boolean>;
+  /** Saves test-results/editor/NAME-<name>.png; returns the path. */
+  screenshot(name: string): Promise<string>;
+  /** Closes the browser and kills code-server; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHooked = false;
+function killOnExit(proc: ChildProcess): void {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = (): void => {
+    for (const p of live) p.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+let started = 0;
+
+/** Starts code-server on a free loopback port with the vsix installed, and opens `folder` in Chromium. */
+export async function startEditor(options: EditorOptions): Promise<Editor> {
+  const name = options.name ?? `editor-${process.pid}-${++started}`;
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-editor-'));
+  const [ext, userData, home, tmp, profile] = ['extensions', 'user-data', 'home', 'tmp', 'chromium-profile'].map((d) => {
+    fs.mkdirSync(path.join(base, d), { recursive: true });
+    return path.join(base, d);
+  });
+  const config = path.join(base, 'config.yaml');
+  fs.writeFileSync(config, 'auth: none\n');
+  const trusted = options.trust ?? true;
+  const settings = { ...DEFAULT_SETTINGS, 'security.workspace.trust.enabled': !trusted, ...options.settings };
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const env = {
+    ...process.env,
+    HOME: home,
+    TMPDIR: tmp,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    EXTENSIONS_GALLERY: '{}',
+  };
+  const common = ['--extensions-dir', ext, '--user-data-dir', userData, '--config', config];
+
+  const vsix = options.vsix ?? vsixPath();
+  const install = spawnSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+  if (install.status !== 0 || !/successfully installed/.test(install.stdout)) {
+    fs.rmSync(base, { recursive: true, force: true });
+    throw new Error(`installing ${vsix} into code-server failed (exit ${install.status}):\n${install.stdout}${install.stderr}`);
+  }
+
+  let log = '';
+  const consoleLines: string[] = [];
+  const server = spawn(process.execPath, [CODE_SERVER, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', ...common, options.folder], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnExit(server);
+  server.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+  server.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  let context: BrowserContext | undefined;
+  let closed = false;
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    if (context) await Promise.race([context.close().catch(() => {}), sleep(10_000, true)]);
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000, true)]);
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    }
+    server.stdout!.destroy();
+    server.stderr!.destroy();
+    fs.writeFileSync(path.join(RESULTS, `${name}.code-server.log`), log);
+    fs.writeFileSync(path.join(RESULTS, `${name}.console.log`), consoleLines.join('\n'));
+    if (!process.env.CHAOS_EDITOR_KEEP) fs.rmSync(base, { recursive: true, force: true, maxRetries: 3 });
+  };
+
+  try {
+    const port = await until(() => /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log)?.[1], 'code-server to listen', () => {
+      if (server.exitCode !== null || server.signalCode !== null) throw new Error(`code-server exited (${server.exitCode ?? server.signalCode}):\n${log}`);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS, env, viewport: { width: 1400, height: 900 }, timeout: WAIT * 2 });
+    context.setDefaultTimeout(WAIT);
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    await page.goto(`${url}/?folder=${encodeURIComponent(options.folder)}`);
+    await page.waitForSelector(SELECTORS.workbench, { timeout: WAIT });
+    if (!trusted) {
+      await page.getByRole('button', { name: DONT_TRUST_BUTTON }).click({ timeout: WAIT });
+      await page.locator(SELECTORS.restrictedModeStatus).waitFor({ timeout: WAIT });
+    }
+    return makeEditor(page, url, name, close);
+  } catch (e) {
+    const page = context?.pages()[0];
+    if (page) await page.screenshot({ path: path.join(RESULTS, `${name}-startup-failure.png`) }).catch(() => {});
+    await close();
+    throw e;
+  }
+}
+
+/** startEditor, run `fn`, screenshot on failure (NAME-failure.png), and always close. */
+export async function withEditor<T>(options: EditorOptions, fn: (editor: Editor) => Promise<T>): Promise<T> {
+  const editor = await startEditor(options);
+  try {
+    return await fn(editor);
+  } catch (e) {
+    await editor.screenshot('failure').catch(() => {});
+    throw e;
+  } finally {
+    await editor.close();
+  }
+}
+
+function makeEditor(page: Page, url: string, name: string, close: () => Promise<void>): Editor {
+  const input = page.locator(SELECTORS.quickInput);
+
+  /** Opens the quick input with `key`; clicks into the editor area and retries if the page had no focus. */
+  const openQuickInput = async (key: string): Promise<void> => {
+    await page.keyboard.press(key);
+    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return;
+    await page.locator('#workbench\\.parts\\.editor').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press(key);
+    await input.waitFor();
+  };
+
+  const editor: Editor = {
+    page,
+    url,
+    close,
+    async runCommand(title) {
+      // Commands contributed by an extension appear once its host has registered them: reopen until they do.
+      const row = page.locator(SELECTORS.quickInputRow).filter({ has: page.locator('.label-name', { hasText: exactly(title) }) }).first();
+      await until(async () => {
+        await openQuickInput('F1');
+        await input.fill(`>${title}`);
+        if (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return true;
+        await page.keyboard.press('Escape');
+        return false;
+      }, `the palette to list '${title}'`, undefined, WAIT * 2);
+      await row.click();
+    },
+    async notification(match) {
+      const toast = page.locator(SELECTORS.toast).filter({ hasText: match }).first();
+      await toast.waitFor();
+      return (await toast.locator(SELECTORS.toastMessage).innerText()).trim();
+    },
+    async openView(containerTitle) {
+      const tab = page.getByRole('tab', { name: containerTitle });
+      if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+      await until(async () => (await tab.getAttribute('aria-selected')) === 'true', `view container '${containerTitle}' to show`);
+    },
+    async treeItem(text) {
+      const item = page.locator(SELECTORS.sidebarTreeItem).filter({ hasText: text }).first();
+      await item.waitFor();
+      return item;
+    },
+    async webviewFrame(match) {
+      const test = typeof match === 'function' ? match : async (f: Frame) => {
+        const body = await f.locator('body').innerText({ timeout: 1_000 });
+        return typeof match === 'string' ? body.includes(match) : match.test(body);
+      };
+      return until(async () => {
+        for (const outer of await page.locator(SELECTORS.webviewOuter).elementHandles()) {
+          const inner = await (await outer.contentFrame())?.$(SELECTORS.webviewInner).catch(() => null);
+          const frame = await inner?.contentFrame();
+          if (frame && (await test(frame).catch(() => false))) return frame;
+        }
+        return undefined;
+      }, `a webview matching ${String(match)}`);
+    },
+    async answer(text) {
+      await input.waitFor();
+      await input.fill(text);
+      await input.press('Enter');
+    },
+    async pick(label) {
+      await input.waitFor();
+      await input.fill(label);
+      await page.locator(SELECTORS.quickInputRow).filter({ hasText: label }).first().click();
+    },
+    async openFile(relativePath) {
+      await openQuickInput('Control+P');
+      await input.fill(relativePath);
+      await page.locator(SELECTORS.quickInputRow).filter({ hasText: path.basename(relativePath) }).first().waitFor();
+      await input.press('Enter');
+      await page.locator(`${SELECTORS.editorTab}.active`).filter({ hasText: path.basename(relativePath) }).waitFor();
+    },
+    async statusItem(id) {
+      const item = page.locator(`#${id.replace(/\./g, '\\.')}`);
+      await item.waitFor();
+      return (await item.innerText()).trim();
+    },
+    async isRestricted() {
+      const item = page.locator(SELECTORS.restrictedModeStatus);
+      return (await item.count()) > 0 && /Restricted Mode/.test((await item.getAttribute('aria-label')) ?? '');
+    },
+    async screenshot(shot) {
+      const file = path.join(RESULTS, `${name}-${shot}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+  };
+  return editor;
+}
+
+/** Polls `check` until it returns a truthy value; `guard` may throw to stop early. */
+async function until<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, guard?: () => void, timeoutMs = WAIT): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    guard?.();
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** `unref`: a timer that only bounds a race and must not keep the process alive. */
+function sleep(ms: number, unref = false): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (unref) timer.unref();
+  });
+}
+
+function exactly(text: string): RegExp {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
