@@ -31,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq -o DPkg::Lock::Timeout=300
     apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >/dev/null
   else
-    say "missing ${missing[*]} (install: sudo apt-get install ${missing[*]}); the editor tests will be skipped" >&2
+    say "missing ${missing[*]}; install them with: sudo apt-get install ${missing[*]} (the editor tests skip without them)" >&2
     exit 0
   fi
 fi
@@ -47,7 +47,7 @@ fi
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
-say "installing code-server into .cache/editor (about 90 s)"
+say "installing code-server into .cache/editor (about a minute)"
 start=$SECONDS
 WORK="$CACHE.tmp"
 rm -rf "$WORK"
