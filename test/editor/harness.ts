@@ -56,6 +56,8 @@ const DEFAULT_SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
+  // A tooltip under the parked mouse (the activity bar after openView) intercepts the next click on slow cores.
+  'workbench.hover.delay': 600_000,
 };
 
 /** Why the real editor cannot run here (naming the package and the setup script), or null when it can. */
@@ -116,8 +118,8 @@ export interface Editor {
   pick(label: string): Promise<void>;
   /** Opens a workspace file through Quick Open (Ctrl+P). */
   openFile(relativePath: string): Promise<void>;
-  /** Text of a status-bar item by its id once shown: 'status.editor.mode' (language), 'status.editor.selection'. */
-  statusItem(id: string): Promise<string>;
+  /** Text of a status-bar item by id ('status.editor.mode', 'status.editor.selection'), once it contains `match`. */
+  statusItem(id: string, match?: string | RegExp): Promise<string>;
   /** True when the window shows the Restricted Mode status item. */
   isRestricted(): Promise<boolean>;
   /** Saves test-results/editor/NAME-<name>.png; returns the path. */
@@ -255,6 +257,11 @@ function makeEditor(page: Page, url: string, name: string, close: () => Promise<
     await input.waitFor();
   };
 
+  /** Waits until the quick input closes or no longer holds `value` (it was accepted). */
+  const inputLeaves = async (value: string, timeoutMs = WAIT): Promise<void> => {
+    await until(async () => !(await input.isVisible()) || (await input.inputValue()) !== value, `the quick input to leave '${value}'`, undefined, timeoutMs);
+  };
+
   const editor: Editor = {
     page,
     url,
@@ -270,6 +277,7 @@ function makeEditor(page: Page, url: string, name: string, close: () => Promise<
         return false;
       }, `the palette to list '${title}'`, undefined, WAIT * 2);
       await row.click();
+      await inputLeaves(`>${title}`);
     },
     async notification(match) {
       const toast = page.locator(SELECTORS.toast).filter({ hasText: match }).first();
@@ -303,7 +311,11 @@ function makeEditor(page: Page, url: string, name: string, close: () => Promise<
     async answer(text) {
       await input.waitFor();
       await input.fill(text);
-      await input.press('Enter');
+      // On busy cores a quick-access box can take Enter before it has caught up with the text: press it again then.
+      await until(async () => {
+        await input.press('Enter');
+        return inputLeaves(text, 2_000).then(() => true, () => false);
+      }, `the input box to accept '${text}'`);
     },
     async pick(label) {
       await input.waitFor();
@@ -317,8 +329,8 @@ function makeEditor(page: Page, url: string, name: string, close: () => Promise<
       await input.press('Enter');
       await page.locator(`${SELECTORS.editorTab}.active`).filter({ hasText: path.basename(relativePath) }).waitFor();
     },
-    async statusItem(id) {
-      const item = page.locator(`#${id.replace(/\./g, '\\.')}`);
+    async statusItem(id, match) {
+      const item = page.locator(`#${id.replace(/\./g, '\\.')}`).filter(match === undefined ? {} : { hasText: match });
       await item.waitFor();
       return (await item.innerText()).trim();
     },

@@ -44,10 +44,10 @@ test('views, tree items, quick input and a webview (the Markdown preview of a fi
     await ed.openFile('NOTES.md');
     await ed.runCommand('Go to Line/Column...');
     await ed.answer(':3');
-    assert.match(await ed.statusItem('status.editor.selection'), /Ln 3, Col 1/);
+    assert.match(await ed.statusItem('status.editor.selection', 'Ln 3'), /Ln 3, Col 1/);
     await ed.runCommand('Change Language Mode');
     await ed.pick('Plain Text');
-    assert.equal(await ed.statusItem('status.editor.mode'), 'Plain Text');
+    assert.equal(await ed.statusItem('status.editor.mode', 'Plain Text'), 'Plain Text');
     await ed.runCommand('Change Language Mode');
     await ed.pick('Markdown');
     await ed.runCommand('Markdown: Open Preview');
