@@ -10,6 +10,9 @@
  *       assert.match(await ed.notification('Chaos Testing'), /0\.1\.0/);
  *     });
  *   });
+ *
+ * Environment: CHAOS_VSIX (the .vsix to install), CHAOS_CHROMIUM (the browser), CHAOS_EDITOR_KEEP=1 (keep the
+ * temporary user-data, extensions and profile folders for a look afterwards).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -325,8 +328,7 @@ function makeEditor(page: Page, url: string, name: string, close: () => Promise<
     async openFile(relativePath) {
       await openQuickInput('Control+P');
       await input.fill(relativePath);
-      await page.locator(SELECTORS.quickInputRow).filter({ hasText: path.basename(relativePath) }).first().waitFor();
-      await input.press('Enter');
+      await page.locator(SELECTORS.quickInputRow).filter({ hasText: path.basename(relativePath) }).first().click();
       await page.locator(`${SELECTORS.editorTab}.active`).filter({ hasText: path.basename(relativePath) }).waitFor();
     },
     async statusItem(id, match) {
