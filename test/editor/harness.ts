@@ -127,19 +127,34 @@ export interface Editor {
   isRestricted(): Promise<boolean>;
   /** Saves test-results/editor/NAME-<name>.png; returns the path. */
   screenshot(name: string): Promise<string>;
-  /** Closes the browser and kills code-server; safe to call twice. */
+  /** Closes the browser, ends code-server's process group and removes the temporary folders; safe to call twice. */
   close(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
+/**
+ * code-server runs in a process group of its own (it is the leader): its extension host and language servers
+ * outlive it by seconds and would write into the temporary folder after it is removed, so close() ends the group.
+ */
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-proc.pid!, signal);
+  } catch {
+    // the group is gone
+  }
+}
+
+/** Running code-servers and their temporary folders, ended and removed if the process exits before close(). */
+const live = new Map<ChildProcess, string>();
 let exitHooked = false;
-function killOnExit(proc: ChildProcess): void {
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
+function cleanUpOnExit(proc: ChildProcess, base: string): void {
+  live.set(proc, base);
   if (exitHooked) return;
   exitHooked = true;
   const killAll = (): void => {
-    for (const p of live) p.kill('SIGKILL');
+    for (const [p, dir] of live) {
+      killGroup(p, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    }
   };
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -187,8 +202,8 @@ export async function startEditor(options: EditorOptions): Promise<Editor> {
 
   let log = '';
   const consoleLines: string[] = [];
-  const server = spawn(process.execPath, [CODE_SERVER, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', ...common, options.folder], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  killOnExit(server);
+  const server = spawn(process.execPath, [CODE_SERVER, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', ...common, options.folder], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  cleanUpOnExit(server, base);
   server.stdout!.on('data', (c: Buffer) => (log += c.toString()));
   server.stderr!.on('data', (c: Buffer) => (log += c.toString()));
   let context: BrowserContext | undefined;
@@ -200,10 +215,11 @@ export async function startEditor(options: EditorOptions): Promise<Editor> {
     if (context) await Promise.race([context.close().catch(() => {}), sleep(10_000, true)]);
     if (server.exitCode === null && server.signalCode === null) {
       const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
+      killGroup(server, 'SIGTERM');
       await Promise.race([exited, sleep(5_000, true)]);
-      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
     }
+    killGroup(server, 'SIGKILL');
+    live.delete(server);
     server.stdout!.destroy();
     server.stderr!.destroy();
     fs.writeFileSync(path.join(RESULTS, `${name}.code-server.log`), log);
