@@ -101,7 +101,7 @@ async function main() {
 
     step(4, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
-    const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--no-update-package-json', '-o', vsix], { cwd: root, encoding: 'utf8' });
+    const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
     console.log(`  ${relative(root, vsix)} (${(statSync(vsix).size / 1024).toFixed(0)} KiB): code --install-extension ${relative(root, vsix)}`);
     console.log('  then: Chaos Testing: Open Traffic Database → ' + relative(root, db) + ', or Start Capture against your backend');

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
-# would), openssl (certificates for HTTPS tests), chromium (runs the webview panels under playwright-core).
-# Needs root and apt; otherwise it says what to install and the tests that need a missing tool skip with a
-# reason naming the package (under CI=true they fail instead).
+# would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core); then the real editor for the end-to-end tests
+# (scripts/setup-editor.sh). Needs root and apt; otherwise it says what to install and the tests that need a
+# missing tool skip with a reason naming the package (under CI=true they fail instead).
 set -euo pipefail
 
 # command → Debian package
@@ -19,10 +19,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all system packages present"
-  exit 0
-fi
-
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -32,3 +29,5 @@ else
   echo "setup: missing ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
   echo "setup: tests that need them will be skipped" >&2
 fi
+
+bash "$(dirname "$0")/setup-editor.sh"
