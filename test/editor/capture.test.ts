@@ -1,0 +1,78 @@
+/**
+ * The extension's own features in a real VS Code (code-server in Chromium), as a user drives them: Start Capture
+ * from the palette against a backend this test starts, requests through the proxy, the endpoint in the Traffic
+ * tree, an exchange in its webview panel, the Traffic Browser, Stop Capture; and Restricted Mode.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { request, runCli, startSampleBackend, tmpDir } from '../helpers';
+import { EDITOR_TEST_TIMEOUT, ROOT, requireEditor, withEditor } from './harness';
+import { until } from './ui';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('capture from the palette, see the endpoint in the Traffic tree, open an exchange, browse, stop', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const backend = await startSampleBackend(t);
+  const folder = tmpDir(t);
+  const port = await freePort();
+  await withEditor({ name: 'capture', folder, settings: { 'chaosTesting.capture.port': port } }, async (ed) => {
+    const { page } = ed;
+    await ed.runCommand('Chaos Testing: Start Capture');
+    await ed.answer(backend.url);
+    await ed.notification(`capturing http://127.0.0.1:${port} → ${backend.url}`);
+
+    for (const p of ['/api/users', '/api/users/1', '/api/users/2', '/api/error']) await request(`http://127.0.0.1:${port}${p}`);
+    const status = page.locator('.statusbar-item').filter({ hasText: `:${port} → 127.0.0.1:${backend.port}` });
+    await until(async () => /· 4$/.test((await status.innerText()).trim()), 'the status bar to count 4 exchanges');
+
+    await ed.openView('Chaos Testing');
+    const endpoint = await ed.treeItem('GET /api/users/{id}');
+    assert.match(await endpoint.innerText(), /2 · 200/);
+    await ed.treeItem('GET /api/error');
+    await ed.screenshot('traffic-tree');
+    await endpoint.click();
+    const exchange = await ed.treeItem(/\d\d:\d\d:\d\d\.\d{3}\s+200/);
+    await exchange.click();
+
+    const panel = await ed.webviewFrame((f) => f.locator('[data-testid="exchange"]').count().then((n) => n > 0));
+    assert.equal((await panel.locator('[data-testid="status"]').innerText()).trim().slice(0, 3), '200');
+    assert.match(await panel.locator('[data-testid="url"]').innerText(), /\/api\/users\/2$/, 'the newest exchange is listed first');
+    assert.match(await panel.locator('[data-testid="response-body-text"]').innerText(), /"name": "Alan Turing"/);
+    await ed.screenshot('exchange-panel');
+
+    await ed.runCommand('Chaos Testing: Open Traffic Browser');
+    const browser = await ed.webviewFrame((f) => f.locator('[data-testid="total"]').innerText({ timeout: 1_000 }).then((s) => /\b4\b/.test(s)));
+    assert.equal(await browser.locator('[data-testid="row"]').count(), 4);
+    await ed.screenshot('traffic-browser');
+
+    await ed.runCommand('Chaos Testing: Stop Capture');
+    await ed.notification('captured 4 exchanges');
+    await until(async () => (await status.count()) === 0, 'the status bar item to go');
+  });
+  assert.ok(fs.existsSync(path.join(folder, '.chaos', 'traffic.db')), 'the capture wrote the workspace database');
+});
+
+test('Restricted Mode: Start Capture is refused with the reason; captured traffic can still be browsed', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const folder = tmpDir(t);
+  assert.equal(runCli(['import', path.join(ROOT, 'test', 'fixtures', 'sample.har'), '--db', path.join(folder, '.chaos', 'traffic.db')]).code, 0);
+  await withEditor({ name: 'restricted-capture', folder, trust: false }, async (ed) => {
+    assert.equal(await ed.isRestricted(), true);
+    await ed.runCommand('Chaos Testing: Start Capture');
+    const text = await ed.notification('Restricted Mode');
+    assert.match(text, /cannot start a capture/);
+    await ed.openView('Chaos Testing');
+    await ed.treeItem(/^GET /);
+    await ed.screenshot('restricted-tree');
+  });
+});
