@@ -50,6 +50,8 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     this._register({
       dispose: this.engine.onEvent((e) => {
         if (e.type === 'changed' && this.database && path.resolve(e.db) === path.resolve(this.database)) this._changed();
+        // The tree may be hidden (and never asked): the walkthrough still sees the first exchange arrive.
+        else if (e.type === 'stats' && e.stats.stored > 0) this._setHasTraffic(true);
       }),
     });
     this._register(this.capture.onDidChange(() => this._changed(true)));
@@ -68,8 +70,16 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     for (const l of this._changeListeners) l();
   }
 
+  private _hasTraffic: boolean | undefined;
+
   private _onOverview(o: TrafficOverview): void {
-    void this._vscode.commands.executeCommand('setContext', 'chaosTesting.hasTraffic', o.total > 0);
+    if (!this.tree.filter.text && !this.tree.filter.statuses?.length) this._setHasTraffic(o.total > 0);
+  }
+
+  private _setHasTraffic(value: boolean): void {
+    if (this._hasTraffic === value) return;
+    this._hasTraffic = value;
+    void this._vscode.commands.executeCommand('setContext', 'chaosTesting.hasTraffic', value);
   }
 
   private _updateDescription(): void {

@@ -76,3 +76,34 @@ test('Restricted Mode: Start Capture is refused with the reason; captured traffi
     await ed.screenshot('restricted-tree');
   });
 });
+
+test('the walkthrough takes a newcomer from Start Capture to the first exchange', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const backend = await startSampleBackend(t);
+  const port = await freePort();
+  await withEditor({ name: 'walkthrough', folder: tmpDir(t), settings: { 'chaosTesting.capture.port': port } }, async (ed) => {
+    const { page } = ed;
+    await ed.runCommand('Welcome: Open Walkthrough...');
+    await ed.pick('Capture your first exchange');
+    const steps = page.locator('.getting-started-step');
+    await steps.filter({ hasText: 'Start a capture' }).first().waitFor();
+    for (const title of ['Send a request through the proxy', 'Open an exchange', 'Stop the capture']) await steps.filter({ hasText: title }).first().waitFor();
+    await ed.screenshot('walkthrough');
+
+    // The step's own button runs the command.
+    await page.locator('.getting-started-step.expanded').getByRole('button', { name: 'Start Capture' }).click();
+    await ed.answer(backend.url);
+    await ed.notification(`capturing http://127.0.0.1:${port}`);
+    await request(`http://127.0.0.1:${port}/api/users/1`);
+    // Steps are checked off by their completion events (the command ran; traffic arrived).
+    const done = (title: string): Promise<boolean> =>
+      // The step's checkbox icon: codicon-…-checked when done, codicon-…-unchecked before.
+      steps.filter({ hasText: title }).first().evaluate((el) => [el, ...Array.from(el.querySelectorAll('*'))].some((n) => Array.from(n.classList).some((c) => c.endsWith('-checked'))));
+    await until(() => done('Start a capture'), 'step 1 to be checked');
+    await until(() => done('Send a request through the proxy'), 'step 2 to be checked (traffic arrived)');
+    assert.equal(await done('Stop the capture'), false);
+    await ed.screenshot('walkthrough-progress');
+    await ed.runCommand('Chaos Testing: Stop Capture');
+    await ed.notification('captured 1 exchanges');
+  });
+});
