@@ -44,6 +44,12 @@ export const observe: Command = {
     if (mode === 'reverse' && !target) throw new UsageError("observe needs --target URL (the backend), or --mode forward; see 'chaos-testing observe --help'");
     if (mode === 'forward' && target) throw new UsageError('--target is for reverse mode; in forward mode clients say where they go');
     const duration = intFlag(flags, 'duration', 1, 365 * 24 * 3600);
+    // An interrupt while the proxy starts is kept and honoured once it runs (the default action would kill the
+    // process with the lock file and a half-initialised journal left behind).
+    let earlyInterrupt = false;
+    const onEarlySignal = (): void => void (earlyInterrupt = true);
+    process.on('SIGINT', onEarlySignal);
+    process.on('SIGTERM', onEarlySignal);
     const { CaptureSession } = await import('../../core/capture/captureSession');
     const { parseTarget } = await import('../../core/capture/proxy');
     if (target) parseTarget(target);
@@ -97,6 +103,9 @@ export const observe: Command = {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      process.off('SIGINT', onEarlySignal);
+      process.off('SIGTERM', onEarlySignal);
+      if (earlyInterrupt) stop(0);
       session.writer.on('error', (e: Error) => {
         io.err(`chaos-testing: recording failed: ${e.message}; stopping`);
         stop(1);
