@@ -1,4 +1,3 @@
-import type { HeaderPairs } from '../capture/types';
 import { templatePath } from '../learn/pathTemplate';
 import { bodyAsText } from './bodyText';
 import type { ExchangeDetail, StoredBody, TrafficDb } from './database';
@@ -87,22 +86,8 @@ export interface MessageView {
   encoding?: 'base64';
 }
 
-export interface ExchangeView {
-  id: number;
-  sessionId: number;
-  protocol: string;
-  startedAt: number;
-  method: string;
-  url: string;
-  host: string | null;
-  status: number | null;
-  ttfbMs: number | null;
-  durationMs: number | null;
-  connectionId: number | null;
-  error: string | null;
-  redacted: boolean;
-  requestHeaders: HeaderPairs;
-  responseHeaders: HeaderPairs | null;
+/** An exchange as the panels show it: the stored detail with bodies and messages as text. */
+export interface ExchangeView extends Omit<ExchangeDetail, 'seq' | 'path' | 'responseBodySize' | 'requestBody' | 'responseBody' | 'messages'> {
   requestBody: BodyView | null;
   responseBody: BodyView | null;
   messages: MessageView[];
