@@ -83,7 +83,12 @@ test('Start Capture from the command: asks for the target, remembers it, status 
   await fake.run('chaosTesting.deleteExchange', exchanges[0], [exchanges[0]]);
   assert.equal((await ext.exchange(shownId)), null, 'deleted');
 
-  await fake.run('chaosTesting.stopCapture');
+  // A click on the status bar item offers the traffic views and Stop Capture.
+  fake.answers.pick.push('Show Traffic');
+  await fake.run('chaosTesting.captureMenu');
+  assert.ok(fake.executed.some((e) => e.command === 'chaosTesting.traffic.focus'));
+  fake.answers.pick.push('Stop Capture');
+  await fake.run('chaosTesting.captureMenu');
   await fake.waitForMessage(/captured 5 exchanges \(0 errors\) into traffic\.db/);
   assert.equal(fake.statusBar.visible, false);
   assert.equal(fake.contextKeys.get('chaosTesting.capturing'), false);
