@@ -36,7 +36,7 @@ test('capture from the palette, see the endpoint in the Traffic tree, open an ex
     await until(async () => /· 4$/.test((await status.innerText()).trim()), 'the status bar to count 4 exchanges');
 
     await ed.openView('Chaos Testing');
-    const endpoint = await ed.treeItem('GET /api/users/{id}');
+    const endpoint = await ed.treeItem('GET /api/users/{userId}');
     assert.match(await endpoint.innerText(), /2 · 200/);
     await ed.treeItem('GET /api/error');
     await ed.screenshot('traffic-tree');

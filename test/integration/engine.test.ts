@@ -43,14 +43,14 @@ test('engine child: capture, query live, delete, stop, then read the file, resen
   assert.ok(overview);
   assert.equal(overview.hosts.length, 1);
   const endpoints = overview.hosts[0].endpoints.map((e) => `${e.method} ${e.template} ${e.count}`).sort();
-  assert.deepEqual(endpoints, ['GET /api/error 1', 'GET /api/users 1', 'GET /api/users/{id} 2', 'POST /api/users 1']);
+  assert.deepEqual(endpoints, ['GET /api/error 1', 'GET /api/users 1', 'GET /api/users/{userId} 2', 'POST /api/users 1']);
   assert.deepEqual(overview.hosts[0].endpoints.find((e) => e.template === '/api/error')!.statuses, [500]);
   const stats = await waitFor(() => events.find((e) => e.type === 'stats'), 5_000, 'stats pushed while capturing');
   assert.equal(stats?.type === 'stats' && stats.stats.requests, 5);
 
   const errorsOnly = (await client.request('query', { db, query: { kind: 'page', query: { offset: 0, limit: 50, statuses: ['5xx'] } } })) as PageResult;
   assert.deepEqual(errorsOnly.rows.map((r) => r.status), [500]);
-  const byId = (await client.request('query', { db, query: { kind: 'endpoint', host: overview.hosts[0].host, method: 'GET', template: '/api/users/{id}', limit: 10 } })) as { total: number; rows: Array<{ id: number; url: string }> };
+  const byId = (await client.request('query', { db, query: { kind: 'endpoint', host: overview.hosts[0].host, method: 'GET', template: '/api/users/{userId}', limit: 10 } })) as { total: number; rows: Array<{ id: number; url: string }> };
   assert.equal(byId.total, 2);
   assert.match(byId.rows[0].url, /\/api\/users\/2$/, 'newest first');
 

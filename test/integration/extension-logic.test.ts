@@ -53,8 +53,8 @@ test('Start Capture from the command: asks for the target, remembers it, status 
   assert.match(fake.statusBar.text, new RegExp(`:${info.listen.split(':')[1]} → 127\\.0\\.0\\.1:${backend.port} · 5$`));
 
   const root = await ext.tree.getChildren();
-  assert.deepEqual(labels(fake, ext, root).sort(), ['GET /api/error | 1 · 500', 'GET /api/users | 1 · 200', 'GET /api/users/{id} | 3 · 200']);
-  const byId = root.find((n) => n.kind === 'endpoint' && n.endpoint.template === '/api/users/{id}')!;
+  assert.deepEqual(labels(fake, ext, root).sort(), ['GET /api/error | 1 · 500', 'GET /api/users | 1 · 200', 'GET /api/users/{userId} | 3 · 200']);
+  const byId = root.find((n) => n.kind === 'endpoint' && n.endpoint.template === '/api/users/{userId}')!;
   const exchanges = await ext.tree.getChildren(byId);
   assert.equal(exchanges.length, 3);
   const item = ext.tree.getTreeItem(exchanges[0]);
@@ -93,7 +93,7 @@ test('Start Capture from the command: asks for the target, remembers it, status 
   assert.equal(fake.statusBar.visible, false);
   assert.equal(fake.contextKeys.get('chaosTesting.capturing'), false);
   // After the capture the tree reads the file.
-  assert.deepEqual(labels(fake, ext, await ext.tree.getChildren()).sort(), ['GET /api/error | 1 · 500', 'GET /api/users | 1 · 200', 'GET /api/users/{id} | 2 · 200']);
+  assert.deepEqual(labels(fake, ext, await ext.tree.getChildren()).sort(), ['GET /api/error | 1 · 500', 'GET /api/users | 1 · 200', 'GET /api/users/{userId} | 2 · 200']);
   assert.ok(fs.existsSync(path.join(folder, '.chaos', 'traffic.db')));
 
   // Resend compares in a diff of two documents.

@@ -20,10 +20,13 @@ test('exclude wins over include; no globs stores everything', () => {
 });
 
 test('path templates replace ids, uuids, hashes and tokens', () => {
-  assert.equal(templatePath('/users/42/orders/7'), '/users/{id}/orders/{id}');
-  assert.equal(templatePath('/o/3f1e7a2c-1b2d-4c5e-9f00-aa11bb22cc33'), '/o/{uuid}');
-  assert.equal(templatePath('/blob/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b'), '/blob/{hash}');
-  assert.equal(templatePath('/s/AbCdEf0123456789xyzXYZ_-'), '/s/{token}');
+  assert.equal(templatePath('/users/42/orders/7'), '/users/{userId}/orders/{orderId}');
+  assert.equal(templatePath('/o/3f1e7a2c-1b2d-4c5e-9f00-aa11bb22cc33'), '/o/{oId}');
+  assert.equal(templatePath('/blobs/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b'), '/blobs/{blobId}');
+  assert.equal(templatePath('/sessions/AbCdEf0123456789xyzXYZ_-'), '/sessions/{sessionId}');
+  assert.equal(templatePath('/categories/3/user-profiles/4'), '/categories/{categoryId}/user-profiles/{userProfileId}');
+  assert.equal(templatePath('/42/7'), '/{id}/{id2}');
+  assert.equal(templatePath('/api/v2/addresses/9'), '/api/v2/addresses/{addressId}');
   assert.equal(templatePath('/users/me'), '/users/me');
   assert.equal(templatePath('/'), '/');
 });
@@ -34,6 +37,6 @@ test('groupEndpoints merges counts and statuses per template', () => {
     { method: 'GET', path: '/u/2', protocol: 'http', count: 1, statuses: '404,200' },
     { method: 'POST', path: '/u', protocol: 'http', count: 1, statuses: '201' },
   ]);
-  assert.deepEqual(g[0], { method: 'GET', template: '/u/{id}', protocol: 'http', count: 3, statuses: [200, 404] });
+  assert.deepEqual(g[0], { method: 'GET', template: '/u/{uId}', protocol: 'http', count: 3, statuses: [200, 404] });
   assert.equal(g.length, 2);
 });

@@ -1,25 +1,51 @@
 /**
  * Endpoint templates from concrete paths: segments that are ids (numbers, UUIDs, long hex, opaque tokens)
- * become `{param}`, so /users/42 and /users/7 are one endpoint, /users/{id}.
+ * become parameters named from the segment before them, so /users/42 and /users/7 are one endpoint,
+ * /users/{userId}. A parameter with no usable name before it is {id} (then {id2}, ...).
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT = /^-?\d+$/;
 const HEX = /^(?=.*\d)[0-9a-f]{12,}$/i;
 const TOKEN = /^(?=.*\d)(?=.*[a-z])[A-Za-z0-9_-]{20,}$/i;
 
-export function templateSegment(segment: string): string {
-  if (INT.test(segment)) return '{id}';
-  if (UUID.test(segment)) return '{uuid}';
-  if (HEX.test(segment)) return '{hash}';
-  if (TOKEN.test(segment)) return '{token}';
-  return segment;
+/** True when a path segment is an identifier rather than a fixed word. */
+export function isIdSegment(segment: string): boolean {
+  return INT.test(segment) || UUID.test(segment) || HEX.test(segment) || TOKEN.test(segment);
+}
+
+/** users → user, categories → category, addresses → address, status → status. */
+export function singular(word: string): string {
+  if (/ies$/i.test(word)) return word.slice(0, -3) + 'y';
+  if (/(ss|us|is)$/i.test(word)) return word;
+  if (/(ss|sh|ch|x|z|us)es$/i.test(word)) return word.slice(0, -2);
+  if (/s$/i.test(word)) return word.slice(0, -1);
+  return word;
+}
+
+/** lowerCamelCase of a path word: user-profiles → userProfile. */
+function camel(word: string): string {
+  const parts = word.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return parts.map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+}
+
+function paramName(previous: string | undefined, taken: Set<string>): string {
+  let base = previous && !isIdSegment(previous) && /^[A-Za-z]/.test(previous) ? `${camel(singular(previous))}Id` : 'id';
+  if (base === 'Id') base = 'id';
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}${n}`;
+  taken.add(name);
+  return name;
 }
 
 export function templatePath(path: string): string {
-  return path
-    .split('/')
-    .map((s) => (s === '' ? s : templateSegment(s)))
-    .join('/');
+  const segments = path.split('/');
+  const taken = new Set<string>();
+  return segments.map((s, i) => (s !== '' && isIdSegment(s) ? `{${paramName(segments[i - 1], taken)}}` : s)).join('/');
+}
+
+/** The parameter names of a template, in order: /users/{userId}/orders/{orderId} → [userId, orderId]. */
+export function templateParams(template: string): string[] {
+  return [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
 }
 
 export interface EndpointCount {
