@@ -1,0 +1,116 @@
+import type { HeaderPairs } from '../capture/types';
+import type { JsonSchema } from './jsonSchema';
+
+/**
+ * The behaviour model: what the backend was seen to do, in a form the generators, OpenAPI export, chaos replay and
+ * property runs read. Plain JSON (it is printed by `chaos-testing learn --json` and stored with runs).
+ */
+
+export interface LatencyStats {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface ResponseModel {
+  status: number;
+  count: number;
+  /** Media type without parameters (application/json), the most common one. */
+  contentType: string | null;
+  schema?: JsonSchema;
+}
+
+export interface EndpointModel {
+  /** "GET /api/users/{userId}" */
+  key: string;
+  method: string;
+  template: string;
+  params: string[];
+  hosts: string[];
+  queryParams: string[];
+  count: number;
+  statuses: Record<string, number>;
+  latency: LatencyStats;
+  requestContentType: string | null;
+  requestSchema?: JsonSchema;
+  responses: ResponseModel[];
+}
+
+/** A value sent in a request: as recorded, from a variable captured earlier, or from an environment variable. */
+export type ValueSource = { literal: string } | { variable: string } | { env: string };
+
+/** A string made of parts (a path with variables, a header such as `Bearer ${token}`). */
+export type TemplateString = Array<string | { variable: string } | { env: string }>;
+
+/** JSON with leaves replaced by variables or environment variables: `{ "$var": "userId" }`, `{ "$env": "CHAOS_SECRET_PASSWORD" }`. */
+export type JsonTemplate = unknown;
+
+export interface ValueCheck {
+  /** JSON pointer into the response body: /name, /address/city */
+  pointer: string;
+  value: string | number | boolean | null;
+}
+
+export interface NoiseField {
+  pointer: string;
+  why: string;
+}
+
+export interface Capture {
+  variable: string;
+  /** Where in the response: a JSON pointer, or `header:location` */
+  from: string;
+}
+
+export interface Step {
+  /** snake_case action: get_user_by_id, create_user, login */
+  name: string;
+  exchangeId: number;
+  endpoint: string;
+  method: string;
+  path: TemplateString;
+  query: Array<[string, TemplateString]>;
+  headers: Array<[string, TemplateString]>;
+  body: { json: JsonTemplate } | { text: string } | null;
+  expect: {
+    status: number;
+    contentType: string | null;
+    schema?: JsonSchema;
+    values: ValueCheck[];
+    noise: NoiseField[];
+  };
+  captures: Capture[];
+  /** Added to undo what the scenario created (the API has a DELETE for it); failures there do not fail the test. */
+  cleanup?: boolean;
+}
+
+export interface Scenario {
+  /** test name without the language's prefix: get_user_by_id_returns_200 */
+  name: string;
+  kind: 'single' | 'flow';
+  steps: Step[];
+  /** How many captured exchanges this scenario stands for (equivalent ones were deduplicated). */
+  samples: number;
+}
+
+export interface EnvVar {
+  name: string;
+  /** What it stands for, e.g. "the password field of POST /api/login (redacted at capture)". */
+  description: string;
+}
+
+export interface BehaviourModel {
+  version: 1;
+  source: { database: string | null; exchanges: number; used: number; skipped: Record<string, number> };
+  baseUrl: string | null;
+  endpoints: EndpointModel[];
+  scenarios: Scenario[];
+  env: EnvVar[];
+  /** Response headers that differ between equivalent exchanges or are volatile by nature (never asserted). */
+  noiseHeaders: string[];
+}
+
+export type { HeaderPairs, JsonSchema };
