@@ -78,7 +78,7 @@ async function driveTraffic(base) {
 }
 
 async function main() {
-  const total = 4;
+  const total = 5;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -99,7 +99,11 @@ async function main() {
     const login = listed.exchanges.find((e) => e.method === 'POST' && e.path === '/api/login');
     run(['show', String(login.id), '--db', relative(root, db)]);
 
-    step(4, total, 'The same in VS Code: the extension, packaged');
+    step(4, total, 'What the backend does: the learned behaviour model (and an OpenAPI 3.1 document of it)');
+    run(['learn', '--db', relative(root, db)]);
+    run(['export', '--format', 'openapi', '--db', relative(root, db), '--output', relative(root, join(workDir, 'openapi.json'))]);
+
+    step(5, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);

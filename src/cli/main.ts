@@ -10,7 +10,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   list: { summary: 'list sessions, endpoints and exchanges in the store', load: async () => (await import('./commands/list')).list },
   show: { summary: 'show one exchange in full', load: async () => (await import('./commands/show')).show },
   import: { summary: 'import a HAR file into the store', load: async () => (await import('./commands/import')).importCommand },
-  export: { summary: 'export the store as HAR or JSON', load: async () => (await import('./commands/export')).exportCommand },
+  learn: { summary: 'learn the backend\'s behaviour: endpoints, schemas, noise, chained flows', load: async () => (await import('./commands/learn')).learnCommand },
+  export: { summary: 'export the store as HAR, JSON or OpenAPI', load: async () => (await import('./commands/export')).exportCommand },
 };
 
 export function mainHelp(): string {

@@ -190,6 +190,8 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     this._command('chaosTesting.showExchange', (arg?: TrafficNode | number) => this._withExchange(arg, (id) => this._panels.showExchange(this, id)));
     this._command('chaosTesting.copyAsCurl', (arg?: TrafficNode | number) => this._withExchange(arg, (id) => this.copyCurl(id)));
     this._command('chaosTesting.resend', (arg?: TrafficNode | number) => this._withExchange(arg, (id) => this.resend(id)));
+    this._command('chaosTesting.learn', () => this._learn());
+    this._command('chaosTesting.exportOpenApi', () => this._exportOpenApi());
     this._command('chaosTesting.deleteExchange', (arg?: TrafficNode | number, selected?: TrafficNode[]) => this._delete(arg, selected));
   }
 
@@ -278,6 +280,25 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     if (!target) return;
     const r = await this._ask('exportHar', { db, file: target.fsPath });
     void vscode.window.showInformationMessage(`Chaos Testing: exported ${r.entries} entries to ${target.fsPath}.`);
+  }
+
+  private async _learn(): Promise<void> {
+    const vscode = this._vscode;
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Chaos Testing: learning the behaviour…' }, () =>
+      this._ask('learn', { db: this._db() }),
+    );
+    const doc = await vscode.workspace.openTextDocument({ content: r.text, language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  private async _exportOpenApi(): Promise<void> {
+    const vscode = this._vscode;
+    const db = this._db();
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(path.dirname(db), 'openapi.json')), filters: { OpenAPI: ['json'] }, saveLabel: 'Export OpenAPI' });
+    if (!target) return;
+    const r = await this._ask('exportOpenApi', { db, file: target.fsPath });
+    const open = await vscode.window.showInformationMessage(`Chaos Testing: wrote OpenAPI 3.1 with ${r.paths} paths to ${target.fsPath}.`, 'Open');
+    if (open === 'Open') await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target));
   }
 
   private async _filterText(): Promise<void> {

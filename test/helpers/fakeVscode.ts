@@ -68,6 +68,8 @@ export interface FakeVscode {
   answers: { input: Array<string | undefined>; pick: unknown[]; open: Array<string[] | undefined>; save: Array<string | undefined>; button: Array<string | undefined> };
   inputValidations: Array<(v: string) => string | undefined>;
   clipboard: string;
+  /** Contents of the untitled documents the extension opened. */
+  documents: string[];
   contextKeys: Map<string, unknown>;
   executed: Array<{ command: string; args: unknown[] }>;
   statusBar: { text: string; visible: boolean; tooltip?: string };
@@ -91,6 +93,7 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     answers: { input: [], pick: [], open: [], save: [], button: [] },
     inputValidations: [],
     clipboard: '',
+    documents: [],
     contextKeys: new Map(),
     executed: [],
     statusBar: { text: '', visible: false },
@@ -188,7 +191,10 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       }),
       onDidChangeConfiguration: () => ({ dispose() {} }),
       registerTextDocumentContentProvider: () => ({ dispose() {} }),
-      openTextDocument: async () => ({}),
+      openTextDocument: async (o?: { content?: string }) => {
+        if (o && typeof o === 'object' && 'content' in o && o.content !== undefined) fake.documents.push(o.content);
+        return {};
+      },
     },
     env: {
       clipboard: {

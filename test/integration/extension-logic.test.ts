@@ -96,6 +96,15 @@ test('Start Capture from the command: asks for the target, remembers it, status 
   assert.deepEqual(labels(fake, ext, await ext.tree.getChildren()).sort(), ['GET /api/error | 1 · 500', 'GET /api/users | 1 · 200', 'GET /api/users/{userId} | 2 · 200']);
   assert.ok(fs.existsSync(path.join(folder, '.chaos', 'traffic.db')));
 
+  // The learned behaviour opens as a document; OpenAPI is written where the user says.
+  await fake.run('chaosTesting.learn');
+  assert.match(fake.documents.at(-1) ?? '', /GET \/api\/users\/\{userId\} +200×2/);
+  const openapi = path.join(folder, 'api.json');
+  fake.answers.save.push(openapi);
+  await fake.run('chaosTesting.exportOpenApi');
+  assert.equal((JSON.parse(fs.readFileSync(openapi, 'utf8')) as { openapi: string }).openapi, '3.1.0');
+  await fake.waitForMessage(/wrote OpenAPI 3\.1 with 3 paths/);
+
   // Resend compares in a diff of two documents.
   const [rest] = (await ext.tree.getChildren(byId)) as Array<Extract<TrafficNode, { kind: 'exchange' }>>;
   await fake.run('chaosTesting.resend', rest);

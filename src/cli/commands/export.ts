@@ -7,23 +7,27 @@ import type { CliIO } from '../io';
 export const exportCommand: Command = {
   spec: {
     name: 'export',
-    summary: 'Export the store as HAR 1.2 (for browsers, mitmproxy, k6, ...) or as JSON with every stored field.',
+    summary: 'Export the store as HAR 1.2 (for browsers, mitmproxy, k6, ...), as JSON with every stored field, or as the OpenAPI 3.1 document of the learned behaviour.',
     flags: {
-      format: { type: 'string', short: 'f', value: 'FORMAT', default: 'har', description: "'har' or 'json'" },
+      format: { type: 'string', short: 'f', value: 'FORMAT', default: 'har', description: "'har', 'json' or 'openapi'" },
       db: DB_FLAG,
       session: SESSION_FLAG,
       output: { type: 'string', short: 'o', value: 'FILE', description: 'write here instead of standard output' },
     },
   },
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
-    const format = choiceFlag(flags, 'format', ['har', 'json'] as const);
+    const format = choiceFlag(flags, 'format', ['har', 'json', 'openapi'] as const);
     const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
     const { openForReading } = await import('../../core/store/reader');
     const { exportHar, exportJson } = await import('../../core/har/export');
     const db = await openForReading(String(flags.db));
     let text: string;
     try {
-      text = JSON.stringify(format === 'har' ? exportHar(db, sessionId) : exportJson(db, sessionId), null, 2);
+      if (format === 'openapi') {
+        const { learn } = await import('../../core/learn/learn');
+        const { toOpenApi } = await import('../../core/learn/openapi');
+        text = JSON.stringify(toOpenApi(learn(db, { sessionId })), null, 2);
+      } else text = JSON.stringify(format === 'har' ? exportHar(db, sessionId) : exportJson(db, sessionId), null, 2);
     } finally {
       db.close();
     }

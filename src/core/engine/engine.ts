@@ -5,6 +5,10 @@ import { parseTarget } from '../capture/proxy';
 import { InputError, StoreError, describeError, isChaosError } from '../errors';
 import { exportHar } from '../har/export';
 import { importHar } from '../har/import';
+import { formatModel } from '../learn/format';
+import { learn } from '../learn/learn';
+import type { BehaviourModel } from '../learn/model';
+import { toOpenApi } from '../learn/openapi';
 import { toCurl } from '../replay/curl';
 import { renderResponse, resend } from '../replay/resend';
 import { atomicWriteFileSync } from '../store/atomicWrite';
@@ -38,6 +42,8 @@ export class Engine {
     exportHar: (p) => this.exportHar(p),
     curl: (p) => this.curl(p),
     resend: (p) => this.resend(p),
+    learn: (p) => this.learn(p),
+    exportOpenApi: (p) => this.exportOpenApi(p),
   };
 
   /** Runs one operation by name (what the child does with each request). */
@@ -220,6 +226,28 @@ export class Engine {
       durationMs: fresh.durationMs,
       redacted: ex.redacted,
     };
+  }
+
+  private async _model(dbFile: string): Promise<BehaviourModel> {
+    const live = this._live(dbFile);
+    if (live) await live.query({ kind: 'page', query: { offset: 0, limit: 0 } }); // queued batches reach the journal
+    if (!fs.existsSync(dbFile)) throw new StoreError(`no traffic database at ${dbFile}: capture some traffic first`);
+    return learn(await this._reader(dbFile));
+  }
+
+  async learn(o: { db: string }): Promise<{ text: string; endpoints: number; scenarios: number }> {
+    const model = await this._model(o.db);
+    return { text: formatModel(model).join('\n') + '\n', endpoints: model.endpoints.length, scenarios: model.scenarios.length };
+  }
+
+  async exportOpenApi(o: { db: string; file: string }): Promise<{ paths: number }> {
+    const doc = toOpenApi(await this._model(o.db));
+    try {
+      atomicWriteFileSync(o.file, Buffer.from(JSON.stringify(doc, null, 2) + '\n'));
+    } catch (e) {
+      throw new InputError(`cannot write ${o.file}: ${describeError(e)}; choose another file`);
+    }
+    return { paths: Object.keys(doc.paths as object).length };
   }
 
   /** Stops a running capture (flushing it) and closes every file. */

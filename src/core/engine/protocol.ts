@@ -45,6 +45,9 @@ export interface EngineOps {
   exportHar: { params: { db: string; file: string }; result: { entries: number } };
   curl: { params: { db: string; id: number }; result: { command: string; redacted: boolean } };
   resend: { params: { db: string; id: number }; result: ResendResult };
+  /** The behaviour model as text (what `chaos-testing learn` prints). */
+  learn: { params: { db: string }; result: { text: string; endpoints: number; scenarios: number } };
+  exportOpenApi: { params: { db: string; file: string }; result: { paths: number } };
 }
 
 export type EngineOp = keyof EngineOps;

@@ -474,8 +474,8 @@ class StepBuilder {
           continue;
         }
         const why = volatileByNature(pointer, v);
-        if (why) noise.push({ pointer, why });
-        else if (this._variables.has(String(v)) && v !== null && typeof v !== 'boolean') noise.push({ pointer, why: `the chained value ${this._variables.get(String(v))}` });
+        if (this._variables.has(String(v)) && v !== null && typeof v !== 'boolean') noise.push({ pointer, why: `the chained value ${this._variables.get(String(v))}` });
+        else if (why) noise.push({ pointer, why });
         else if (typeof v === 'string' && this._mentionsVariable(v)) noise.push({ pointer, why: `mentions the chained value ${this._mentionsVariable(v)}` });
         else if (ID_KEY.test(lastKey(pointer)) && ex.method === 'POST') noise.push({ pointer, why: 'an id the server assigns: differs on every run' });
         else values.push({ pointer, value: v });

@@ -27,10 +27,15 @@ export interface WriterStats {
   pending: number;
 }
 
-/** Finds a worker entry beside the bundle (dist/) or, when running from source under tsx, beside this file. */
+/**
+ * Finds a worker entry beside the bundle (dist/). Running from source (tests under tsx), the built one in the
+ * repository's dist/ is used: Node 20 does not carry tsx's loader into worker threads.
+ */
 export function workerEntry(name: string): string {
   const js = path.join(__dirname, `${name}.js`);
   if (fs.existsSync(js)) return js;
+  const built = path.resolve(__dirname, '..', '..', '..', 'dist', `${name}.js`);
+  if (fs.existsSync(built)) return built;
   return path.join(__dirname, `${name}.ts`);
 }
 

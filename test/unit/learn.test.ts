@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inferSchema, mergeSchemas, stringFormat } from '../../src/core/learn/jsonSchema';
+import { actionName, leaves, requiredShape } from '../../src/core/learn/learn';
+
+test('schemas merge across samples: required vs optional, widened types, formats kept only when shared', () => {
+  const a = inferSchema({ id: 1, name: 'Ada', email: 'ada@example.com', createdAt: '2026-01-02T03:04:05.678Z', tags: ['x'], score: 1 });
+  const b = inferSchema({ id: 2, name: 'Alan', email: 'not-an-email', createdAt: '2026-01-02T03:04:05Z', score: 1.5, note: null });
+  const m = mergeSchemas(a, b);
+  assert.deepEqual(m.required, ['id', 'name', 'email', 'createdAt', 'score']);
+  assert.equal(m.properties!.id.type, 'integer');
+  assert.equal(m.properties!.score.type, 'number', 'integer + number widen to number');
+  assert.equal(m.properties!.email.format, undefined, 'one sample was not an email');
+  assert.equal(m.properties!.createdAt.format, 'date-time');
+  assert.deepEqual(m.properties!.tags, { type: 'array', items: { type: 'string' } });
+  assert.equal(m.properties!.note.type, 'null');
+  const nullable = mergeSchemas(inferSchema({ v: 'x' }), inferSchema({ v: null }));
+  assert.deepEqual(nullable.properties!.v.type, ['string', 'null']);
+  // Objects inside arrays merge too: a field missing from one item is optional.
+  const list = inferSchema({ items: [{ a: 1, b: 2 }, { a: 3 }] });
+  assert.deepEqual(list.properties!.items.items!.required, ['a']);
+});
+
+test('string formats', () => {
+  assert.equal(stringFormat('2026-11-29T19:00:00Z'), 'date-time');
+  assert.equal(stringFormat('2026-11-29'), 'date');
+  assert.equal(stringFormat('3f1e7a2c-1b2d-4c5e-9f00-aa11bb22cc33'), 'uuid');
+  assert.equal(stringFormat('a@b.co'), 'email');
+  assert.equal(stringFormat('https://example.com/x'), 'uri');
+  assert.equal(stringFormat('hello'), undefined);
+  assert.equal(stringFormat('2026-13-45T99:99:99Z'), undefined, 'not a real date');
+});
+
+test('action names read like what the request does', () => {
+  assert.equal(actionName('GET', '/api/users'), 'list_users');
+  assert.equal(actionName('GET', '/api/users/{userId}'), 'get_user_by_id');
+  assert.equal(actionName('POST', '/api/users'), 'create_user');
+  assert.equal(actionName('PUT', '/api/users/{userId}'), 'update_user');
+  assert.equal(actionName('DELETE', '/api/users/{userId}'), 'delete_user');
+  assert.equal(actionName('GET', '/api/users/{userId}/orders'), 'list_user_orders');
+  assert.equal(actionName('POST', '/api/login'), 'post_login');
+  assert.equal(actionName('GET', '/health'), 'get_health');
+  assert.equal(actionName('GET', '/v2/status'), 'get_status');
+});
+
+test('leaves by JSON pointer, with or without array contents', () => {
+  const v = { a: { 'b/c': 1, d: [1, { e: 2 }] }, f: null };
+  assert.deepEqual([...leaves(v).entries()], [['/a/b~1c', 1], ['/a/d/0', 1], ['/a/d/1/e', 2], ['/f', null]]);
+  assert.deepEqual([...leaves(v, false).keys()], ['/a/b~1c', '/f']);
+});
+
+test('the asserted shape keeps required fields and types only', () => {
+  const s = mergeSchemas(inferSchema({ id: 1, when: '2026-01-01', opt: 1 }), inferSchema({ id: 2, when: '2026-01-02' }));
+  assert.deepEqual(requiredShape(s), { type: 'object', properties: { id: { type: 'integer' }, when: { type: 'string' } }, required: ['id', 'when'] });
+});
