@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   show: { summary: 'show one exchange in full', load: async () => (await import('./commands/show')).show },
   import: { summary: 'import a HAR file into the store', load: async () => (await import('./commands/import')).importCommand },
   learn: { summary: 'learn the backend\'s behaviour: endpoints, schemas, noise, chained flows', load: async () => (await import('./commands/learn')).learnCommand },
+  generate: { summary: 'generate a regression test suite (pytest, vitest, node:test) from the traffic', load: async () => (await import('./commands/generate')).generateCommand },
   export: { summary: 'export the store as HAR, JSON or OpenAPI', load: async () => (await import('./commands/export')).exportCommand },
 };
 

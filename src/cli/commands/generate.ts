@@ -1,0 +1,58 @@
+import * as path from 'node:path';
+import { UsageError } from '../../core/errors';
+import { choiceFlag, intFlag, type ParsedCommand } from '../args';
+import { DB_FLAG, SESSION_FLAG, type Command } from '../command';
+import type { CliIO } from '../io';
+
+export const generateCommand: Command = {
+  spec: {
+    name: 'generate',
+    summary: 'Generate a regression test suite from the captured traffic, in the language of your project, ready for its own test runner.',
+    flags: {
+      input: { ...DB_FLAG, short: 'i' },
+      language: { type: 'string', short: 'l', value: 'LANG', description: "'python' (pytest) or 'typescript' (vitest; --framework node for node:test)" },
+      framework: { type: 'string', value: 'NAME', description: 'test framework when a language has several (typescript: vitest, node)' },
+      out: { type: 'string', short: 'o', value: 'DIR', default: '.', description: 'project folder; the suite goes where its runner looks (tests/...)' },
+      session: SESSION_FLAG,
+      'on-edited': { type: 'string', value: 'WHAT', default: 'fail', description: "when the file was edited since it was generated: 'fail', 'overwrite' or 'beside' (writes FILE.new)" },
+    },
+    details: [
+      'Examples:',
+      '  chaos-testing generate --language python                 # → tests/test_generated.py (pytest + requests)',
+      '  chaos-testing generate -l typescript --out ../web        # → ../web/tests/generated.test.ts (vitest + fetch)',
+      '  BASE_URL=http://localhost:9000 python -m pytest tests/test_generated.py',
+      '',
+      'Tests read the base URL (BASE_URL) and every secret (CHAOS_SECRET_*) from the environment; values that',
+      'differ from run to run are not asserted, and say why in a comment.',
+    ].join('\n'),
+  },
+  async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
+    const { DIALECTS, findDialect } = await import('../../core/generate/dialects');
+    const languages = [...new Set(DIALECTS.map((d) => d.language))];
+    if (!flags.language) throw new UsageError(`generate needs --language (${languages.join(', ')})`);
+    const dialect = findDialect(String(flags.language), flags.framework as string | undefined);
+    if (!dialect) {
+      const lang = DIALECTS.find((d) => d.language === String(flags.language).toLowerCase());
+      if (lang) throw new UsageError(`--framework ${String(flags.framework)} is not one of ${DIALECTS.filter((d) => d.language === lang.language).map((d) => d.framework).join(', ')} for ${lang.language}`);
+      throw new UsageError(`--language ${String(flags.language)} is not available; choose one of ${languages.join(', ')}`);
+    }
+    const onEdited = choiceFlag(flags, 'on-edited', ['fail', 'overwrite', 'beside'] as const);
+    const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
+    const { openForReading } = await import('../../core/store/reader');
+    const { learn } = await import('../../core/learn/learn');
+    const { writeSuite } = await import('../../core/generate/generate');
+    const db = await openForReading(String(flags.input));
+    let model;
+    try {
+      model = learn(db, { sessionId });
+    } finally {
+      db.close();
+    }
+    if (!model.scenarios.length) throw new UsageError(`${String(flags.input)} has no HTTP exchanges with responses to learn from; capture some first`);
+    const r = writeSuite(dialect, model, String(flags.out), { source: path.relative(path.resolve(String(flags.out)), path.resolve(String(flags.input))) || String(flags.input), onEdited });
+    const where = path.relative(process.cwd(), r.beside ?? r.file) || r.file;
+    io.err(`chaos-testing: ${r.tests} tests (${dialect.framework}) → ${where}${r.beside ? ` (${path.basename(r.file)} was edited; written beside it)` : ''}`);
+    if (model.env.length) io.err(`chaos-testing: the tests read ${model.env.map((e) => e.name).join(', ')} and BASE_URL from the environment`);
+    return 0;
+  },
+};

@@ -1,0 +1,125 @@
+import type { BehaviourModel, Scenario, Step, TemplateString } from '../learn/model';
+import { compact, jsonRefs, type Dialect } from './dialect';
+
+/** One request of a test, with every piece already spelled in the target language. */
+export interface StepView {
+  /** "POST /api/users → 201" */
+  title: string;
+  method: string;
+  methodLower: string;
+  methodQuoted: string;
+  /** The scenario's first request (declares what later ones reuse). */
+  first: boolean;
+  url: string;
+  headers: Array<{ name: string; value: string }>;
+  hasHeaders: boolean;
+  /** The JSON body expression, or a text body literal. */
+  json: string | null;
+  text: string | null;
+  status: number;
+  contentType: string | null;
+  isJson: boolean;
+  schema: string | null;
+  values: Array<{ pointer: string; expected: string; comment: string }>;
+  noise: string[];
+  captures: Array<{ variable: string; pointer: string | null; header: string | null }>;
+  /** Variables the request needs (a cleanup runs only when they were captured). */
+  needs: string[];
+  cleanup: boolean;
+}
+
+export interface ScenarioView {
+  name: string;
+  title: string;
+  kind: 'single' | 'flow';
+  samples: number;
+  steps: StepView[];
+  cleanup: StepView[];
+  /** Variables captured along the way, declared up front so a cleanup can see them. */
+  variables: string[];
+  hasCleanup: boolean;
+}
+
+export interface SuiteView {
+  version: string;
+  source: string;
+  generatedFrom: string;
+  baseUrl: string;
+  env: Array<{ name: string; description: string }>;
+  scenarios: ScenarioView[];
+  endpoints: number;
+}
+
+function variablesIn(t: TemplateString): string[] {
+  return t.flatMap((p) => (typeof p === 'object' && 'variable' in p ? [p.variable] : []));
+}
+
+function queryString(query: Step['query']): TemplateString {
+  const out: TemplateString = [];
+  query.forEach(([name, value], i) => {
+    out.push(`${i === 0 ? '?' : '&'}${encodeURIComponent(name)}=`);
+    for (const p of value) out.push(typeof p === 'string' ? encodeURIComponent(p) : p);
+  });
+  return out;
+}
+
+function stepView(d: Dialect, st: Step): StepView {
+  const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st.query)]);
+  const isJson = /json/.test(st.expect.contentType ?? '');
+  const needs = new Set<string>([...variablesIn(st.path), ...st.headers.flatMap(([, v]) => variablesIn(v))]);
+  if (st.body && 'json' in st.body) for (const v of jsonRefs(st.body.json).vars) needs.add(v);
+  needs.delete('BASE_URL');
+  return {
+    title: `${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`,
+    method: st.method,
+    methodLower: st.method.toLowerCase(),
+    methodQuoted: d.str(st.method),
+    first: false,
+    url: d.expr(url),
+    headers: st.headers.filter(([n]) => !(n === 'content-type' && st.body && 'json' in st.body)).map(([name, value]) => ({ name: d.str(name), value: d.expr(compact(value)) })),
+    hasHeaders: st.headers.length > 0,
+    json: st.body && 'json' in st.body ? d.json(st.body.json) : null,
+    text: st.body && 'text' in st.body ? d.str(st.body.text) : null,
+    status: st.expect.status,
+    contentType: st.expect.contentType ? d.str(st.expect.contentType) : null,
+    isJson,
+    schema: isJson && st.expect.schema ? d.schema(st.expect.schema) : null,
+    values: isJson ? st.expect.values.map((v) => ({ pointer: d.str(v.pointer), expected: d.literal(v.value), comment: v.pointer })) : [],
+    noise: st.expect.noise.filter((n) => !n.why.startsWith('captured')).map((n) => d.comment(`not asserted: ${n.pointer} (${n.why})`)),
+    captures: st.captures.map((c) => ({
+      variable: d.variable(c.variable),
+      pointer: c.from.startsWith('header:') ? null : d.str(c.from),
+      header: c.from.startsWith('header:') ? d.str(c.from.slice('header:'.length)) : null,
+    })),
+    needs: [...needs].map((v) => d.variable(v)),
+    cleanup: Boolean(st.cleanup),
+  };
+}
+
+function scenarioView(d: Dialect, s: Scenario): ScenarioView {
+  const steps = s.steps.filter((st) => !st.cleanup).map((st, i) => ({ ...stepView(d, st), first: i === 0 }));
+  const cleanup = s.steps.filter((st) => st.cleanup).map((st) => stepView(d, st));
+  const variables = [...new Set(s.steps.flatMap((st) => st.captures.map((c) => d.variable(c.variable))))];
+  const samples = s.samples > 1 ? ` (${s.samples} equivalent exchanges captured)` : '';
+  const title = s.kind === 'flow' ? `${s.steps.filter((x) => !x.cleanup).length} chained requests, in the order captured${samples}` : `${steps[0]?.title ?? ''}${samples}`;
+  return { name: d.testName(s.name), title, kind: s.kind, samples: s.samples, steps, cleanup, variables, hasCleanup: cleanup.length > 0 };
+}
+
+export function suiteView(d: Dialect, model: BehaviourModel, info: { version: string; source: string }): SuiteView {
+  const names = new Set<string>();
+  const scenarios = model.scenarios.map((s) => scenarioView(d, s)).map((s) => {
+    let name = s.name;
+    for (let n = 2; names.has(name); n++) name = `${s.name}${d.language === 'go' || d.language === 'java' ? '' : '_'}${n}`;
+    names.add(name);
+    return { ...s, name };
+  });
+  return {
+    version: info.version,
+    source: info.source,
+    generatedFrom: `${model.source.used} captured exchanges`,
+    baseUrl: d.str(model.baseUrl ?? 'http://127.0.0.1:8080'),
+    env: model.env.map((e) => ({ name: e.name, description: e.description })),
+    scenarios,
+    endpoints: model.endpoints.length,
+  };
+}

@@ -1,0 +1,70 @@
+import type { JsonSchema } from '../learn/jsonSchema';
+import type { JsonTemplate, TemplateString } from '../learn/model';
+
+/**
+ * What differs between target languages below the level of a template: how to spell a string, an expression
+ * built from parts, a JSON body with variables in it, an expected value. The handlebars template gives the file
+ * its shape; the dialect gives it its words.
+ */
+export interface Dialect {
+  /** templates/<id>/ */
+  id: string;
+  language: 'python' | 'typescript' | 'go' | 'rust' | 'java';
+  framework: string;
+  /** Where the suite goes, relative to the output folder. */
+  file: string;
+  /** The handlebars template in templates/<id>/. */
+  template: string;
+  /** A folder of partials shared with other frameworks of the language (templates/<shared>/). */
+  shared?: string;
+  /** A comment line. */
+  comment(text: string): string;
+  testName(scenario: string): string;
+  variable(name: string): string;
+  str(s: string): string;
+  /** A string expression from literal parts, variables and environment variables. */
+  expr(t: TemplateString): string;
+  /** An expression that builds the JSON body (variables and env values substituted). */
+  json(value: JsonTemplate): string;
+  /** A literal of an expected JSON value (compared with the decoded response). */
+  literal(value: string | number | boolean | null): string;
+  /** A literal of the shape (required fields and types) the response must have. */
+  schema(s: JsonSchema): string;
+}
+
+export function snake(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase();
+}
+
+export function camel(s: string): string {
+  const parts = snake(s).split('_').filter(Boolean);
+  return parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+}
+
+export function pascal(s: string): string {
+  const c = camel(s);
+  return c.charAt(0).toUpperCase() + c.slice(1);
+}
+
+/** Merges adjacent literal parts so expressions stay short. */
+export function compact(t: TemplateString): TemplateString {
+  const out: TemplateString = [];
+  for (const p of t) {
+    const last = out[out.length - 1];
+    if (typeof p === 'string' && typeof last === 'string') out[out.length - 1] = last + p;
+    else if (p !== '') out.push(p);
+  }
+  return out;
+}
+
+/** Environment variables and variables a JSON template refers to. */
+export function jsonRefs(value: JsonTemplate, out = { vars: new Set<string>(), env: new Set<string>() }): { vars: Set<string>; env: Set<string> } {
+  if (Array.isArray(value)) for (const v of value) jsonRefs(v, out);
+  else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.$var === 'string') out.vars.add(o.$var);
+    else if (typeof o.$env === 'string') out.env.add(o.$env);
+    else for (const v of Object.values(o)) jsonRefs(v, out);
+  }
+  return out;
+}
