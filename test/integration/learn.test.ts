@@ -7,45 +7,23 @@ import { CaptureSession } from '../../src/core/capture/captureSession';
 import { learn } from '../../src/core/learn/learn';
 import type { BehaviourModel, Scenario, Step } from '../../src/core/learn/model';
 import { TrafficDb } from '../../src/core/store/database';
-import { assertCliError, listen, runCli, startSampleBackend, tmpDir } from '../helpers';
+import { assertCliError, listen, runCli } from '../helpers';
+import { SAMPLE_PASSWORD, captureSampleSession } from '../helpers/scripted';
 
-/** Captures a scripted session against the sample backend (and a counter server) through the real proxy. */
+/** The scripted sample session, and a counter server answering the same call with different values. */
 async function capture(t: TestContext): Promise<{ db: string; model: BehaviourModel; password: string; token: string }> {
-  const backend = await startSampleBackend(t);
+  const { db, token } = await captureSampleSession(t);
   let n = 0;
   const counter = await listen(t, http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', etag: `"v${++n}"` });
     res.end(JSON.stringify({ n, name: 'fixed', nested: { hits: n * 7 } }));
   }));
-  const db = path.join(tmpDir(t), 'traffic.db');
-  const session = await CaptureSession.start({ mode: 'reverse', target: backend.url, port: 0, output: db });
   const side = await CaptureSession.start({ mode: 'reverse', target: counter.url, port: 0, output: path.join(path.dirname(db), 'counter.db') });
-  const base = `http://127.0.0.1:${session.address.port}`;
-  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> => {
-    const res = await fetch(base + p, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
-    const text = await res.text();
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  };
-  const password = 'demo-password';
-  for (let i = 0; i < 3; i++) await call('GET', '/api/users');
-  await call('GET', '/api/users/1');
-  await call('GET', '/api/users/1');
-  const user = await call('POST', '/api/users', { name: 'Barbara Liskov', email: 'barbara@example.com' });
-  await call('PUT', `/api/users/${String(user.id)}`, { name: 'Barbara Liskov', email: 'liskov@example.com' });
-  await call('GET', `/api/users/${String(user.id)}`);
-  const { token } = (await call('POST', '/api/login', { username: 'demo', password })) as { token: string };
-  const order = await call('POST', '/api/orders', { userId: user.id, items: [{ sku: 'book-42', qty: 1 }] }, { authorization: `Bearer ${token}` });
-  await call('GET', `/api/orders/${String(order.id)}`, undefined, { authorization: `Bearer ${token}` });
-  await call('DELETE', `/api/users/${String(user.id)}`);
-  await call('POST', '/api/users', { name: 'Edsger Dijkstra', email: 'ewd@example.com' }); // created, never reused
-  await call('GET', '/api/error');
-  await session.stop();
-  // The counter: the same call answered with different values.
   for (let i = 0; i < 3; i++) await fetch(`http://127.0.0.1:${side.address.port}/counter`).then((r) => r.text());
   await side.stop();
   const tdb = await TrafficDb.open(db);
   t.after(() => tdb.close());
-  return { db, model: learn(tdb), password, token };
+  return { db, model: learn(tdb), password: SAMPLE_PASSWORD, token };
 }
 
 const scenario = (m: BehaviourModel, name: string): Scenario => {
@@ -100,6 +78,7 @@ test('learn: endpoints, merged schemas, chained flows, noise, dedup, secrets and
   assert.ok(created, 'the lone create is its own scenario');
   assert.deepEqual(created.steps.map((s) => `${s.cleanup ? 'cleanup ' : ''}${s.method} ${pathText(s)}`), ['POST /api/users', `cleanup DELETE /api/users/{${created.steps[0].captures[0].variable}}`]);
 
+  assert.ok(scenario(m, 'create_user_returns_422'));
   const error = scenario(m, 'get_error_returns_500').steps[0];
   assert.ok(error.expect.noise.some((n) => n.pointer === '/traceId'), 'a generated trace id is noise');
   assert.deepEqual(error.expect.values, [{ pointer: '/error', value: 'something broke' }]);
