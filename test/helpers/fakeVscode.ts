@@ -70,6 +70,10 @@ export interface FakeVscode {
   clipboard: string;
   /** Contents of the untitled documents the extension opened. */
   documents: string[];
+  /** Files opened in an editor. */
+  opened: string[];
+  /** Tasks the extension ran. */
+  tasks: Array<{ name: string; command: string; env: Record<string, string>; matcher: unknown }>;
   contextKeys: Map<string, unknown>;
   executed: Array<{ command: string; args: unknown[] }>;
   statusBar: { text: string; visible: boolean; tooltip?: string };
@@ -94,6 +98,8 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     inputValidations: [],
     clipboard: '',
     documents: [],
+    opened: [],
+    tasks: [],
     contextKeys: new Map(),
     executed: [],
     statusBar: { text: '', visible: false },
@@ -191,8 +197,23 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       }),
       onDidChangeConfiguration: () => ({ dispose() {} }),
       registerTextDocumentContentProvider: () => ({ dispose() {} }),
-      openTextDocument: async (o?: { content?: string }) => {
-        if (o && typeof o === 'object' && 'content' in o && o.content !== undefined) fake.documents.push(o.content);
+      openTextDocument: async (o?: { content?: string } | Uri) => {
+        if (o instanceof Uri) fake.opened.push(o.fsPath);
+        else if (o && typeof o === 'object' && 'content' in o && o.content !== undefined) fake.documents.push(o.content);
+        return {};
+      },
+    },
+    Task: class {
+      group: unknown;
+      constructor(readonly definition: unknown, readonly scope: unknown, readonly name: string, readonly source: string, readonly execution: { commandLine: string; options: { env: Record<string, string> } }, readonly problemMatchers: unknown) {}
+    },
+    ShellExecution: class {
+      constructor(readonly commandLine: string, readonly options: { env: Record<string, string> }) {}
+    },
+    TaskGroup: { Test: 'test' },
+    tasks: {
+      executeTask: async (task: { name: string; execution: { commandLine: string; options: { env: Record<string, string> } }; problemMatchers: unknown }) => {
+        fake.tasks.push({ name: task.name, command: task.execution.commandLine, env: task.execution.options.env, matcher: task.problemMatchers });
         return {};
       },
     },

@@ -105,6 +105,26 @@ test('Start Capture from the command: asks for the target, remembers it, status 
   assert.equal((JSON.parse(fs.readFileSync(openapi, 'utf8')) as { openapi: string }).openapi, '3.1.0');
   await fake.waitForMessage(/wrote OpenAPI 3\.1 with 3 paths/);
 
+  // Generate Tests…: the workspace's language first; an edited file is not replaced without asking.
+  fs.writeFileSync(path.join(folder, 'requirements.txt'), 'requests\n');
+  fake.answers.pick.push({ label: 'python · pytest', id: 'python-pytest' });
+  await fake.run('chaosTesting.generateTests');
+  const suite = path.join(folder, 'tests', 'test_generated.py');
+  assert.match(fs.readFileSync(suite, 'utf8'), /^# chaos-testing:generated sha256=/);
+  assert.equal(fake.opened.at(-1), suite);
+  await fake.waitForMessage(/tests written to tests\/test_generated\.py/);
+  fs.appendFileSync(suite, '# my own note\n');
+  fake.answers.pick.push({ label: 'python · pytest', id: 'python-pytest' });
+  fake.answers.button.push('Write Beside');
+  await fake.run('chaosTesting.generateTests');
+  assert.match(fs.readFileSync(suite, 'utf8'), /# my own note\n$/, 'the edited file is kept');
+  assert.ok(fs.existsSync(`${suite}.new`));
+  await fake.run('chaosTesting.runGeneratedTests');
+  assert.equal(fake.tasks.length, 1);
+  assert.match(fake.tasks[0].command, /^python3 -m pytest --tb=line -q tests\/test_generated\.py$/);
+  assert.equal(fake.tasks[0].env.BASE_URL, backend.url);
+  assert.equal(fake.tasks[0].matcher, '$chaos-pytest');
+
   // Resend compares in a diff of two documents.
   const [rest] = (await ext.tree.getChildren(byId)) as Array<Extract<TrafficNode, { kind: 'exchange' }>>;
   await fake.run('chaosTesting.resend', rest);

@@ -5,6 +5,9 @@ import { parseTarget } from '../capture/proxy';
 import { InputError, StoreError, describeError, isChaosError } from '../errors';
 import { exportHar } from '../har/export';
 import { importHar } from '../har/import';
+import { detectDialects } from '../generate/detect';
+import { DIALECTS } from '../generate/dialects';
+import { fileState, writeSuite } from '../generate/generate';
 import { formatModel } from '../learn/format';
 import { learn } from '../learn/learn';
 import type { BehaviourModel } from '../learn/model';
@@ -44,6 +47,8 @@ export class Engine {
     resend: (p) => this.resend(p),
     learn: (p) => this.learn(p),
     exportOpenApi: (p) => this.exportOpenApi(p),
+    dialects: async (p) => detectDialects(p.folder).map((d) => ({ id: d.id, language: d.language, framework: d.framework, file: d.file })),
+    generate: (p) => this.generate(p),
   };
 
   /** Runs one operation by name (what the child does with each request). */
@@ -248,6 +253,19 @@ export class Engine {
       throw new InputError(`cannot write ${o.file}: ${describeError(e)}; choose another file`);
     }
     return { paths: Object.keys(doc.paths as object).length };
+  }
+
+  async generate(o: EngineOps['generate']['params']): Promise<EngineOps['generate']['result']> {
+    const dialect = DIALECTS.find((d) => d.id === o.dialect);
+    if (!dialect) throw new InputError(`no test dialect '${o.dialect}'; choose one of ${DIALECTS.map((d) => d.id).join(', ')}`);
+    const model = await this._model(o.db);
+    if (!model.scenarios.length) throw new InputError('the traffic has no HTTP exchanges with responses to learn from; capture some first');
+    const target = path.resolve(o.out, dialect.file);
+    const state = fileState(target);
+    const env = model.env.map((e) => e.name);
+    if (o.onEdited === 'ask' && (state === 'edited' || state === 'foreign')) return { file: target, written: false, state, tests: model.scenarios.length, env };
+    const r = writeSuite(dialect, model, o.out, { source: path.relative(o.out, path.resolve(o.db)), onEdited: o.onEdited === 'ask' ? 'fail' : o.onEdited });
+    return { file: r.file, written: r.written, beside: r.beside, state: r.state, tests: r.tests, env };
   }
 
   /** Stops a running capture (flushing it) and closes every file. */

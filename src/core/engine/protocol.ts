@@ -48,6 +48,13 @@ export interface EngineOps {
   /** The behaviour model as text (what `chaos-testing learn` prints). */
   learn: { params: { db: string }; result: { text: string; endpoints: number; scenarios: number } };
   exportOpenApi: { params: { db: string; file: string }; result: { paths: number } };
+  /** Which test dialects the workspace suggests, best first. */
+  dialects: { params: { folder: string }; result: Array<{ id: string; language: string; framework: string; file: string }> };
+  /** Writes a suite; with onEdited 'ask', a file the user edited is left alone and reported instead. */
+  generate: {
+    params: { db: string; dialect: string; out: string; onEdited: 'ask' | 'overwrite' | 'beside' };
+    result: { file: string; written: boolean; beside?: string; state: string; tests: number; env: string[] };
+  };
 }
 
 export type EngineOp = keyof EngineOps;
