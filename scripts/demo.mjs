@@ -77,8 +77,44 @@ async function driveTraffic(base) {
   await call('GET', '/api/error');
 }
 
+/** Generates the pytest and node:test suites from the demo traffic and runs them against a fresh sample backend. */
+async function generateAndRun() {
+  const out = join(workDir, 'project');
+  mkdirSync(out, { recursive: true });
+  run(['generate', '--input', relative(root, db), '--language', 'python', '--out', relative(root, out)]);
+  run(['generate', '--input', relative(root, db), '--language', 'typescript', '--framework', 'node', '--out', relative(root, out)]);
+  const fresh = await startBackend();
+  const env = { ...process.env, BASE_URL: fresh.url, CHAOS_SECRET_PASSWORD: 'demo-password' };
+  delete env.NODE_TEST_CONTEXT;
+  const runSuite = (label, command, args) =>
+    new Promise((resolve) => {
+      console.log(`$ BASE_URL=${fresh.url} ${label}`);
+      const child = spawn(command, args, { cwd: out, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (c) => (output += c));
+      child.stderr.on('data', (c) => (output += c));
+      child.on('error', (e) => resolve({ code: 1, output: e.message }));
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+  try {
+    const py = await runSuite('python3 -m pytest -q tests/test_generated.py', 'python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/test_generated.py']);
+    const pyLine = py.output.trim().split('\n').pop();
+    console.log(`  ${py.code === 0 ? pyLine : `pytest: ${pyLine} (is pytest installed? npm run setup)`}`);
+    const ts = await runSuite('node --import tsx --test tests/generated.test.ts', process.execPath, ['--import', 'tsx', '--test', 'tests/generated.test.ts']);
+    const pass = /# pass (\d+)|ℹ pass (\d+)/.exec(ts.output);
+    const fail = /# fail (\d+)|ℹ fail (\d+)/.exec(ts.output);
+    console.log(`  node:test: ${pass?.[1] ?? pass?.[2] ?? 0} passed, ${fail?.[1] ?? fail?.[2] ?? '?'} failed`);
+    if (py.code !== 0 && /No module named pytest/.test(py.output) === false) throw new Error(`the generated pytest suite failed:\n${py.output}`);
+    if (ts.code !== 0) throw new Error(`the generated node:test suite failed:\n${ts.output}`);
+    console.log(`  suites: ${relative(root, join(out, 'tests'))}/`);
+  } finally {
+    fresh.server.closeAllConnections();
+    fresh.server.close();
+  }
+}
+
 async function main() {
-  const total = 5;
+  const total = 6;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -103,7 +139,10 @@ async function main() {
     run(['learn', '--db', relative(root, db)]);
     run(['export', '--format', 'openapi', '--db', relative(root, db), '--output', relative(root, join(workDir, 'openapi.json'))]);
 
-    step(5, total, 'The same in VS Code: the extension, packaged');
+    step(5, total, 'Generated regression tests, run by their own runners against a fresh backend');
+    await generateAndRun();
+
+    step(6, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
