@@ -68,3 +68,12 @@ export function jsonRefs(value: JsonTemplate, out = { vars: new Set<string>(), e
   }
   return out;
 }
+
+/** The parts of a `{ $concat: [...] }` JSON template leaf as a template string. */
+export function concatParts(parts: unknown[]): TemplateString {
+  return parts.map((p) => {
+    if (typeof p === 'string') return p;
+    const o = p as { $var?: string; $env?: string };
+    return o.$var !== undefined ? { variable: o.$var } : { env: String(o.$env) };
+  });
+}

@@ -1,0 +1,50 @@
+import type { JsonSchema } from '../../learn/jsonSchema';
+import type { JsonTemplate, TemplateString } from '../../learn/model';
+import { camel, concatParts, type Dialect } from '../dialect';
+
+const jsonString = (s: string): string => JSON.stringify(s);
+
+function tsDialect(id: string, framework: string): Dialect {
+  return {
+    id,
+    language: 'typescript',
+    framework,
+    file: 'tests/generated.test.ts',
+    template: 'generated.test.ts.hbs',
+    shared: 'typescript-common',
+    comment: (t) => `// ${t}`,
+    testName: (s) => s.replace(/_/g, ' '),
+    variable: (n) => (n === 'BASE_URL' ? 'BASE_URL' : camel(n)),
+    str: jsonString,
+    expr(t: TemplateString): string {
+      if (t.every((p) => typeof p === 'string')) return jsonString(t.join(''));
+      const body = t
+        .map((p) => {
+          if (typeof p === 'string') return p.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
+          return 'variable' in p ? `\${${this.variable(p.variable)}}` : `\${env(${jsonString(p.env)})}`;
+        })
+        .join('');
+      return `\`${body}\``;
+    },
+    json(value: JsonTemplate): string {
+      const render = (v: unknown): string => {
+        if (v === null || typeof v !== 'object') return JSON.stringify(v);
+        if (Array.isArray(v)) return `[${v.map(render).join(', ')}]`;
+        const o = v as Record<string, unknown>;
+        if (typeof o.$var === 'string') return this.variable(o.$var);
+        if (typeof o.$env === 'string') return `env(${jsonString(o.$env)})`;
+        if (Array.isArray(o.$concat)) return this.expr(concatParts(o.$concat));
+        const entries = Object.entries(o);
+        return entries.length ? `{ ${entries.map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsonString(k)}: ${render(x)}`).join(', ')} }` : '{}';
+      };
+      return render(value);
+    },
+    literal(v): string {
+      return JSON.stringify(v);
+    },
+    schema: (s: JsonSchema) => JSON.stringify(s),
+  };
+}
+
+export const typescriptVitest = tsDialect('typescript-vitest', 'vitest');
+export const typescriptNode = tsDialect('typescript-node', 'node:test');
