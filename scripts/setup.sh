@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
-# would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core); then the real editor for the end-to-end tests
+# would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core); then the
+# toolchains that run generated test suites (scripts/setup-runners.sh) and the real editor for the end-to-end tests
 # (scripts/setup-editor.sh). Needs root and apt; otherwise it says what to install and the tests that need a
 # missing tool skip with a reason naming the package (under CI=true they fail instead).
 set -euo pipefail
@@ -30,4 +31,5 @@ else
   echo "setup: tests that need them will be skipped" >&2
 fi
 
+bash "$(dirname "$0")/setup-runners.sh"
 bash "$(dirname "$0")/setup-editor.sh"

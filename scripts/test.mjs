@@ -7,11 +7,12 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// test/fixtures holds sample suites for other runners (e.g. a vitest generated.test.ts): never collected.
 function collect(p) {
   if (statSync(p).isFile()) return [p];
   return readdirSync(p).sort().flatMap((n) => {
     const full = join(p, n);
-    if (statSync(full).isDirectory()) return collect(full);
+    if (statSync(full).isDirectory()) return n === 'fixtures' || n === 'node_modules' ? [] : collect(full);
     return n.endsWith('.test.ts') ? [full] : [];
   });
 }

@@ -114,8 +114,12 @@ export function makeEditor(page: Page, url: string, shotPrefix: string, close: (
       };
       return until(async () => {
         for (const outer of await page.locator(SELECTORS.webviewOuter).elementHandles()) {
-          const inner = await (await outer.contentFrame())?.$(SELECTORS.webviewInner).catch(() => null);
-          const frame = await inner?.contentFrame();
+          // A webview that is (re)loading its frames throws "Cannot find context with specified id": not yet.
+          const frame = await outer
+            .contentFrame()
+            .then((f) => f?.$(SELECTORS.webviewInner))
+            .then((inner) => inner?.contentFrame())
+            .catch(() => null);
           if (frame && (await test(frame).catch(() => false))) return frame;
         }
         return undefined;

@@ -130,6 +130,17 @@ export function requireTool(t: TestContext, command: string, debianPackage: stri
   return false;
 }
 
+/**
+ * Like requireTool, for a check that gives its own reason (null when ready), e.g. runnerAvailable(): skips the
+ * test with the reason, or fails under CI=true.
+ */
+export function requireReady(t: TestContext, reason: string | null): boolean {
+  if (reason === null) return true;
+  if (process.env.CI === 'true') throw new Error(`${reason}: missing under CI (run npm run setup)`);
+  t.skip(`${reason}; run npm run setup`);
+  return false;
+}
+
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
 export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
