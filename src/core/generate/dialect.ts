@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../learn/model';
+import type { RunnerLanguage } from './runners';
 
 /**
  * What differs between target languages below the level of a template: how to spell a string, an expression
@@ -11,6 +12,8 @@ export interface Dialect {
   id: string;
   language: 'python' | 'typescript' | 'go' | 'rust' | 'java';
   framework: string;
+  /** How runners.ts checks and runs this suite. */
+  runner: RunnerLanguage;
   /** Where the suite goes, relative to the output folder. */
   file: string;
   /** The handlebars template in templates/<id>/. */

@@ -9,6 +9,7 @@ export const pythonPytest: Dialect = {
   id: 'python-pytest',
   language: 'python',
   framework: 'pytest',
+  runner: 'python',
   file: 'tests/test_generated.py',
   template: 'test_generated.py.hbs',
   comment: (t) => `# ${t}`,

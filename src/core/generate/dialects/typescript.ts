@@ -9,6 +9,7 @@ function tsDialect(id: string, framework: string): Dialect {
     id,
     language: 'typescript',
     framework,
+    runner: framework === 'vitest' ? 'typescript-vitest' : 'typescript-node',
     file: 'tests/generated.test.ts',
     template: 'generated.test.ts.hbs',
     shared: 'typescript-common',
