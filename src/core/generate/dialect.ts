@@ -20,6 +20,11 @@ export interface Dialect {
   template: string;
   /** A folder of partials shared with other frameworks of the language (templates/<shared>/). */
   shared?: string;
+  /**
+   * Files the suite needs around it when the project has none (go.mod, a minimal Cargo.toml): written only when
+   * missing, never replaced. Paths are relative to the output folder.
+   */
+  scaffold?(outDir: string): Array<{ path: string; content: string }>;
   /** A comment line. */
   comment(text: string): string;
   testName(scenario: string): string;

@@ -97,5 +97,11 @@ export function writeSuite(d: Dialect, model: BehaviourModel, outDir: string, op
   }
   write(file, text);
   result.written = true;
+  for (const extra of d.scaffold?.(path.resolve(outDir)) ?? []) {
+    const target = path.resolve(outDir, extra.path);
+    if (fs.existsSync(target)) continue;
+    write(target, extra.content);
+    result.extraFiles.push(target);
+  }
   return result;
 }
