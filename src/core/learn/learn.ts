@@ -73,6 +73,14 @@ function toSample(ex: ExchangeView): Sample {
   };
 }
 
+/** The shape of a request body (keys and types, not values): equal shapes are the same kind of call. */
+function shapeKey(v: unknown): string {
+  if (v === undefined) return '-';
+  if (Array.isArray(v)) return `[${v.length ? shapeKey(v[0]) : ''}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${k}:${shapeKey((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return jsonTypeOf(v);
+}
+
 /** Leaves of a JSON value by JSON pointer; `arrays: false` skips everything inside arrays (list contents vary with state). */
 export function leaves(value: unknown, arrays = true, prefix = ''): Map<string, string | number | boolean | null> {
   const out = new Map<string, string | number | boolean | null>();
@@ -215,7 +223,11 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
 
   // Noise: pointers whose values differ between exchanges of the same call, and volatile headers.
   const classes = new Map<string, Sample[]>();
-  for (const s of samples) classes.set(s.classKey, [...(classes.get(s.classKey) ?? []), s]);
+  for (const s of samples) {
+    const group = classes.get(s.classKey);
+    if (group) group.push(s);
+    else classes.set(s.classKey, [s]);
+  }
   const differing = new Map<string, Set<string>>();
   const noiseHeaders = new Set(VOLATILE_HEADERS);
   for (const [key, group] of classes) {
@@ -267,7 +279,15 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
   for (const l of links) parent[find(l.to)] = find(l.from);
   const groups = new Map<number, number[]>();
-  samples.forEach((_, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), i]));
+  samples.forEach((_, i) => {
+    const root = find(i);
+    const group = groups.get(root);
+    if (group) group.push(i);
+    else groups.set(root, [i]);
+  });
+  // The last request that uses each chained value: a value is captured only when something later needs it.
+  const lastUse = new Map<string, number>();
+  for (const [i, found] of uses) for (const f of found) lastUse.set(f.value, Math.max(lastUse.get(f.value) ?? -1, i));
 
   const env = new Map<string, EnvVar>();
   const scenarios: Scenario[] = [];
@@ -281,16 +301,17 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
   const seenFlows = new Map<string, Scenario>();
 
   for (const members of [...groups.values()].sort((a, b) => a[0] - b[0])) {
-    const builder = new StepBuilder(samples, origins, uses, differing, byKey, env);
-    const steps = members.map((i) => builder.step(i));
     if (members.length === 1) {
       const s = samples[members[0]];
-      const dedupKey = `${s.endpoint} ${s.ex.status} ${JSON.stringify(steps[0].body)} ${JSON.stringify(steps[0].query)}`;
+      // Equivalent calls are one scenario: the same endpoint and status, with a request of the same shape.
+      const dedupKey = `${s.endpoint} ${s.ex.status} ${shapeKey(s.requestJson)} ${s.query.map(([n]) => n).sort().join('&')}`;
       const seen = seenSingles.get(dedupKey);
-      if (seen && seen.steps[0].path.join('') === steps[0].path.join('')) {
+      if (seen) {
         seen.samples++;
         continue;
       }
+      const builder = new StepBuilder(samples, origins, lastUse, differing, byKey, env);
+      const steps = [builder.step(members[0])];
       builder.addCleanup(steps, endpoints);
       const sc: Scenario = { name: uniqueName(`${steps[0].name}_returns_${s.ex.status}`), kind: 'single', steps, samples: 1 };
       seenSingles.set(dedupKey, sc);
@@ -302,6 +323,8 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
         seen.samples++;
         continue;
       }
+      const builder = new StepBuilder(samples, origins, lastUse, differing, byKey, env);
+      const steps = members.map((i) => builder.step(i));
       builder.addCleanup(steps, endpoints);
       const sc: Scenario = { name: uniqueName(`${steps[0].name}_flow`), kind: 'flow', steps, samples: 1 };
       seenFlows.set(signature, sc);
@@ -377,7 +400,7 @@ class StepBuilder {
   constructor(
     private readonly _samples: Sample[],
     private readonly _origins: Map<string, { sample: number; from: string; key: string }>,
-    private readonly _uses: Map<number, Array<{ where: string; value: string }>>,
+    private readonly _lastUse: Map<string, number>,
     private readonly _differing: Map<string, Set<string>>,
     private readonly _endpoints: Map<string, EndpointModel>,
     private readonly _env: Map<string, EnvVar>,
@@ -505,8 +528,7 @@ class StepBuilder {
   }
 
   private _isUsedLater(value: string, i: number): boolean {
-    for (const [j, found] of this._uses) if (j > i && found.some((f) => f.value === value)) return true;
-    return false;
+    return (this._lastUse.get(value) ?? -1) > i;
   }
 
   /** Deletes what a scenario created when the API has a DELETE for it and the scenario did not delete it itself. */
