@@ -9,15 +9,24 @@ import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DIALECTS } from '../../src/core/generate/dialects';
 import type { Dialect } from '../../src/core/generate/dialect';
-import { checkSuite, runSuite, runnerAvailable, type RunnerOptions } from '../../src/core/generate/runners';
+import { DEBIAN_CRATES, DEBIAN_RUST, checkSuite, runSuite, runnerAvailable, type RunnerOptions } from '../../src/core/generate/runners';
 import { ROOT, requireReady, runCli, startSampleBackend, tmpDir } from '../helpers';
 import { MUTATIONS, startMutant } from '../helpers/mutants';
 import { SAMPLE_PASSWORD, captureSampleSession } from '../helpers/scripted';
 
 const CACHE = path.join(ROOT, '.cache', 'runners');
 
+/** Rust builds with Debian's toolchain from Debian's crates, offline (as in runners.test.ts). */
 function options(baseUrl?: string): RunnerOptions {
-  return { baseUrl, env: { CHAOS_SECRET_PASSWORD: SAMPLE_PASSWORD }, cacheDir: CACHE, nodeModules: path.join(ROOT, 'node_modules'), timeoutMs: 180_000 };
+  return {
+    baseUrl,
+    env: { CHAOS_SECRET_PASSWORD: SAMPLE_PASSWORD },
+    cacheDir: CACHE,
+    nodeModules: path.join(ROOT, 'node_modules'),
+    timeoutMs: 180_000,
+    rust: DEBIAN_RUST,
+    offlineCrates: DEBIAN_CRATES,
+  };
 }
 
 /** Captures the scripted session and generates this dialect's suite into a fresh project folder. */

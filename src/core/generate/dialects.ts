@@ -1,12 +1,13 @@
 import type { Dialect } from './dialect';
 import { goTesting } from './dialects/go';
 import { pythonPytest } from './dialects/python';
+import { rustUreq } from './dialects/rust';
 import { typescriptNode, typescriptVitest } from './dialects/typescript';
 
-export { goTesting, pythonPytest, typescriptNode, typescriptVitest };
+export { goTesting, pythonPytest, rustUreq, typescriptNode, typescriptVitest };
 
 /** Every generator, one file per language under dialects/; the first of a language is its default framework. */
-export const DIALECTS: Dialect[] = [pythonPytest, typescriptVitest, typescriptNode, goTesting];
+export const DIALECTS: Dialect[] = [pythonPytest, typescriptVitest, typescriptNode, goTesting, rustUreq];
 
 /** The dialect for a language and optional framework; the first framework of a language is its default. */
 export function findDialect(language: string, framework?: string): Dialect | undefined {
