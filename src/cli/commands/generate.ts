@@ -10,8 +10,8 @@ export const generateCommand: Command = {
     summary: 'Generate a regression test suite from the captured traffic, in the language of your project, ready for its own test runner.',
     flags: {
       input: { ...DB_FLAG, short: 'i' },
-      language: { type: 'string', short: 'l', value: 'LANG', description: "'python' (pytest) or 'typescript' (vitest; --framework node for node:test)" },
-      framework: { type: 'string', value: 'NAME', description: 'test framework when a language has several (typescript: vitest, node)' },
+      language: { type: 'string', short: 'l', value: 'LANG', description: "'python' (pytest), 'typescript' (vitest; --framework node for node:test) or 'java' (JUnit 5)" },
+      framework: { type: 'string', value: 'NAME', description: 'test framework when a language has several (typescript: vitest, node; java: junit5)' },
       out: { type: 'string', short: 'o', value: 'DIR', default: '.', description: 'project folder; the suite goes where its runner looks (tests/...)' },
       session: SESSION_FLAG,
       'on-edited': { type: 'string', value: 'WHAT', default: 'fail', description: "when the file was edited since it was generated: 'fail', 'overwrite' or 'beside' (writes FILE.new)" },
@@ -20,6 +20,7 @@ export const generateCommand: Command = {
       'Examples:',
       '  chaos-testing generate --language python                 # → tests/test_generated.py (pytest + requests)',
       '  chaos-testing generate -l typescript --out ../web        # → ../web/tests/generated.test.ts (vitest + fetch)',
+      '  chaos-testing generate -l java --out ../api              # → ../api/src/test/java/generated/GeneratedApiTest.java',
       '  BASE_URL=http://localhost:9000 python -m pytest tests/test_generated.py',
       '',
       'Tests read the base URL (BASE_URL) and every secret (CHAOS_SECRET_*) from the environment; values that',

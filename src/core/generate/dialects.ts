@@ -1,11 +1,12 @@
 import type { Dialect } from './dialect';
+import { javaJunit5 } from './dialects/java';
 import { pythonPytest } from './dialects/python';
 import { typescriptNode, typescriptVitest } from './dialects/typescript';
 
-export { pythonPytest, typescriptNode, typescriptVitest };
+export { javaJunit5, pythonPytest, typescriptNode, typescriptVitest };
 
 /** Every generator, one file per language under dialects/; the first of a language is its default framework. */
-export const DIALECTS: Dialect[] = [pythonPytest, typescriptVitest, typescriptNode];
+export const DIALECTS: Dialect[] = [pythonPytest, typescriptVitest, typescriptNode, javaJunit5];
 
 /** The dialect for a language and optional framework; the first framework of a language is its default. */
 export function findDialect(language: string, framework?: string): Dialect | undefined {
