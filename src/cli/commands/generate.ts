@@ -10,8 +10,8 @@ export const generateCommand: Command = {
     summary: 'Generate a regression test suite from the captured traffic, in the language of your project, ready for its own test runner.',
     flags: {
       input: { ...DB_FLAG, short: 'i' },
-      language: { type: 'string', short: 'l', value: 'LANG', description: "'python' (pytest), 'typescript' (vitest; --framework node for node:test) 'go' (testing) or 'rust' (ureq)" },
-      framework: { type: 'string', value: 'NAME', description: 'test framework when a language has several (typescript: vitest, node)' },
+      language: { type: 'string', short: 'l', value: 'LANG', description: "'python' (pytest), 'typescript' (vitest; --framework node for node:test), 'go' (testing), 'rust' (ureq) or 'java' (JUnit 5)" },
+      framework: { type: 'string', value: 'NAME', description: 'test framework when a language has several (typescript: vitest, node; java: junit5)' },
       out: { type: 'string', short: 'o', value: 'DIR', default: '.', description: 'project folder; the suite goes where its runner looks (tests/...)' },
       session: SESSION_FLAG,
       'on-edited': { type: 'string', value: 'WHAT', default: 'fail', description: "when the file was edited since it was generated: 'fail', 'overwrite' or 'beside' (writes FILE.new)" },
@@ -22,6 +22,7 @@ export const generateCommand: Command = {
       '  chaos-testing generate -l typescript --out ../web        # → ../web/tests/generated.test.ts (vitest + fetch)',
       '  chaos-testing generate -l go                             # → tests/generated_test.go (testing + net/http), go.mod if none',
       '  chaos-testing generate -l rust --out ../api             # → ../api/tests/test_generated.rs (ureq; Cargo.toml if missing)',
+      '  chaos-testing generate -l java --out ../api              # → ../api/src/test/java/generated/GeneratedApiTest.java',
       '  BASE_URL=http://localhost:9000 python -m pytest tests/test_generated.py',
       '',
       'Tests read the base URL (BASE_URL) and every secret (CHAOS_SECRET_*) from the environment; values that',

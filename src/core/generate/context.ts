@@ -30,6 +30,8 @@ export interface StepView {
 
 export interface ScenarioView {
   name: string;
+  /** The scenario's own snake_case name (get_user_by_id_returns_200), for display names; unique like `name`. */
+  key: string;
   title: string;
   kind: 'single' | 'flow';
   samples: number;
@@ -102,16 +104,20 @@ function scenarioView(d: Dialect, s: Scenario): ScenarioView {
   const variables = [...new Set(s.steps.flatMap((st) => st.captures.map((c) => d.variable(c.variable))))];
   const samples = s.samples > 1 ? ` (${s.samples} equivalent exchanges captured)` : '';
   const title = s.kind === 'flow' ? `${s.steps.filter((x) => !x.cleanup).length} chained requests, in the order captured${samples}` : `${steps[0]?.title ?? ''}${samples}`;
-  return { name: d.testName(s.name), title, kind: s.kind, samples: s.samples, steps, cleanup, variables, hasCleanup: cleanup.length > 0 };
+  return { name: d.testName(s.name), key: s.name, title, kind: s.kind, samples: s.samples, steps, cleanup, variables, hasCleanup: cleanup.length > 0 };
 }
 
 export function suiteView(d: Dialect, model: BehaviourModel, info: { version: string; source: string }): SuiteView {
   const names = new Set<string>();
   const scenarios = model.scenarios.map((s) => scenarioView(d, s)).map((s) => {
     let name = s.name;
-    for (let n = 2; names.has(name); n++) name = `${s.name}${d.language === 'go' || d.language === 'java' ? '' : '_'}${n}`;
+    let key = s.key;
+    for (let n = 2; names.has(name); n++) {
+      name = `${s.name}${d.language === 'go' || d.language === 'java' ? '' : '_'}${n}`;
+      key = `${s.key}_${n}`;
+    }
     names.add(name);
-    return { ...s, name };
+    return { ...s, name, key };
   });
   return {
     version: info.version,
