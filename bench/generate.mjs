@@ -21,7 +21,7 @@ const { TrafficDb } = await import(path.join(ROOT, 'src/core/store/database.ts')
 const { learn } = await import(path.join(ROOT, 'src/core/learn/learn.ts'));
 const { writeSuite } = await import(path.join(ROOT, 'src/core/generate/generate.ts'));
 const { DIALECTS } = await import(path.join(ROOT, 'src/core/generate/dialects.ts'));
-const { checkSuite, runSuite, runnerAvailable } = await import(path.join(ROOT, 'src/core/generate/runners.ts'));
+const { checkSuite, runSuite, runnerAvailable, DEBIAN_RUST, DEBIAN_CRATES } = await import(path.join(ROOT, 'src/core/generate/runners.ts'));
 const { MUTATIONS, startMutant } = await import(path.join(ROOT, 'test/helpers/mutants.ts'));
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-generate-'));
@@ -111,7 +111,8 @@ try {
   tdb.close();
   console.log('\nmutation score (six mutants of the sample backend; a mutant is caught when the suite fails):');
   for (const d of dialects) {
-    const options = { env: { CHAOS_SECRET_PASSWORD: 'demo-password' }, cacheDir: path.join(ROOT, '.cache', 'runners'), nodeModules: path.join(ROOT, 'node_modules'), timeoutMs: 300_000 };
+    // Rust offline, from Debian's toolchain and crate directory (no crates.io here), as the tests do.
+    const options = { env: { CHAOS_SECRET_PASSWORD: 'demo-password' }, cacheDir: path.join(ROOT, '.cache', 'runners'), nodeModules: path.join(ROOT, 'node_modules'), timeoutMs: 300_000, rust: DEBIAN_RUST, offlineCrates: DEBIAN_CRATES };
     const missing = runnerAvailable(d.runner, options, ROOT);
     if (missing) {
       console.log(`  ${d.id.padEnd(20)} skipped: ${missing}`);
