@@ -444,9 +444,12 @@ async function saturation(ctx) {
 async function realistic(ctx) {
   const { connections, seconds, workMs } = ctx.opts;
   log(`\n2. realistic backend: ${workMs} ms of work per request (setTimeout), ${connections} connections, ${seconds} s`);
-  const runs = await withBackend(workMs, (b) => runMatrix(ctx, 'realistic', ['direct', 'bareKa', 'ours'], b, { connections, seconds }));
+  const runs = await withBackend(workMs, (b) => runMatrix(ctx, 'realistic', ['direct', 'relay', 'bareKa', 'ours'], b, { connections, seconds }));
   const m = medians(runs);
-  return { load: { connections, seconds, workMs, work: 'setTimeout' }, runs, medians: m, ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa.rps, m.direct.rps) } };
+  return {
+    load: { connections, seconds, workMs, work: 'setTimeout' }, runs, medians: m,
+    ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa.rps, m.direct.rps), relayOverDirect: ratio(m.relay.rps, m.direct.rps) },
+  };
 }
 
 async function latency(ctx) {
@@ -622,6 +625,7 @@ function report(results) {
   if (r) {
     rows.push(check('realistic: ours / direct req/s', r.ratios.oursOverDirect, '≥', 0.95));
     rows.push(['realistic: bare + keep-alive / direct req/s', fmt(r.ratios.bareKeepAliveOverDirect), '(info)', '']);
+    rows.push(['realistic: TCP relay (floor) / direct req/s', fmt(r.ratios.relayOverDirect), '(info)', r.ratios.relayOverDirect < 0.95 ? 'floor < target' : '']);
   }
   if (l) {
     const best = l.wrk ?? l.autocannon;
