@@ -6,6 +6,7 @@
  * only as Node's agent would (not past the server's Keep-Alive hint).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -185,5 +186,49 @@ for (const client of clients) {
     }
     assert.equal(longConns.accepted(), 1, 'one upstream connection for three sequential requests');
     assert.equal(shortConns.accepted(), 3, 'a new upstream connection per request');
+  });
+}
+
+for (const client of clients) {
+  test(`${client}: Content-Length bodies reach the upstream whole and are recorded; an early answer does not leave a half-sent request to reuse`, { timeout: 30_000 }, async (t) => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/early') {
+        // Answers before reading the body (as a server refusing an upload does).
+        res.writeHead(413, { 'content-type': 'text/plain' });
+        res.end('too big');
+        return;
+      }
+      let n = 0;
+      const hash = createHash('sha256');
+      req.on('data', (c: Buffer) => {
+        n += c.length;
+        hash.update(c);
+      });
+      req.on('end', () => res.end(`${n} ${hash.digest('hex')}`));
+    });
+    const conns = trackConnections(server);
+    const backend = await listen(t, server);
+    const proxy = await startProxy(t, backend.url, client);
+    const small = await request(`${proxy.url}/small`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    assert.equal(small.status, 200);
+    assert.equal(small.body.toString().split(' ')[0], '7');
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    const up = await request(`${proxy.url}/big`, { method: 'PUT', body: big });
+    assert.equal(up.status, 200);
+    assert.equal(up.body.toString(), `${big.length} ${createHash('sha256').update(big).digest('hex')}`);
+    const early = await request(`${proxy.url}/early`, { method: 'POST', body: Buffer.alloc(256 * 1024, 1) }).catch((e: Error) => e);
+    if (!(early instanceof Error)) assert.equal(early.status, 413);
+    // The connection that answered early is not reused for the next request (its request was not all sent).
+    const after = await request(`${proxy.url}/after`, { method: 'POST', body: 'x' });
+    assert.equal(after.status, 200);
+    assert.equal(after.body.toString().split(' ')[0], '1');
+    assert.ok(conns.requests() >= 4);
+
+    await waitFor(() => proxy.sink.exchanges.length === 4, 5_000, 'four exchanges recorded');
+    const byPath = new Map(proxy.sink.exchanges.map((e) => [new URL(e.url).pathname, e]));
+    assert.equal(Buffer.from(byPath.get('/small')!.requestBody.data!).toString(), '{"a":1}');
+    assert.equal(byPath.get('/big')!.requestBody.size, big.length);
+    assert.equal(byPath.get('/big')!.requestBody.truncated, true);
+    assert.equal(byPath.get('/big')!.requestBody.sha256, createHash('sha256').update(big).digest('hex'));
   });
 }

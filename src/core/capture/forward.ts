@@ -79,7 +79,7 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
   if (o.pool !== null && !secure) {
     const head = rawRequestHead(req, o.upstream, o.rewriteHost);
     if (head !== null) {
-      new RawForward(req, res, o, head);
+      new RawForward(req, res, o, head, rawHeadHasBody);
       return;
     }
   }
@@ -146,9 +146,12 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
 // Methods for which http.request sends no Content-Length: 0 when there is no body.
 const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
+/** Set by rawRequestHead: whether the request it just serialised has a (Content-Length framed) body. */
+let rawHeadHasBody = false;
+
 /**
- * The request head for the upstream as one string, for a request without a body; null when it has one (it then
- * goes through http.request, which frames and streams it). The same headers as `upstreamHeaders`, read from
+ * The request head for the upstream as one string, for a request without a body or with a Content-Length one;
+ * null for a chunked body (it then goes through http.request, which re-frames it). The same headers as `upstreamHeaders`, read from
  * rawHeaders in one pass (req.headers is built lazily and costs more than the rest), plus what http.request
  * would add: Host when the client sent none, Connection: keep-alive, Content-Length: 0 for a bodiless POST/PUT.
  */
@@ -166,7 +169,8 @@ export function rawRequestHead(req: http.IncomingMessage, upstream: URL, rewrite
     else if (lower === 'content-length') contentLength ??= raw[i + 1];
     else if (lower === 'transfer-encoding') chunked = true;
   }
-  if (contentLength !== null ? contentLength !== '0' : chunked) return null;
+  if (chunked) return null;
+  rawHeadHasBody = contentLength !== null && contentLength !== '0';
   let named: Set<string> | null = null;
   if (connection !== null) named = new Set(connection.toLowerCase().split(',').map((s) => s.trim()));
   const method = req.method ?? 'GET';
@@ -268,11 +272,38 @@ class RawForward implements UpstreamHandler {
   private _more: Buffer[] | null = null;
   private _waitingDrain = false;
 
-  constructor(req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, head: string) {
+  constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, head: string, hasBody: boolean) {
     const u = _o.upstream;
-    this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || 80, head, req.method === 'HEAD', _o.timeoutMs ?? 0, this);
+    this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || 80, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
     _res.once('close', this._onClientClose);
+    if (hasBody) {
+      // Content-Length framed: the bytes go on as they come, the length header already told the upstream where
+      // they end. The client's pace follows the upstream's ('drain').
+      _req.on('data', this._onRequestData);
+      _req.once('end', this._onRequestEnd);
+      _req.once('error', this._onRequestError);
+    }
   }
+
+  private readonly _onRequestData = (chunk: Buffer): void => {
+    this._o.recorder?.request.push(chunk);
+    if (!this._conn.writeBody(this, chunk)) {
+      this._req.pause();
+      this._conn.socket.once('drain', this._onUpstreamDrain);
+    }
+  };
+
+  private readonly _onUpstreamDrain = (): void => {
+    this._req.resume();
+  };
+
+  private readonly _onRequestEnd = (): void => {
+    this._conn.requestSent(this);
+  };
+
+  private readonly _onRequestError = (): void => {
+    this._conn.abort(this);
+  };
 
   onResponse(status: number, statusMessage: string, rawHeaders: string[]): void {
     const rec = this._o.recorder;

@@ -82,13 +82,13 @@ export class UpstreamPool {
   constructor(readonly parser: ParserClass) {}
 
   /**
-   * Sends `head` (a complete request head, no body) on an idle connection to host:port or a new one, and reports
+   * Sends `head` (a complete request head; a body, if any, follows through `writeBody`) on an idle connection to host:port or a new one, and reports
    * the response to `handler`. Returns the connection, for `abort`.
    */
-  request(host: string, port: number, head: string, isHead: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
+  request(host: string, port: number, head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
     const key = `${host}:${port}`;
     const conn = this._idle.get(key)?.pop() ?? new UpstreamConnection(this, key, host, port);
-    conn.send(head, isHead, timeoutMs, handler);
+    conn.send(head, isHead, hasBody, timeoutMs, handler);
     return conn;
   }
 
@@ -145,6 +145,8 @@ export class UpstreamConnection {
   private _timeoutMs = 0;
   /** Bytes arrived outside a request (or a response to a request we did not send): the socket is not reused. */
   private _stray = false;
+  /** The whole request (head and body) was written: only then may the socket serve another request. */
+  private _requestComplete = true;
 
   constructor(private readonly _pool: UpstreamPool, readonly key: string, host: string, port: number) {
     const P = _pool.parser;
@@ -171,8 +173,9 @@ export class UpstreamConnection {
     _pool._opened(this);
   }
 
-  send(head: string, isHead: boolean, timeoutMs: number, handler: UpstreamHandler): void {
+  send(head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): void {
     this._handler = handler;
+    this._requestComplete = !hasBody;
     this._isHead = isHead;
     this._informational = false;
     this._keepAlive = false;
@@ -182,6 +185,16 @@ export class UpstreamConnection {
     if (this.socket.timeout !== timeoutMs) this.socket.setTimeout(timeoutMs);
     this._timeoutMs = timeoutMs;
     this.socket.write(head, 'latin1');
+  }
+
+  /** Writes request body bytes; false when the caller should wait for the socket's 'drain'. */
+  writeBody(handler: UpstreamHandler, chunk: Buffer): boolean {
+    if (this._handler !== handler || this.socket.destroyed) return true; // answered or failed already: drop
+    return this.socket.write(chunk);
+  }
+
+  requestSent(handler: UpstreamHandler): void {
+    if (this._handler === handler) this._requestComplete = true;
   }
 
   /** The client went away: give up on this request (only if it is still the one this connection serves). */
@@ -242,7 +255,8 @@ export class UpstreamConnection {
       return;
     }
     this._handler = null;
-    const keep = this._keepAlive && this._idleMs >= 0 && !this.socket.destroyed && this.socket.writable;
+    // A response that came before the request body was all sent leaves the socket mid-request: not reusable.
+    const keep = this._keepAlive && this._requestComplete && this._idleMs >= 0 && !this.socket.destroyed && this.socket.writable;
     h.onEnd();
     if (!keep) {
       this.socket.destroy();
