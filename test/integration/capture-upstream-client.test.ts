@@ -2,7 +2,7 @@
  * The upstream side of forwarding, run with both clients (the lean keep-alive pool on Node's parser, and
  * http.request): the same answers reach the client and the same exchanges are recorded for HEAD, informational
  * 1xx heads, bodies delimited by the connection's end, chunked bodies, many headers, an upstream that hangs
- * (504) or hangs up (502), bodiless POSTs and HTTP/1.0 requests without Host; upstream connections are reused
+ * (504) or hangs up (502) or switches protocols unasked (502), bodiless POSTs and HTTP/1.0 requests without Host; upstream connections are reused
  * only as Node's agent would (not past the server's Keep-Alive hint).
  */
 import assert from 'node:assert/strict';
@@ -131,6 +131,7 @@ for (const client of clients) {
       const path = head.split(' ')[1];
       if (path === '/hang-up') socket.destroy();
       else if (path === '/half') socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part');
+      else if (path === '/switch') socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\nConnection: Upgrade\r\n\r\n');
       // '/silent': never answers
     });
     const proxy = await startProxy(t, backend.url, client, { upstreamTimeoutMs: 300 });
@@ -140,14 +141,19 @@ for (const client of clients) {
     const hangUp = await request(`${proxy.url}/hang-up`);
     assert.equal(hangUp.status, 502);
     assert.match(hangUp.body.toString(), /socket hang up/);
+    // 101 to a request that asked for no upgrade: the socket is dropped.
+    const switched = await request(`${proxy.url}/switch`);
+    assert.equal(switched.status, 502);
+    assert.match(switched.body.toString(), /switched protocols \(101\)/);
     // Cut mid-body: the client's response is cut too (it cannot be told otherwise once the head is out).
     await assert.rejects(request(`${proxy.url}/half`));
-    await waitFor(() => proxy.sink.exchanges.length === 3, 5_000, 'three exchanges recorded');
+    await waitFor(() => proxy.sink.exchanges.length === 4, 5_000, 'four exchanges recorded');
     const byPath = new Map(proxy.sink.exchanges.map((e) => [new URL(e.url).pathname, e]));
     assert.equal(byPath.get('/silent')!.status, 504);
     assert.match(byPath.get('/silent')!.error ?? '', /upstream timed out/);
     assert.equal(byPath.get('/hang-up')!.status, 502);
     assert.match(byPath.get('/hang-up')!.error ?? '', /socket hang up/);
+    assert.equal(byPath.get('/switch')!.status, 502);
     assert.equal(byPath.get('/half')!.status, 200);
     assert.ok(byPath.get('/half')!.error, 'a body cut short is recorded with an error');
   });

@@ -1,8 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { describeError } from '../errors';
+import type { Duplex } from 'node:stream';
 import type { ExchangeRecorder } from './exchangeRecorder';
-import type { UpstreamHandler, UpstreamConnection, UpstreamPool } from './upstreamPool';
+import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool } from './upstreamPool';
 
 /**
  * The forwarding path for ordinary HTTP requests: one upstream request over a keep-alive agent, headers passed as
@@ -18,7 +19,7 @@ const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'proxy-connection', '
 export interface ForwardOptions {
   upstream: URL;
   agent: http.Agent;
-  /** The lean client for plain-http upstreams (bodiless requests); null to always use http.request. */
+  /** The lean client for plain-http upstreams (requests without a chunked body); null to always use http.request. */
   pool: UpstreamPool | null;
   /** Rewrite Host to the upstream's (reverse mode); forward mode keeps the client's. */
   rewriteHost: boolean;
@@ -115,7 +116,15 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     relayBody(proxyRes, res, rec);
   });
 
-  proxyReq.on('error', (err: NodeJS.ErrnoException) => {
+  // A 101 to a request that asked for no upgrade: without this listener http.request drops the socket and emits
+  // neither 'response' nor 'error', and the client would wait for an answer that never comes.
+  // (Destroying the request then emits no 'error' either: the failure is reported here.)
+  proxyReq.on('upgrade', (_upRes: http.IncomingMessage, upSocket: Duplex) => {
+    upSocket.destroy();
+    onUpstreamError(unaskedUpgrade());
+  });
+
+  const onUpstreamError = (err: Error): void => {
     if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
     o.onError();
     const status = timedOut ? 504 : 502;
@@ -127,7 +136,8 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     } else {
       res.destroy();
     }
-  });
+  };
+  proxyReq.on('error', onUpstreamError);
 
   res.once('close', () => {
     if (!res.writableFinished) proxyReq.destroy();
@@ -151,9 +161,10 @@ let rawHeadHasBody = false;
 
 /**
  * The request head for the upstream as one string, for a request without a body or with a Content-Length one;
- * null for a chunked body (it then goes through http.request, which re-frames it). The same headers as `upstreamHeaders`, read from
- * rawHeaders in one pass (req.headers is built lazily and costs more than the rest), plus what http.request
- * would add: Host when the client sent none, Connection: keep-alive, Content-Length: 0 for a bodiless POST/PUT.
+ * null for a chunked body (it then goes through http.request, which re-frames it). The same headers as
+ * `upstreamHeaders`, read from rawHeaders (req.headers is built lazily and costs more than the rest), plus what
+ * http.request would add: Connection: keep-alive, Content-Length: 0 for a bodiless POST/PUT; and Host when the
+ * client sent none.
  */
 export function rawRequestHead(req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string | null {
   const raw = req.rawHeaders;
@@ -260,7 +271,7 @@ export function pathAndQuery(requestTarget: string): string {
 }
 
 /**
- * One bodiless request over the lean upstream client (see upstreamPool.ts). Same outcomes as the http.request
+ * One request over the lean upstream client (see upstreamPool.ts). Same outcomes as the http.request
  * path: the response relayed with its head as received (hop-by-hop headers dropped), 502 with the cause when the
  * upstream cannot be reached, 504 when it says nothing for `timeoutMs`, the upstream request given up when the
  * client leaves first, and the recorder told each step.

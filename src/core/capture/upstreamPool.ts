@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 
 /**
- * A lean HTTP/1.1 client for plain-http upstreams: a pool of keep-alive sockets per host:port, the request head
+ * A lean HTTP/1.1 client for plain-http upstreams (requests without a body or with a Content-Length one): a pool of keep-alive sockets per host:port, the request head
  * written by the caller as one string, responses parsed by Node's own llhttp binding (the parser http.request
  * uses), body bytes handed on as they arrive. It skips what http.request costs per request (ClientRequest,
  * IncomingMessage, the agent's bookkeeping, a stream pipe) and keeps its semantics where they show: idle sockets
@@ -233,12 +233,17 @@ export class UpstreamConnection {
       this._stray = true;
       return 1;
     }
-    if (status >= 100 && status < 200 && status !== 101) {
+    if (status === 101) {
+      // Switching protocols on a request that asked for no upgrade (upgrades go through http-proxy): → 502.
+      this._fail(unaskedUpgrade(), false);
+      return 1;
+    }
+    if (status >= 100 && status < 200) {
       // 100 Continue, 103 Early Hints: not the answer; llhttp reads the next head after it.
       this._informational = true;
       return 1;
     }
-    this._keepAlive = keepAlive && status !== 101;
+    this._keepAlive = keepAlive;
     this._idleMs = keepAliveHint(headers);
     h.onResponse(status, statusMessage, headers);
     return this._isHead ? 1 : 0;
@@ -297,6 +302,10 @@ export class UpstreamConnection {
     this.socket.destroy();
     h?.onError(err, timedOut || this._timedOut);
   }
+}
+
+export function unaskedUpgrade(): Error {
+  return new Error('the upstream switched protocols (101) on a request that asked for no upgrade');
 }
 
 function hangUp(): Error {
