@@ -5,7 +5,8 @@
 //   node bench/capture.mjs --only latency,memory --help    # a subset; every flag
 //
 // Processes: the load client, the backend (bench/backend.mjs), and the thing under test, each its own process:
-// nothing (direct), bench/bare-proxy.mjs (http-proxy defaults, and with a keep-alive agent as a second floor),
+// nothing (direct), bench/tcp-relay.mjs (a byte pipe per connection, no HTTP parsing: the floor of any Node
+// forwarder on this machine), bench/bare-proxy.mjs (http-proxy defaults, and with a keep-alive agent as a second floor),
 // our proxy (dist/cli.js observe, recording; the build is copied at start so a rebuild mid-run changes nothing)
 // or mitmdump. Scenarios: 1 saturation, 2 realistic backend, 3 added latency at a fixed rate (autocannon, and wrk
 // for microsecond latencies when installed), 4 completeness of every run of ours, 5 memory over a long capture.
@@ -271,6 +272,7 @@ function countRows(db) {
 
 const TARGETS = {
   direct: { label: 'direct', start: async (backendUrl) => ({ url: backendUrl, stop: async () => null }) },
+  relay: { label: 'TCP relay (floor)', start: (b) => startNodeProxy('tcp-relay', 'bench/tcp-relay.mjs', [], b) },
   bare: { label: 'bare http-proxy', start: (b) => startNodeProxy('bare-proxy', 'bench/bare-proxy.mjs', [], b) },
   bareKa: { label: 'bare + keep-alive', start: (b) => startNodeProxy('bare-proxy-ka', 'bench/bare-proxy.mjs', ['--keepalive'], b) },
   ours: { label: 'ours (recording)', start: startOurs },
@@ -424,7 +426,7 @@ async function withBackend(workMs, fn) {
 
 async function saturation(ctx) {
   const { connections, seconds } = ctx.opts;
-  const keys = ['direct', 'bare', 'bareKa', 'ours', ...(ctx.mitm ? ['mitm'] : [])];
+  const keys = ['direct', 'relay', 'bare', 'bareKa', 'ours', ...(ctx.mitm ? ['mitm'] : [])];
   log(`\n1. saturation: ${connections} keep-alive connections, 1 KiB JSON, ${seconds} s`);
   const runs = await withBackend(0, (b) => runMatrix(ctx, 'saturation', keys, b, { connections, seconds }));
   const m = medians(runs);
@@ -433,6 +435,8 @@ async function saturation(ctx) {
     oursOverBareKeepAlive: ratio(m.ours.rps, m.bareKa.rps),
     oursOverMitm: ratio(m.ours.rps, m.mitm?.rps),
     oursOverDirect: ratio(m.ours.rps, m.direct.rps),
+    oursOverRelay: ratio(m.ours.rps, m.relay.rps),
+    relayOverDirect: ratio(m.relay.rps, m.direct.rps),
   };
   return { load: { connections, seconds }, runs, medians: m, ratios };
 }
@@ -440,9 +444,12 @@ async function saturation(ctx) {
 async function realistic(ctx) {
   const { connections, seconds, workMs } = ctx.opts;
   log(`\n2. realistic backend: ${workMs} ms of work per request (setTimeout), ${connections} connections, ${seconds} s`);
-  const runs = await withBackend(workMs, (b) => runMatrix(ctx, 'realistic', ['direct', 'bareKa', 'ours'], b, { connections, seconds }));
+  const runs = await withBackend(workMs, (b) => runMatrix(ctx, 'realistic', ['direct', 'relay', 'bareKa', 'ours'], b, { connections, seconds }));
   const m = medians(runs);
-  return { load: { connections, seconds, workMs, work: 'setTimeout' }, runs, medians: m, ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa.rps, m.direct.rps) } };
+  return {
+    load: { connections, seconds, workMs, work: 'setTimeout' }, runs, medians: m,
+    ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa.rps, m.direct.rps), relayOverDirect: ratio(m.relay.rps, m.direct.rps) },
+  };
 }
 
 async function latency(ctx) {
@@ -450,18 +457,18 @@ async function latency(ctx) {
   log(`\n3. added latency at ${rate} req/s, ${connections} connections, ${seconds} s`);
   return withBackend(0, async (b) => {
     const out = {};
-    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'ours'], b, { connections, seconds, rate }));
-    out.autocannon = { medians: ac, added: added(ac), note: 'autocannon records latency in whole milliseconds; --overallRate sends each second\'s share in a burst at the start of the second' };
+    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'ours'], b, { connections, seconds, rate }));
+    out.autocannon = { medians: ac, added: added(ac), relayAdded: added(ac, 'relay'), note: 'autocannon records latency in whole milliseconds; --overallRate sends each second\'s share in a burst at the start of the second' };
     if (ctx.wrk) {
       log('   same with wrk (microsecond histogram), paced by a per-connection pause after each response');
-      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'bareKa', 'ours'], b, { connections, seconds, rate, client: 'wrk' }));
-      out.wrk = { medians: wk, added: added(wk) };
+      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'bareKa', 'ours'], b, { connections, seconds, rate, client: 'wrk' }));
+      out.wrk = { medians: wk, added: added(wk), relayAdded: added(wk, 'relay') };
     }
     return { load: { connections, seconds, rate }, ...out };
   });
 }
 
-const added = (m) => ({ p50: m.ours.p50 - m.direct.p50, p99: m.ours.p99 - m.direct.p99 });
+const added = (m, key = 'ours') => (m[key] ? { p50: m[key].p50 - m.direct.p50, p99: m[key].p99 - m.direct.p99 } : null);
 
 async function memory(ctx) {
   const { connections, memoryExchanges: amount } = ctx.opts;
@@ -575,6 +582,8 @@ function report(results) {
       if (!d) continue;
       for (const k of Object.keys(d.medians)) rows.push([`${client}: ${TARGETS[k].label}`, fmt(d.medians[k].rps, 0), fmt(d.medians[k].p50, 3), fmt(d.medians[k].p99, 3), fmt(d.medians[k].meanMs, 3)]);
       rows.push([`${client}: ours − direct`, '', fmt(d.added.p50, 3), fmt(d.added.p99, 3), fmt(d.medians.ours.meanMs - d.medians.direct.meanMs, 3)]);
+      const relay = d.medians.relay;
+      if (relay) rows.push([`${client}: TCP relay (floor) − direct`, '', fmt(relay.p50 - d.medians.direct.p50, 3), fmt(relay.p99 - d.medians.direct.p99, 3), fmt(relay.meanMs - d.medians.direct.meanMs, 3)]);
       const floor = d.medians.bareKa;
       if (floor) rows.push([`${client}: bare + keep-alive − direct`, '', fmt(floor.p50 - d.medians.direct.p50, 3), fmt(floor.p99 - d.medians.direct.p99, 3), fmt(floor.meanMs - d.medians.direct.meanMs, 3)]);
     }
@@ -610,16 +619,23 @@ function report(results) {
     rows.push(check('saturation: ours / mitmdump req/s', s.ratios.oursOverMitm, '≥', 15, 1));
     rows.push(['saturation: ours / direct req/s', fmt(s.ratios.oursOverDirect), '(info)', '']);
     rows.push(['saturation: ours / bare + keep-alive req/s', fmt(s.ratios.oursOverBareKeepAlive), '(info)', '']);
+    rows.push(['saturation: ours / TCP relay (floor) req/s', fmt(s.ratios.oursOverRelay), '(info)', '']);
+    rows.push(['saturation: TCP relay (floor) / direct req/s', fmt(s.ratios.relayOverDirect), '(info)', '']);
   }
   if (r) {
     rows.push(check('realistic: ours / direct req/s', r.ratios.oursOverDirect, '≥', 0.95));
     rows.push(['realistic: bare + keep-alive / direct req/s', fmt(r.ratios.bareKeepAliveOverDirect), '(info)', '']);
+    rows.push(['realistic: TCP relay (floor) / direct req/s', fmt(r.ratios.relayOverDirect), '(info)', r.ratios.relayOverDirect < 0.95 ? 'floor < target' : '']);
   }
   if (l) {
     const best = l.wrk ?? l.autocannon;
     const by = l.wrk ? 'wrk' : 'autocannon';
     rows.push(check(`latency: added p50 (${by})`, best.added.p50, '≤', 0.3, 3, ' ms'));
     rows.push(check(`latency: added p99 (${by})`, best.added.p99, '≤', 2, 3, ' ms'));
+    if (best.relayAdded) {
+      rows.push([`latency: TCP relay (floor) added p50 (${by})`, `${fmt(best.relayAdded.p50, 3)} ms`, '(info)', best.relayAdded.p50 > 0.3 ? 'floor > target' : '']);
+      rows.push([`latency: TCP relay (floor) added p99 (${by})`, `${fmt(best.relayAdded.p99, 3)} ms`, '(info)', best.relayAdded.p99 > 2 ? 'floor > target' : '']);
+    }
     if (l.wrk) {
       rows.push(['latency: added p50 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p50, 0), '(info)', '']);
       rows.push(['latency: added p99 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p99, 0), '(info)', '']);

@@ -1,7 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { describeError } from '../errors';
+import type { Duplex } from 'node:stream';
 import type { ExchangeRecorder } from './exchangeRecorder';
+import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool } from './upstreamPool';
 
 /**
  * The forwarding path for ordinary HTTP requests: one upstream request over a keep-alive agent, headers passed as
@@ -17,6 +19,8 @@ const RESPONSE_DROP = new Set(['connection', 'keep-alive', 'proxy-connection', '
 export interface ForwardOptions {
   upstream: URL;
   agent: http.Agent;
+  /** The lean client for plain-http upstreams (requests without a chunked body); null to always use http.request. */
+  pool: UpstreamPool | null;
   /** Rewrite Host to the upstream's (reverse mode); forward mode keeps the client's. */
   rewriteHost: boolean;
   timeoutMs?: number;
@@ -52,6 +56,8 @@ export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstre
     else if (lower === 'x-forwarded-host') sawHost = true;
     out.push(name, raw[i + 1]);
   }
+  // An HTTP/1.0 client may send no Host; HTTP/1.1 (which we speak upstream) requires one.
+  if (!originalHost && !out.some((v, i) => i % 2 === 0 && v.toLowerCase() === 'host')) out.push('Host', upstream.host);
   const ip = req.socket.remoteAddress ?? '';
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${ip}` : ip);
   if (!sawProto) out.push('x-forwarded-proto', 'http');
@@ -70,8 +76,15 @@ function hasBody(req: http.IncomingMessage): boolean {
 }
 
 export function forwardRequest(req: http.IncomingMessage, res: http.ServerResponse, o: ForwardOptions): void {
-  const rec = o.recorder;
   const secure = o.upstream.protocol === 'https:';
+  if (o.pool !== null && !secure) {
+    const head = rawRequestHead(req, o.upstream, o.rewriteHost);
+    if (head !== null) {
+      new RawForward(req, res, o, head, rawHeadHasBody);
+      return;
+    }
+  }
+  const rec = o.recorder;
   const options: https.RequestOptions = {
     protocol: o.upstream.protocol,
     hostname: o.upstream.hostname.replace(/^\[|\]$/g, ''),
@@ -93,21 +106,25 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
 
   proxyReq.on('response', (proxyRes) => {
     const status = proxyRes.statusCode ?? 502;
-    if (rec) {
-      rec.responseStarted(status, proxyRes.rawHeaders);
-      if (req.method !== 'HEAD' && status !== 204 && status !== 304) proxyRes.on('data', (chunk: Buffer) => rec.response.push(chunk));
-      proxyRes.once('end', () => rec.responseEnded());
-    }
+    if (rec) rec.responseStarted(status, proxyRes.rawHeaders);
     proxyRes.once('error', () => res.destroy());
     if (res.destroyed) {
       proxyRes.destroy();
       return;
     }
     res.writeHead(status, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders) as unknown as http.OutgoingHttpHeaders);
-    proxyRes.pipe(res);
+    relayBody(proxyRes, res, rec);
   });
 
-  proxyReq.on('error', (err: NodeJS.ErrnoException) => {
+  // A 101 to a request that asked for no upgrade: without this listener http.request drops the socket and emits
+  // neither 'response' nor 'error', and the client would wait for an answer that never comes.
+  // (Destroying the request then emits no 'error' either: the failure is reported here.)
+  proxyReq.on('upgrade', (_upRes: http.IncomingMessage, upSocket: Duplex) => {
+    upSocket.destroy();
+    onUpstreamError(unaskedUpgrade());
+  });
+
+  const onUpstreamError = (err: Error): void => {
     if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
     o.onError();
     const status = timedOut ? 504 : 502;
@@ -119,7 +136,8 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     } else {
       res.destroy();
     }
-  });
+  };
+  proxyReq.on('error', onUpstreamError);
 
   res.once('close', () => {
     if (!res.writableFinished) proxyReq.destroy();
@@ -135,6 +153,113 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
   }
 }
 
+// Methods for which http.request sends no Content-Length: 0 when there is no body.
+const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** Set by rawRequestHead: whether the request it just serialised has a (Content-Length framed) body. */
+let rawHeadHasBody = false;
+
+/**
+ * The request head for the upstream as one string, for a request without a body or with a Content-Length one;
+ * null for a chunked body (it then goes through http.request, which re-frames it). The same headers as
+ * `upstreamHeaders`, read from rawHeaders (req.headers is built lazily and costs more than the rest), plus what
+ * http.request would add: Connection: keep-alive, Content-Length: 0 for a bodiless POST/PUT; and Host when the
+ * client sent none.
+ */
+export function rawRequestHead(req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string | null {
+  const raw = req.rawHeaders;
+  let connection: string | null = null;
+  let contentLength: string | null = null;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const n = name.length;
+    if (n !== 10 && n !== 14 && n !== 17) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'connection') connection = connection === null ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
+    else if (lower === 'content-length') contentLength ??= raw[i + 1];
+    else if (lower === 'transfer-encoding') chunked = true;
+  }
+  if (chunked) return null;
+  rawHeadHasBody = contentLength !== null && contentLength !== '0';
+  let named: Set<string> | null = null;
+  if (connection !== null) named = new Set(connection.toLowerCase().split(',').map((s) => s.trim()));
+  const method = req.method ?? 'GET';
+  let head = `${method} ${pathAndQuery(req.url ?? '/')} HTTP/1.1\r\n`;
+  let forwardedFor: string | null = null;
+  let originalHost = '';
+  let sawProto = false;
+  let sawHost = false;
+  let sawHostHeader = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
+    if (lower === 'host') {
+      originalHost = raw[i + 1];
+      sawHostHeader = true;
+      head += `${name}: ${rewriteHost ? upstream.host : raw[i + 1]}\r\n`;
+      continue;
+    }
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor ? `${forwardedFor}, ${raw[i + 1]}` : raw[i + 1];
+      continue;
+    }
+    if (lower === 'x-forwarded-proto') sawProto = true;
+    else if (lower === 'x-forwarded-host') sawHost = true;
+    head += `${name}: ${raw[i + 1]}\r\n`;
+  }
+  if (!sawHostHeader) head += `Host: ${upstream.host}\r\n`;
+  const ip = req.socket.remoteAddress ?? '';
+  head += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${ip}` : ip}\r\n`;
+  if (!sawProto) head += 'x-forwarded-proto: http\r\n';
+  if (!sawHost && originalHost) head += `x-forwarded-host: ${originalHost}\r\n`;
+  if (contentLength === null && !NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
+  return `${head}Connection: keep-alive\r\n\r\n`;
+}
+
+/** Bodies up to this size (by Content-Length) are collected and answered with one `res.end(body)`. */
+const SMALL_BODY = 64 * 1024;
+
+/**
+ * Passes the upstream's body to the client and the recorder. A small body announced by Content-Length is
+ * collected and written with `res.end` (head and body leave in one write, no pipe machinery); anything else is
+ * streamed chunk by chunk with back-pressure (the client's 'drain' resumes the upstream).
+ */
+function relayBody(proxyRes: http.IncomingMessage, res: http.ServerResponse, rec: ExchangeRecorder | null): void {
+  const cl = proxyRes.headers['content-length'];
+  const length = cl === undefined ? -1 : Number(cl);
+  if (length >= 0 && length <= SMALL_BODY) {
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
+    proxyRes.on('data', (chunk: Buffer) => {
+      if (first === null) first = chunk;
+      else (more ??= [first]).push(chunk);
+      rec?.response.push(chunk);
+    });
+    proxyRes.once('end', () => {
+      rec?.responseEnded();
+      if (first === null) res.end();
+      else res.end(more === null ? first : Buffer.concat(more));
+    });
+    return;
+  }
+  const resume = (): void => {
+    proxyRes.resume();
+  };
+  proxyRes.on('data', (chunk: Buffer) => {
+    rec?.response.push(chunk);
+    if (!res.write(chunk)) {
+      proxyRes.pause();
+      res.once('drain', resume);
+    }
+  });
+  proxyRes.once('end', () => {
+    rec?.responseEnded();
+    res.end();
+  });
+}
+
 export function pathAndQuery(requestTarget: string): string {
   if (requestTarget[0] === '/') return requestTarget;
   try {
@@ -143,4 +268,120 @@ export function pathAndQuery(requestTarget: string): string {
   } catch {
     return requestTarget;
   }
+}
+
+/**
+ * One request over the lean upstream client (see upstreamPool.ts). Same outcomes as the http.request
+ * path: the response relayed with its head as received (hop-by-hop headers dropped), 502 with the cause when the
+ * upstream cannot be reached, 504 when it says nothing for `timeoutMs`, the upstream request given up when the
+ * client leaves first, and the recorder told each step.
+ */
+class RawForward implements UpstreamHandler {
+  private readonly _conn: UpstreamConnection;
+  private _small = false;
+  private _first: Buffer | null = null;
+  private _more: Buffer[] | null = null;
+  private _waitingDrain = false;
+
+  constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, head: string, hasBody: boolean) {
+    const u = _o.upstream;
+    this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || 80, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
+    _res.once('close', this._onClientClose);
+    if (hasBody) {
+      // Content-Length framed: the bytes go on as they come, the length header already told the upstream where
+      // they end. The client's pace follows the upstream's ('drain').
+      _req.on('data', this._onRequestData);
+      _req.once('end', this._onRequestEnd);
+      _req.once('error', this._onRequestError);
+    }
+  }
+
+  private readonly _onRequestData = (chunk: Buffer): void => {
+    this._o.recorder?.request.push(chunk);
+    if (!this._conn.writeBody(this, chunk)) {
+      this._req.pause();
+      this._conn.socket.once('drain', this._onUpstreamDrain);
+    }
+  };
+
+  private readonly _onUpstreamDrain = (): void => {
+    this._req.resume();
+  };
+
+  private readonly _onRequestEnd = (): void => {
+    this._conn.requestSent(this);
+  };
+
+  private readonly _onRequestError = (): void => {
+    this._conn.abort(this);
+  };
+
+  onResponse(status: number, statusMessage: string, rawHeaders: string[]): void {
+    const rec = this._o.recorder;
+    if (rec) rec.responseStarted(status, rawHeaders);
+    const res = this._res;
+    if (res.destroyed) {
+      this._conn.abort(this);
+      return;
+    }
+    const cl = headerOf(rawHeaders, 'content-length');
+    const length = cl === undefined ? -1 : Number(cl);
+    this._small = length >= 0 && length <= SMALL_BODY;
+    res.writeHead(status, statusMessage, responseHeaders(rawHeaders) as unknown as http.OutgoingHttpHeaders);
+  }
+
+  onBody(chunk: Buffer): void {
+    this._o.recorder?.response.push(chunk);
+    if (this._small) {
+      if (this._first === null) this._first = chunk;
+      else (this._more ??= [this._first]).push(chunk);
+      return;
+    }
+    if (!this._res.write(chunk) && !this._waitingDrain) {
+      this._waitingDrain = true;
+      this._conn.pause();
+      this._res.once('drain', this._onDrain);
+    }
+  }
+
+  onEnd(): void {
+    this._o.recorder?.responseEnded();
+    const res = this._res;
+    if (res.destroyed) return;
+    if (this._first === null) res.end();
+    else res.end(this._more === null ? this._first : Buffer.concat(this._more));
+  }
+
+  onError(err: Error, timedOut: boolean): void {
+    const res = this._res;
+    if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
+    const o = this._o;
+    o.onError();
+    const status = timedOut ? 504 : 502;
+    const cause = `${timedOut ? 'upstream timed out' : 'upstream unreachable'}: ${describeError(err)}`;
+    o.recorder?.fail(cause, status);
+    if (!res.headersSent) {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`chaos-testing: ${o.upstream.origin} ${cause}\n`);
+    } else {
+      res.destroy();
+    }
+  }
+
+  private readonly _onDrain = (): void => {
+    this._waitingDrain = false;
+    this._conn.resume();
+  };
+
+  private readonly _onClientClose = (): void => {
+    const res = this._res;
+    if (!res.writableFinished) this._conn.abort(this);
+    const rec = this._o.recorder;
+    if (rec && !rec.finished) rec.finish(res.writableFinished ? null : 'client closed the connection before the response completed');
+  };
+}
+
+function headerOf(raw: string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === lowerName.length && raw[i].toLowerCase() === lowerName) return raw[i + 1];
+  return undefined;
 }

@@ -9,6 +9,7 @@ import { ListenError, UsageError, describeError } from '../errors';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
 import { forwardRequest, pathAndQuery } from './forward';
+import { UpstreamPool, loadParser } from './upstreamPool';
 import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 import { tapWebSocket } from './wsTap';
 
@@ -36,6 +37,12 @@ export interface CaptureProxyOptions {
   headersTimeoutMs?: number;
   /** Give up on an upstream that sends nothing for this long (→ 504). */
   upstreamTimeoutMs?: number;
+  /**
+   * Client for plain-http upstreams: 'lean' (default) is our own keep-alive pool on Node's HTTP parser for
+   * bodiless requests, 'node' is http.request for everything. 'lean' falls back to 'node' where the parser
+   * binding is not usable; CHAOS_TESTING_HTTP_CLIENT=node forces it.
+   */
+  upstreamClient?: 'lean' | 'node';
 }
 
 export interface ProxyStats {
@@ -78,6 +85,8 @@ export class CaptureProxy extends EventEmitter {
   private readonly _cap: number;
   private readonly _httpAgent: http.Agent;
   private readonly _httpsAgent: https.Agent;
+  /** The lean client for plain-http upstreams; null where Node's parser binding is not usable (http.request then). */
+  private readonly _pool: UpstreamPool | null;
   private readonly _sockets = new Set<Duplex>();
   private _seq = 0;
   private _connections = 0;
@@ -101,6 +110,8 @@ export class CaptureProxy extends EventEmitter {
     }
     this._httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo' });
     this._httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', rejectUnauthorized: !_options.insecure, ca });
+    const parser = _options.upstreamClient === 'node' ? null : loadParser();
+    this._pool = parser ? new UpstreamPool(parser) : null;
     this._proxy = httpProxy.createProxyServer({
       xfwd: true,
       changeOrigin: _options.mode === 'reverse',
@@ -174,6 +185,7 @@ export class CaptureProxy extends EventEmitter {
     this._proxy.close();
     this._httpAgent.destroy();
     this._httpsAgent.destroy();
+    this._pool?.destroy();
   }
 
   private _upstreamFor(req: http.IncomingMessage): URL | string {
@@ -207,6 +219,7 @@ export class CaptureProxy extends EventEmitter {
     forwardRequest(req, res, {
       upstream,
       agent: this._agentFor(upstream),
+      pool: this._pool,
       rewriteHost: this._options.mode === 'reverse',
       timeoutMs: this._options.upstreamTimeoutMs,
       recorder: record ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null,
