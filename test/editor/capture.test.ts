@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { request, runCli, startSampleBackend, tmpDir } from '../helpers';
 import { EDITOR_TEST_TIMEOUT, ROOT, requireEditor, withEditor } from './harness';
 import { until } from './ui';
+import { captureSampleSession } from '../helpers/scripted';
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -106,4 +107,24 @@ test('the walkthrough takes a newcomer from Start Capture to the first exchange'
     await ed.runCommand('Chaos Testing: Stop Capture');
     await ed.notification('captured 1 exchanges');
   });
+});
+
+test('Generate Tests… offers the workspace language first, writes the suite into the workspace and opens it', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const folder = tmpDir(t);
+  fs.writeFileSync(path.join(folder, 'requirements.txt'), 'requests\n');
+  await captureSampleSession(t, path.join(folder, '.chaos', 'traffic.db'));
+  await withEditor({ name: 'generate', folder }, async (ed) => {
+    await ed.runCommand('Chaos Testing: Generate Tests…');
+    const first = ed.page.locator('.quick-input-list .monaco-list-row').first();
+    await first.waitFor();
+    assert.match(await first.innerText(), /python · pytest/, 'requirements.txt puts pytest first');
+    await ed.pick('python · pytest');
+    await ed.notification(/tests written to tests\/test_generated\.py/);
+    await ed.page.locator('.tabs-container .tab.active').filter({ hasText: 'test_generated.py' }).waitFor();
+    await ed.screenshot('generated-suite');
+  });
+  const text = fs.readFileSync(path.join(folder, 'tests', 'test_generated.py'), 'utf8');
+  assert.match(text, /^# chaos-testing:generated sha256=[0-9a-f]{64}/);
+  assert.match(text, /def test_create_user_flow\(\):/);
 });
