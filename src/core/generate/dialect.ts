@@ -85,3 +85,22 @@ export function concatParts(parts: unknown[]): TemplateString {
     return o.$var !== undefined ? { variable: o.$var } : { env: String(o.$env) };
   });
 }
+
+/**
+ * A double-quoted string literal in a C-like language: quotes, backslashes, \n, \r and \t escaped the usual way,
+ * other control characters by the language's own `control` escape.
+ */
+export function quotedString(s: string, control: (code: number) => string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += control(c);
+    else out += ch;
+  }
+  return `${out}"`;
+}

@@ -1,24 +1,13 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { camel, concatParts, type Dialect } from '../dialect';
+import { camel, concatParts, type Dialect, quotedString } from '../dialect';
 
 /**
  * A Java string literal. Control characters become octal escapes: a `\u000a` in Java source is turned into a line
  * break before the string is even read, so Unicode escapes are never written.
  */
 export function javaString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\${c.toString(8).padStart(3, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return quotedString(s, (c) => `\\${c.toString(8).padStart(3, '0')}`);
 }
 
 /** Java keywords and the names the generated methods use themselves (a captured variable must not shadow them). */

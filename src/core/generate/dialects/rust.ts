@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { concatParts, snake, type Dialect } from '../dialect';
+import { concatParts, snake, type Dialect, quotedString } from '../dialect';
 
 /**
  * Rust: `#[test]` functions with ureq + serde_json. The output must pass `rustfmt --check` without running rustfmt,
@@ -23,18 +23,7 @@ const TAKEN = new Set(['r', 'body', 'url', 'json', 'shape', 'request', 'value', 
 
 /** A Rust string literal (JSON escapes that Rust lacks spelled its way). */
 export function rustStr(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\u{${c.toString(16)}}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  return quotedString(s, (c) => `\\u{${c.toString(16)}}`);
 }
 
 /** A raw string literal with enough #s. */
