@@ -12,6 +12,8 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   import: { summary: 'import a HAR file into the store', load: async () => (await import('./commands/import')).importCommand },
   learn: { summary: 'learn the backend\'s behaviour: endpoints, schemas, noise, chained flows', load: async () => (await import('./commands/learn')).learnCommand },
   generate: { summary: 'generate a regression test suite (pytest, vitest, node:test) from the traffic', load: async () => (await import('./commands/generate')).generateCommand },
+  proxy: { summary: 'run a TCP proxy (e.g. to a database or cache) whose faults change at run time', load: async () => (await import('./commands/proxy')).proxyCommand },
+  fault: { summary: 'add, remove and list faults on a running proxy: latency, bandwidth, reset, timeout, down...', load: async () => (await import('./commands/fault')).faultCommand },
   export: { summary: 'export the store as HAR, JSON or OpenAPI', load: async () => (await import('./commands/export')).exportCommand },
 };
 

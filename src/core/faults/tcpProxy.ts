@@ -1,0 +1,187 @@
+/**
+ * A raw TCP proxy with toxics (Toxiproxy's model): listen → upstream, each direction of each connection piped
+ * through the chain of its toxics in the order they were added.
+ *
+ * Choice: toxic changes (add, remove, update) apply to connections opened afterwards; a connection keeps the chain
+ * it was built with. Toxiproxy rebuilds the links of live connections; for test traffic that opens connections per
+ * scenario this is simpler and gives the same result. `down` (enabled = false) is the exception: it closes the
+ * listener (new connections are refused, like Toxiproxy) and cuts every live connection at once.
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import type { Transform } from 'node:stream';
+import { InputError, ListenError } from '../errors';
+import { createToxicTransform, parseToxic, type LinkControl, type Toxic } from './toxics';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface TcpProxyOptions {
+  name: string;
+  listen: HostPort;
+  upstream: HostPort;
+  enabled?: boolean;
+}
+
+/** `127.0.0.1:6379` → {host, port}; the port may be 0 for a listen address when `allowZero`. */
+export function parseHostPort(value: string, what: string, allowZero = false): HostPort {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535 || (port === 0 && !allowZero)) throw new InputError(`${what} '${value}' must be HOST:PORT, e.g. 127.0.0.1:6379`);
+  return { host: m[1] ?? m[2], port };
+}
+
+class Connection {
+  private readonly _transforms: Transform[] = [];
+  private _done = false;
+
+  constructor(
+    readonly client: net.Socket,
+    readonly upstream: net.Socket,
+    toxics: readonly Toxic[],
+    private readonly _onDone: (c: Connection) => void,
+  ) {
+    const link: LinkControl = { reset: () => this.destroy(true), close: () => this.destroy(false) };
+    const chain = (stream: Toxic['stream'], from: net.Socket, to: net.Socket): void => {
+      let src: NodeJS.ReadableStream = from;
+      for (const toxic of toxics) {
+        // Toxicity is drawn once per connection, as Toxiproxy does per link.
+        if (toxic.stream !== stream || !(Math.random() < toxic.toxicity)) continue;
+        const t = createToxicTransform(toxic, link);
+        t.on('error', () => this.destroy(false));
+        this._transforms.push(t);
+        src = src.pipe(t);
+      }
+      src.pipe(to);
+    };
+    for (const s of [client, upstream]) {
+      s.on('error', () => this.destroy(true));
+      s.on('close', () => {
+        if (client.destroyed && upstream.destroyed) this.destroy(false);
+      });
+    }
+    chain('upstream', client, upstream);
+    chain('downstream', upstream, client);
+  }
+
+  /** Ends everything now; `reset` sends the client a TCP RST. Idempotent. */
+  destroy(reset: boolean): void {
+    if (this._done) return;
+    this._done = true;
+    for (const t of this._transforms) t.destroy();
+    if (reset && !this.client.destroyed) this.client.resetAndDestroy();
+    else this.client.destroy();
+    if (reset && !this.upstream.destroyed && this.upstream.readyState === 'open') this.upstream.resetAndDestroy();
+    else this.upstream.destroy();
+    this._onDone(this);
+  }
+}
+
+/** Emits 'connection' and 'close' (of a client connection); 'error' is never emitted after start. */
+export class TcpProxy extends EventEmitter {
+  readonly name: string;
+  readonly upstream: HostPort;
+  private _listen: HostPort;
+  private _enabled: boolean;
+  private _toxics: Toxic[] = [];
+  private readonly _connections = new Set<Connection>();
+  private _server: net.Server | undefined;
+  private _closed = false;
+
+  constructor(options: TcpProxyOptions) {
+    super();
+    this.name = options.name;
+    this._listen = { ...options.listen };
+    this.upstream = { ...options.upstream };
+    this._enabled = options.enabled ?? true;
+  }
+
+  /** Starts listening (when enabled); resolves with the bound address (the real port when 0 was asked). */
+  async start(): Promise<HostPort> {
+    if (this._enabled) await this._startListening();
+    return this.listen;
+  }
+
+  get listen(): HostPort {
+    return { ...this._listen };
+  }
+
+  get enabled(): boolean {
+    return this._enabled;
+  }
+
+  get connectionCount(): number {
+    return this._connections.size;
+  }
+
+  get toxics(): Toxic[] {
+    return this._toxics.map((t) => ({ ...t, attributes: { ...t.attributes } }));
+  }
+
+  /** Validates and adds a toxic (applies to new connections); a name already in use is an InputError. */
+  addToxic(input: unknown): Toxic {
+    const toxic = parseToxic(input);
+    if (this._toxics.some((t) => t.name === toxic.name)) throw new InputError(`toxic '${toxic.name}' already exists on proxy '${this.name}'`);
+    this._toxics.push(toxic);
+    return { ...toxic };
+  }
+
+  removeToxic(name: string): boolean {
+    const before = this._toxics.length;
+    this._toxics = this._toxics.filter((t) => t.name !== name);
+    return this._toxics.length !== before;
+  }
+
+  removeAllToxics(): void {
+    this._toxics = [];
+  }
+
+  /** false = `down`: refuse new connections and cut live ones. true: listen again on the same address. */
+  async setEnabled(enabled: boolean): Promise<void> {
+    if (this._closed || enabled === this._enabled) return;
+    this._enabled = enabled;
+    if (enabled) await this._startListening();
+    else await this._stopListening();
+  }
+
+  /** Stops listening and destroys every connection, its sockets and its toxics' timers. */
+  async close(): Promise<void> {
+    this._closed = true;
+    await this._stopListening();
+  }
+
+  private async _startListening(): Promise<void> {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (client) => this._accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        reject(new ListenError(`proxy '${this.name}' cannot listen on ${this._listen.host}:${this._listen.port}: ${e.code ?? e.message}`));
+      });
+      server.listen(this._listen.port, this._listen.host, () => resolve());
+    });
+    server.on('error', () => undefined);
+    this._server = server;
+    this._listen = { host: this._listen.host, port: (server.address() as net.AddressInfo).port };
+  }
+
+  private async _stopListening(): Promise<void> {
+    const server = this._server;
+    this._server = undefined;
+    for (const c of [...this._connections]) c.destroy(false);
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private _accept(client: net.Socket): void {
+    if (!this._enabled || this._closed) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true });
+    const conn = new Connection(client, upstream, this._toxics, (c) => {
+      if (this._connections.delete(c)) this.emit('close');
+    });
+    this._connections.add(conn);
+    this.emit('connection');
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Toxics, modelled on Toxiproxy's: a toxic is data (name, type, stream, toxicity, attributes), validated in one
+ * place, and each type has a factory of a Node Transform that one direction of one connection pipes through.
+ * The runner (tcpProxy.ts), not the toxic, applies toxicity and direction, as Toxiproxy's ToxicStub.Run does.
+ *
+ * Units follow Toxiproxy: latency, jitter, timeouts and slow_close delay in milliseconds, bandwidth `rate` in KB/s
+ * (1 KB = 1000 bytes), slicer `delay` in microseconds, limit_data `bytes` in bytes.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { InputError } from '../errors';
+
+export type Stream = 'upstream' | 'downstream';
+export const TOXIC_TYPES = ['latency', 'bandwidth', 'reset_peer', 'timeout', 'slicer', 'limit_data', 'slow_close'] as const;
+export type ToxicType = (typeof TOXIC_TYPES)[number];
+
+export interface Toxic {
+  name: string;
+  type: ToxicType;
+  /** upstream: client → backend; downstream: backend → client. */
+  stream: Stream;
+  /** Probability 0..1, drawn once per connection. */
+  toxicity: number;
+  attributes: Record<string, number>;
+}
+
+/** What a toxic may do to its whole connection, beyond transforming the bytes. */
+export interface LinkControl {
+  /** Abort both sides with a TCP RST (the client sees ECONNRESET). */
+  reset(): void;
+  /** Close both sides now. */
+  close(): void;
+}
+
+/** Each type's attributes: default and what the value means (for the error line). */
+const ATTRIBUTES: Record<ToxicType, Record<string, { default: number; unit: string; integer?: boolean }>> = {
+  latency: { latency: { default: 0, unit: 'milliseconds' }, jitter: { default: 0, unit: 'milliseconds' } },
+  bandwidth: { rate: { default: 0, unit: 'KB/s (0 = unlimited)' } },
+  reset_peer: { timeout: { default: 0, unit: 'milliseconds' } },
+  timeout: { timeout: { default: 0, unit: 'milliseconds (0 = hold forever)' } },
+  slicer: { average_size: { default: 0, unit: 'bytes', integer: true }, size_variation: { default: 0, unit: 'bytes', integer: true }, delay: { default: 0, unit: 'microseconds' } },
+  limit_data: { bytes: { default: 0, unit: 'bytes', integer: true } },
+  slow_close: { delay: { default: 0, unit: 'milliseconds' } },
+};
+
+export function parseStream(value: unknown, where: string): Stream {
+  if (value === undefined) return 'downstream';
+  if (value === 'upstream' || value === 'downstream') return value;
+  throw new InputError(`${where}: stream must be 'upstream' or 'downstream', not '${String(value)}'`);
+}
+
+/** Validates untrusted input (API body, CLI flags) into a Toxic with defaults filled in; throws a one-line InputError. */
+export function parseToxic(input: unknown): Toxic {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InputError('a toxic must be a JSON object with a type');
+  const o = input as Record<string, unknown>;
+  const type = o.type;
+  if (typeof type !== 'string' || !(TOXIC_TYPES as readonly string[]).includes(type)) {
+    throw new InputError(`toxic type '${String(type)}' is unknown; types are: ${TOXIC_TYPES.join(', ')}`);
+  }
+  const t = type as ToxicType;
+  const stream = parseStream(o.stream, `toxic '${String(o.name ?? t)}'`);
+  const name = o.name === undefined ? `${t}_${stream}` : o.name;
+  if (typeof name !== 'string' || !/^[\w.-]{1,64}$/.test(name)) throw new InputError(`toxic name '${String(name)}' must be 1-64 letters, digits, '_', '.' or '-'`);
+  const where = `toxic '${name}'`;
+  const toxicity = o.toxicity === undefined ? 1 : o.toxicity;
+  if (typeof toxicity !== 'number' || !(toxicity >= 0 && toxicity <= 1)) throw new InputError(`${where}: toxicity must be a number from 0 to 1`);
+  const given = o.attributes === undefined ? {} : o.attributes;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new InputError(`${where}: attributes must be an object`);
+  const attributes: Record<string, number> = {};
+  const specs = ATTRIBUTES[t];
+  for (const key of Object.keys(given)) {
+    if (!(key in specs)) throw new InputError(`${where}: ${t} has no attribute '${key}'; it takes: ${Object.keys(specs).join(', ')}`);
+  }
+  for (const [key, spec] of Object.entries(specs)) {
+    const v = (given as Record<string, unknown>)[key] ?? spec.default;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (spec.integer && !Number.isInteger(v))) {
+      throw new InputError(`${where}: ${key} must be a ${spec.integer ? 'whole ' : ''}number of ${spec.unit} ≥ 0`);
+    }
+    attributes[key] = v;
+  }
+  if (t === 'slicer' && attributes.average_size < 1) throw new InputError(`${where}: average_size must be a whole number of bytes ≥ 1`);
+  if (t === 'slicer' && attributes.size_variation >= attributes.average_size) throw new InputError(`${where}: size_variation must be smaller than average_size`);
+  return { name, type: t, stream, toxicity, attributes };
+}
+
+/** A Transform whose timers all die with it: destroy() clears every pending one (no leaks when a connection ends). */
+abstract class ToxicTransform extends Transform {
+  private readonly _timers = new Set<NodeJS.Timeout>();
+
+  protected _later(ms: number, fn: () => void): void {
+    if (this.destroyed) return;
+    const timer = setTimeout(() => {
+      this._timers.delete(timer);
+      if (!this.destroyed) fn();
+    }, Math.max(0, ms));
+    this._timers.add(timer);
+  }
+
+  get pendingTimers(): number {
+    return this._timers.size;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    for (const t of this._timers) clearTimeout(t);
+    this._timers.clear();
+    callback(error);
+  }
+}
+
+/** Each chunk waits latency ± jitter after it arrived; order is kept (like Toxiproxy, delays do not add up). */
+class Latency extends ToxicTransform {
+  constructor(private readonly _a: Record<string, number>) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const jitter = this._a.jitter ? (Math.random() * 2 - 1) * this._a.jitter : 0;
+    const delay = Math.max(0, this._a.latency + jitter);
+    this._later(delay, () => cb(null, chunk));
+  }
+}
+
+/** At most `rate` KB/s: chunks are cut into 100 ms pieces, each followed by the time it takes at that rate. */
+class Bandwidth extends ToxicTransform {
+  constructor(private readonly _rate: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this._rate <= 0) return cb(null, chunk);
+    const bytesPerMs = this._rate; // KB/s with 1 KB = 1000 bytes
+    const piece = Math.max(1, Math.floor(bytesPerMs * 100));
+    const send = (offset: number): void => {
+      if (offset >= chunk.length) return cb();
+      const part = chunk.subarray(offset, offset + piece);
+      this._later(part.length / bytesPerMs, () => {
+        this.push(part);
+        send(offset + part.length);
+      });
+    };
+    send(0);
+  }
+}
+
+/** Cuts the stream into pieces of average_size ± size_variation bytes, `delay` µs apart. */
+class Slicer extends ToxicTransform {
+  constructor(private readonly _a: Record<string, number>) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const { average_size: avg, size_variation: variation, delay } = this._a;
+    const send = (offset: number): void => {
+      if (offset >= chunk.length) return cb();
+      const size = Math.max(1, avg + Math.round((Math.random() * 2 - 1) * variation));
+      this.push(chunk.subarray(offset, offset + size));
+      this._later(delay / 1000, () => send(offset + size));
+    };
+    send(0);
+  }
+}
+
+/** Passes the first `bytes` bytes, then ends this direction (the peer sees exactly that many, then EOF). */
+class LimitData extends ToxicTransform {
+  private _passed = 0;
+  constructor(private readonly _limit: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this._passed >= this._limit) return cb();
+    const part = chunk.subarray(0, this._limit - this._passed);
+    this._passed += part.length;
+    this.push(part);
+    if (this._passed >= this._limit) this.push(null);
+    cb();
+  }
+}
+
+/** Lets nothing through; after `timeout` ms closes the connection, or with 0 holds it open forever. */
+class Timeout extends ToxicTransform {
+  constructor(timeout: number, link: LinkControl) {
+    super();
+    if (timeout > 0) this._later(timeout, () => link.close());
+  }
+  override _transform(_chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb();
+  }
+  override _flush(_cb: TransformCallback): void {
+    // Held: the end of the stream does not get through either.
+  }
+}
+
+/** After `timeout` ms (0 = at once) resets the connection with a TCP RST. */
+class ResetPeer extends ToxicTransform {
+  constructor(timeout: number, link: LinkControl) {
+    super();
+    this._later(timeout, () => link.reset());
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb(null, chunk);
+  }
+}
+
+/** Delays the end of the stream by `delay` ms. */
+class SlowClose extends ToxicTransform {
+  constructor(private readonly _delay: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    this._later(this._delay, () => cb());
+  }
+}
+
+/** Builds the Transform for one toxic on one direction of one connection. */
+export function createToxicTransform(toxic: Toxic, link: LinkControl): Transform {
+  const a = toxic.attributes;
+  switch (toxic.type) {
+    case 'latency':
+      return new Latency(a);
+    case 'bandwidth':
+      return new Bandwidth(a.rate);
+    case 'slicer':
+      return new Slicer(a);
+    case 'limit_data':
+      return new LimitData(a.bytes);
+    case 'timeout':
+      return new Timeout(a.timeout, link);
+    case 'reset_peer':
+      return new ResetPeer(a.timeout, link);
+    case 'slow_close':
+      return new SlowClose(a.delay);
+  }
+}

@@ -1,0 +1,126 @@
+/** `chaos-testing proxy` and `chaos-testing fault ...` through the built CLI (run `node scripts/build.mjs` first). */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { CLI, runCli } from '../helpers';
+
+async function echoServer(t: TestContext): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** Round trip of one message; resolves with the reply and the time, or the error code. */
+function roundTrip(port: number, text: string): Promise<{ reply: string; ms: number; code?: string }> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let reply = '';
+    const s = net.connect(port, '127.0.0.1', () => s.write(text));
+    const done = (code?: string): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ reply, ms: Date.now() - started, code });
+    };
+    const timer = setTimeout(() => done('TIMEOUT'), 5000);
+    s.on('data', (c: Buffer) => {
+      reply += c.toString();
+      if (reply.length >= text.length) done();
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => done(e.code));
+  });
+}
+
+test('proxy and fault verbs: add, list, rm, down, up, reset, errors', async (t) => {
+  const echo = await echoServer(t);
+  const proc = spawn(process.execPath, [CLI, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${echo}`, '--api', '127.0.0.1:0', '--name', 'echo', '--duration', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
+  let err = '';
+  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s: ${err}`)), 15_000);
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const found = /proxy 'echo' 127\.0\.0\.1:(\d+) → .*fault API http:\/\/(127\.0\.0\.1:\d+)/.exec(err);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+  });
+  const port = Number(m[1]);
+  const api = ['--api', m[2]];
+
+  assert.equal((await roundTrip(port, 'plain')).reply, 'plain');
+
+  let r = runCli(['fault', 'add', 'slow', '--proxy', 'echo', '--type', 'latency', '--stream', 'upstream', '--attr', 'latency=300', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /added slow: latency upstream latency=300 jitter=0 to proxy 'echo'/);
+  const slow = await roundTrip(port, 'slow');
+  assert.equal(slow.reply, 'slow');
+  assert.ok(slow.ms >= 290 && slow.ms < 2000, `round trip ${slow.ms} ms`);
+
+  r = runCli(['fault', 'list', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^echo {2}127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+ {2}up\n {2}slow: latency upstream latency=300 jitter=0$/m);
+
+  r = runCli(['fault', 'add', 'bad', '--proxy', 'echo', '--type', 'latency', '--attr', 'latency=-5', ...api]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), "chaos-testing: toxic 'bad': latency must be a number of milliseconds ≥ 0");
+
+  r = runCli(['fault', 'rm', 'slow', '--proxy', 'echo', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok((await roundTrip(port, 'fast')).ms < 290);
+
+  r = runCli(['fault', 'down', '--proxy', 'echo', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await roundTrip(port, 'x')).code, 'ECONNREFUSED');
+  assert.match(runCli(['fault', 'list', ...api]).stdout, /DOWN/);
+
+  runCli(['fault', 'add', 'hold', '--proxy', 'echo', '--type', 'timeout', ...api]);
+  r = runCli(['fault', 'reset', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await roundTrip(port, 'again')).reply, 'again');
+
+  r = runCli(['fault', 'rm', 'nope', '--proxy', 'echo', ...api]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), "chaos-testing: toxic 'nope' not found on proxy 'echo'");
+  r = runCli(['fault', 'add', 'x', '--proxy', 'ghost', '--type', 'latency', ...api]);
+  assert.equal(r.stderr.trim(), "chaos-testing: proxy 'ghost' not found");
+
+  proc.kill('SIGINT');
+  assert.equal(await exited, 0);
+});
+
+test('proxy and fault: usage errors exit 2 with one line; --help exits 0', () => {
+  let r = runCli(['proxy', '--listen', '127.0.0.1:0']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^chaos-testing: proxy needs --listen HOST:PORT and --upstream HOST:PORT; see 'chaos-testing proxy --help'\n$/);
+  r = runCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', '6379']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--upstream '6379' must be HOST:PORT/);
+  r = runCli(['proxy', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:1', '--api', '0.0.0.0:0']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /fault API listens on loopback only/);
+  r = runCli(['fault', 'add']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /'fault add' needs the fault NAME/);
+  r = runCli(['fault', 'add', 'x', '--type', 'latency', '--attr', 'latency']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--attr 'latency' must be KEY=NUMBER/);
+  for (const verb of ['proxy', 'fault']) {
+    r = runCli([verb, '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, new RegExp(`^Usage: chaos-testing ${verb}`));
+  }
+});

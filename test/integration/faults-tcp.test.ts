@@ -1,0 +1,242 @@
+/**
+ * The TCP proxy with toxics, on loopback against a real echo server. Timing checks assert behaviour with a lower
+ * bound and a generous upper bound, not speed.
+ */
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { InputError } from '../../src/core/errors';
+import { TcpProxy, parseHostPort } from '../../src/core/faults/tcpProxy';
+import { parseToxic } from '../../src/core/faults/toxics';
+import { closedPort, waitFor } from '../helpers';
+
+async function echoServer(t: TestContext): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function startProxy(t: TestContext, upstreamPort: number): Promise<TcpProxy> {
+  const proxy = new TcpProxy({ name: 'test', listen: { host: '127.0.0.1', port: 0 }, upstream: { host: '127.0.0.1', port: upstreamPort } });
+  await proxy.start();
+  t.after(() => proxy.close());
+  return proxy;
+}
+
+interface Exchange {
+  data: Buffer;
+  chunks: number;
+  error?: NodeJS.ErrnoException;
+  ms: number;
+  ended: boolean;
+}
+
+/** Connects, sends `payload`, collects what comes back until `bytes` arrived, the socket ends, or `waitMs` passes. */
+function exchange(port: number, payload: Buffer, options: { bytes?: number; waitMs?: number; end?: boolean } = {}): Promise<Exchange> {
+  const want = options.bytes ?? payload.length;
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const parts: Buffer[] = [];
+    let got = 0;
+    let ended = false;
+    const socket = net.connect(port, '127.0.0.1');
+    const finish = (error?: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ data: Buffer.concat(parts), chunks: parts.length, error, ms: Date.now() - started, ended });
+    };
+    const timer = setTimeout(() => finish(), options.waitMs ?? 5000);
+    socket.on('data', (c: Buffer) => {
+      parts.push(c);
+      got += c.length;
+      if (got >= want && !options.waitMs) finish();
+    });
+    socket.on('end', () => {
+      ended = true;
+      finish();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => finish(e));
+    socket.on('connect', () => (options.end ? socket.end(payload) : socket.write(payload)));
+  });
+}
+
+const noConnections = (proxy: TcpProxy) => () => waitFor(() => proxy.connectionCount === 0, 3000, 'connections to close');
+
+test('without toxics the proxy echoes the bytes through and closes its connections', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  const r = await exchange(proxy.listen.port, Buffer.from('hello'));
+  assert.equal(r.data.toString(), 'hello');
+  await noConnections(proxy)();
+});
+
+test('latency 200 ms upstream adds at least 200 ms to a round trip', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'lat', type: 'latency', stream: 'upstream', attributes: { latency: 200, jitter: 0 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('ping'));
+  assert.equal(r.data.toString(), 'ping');
+  assert.ok(r.ms >= 195 && r.ms < 1500, `round trip ${r.ms} ms`);
+  await noConnections(proxy)();
+});
+
+test('bandwidth 10 KB/s makes 6 KB take about 0.6 s', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'bandwidth', stream: 'downstream', attributes: { rate: 10 } });
+  const payload = Buffer.alloc(6000, 'x');
+  const r = await exchange(proxy.listen.port, payload);
+  assert.equal(r.data.length, 6000);
+  assert.ok(r.ms >= 500 && r.ms < 3000, `took ${r.ms} ms`);
+});
+
+test('reset_peer: the client sees ECONNRESET', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'reset_peer', attributes: { timeout: 50 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('x'), { bytes: 1_000_000 });
+  assert.equal(r.error?.code, 'ECONNRESET');
+  await noConnections(proxy)();
+});
+
+test('timeout 0 holds the connection: no data in 500 ms, and closing the proxy cleans up', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'timeout', stream: 'upstream', attributes: { timeout: 0 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('anyone?'), { waitMs: 500 });
+  assert.equal(r.data.length, 0);
+  assert.equal(r.error, undefined);
+  assert.equal(r.ended, false);
+  // The client gave up; open a second one and let the proxy close under it.
+  const held = net.connect(proxy.listen.port, '127.0.0.1');
+  held.on('error', () => undefined);
+  await waitFor(() => proxy.connectionCount >= 1, 3000, 'held connection');
+  const closed = new Promise<void>((resolve) => held.on('close', () => resolve()));
+  await proxy.close();
+  assert.equal(proxy.connectionCount, 0);
+  await closed;
+});
+
+test('timeout > 0 closes the connection after that time', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'timeout', attributes: { timeout: 150 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('x'), { bytes: 10 });
+  assert.equal(r.data.length, 0);
+  assert.ok(r.ms >= 140 && r.ms < 2000, `closed after ${r.ms} ms`);
+  await noConnections(proxy)();
+});
+
+test('limit_data: exactly N bytes arrive, then the connection closes', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'limit_data', stream: 'downstream', attributes: { bytes: 1000 } });
+  const r = await exchange(proxy.listen.port, Buffer.alloc(5000, 'y'), { bytes: 1_000_000 });
+  assert.equal(r.data.length, 1000);
+  assert.equal(r.ended, true);
+  await noConnections(proxy)();
+});
+
+test('slicer delivers every byte intact, in many chunks', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'slicer', stream: 'downstream', attributes: { average_size: 100, size_variation: 50, delay: 2000 } });
+  const payload = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+  const r = await exchange(proxy.listen.port, payload);
+  assert.ok(r.data.equals(payload), 'bytes intact and in order');
+  assert.ok(r.chunks >= 5, `arrived in ${r.chunks} chunks`);
+  await noConnections(proxy)();
+});
+
+test('slow_close delays the end of the stream', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'slow_close', stream: 'downstream', attributes: { delay: 300 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('bye'), { end: true, bytes: 1_000_000 });
+  assert.equal(r.data.toString(), 'bye');
+  assert.equal(r.ended, true);
+  assert.ok(r.ms >= 290 && r.ms < 2000, `ended after ${r.ms} ms`);
+  await noConnections(proxy)();
+});
+
+test('closing the proxy clears every toxic timer and socket', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  proxy.addToxic({ type: 'latency', stream: 'upstream', attributes: { latency: 60_000 } });
+  proxy.addToxic({ type: 'reset_peer', stream: 'downstream', attributes: { timeout: 60_000 } });
+  const sockets = [0, 1, 2].map(() => net.connect(proxy.listen.port, '127.0.0.1').on('error', () => undefined));
+  for (const s of sockets) s.write('held');
+  await waitFor(() => proxy.connectionCount === 3 && timers() >= before + 6, 3000, 'timers pending');
+  await proxy.close();
+  assert.equal(proxy.connectionCount, 0);
+  assert.equal(timers(), before);
+  await waitFor(() => sockets.every((s) => s.destroyed), 3000, 'clients closed');
+});
+
+test('toxicity 0 never applies', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'timeout', toxicity: 0, attributes: { timeout: 0 } });
+  for (let i = 0; i < 5; i++) {
+    const r = await exchange(proxy.listen.port, Buffer.from(`n${i}`));
+    assert.equal(r.data.toString(), `n${i}`);
+  }
+});
+
+test('removing a toxic: new connections pass again', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'hold', type: 'timeout', attributes: { timeout: 0 } });
+  assert.equal((await exchange(proxy.listen.port, Buffer.from('a'), { waitMs: 200 })).data.length, 0);
+  assert.equal(proxy.removeToxic('hold'), true);
+  assert.equal((await exchange(proxy.listen.port, Buffer.from('a'))).data.toString(), 'a');
+});
+
+test('down: connections are refused and live ones cut; enabled again it works', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  const live = net.connect(proxy.listen.port, '127.0.0.1');
+  live.on('error', () => undefined);
+  await waitFor(() => proxy.connectionCount === 1, 3000, 'live connection');
+  const cut = new Promise<void>((resolve) => live.on('close', () => resolve()));
+  await proxy.setEnabled(false);
+  await cut;
+  const r = await exchange(proxy.listen.port, Buffer.from('x'));
+  assert.equal(r.error?.code, 'ECONNREFUSED');
+  await proxy.setEnabled(true);
+  assert.equal((await exchange(proxy.listen.port, Buffer.from('back'))).data.toString(), 'back');
+  await noConnections(proxy)();
+});
+
+test('an unreachable upstream closes the client connection', async (t) => {
+  const proxy = await startProxy(t, await closedPort());
+  const r = await exchange(proxy.listen.port, Buffer.from('x'));
+  assert.equal(r.data.length, 0);
+  await noConnections(proxy)();
+});
+
+test('bad toxics are refused with one line naming the field', () => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ name: 'lat', type: 'latency', attributes: { latency: -1 } }, /^toxic 'lat': latency must be a number of milliseconds ≥ 0$/],
+    [{ name: 'lat', type: 'latency', attributes: { latency: '100' } }, /toxic 'lat': latency must be a number/],
+    [{ type: 'latency', attributes: { delay: 1 } }, /latency has no attribute 'delay'; it takes: latency, jitter/],
+    [{ type: 'latancy' }, /toxic type 'latancy' is unknown; types are: latency, bandwidth/],
+    [{ name: 'x', type: 'latency', toxicity: 2 }, /toxic 'x': toxicity must be a number from 0 to 1/],
+    [{ name: 'x', type: 'latency', stream: 'sideways' }, /toxic 'x': stream must be 'upstream' or 'downstream'/],
+    [{ name: 'x', type: 'limit_data', attributes: { bytes: 1.5 } }, /bytes must be a whole number of bytes/],
+    [{ name: 'x', type: 'slicer', attributes: { average_size: 10, size_variation: 10 } }, /size_variation must be smaller than average_size/],
+    [{ name: 'bad name!', type: 'latency' }, /toxic name 'bad name!' must be/],
+  ];
+  for (const [input, message] of cases) {
+    assert.throws(() => parseToxic(input), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes('\n'), JSON.stringify(input));
+  }
+  const ok = parseToxic({ type: 'latency', attributes: { latency: 5 } });
+  assert.deepEqual(ok, { name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 5, jitter: 0 } });
+  assert.throws(() => parseHostPort('6379', '--upstream'), /--upstream '6379' must be HOST:PORT/);
+  assert.deepEqual(parseHostPort('127.0.0.1:6380', '--listen'), { host: '127.0.0.1', port: 6380 });
+});
+
+test('a duplicate toxic name is refused', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'a', type: 'latency' });
+  assert.throws(() => proxy.addToxic({ name: 'a', type: 'bandwidth' }), /toxic 'a' already exists on proxy 'test'/);
+});
