@@ -113,8 +113,48 @@ async function generateAndRun() {
   }
 }
 
+/** Starts `chaos-testing proxy` in front of the backend, times a request, adds a latency toxic, times it again. */
+async function faultDemo(target) {
+  const upstream = new URL(target).host;
+  const proc = spawn(process.execPath, [cli, 'proxy', '--listen', '127.0.0.1:0', '--upstream', upstream, '--name', 'api', '--api', '127.0.0.1:0'], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  try {
+    const [listen, api] = await new Promise((resolve, reject) => {
+      let err = '';
+      let started = false;
+      const timer = setTimeout(() => reject(new Error(`the fault proxy did not start: ${err}`)), 15_000);
+      proc.stderr.on('data', (c) => {
+        if (started) return void process.stderr.write(c);
+        err += c;
+        const m = /proxy 'api' (127\.0\.0\.1:\d+) → .*fault API (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) {
+          started = true;
+          clearTimeout(timer);
+          process.stderr.write(err);
+          resolve([m[1], new URL(m[2]).host]);
+        }
+      });
+      proc.once('exit', (code) => reject(new Error(`the fault proxy exited with ${code}: ${err}`)));
+    });
+    const timed = async () => {
+      const t0 = performance.now();
+      const res = await fetch(`http://${listen}/api/users/1`, { headers: { connection: 'close' } });
+      await res.text();
+      return performance.now() - t0;
+    };
+    console.log(`  GET /api/users/1 through the proxy: ${(await timed()).toFixed(1)} ms`);
+    run(['fault', 'add', 'slow', '--proxy', 'api', '--type', 'latency', '--attr', 'latency=150', '--api', api]);
+    console.log(`  GET /api/users/1 with the fault:     ${(await timed()).toFixed(1)} ms`);
+    run(['fault', 'reset', '--api', api]);
+    console.log(`  GET /api/users/1 after reset:        ${(await timed()).toFixed(1)} ms`);
+  } finally {
+    proc.kill('SIGINT');
+    await exited;
+  }
+}
+
 async function main() {
-  const total = 6;
+  const total = 7;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -142,7 +182,10 @@ async function main() {
     step(5, total, 'Generated regression tests, run by their own runners against a fresh backend');
     await generateAndRun();
 
-    step(6, total, 'The same in VS Code: the extension, packaged');
+    step(6, total, 'A fault: the TCP proxy in front of the backend, 150 ms of latency added at run time');
+    await faultDemo(backend.url);
+
+    step(7, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
