@@ -52,6 +52,23 @@ export async function listen(t: TestContext, server: http.Server): Promise<Runni
   return { url: `http://127.0.0.1:${port}`, port, server, close };
 }
 
+/** A TCP server on 127.0.0.1 that sends back what it receives; closed (with its sockets) when the test ends. */
+export async function echoServer(t: TestContext): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
 /** The sample backend from examples/, on a free port. */
 export async function startSampleBackend(t: TestContext): Promise<RunningServer> {
   const { createSampleBackend } = require(path.join(ROOT, 'examples', 'sample-backend', 'server.js')) as { createSampleBackend: () => http.Server };

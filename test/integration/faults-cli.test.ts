@@ -2,24 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import { test, type TestContext } from 'node:test';
-import { CLI, runCli } from '../helpers';
-
-async function echoServer(t: TestContext): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-    s.pipe(s);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as net.AddressInfo).port;
-}
+import { test } from 'node:test';
+import { CLI, echoServer, runCli } from '../helpers';
 
 /** Round trip of one message; resolves with the reply and the time, or the error code. */
 function roundTrip(port: number, text: string): Promise<{ reply: string; ms: number; code?: string }> {

@@ -8,23 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { InputError } from '../../src/core/errors';
 import { TcpProxy, parseHostPort } from '../../src/core/faults/tcpProxy';
 import { parseToxic } from '../../src/core/faults/toxics';
-import { closedPort, waitFor } from '../helpers';
-
-async function echoServer(t: TestContext): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-    s.pipe(s);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as net.AddressInfo).port;
-}
+import { closedPort, echoServer, waitFor } from '../helpers';
 
 async function startProxy(t: TestContext, upstreamPort: number): Promise<TcpProxy> {
   const proxy = new TcpProxy({ name: 'test', listen: { host: '127.0.0.1', port: 0 }, upstream: { host: '127.0.0.1', port: upstreamPort } });
