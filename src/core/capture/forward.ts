@@ -30,21 +30,29 @@ export interface ForwardOptions {
 
 /** Request headers for the upstream: hop-by-hop removed (and those the Connection header names), Host, X-Forwarded-*. */
 export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string[] {
-  let named: Set<string> | null = null;
-  const connection = req.headers.connection;
-  if (connection && connection.includes(',')) named = new Set(connection.toLowerCase().split(',').map((s) => s.trim()));
-  else if (connection) named = new Set([connection.toLowerCase().trim()]);
+  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', upstream, rewriteHost);
+}
+
+/**
+ * The header rules both forwarding paths share, over flat [name, value, ...] pairs: hop-by-hop headers (and those
+ * the Connection header names) dropped, Host rewritten in reverse mode (or added for an HTTP/1.0 client that sent
+ * none: HTTP/1.1 upstream requires one), X-Forwarded-For appended, X-Forwarded-Proto and -Host added when absent.
+ */
+function rewriteRequestHeaders(raw: string[], connection: string | null, remoteAddress: string, upstream: URL, rewriteHost: boolean): string[] {
+  const named = connection ? new Set(connection.toLowerCase().split(',').map((s) => s.trim())) : null;
   const out: string[] = [];
   let forwardedFor: string | null = null;
   let originalHost = '';
   let sawProto = false;
   let sawHost = false;
+  let sawHostHeader = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
     if (lower === 'host') {
       originalHost = raw[i + 1];
+      sawHostHeader = true;
       out.push(name, rewriteHost ? upstream.host : raw[i + 1]);
       continue;
     }
@@ -56,10 +64,8 @@ export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstre
     else if (lower === 'x-forwarded-host') sawHost = true;
     out.push(name, raw[i + 1]);
   }
-  // An HTTP/1.0 client may send no Host; HTTP/1.1 (which we speak upstream) requires one.
-  if (!originalHost && !out.some((v, i) => i % 2 === 0 && v.toLowerCase() === 'host')) out.push('Host', upstream.host);
-  const ip = req.socket.remoteAddress ?? '';
-  out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${ip}` : ip);
+  if (!sawHostHeader) out.push('Host', upstream.host);
+  out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${remoteAddress}` : remoteAddress);
   if (!sawProto) out.push('x-forwarded-proto', 'http');
   if (!sawHost && originalHost) out.push('x-forwarded-host', originalHost);
   return out;
@@ -182,38 +188,10 @@ export function rawRequestHead(req: http.IncomingMessage, upstream: URL, rewrite
   }
   if (chunked) return null;
   rawHeadHasBody = contentLength !== null && contentLength !== '0';
-  let named: Set<string> | null = null;
-  if (connection !== null) named = new Set(connection.toLowerCase().split(',').map((s) => s.trim()));
   const method = req.method ?? 'GET';
   let head = `${method} ${pathAndQuery(req.url ?? '/')} HTTP/1.1\r\n`;
-  let forwardedFor: string | null = null;
-  let originalHost = '';
-  let sawProto = false;
-  let sawHost = false;
-  let sawHostHeader = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (named !== null && named.has(lower))) continue;
-    if (lower === 'host') {
-      originalHost = raw[i + 1];
-      sawHostHeader = true;
-      head += `${name}: ${rewriteHost ? upstream.host : raw[i + 1]}\r\n`;
-      continue;
-    }
-    if (lower === 'x-forwarded-for') {
-      forwardedFor = forwardedFor ? `${forwardedFor}, ${raw[i + 1]}` : raw[i + 1];
-      continue;
-    }
-    if (lower === 'x-forwarded-proto') sawProto = true;
-    else if (lower === 'x-forwarded-host') sawHost = true;
-    head += `${name}: ${raw[i + 1]}\r\n`;
-  }
-  if (!sawHostHeader) head += `Host: ${upstream.host}\r\n`;
-  const ip = req.socket.remoteAddress ?? '';
-  head += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${ip}` : ip}\r\n`;
-  if (!sawProto) head += 'x-forwarded-proto: http\r\n';
-  if (!sawHost && originalHost) head += `x-forwarded-host: ${originalHost}\r\n`;
+  const headers = rewriteRequestHeaders(raw, connection, req.socket.remoteAddress ?? '', upstream, rewriteHost);
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
   if (contentLength === null && !NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
   return `${head}Connection: keep-alive\r\n\r\n`;
 }
