@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { UsageError } from '../../core/errors';
+import * as fs from 'node:fs';
+import { StoreError, UsageError } from '../../core/errors';
 import { choiceFlag, intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, SESSION_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
@@ -44,6 +45,7 @@ export const generateCommand: Command = {
     const { openForReading } = await import('../../core/store/reader');
     const { learn } = await import('../../core/learn/learn');
     const { writeSuite } = await import('../../core/generate/generate');
+    if (!fs.existsSync(String(flags.input))) throw new StoreError(`no traffic database at ${String(flags.input)}: capture some first with 'chaos-testing observe', or pass --input PATH`);
     const db = await openForReading(String(flags.input));
     let model;
     try {
