@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { EngineClient } from '../core/engine/engineClient';
 import type { EngineOp, EngineOps } from '../core/engine/protocol';
-import type { ExchangeView, PageQuery, PageResult, StatusClass, TrafficFilter, TrafficOverview } from '../core/store/queries';
+import type { ExchangeRow, ExchangeView, PageQuery, PageResult, StatusClass, TrafficFilter, TrafficOverview } from '../core/store/queries';
 import { VERSION } from '../core/version';
 import { CaptureController } from './captureController';
 import { DisposableBase } from './disposable';
@@ -109,11 +109,8 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     return (await this._ask('query', { db, query: { kind: 'overview', filter } })) as TrafficOverview;
   }
 
-  async endpoint(host: string, e: { method: string; template: string }, filter: TrafficFilter, limit: number): Promise<{ total: number; rows: import('../core/store/queries').ExchangeRow[] }> {
-    return (await this._ask('query', { db: this._db(), query: { kind: 'endpoint', host, method: e.method, template: e.template, filter, limit } })) as {
-      total: number;
-      rows: import('../core/store/queries').ExchangeRow[];
-    };
+  async endpoint(host: string, e: { method: string; template: string }, filter: TrafficFilter, limit: number): Promise<{ total: number; rows: ExchangeRow[] }> {
+    return (await this._ask('query', { db: this._db(), query: { kind: 'endpoint', host, method: e.method, template: e.template, filter, limit } })) as { total: number; rows: ExchangeRow[] };
   }
 
   async page(query: PageQuery): Promise<PageResult> {
