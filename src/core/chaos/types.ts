@@ -10,7 +10,20 @@
  */
 
 /** A thing an action may act on. An action naming anything else is refused at validation. */
-export type Target = UrlTarget | ProcessTarget | ProxyTarget | DirectoryTarget;
+export type Target = (UrlTarget | ProcessTarget | ProxyTarget | DirectoryTarget) & { kubernetes?: KubernetesSelector };
+
+/**
+ * Where the target lives in a Kubernetes cluster, for `chaos export --to chaos-mesh` only (local runs ignore it):
+ * the pods it is (namespace + labels), and for a proxy target the pods behind its upstream.
+ */
+export interface KubernetesSelector {
+  namespace: string;
+  labels: Record<string, string>;
+  /** Container names inside the pods (PodChaos container-kill, StressChaos, TimeChaos). */
+  containers?: string[];
+  /** For HTTPChaos: the port the service listens on in the pod. */
+  port?: number;
+}
 
 /** A service reached over HTTP (what probes call). */
 export interface UrlTarget {
