@@ -171,16 +171,19 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   } finally {
     await rollbackAll();
     if (load) await recover(load);
+  }
+  try {
+    if (signal.aborted) return abort();
+    if (result.status !== 'unhealthy-before') {
+      result.hypothesisAfter = await hypothesis(live);
+      result.hypothesisHeld = result.hypothesisAfter.every((o) => o.ok);
+      event({ kind: 'hypothesis', name: 'after', ok: result.hypothesisHeld, detail: summary(result.hypothesisAfter) });
+      if (!result.hypothesisHeld) result.status = 'failed';
+    }
+    return finish();
+  } finally {
     await api.close();
   }
-  if (signal.aborted) return abort();
-  if (result.status !== 'unhealthy-before') {
-    result.hypothesisAfter = await hypothesis(live);
-    result.hypothesisHeld = result.hypothesisAfter.every((o) => o.ok);
-    event({ kind: 'hypothesis', name: 'after', ok: result.hypothesisHeld, detail: summary(result.hypothesisAfter) });
-    if (!result.hypothesisHeld) result.status = 'failed';
-  }
-  return finish();
 
   function abort(): ExperimentResult {
     result.status = 'aborted';
