@@ -126,7 +126,10 @@ export function summaryText(r: ExperimentResult): string {
     lines.push(`  hypothesis after:  ${r.status === 'aborted' ? 'not checked (stopped)' : ok(r.hypothesisHeld)}`);
     lines.push(`  recovery time:     ${r.recoveryTimeMs === null ? 'did not recover' : `${r.recoveryTimeMs} ms`} (first of ${r.consecutiveSuccesses} successful probes in a row after the last fault was removed)`);
     lines.push(`  error rate during failure: ${(r.errorRateDuringFailure * 100).toFixed(1)} %`);
-    for (const p of r.phases) lines.push(`  ${p.phase.padEnd(9)} ${String(p.probes).padStart(5)} probes, ${(p.errorRate * 100).toFixed(1).padStart(5)} % errors, p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms`);
+    for (const p of r.phases) {
+      const latency = p.probes > p.errors ? `p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms` : 'no successful probes';
+      lines.push(`  ${p.phase.padEnd(9)} ${String(p.probes).padStart(5)} probes, ${(p.errorRate * 100).toFixed(1).padStart(5)} % errors, ${latency}`);
+    }
     const failed = r.rollbacks.filter((b) => !b.ok);
     lines.push(`  rollbacks: ${r.rollbacks.length} run, ${failed.length ? `${failed.length} FAILED (${failed.map((b) => b.action).join(', ')}); run 'chaos-testing chaos recover'` : 'all ok'}`);
   } else {

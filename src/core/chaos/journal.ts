@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeError, InputError } from '../errors';
+import { describeError, InputError, isChaosError } from '../errors';
 import { atomicWriteFileSync, ensureParentDir } from '../store/atomicWrite';
 import { getDriver } from './drivers';
 import { isAlive } from './process';
@@ -44,7 +44,7 @@ export function readJournal(dir: string): JournalEntry[] {
     if (!Array.isArray(parsed.entries)) throw new Error('no entries');
     return parsed.entries;
   } catch (e) {
-    throw new InputError(`the chaos journal ${file} is not readable (${describeError(e)}); undo its faults by hand, then delete it`);
+    throw new InputError(`the chaos journal ${file} is not readable (${errorText(e)}); undo its faults by hand, then delete it`);
   }
 }
 
@@ -103,9 +103,14 @@ export async function recoverFromJournal(dir: string, log: (line: string) => voi
       new Journal(dir).drop(entry.id);
       report.undone.push(label);
     } catch (e) {
-      report.failed.push({ action: label, error: describeError(e) });
-      log(`could not undo ${label}: ${describeError(e)}`);
+      report.failed.push({ action: label, error: errorText(e) });
+      log(`could not undo ${label}: ${errorText(e)}`);
     }
   }
   return report;
+}
+
+/** One line: a ChaosError's own message, anything else with its code. */
+function errorText(e: unknown): string {
+  return isChaosError(e) ? e.message : describeError(e);
 }

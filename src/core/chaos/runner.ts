@@ -7,7 +7,7 @@
  * recovery_time_ms: from the moment the last fault was removed (its undo finished; for a process-kill with
  * restart, the restart) to the send time of the FIRST probe of the first run of `consecutive` successful probes.
  */
-import { describeError } from '../errors';
+import { describeError, isChaosError } from '../errors';
 import { FaultApi } from '../faults/api';
 import { parseHostPort } from '../faults/tcpProxy';
 import { getDriver } from './drivers';
@@ -146,7 +146,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
         ctx.journal(entry.record);
         event({ kind: 'action', name: action.name, ok: true, detail: getDriver(action.kind)!.describe(action as never, live) });
       } catch (e) {
-        event({ kind: 'error', name: action.name, ok: false, detail: describeError(e) });
+        event({ kind: 'error', name: action.name, ok: false, detail: errorText(e) });
         result.status = 'failed';
         break;
       }
@@ -166,7 +166,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
       }
     }
   } catch (e) {
-    event({ kind: 'error', name: 'run', ok: false, detail: describeError(e) });
+    event({ kind: 'error', name: 'run', ok: false, detail: errorText(e) });
     result.status = 'failed';
   } finally {
     await rollbackAll();
@@ -202,8 +202,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
       result.rollbacks.push({ action: a.action.name, ok: true });
       event({ kind: 'rollback', name: a.action.name, ok: true });
     } catch (e) {
-      result.rollbacks.push({ action: a.action.name, ok: false, error: describeError(e) });
-      event({ kind: 'rollback', name: a.action.name, ok: false, detail: `${describeError(e)}; it stays in the journal for 'chaos recover'` });
+      result.rollbacks.push({ action: a.action.name, ok: false, error: errorText(e) });
+      event({ kind: 'rollback', name: a.action.name, ok: false, detail: `${errorText(e)}; it stays in the journal for 'chaos recover'` });
     }
   }
 
@@ -216,8 +216,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
         result.rollbacks.push({ action: action.name, ok: true });
         event({ kind: 'rollback', name: action.name, ok: true });
       } catch (e) {
-        result.rollbacks.push({ action: action.name, ok: false, error: describeError(e) });
-        event({ kind: 'rollback', name: action.name, ok: false, detail: describeError(e) });
+        result.rollbacks.push({ action: action.name, ok: false, error: errorText(e) });
+        event({ kind: 'rollback', name: action.name, ok: false, detail: errorText(e) });
       }
     }
   }
@@ -238,7 +238,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
     const first = firstRecoveredSample(probes.samples, removed, n);
     result.recoveredSuccessfully = first !== undefined;
     result.recoveryTimeMs = first ? Math.max(0, Math.round(first.at - removed)) : null;
-    if (first) event({ kind: 'recovered', name: 'recovered', ok: true, detail: `${result.recoveryTimeMs} ms after the last fault was removed (${n} successes in a row)` });
+    if (first) event({ kind: 'recovered', name: 'system', ok: true, detail: `${result.recoveryTimeMs} ms after the last fault was removed (${n} successes in a row)` });
     result.samples = [...probes.samples].sort((a, b) => a.at - b.at);
     const reached = (['baseline', 'fault', 'recovery'] as Phase[]).filter((p) => p === 'baseline' || phaseStart[p] > 0);
     result.phases = reached.map((p) => phaseStats(p, phaseStart[p], phaseEnd[p], result.samples));
@@ -266,4 +266,9 @@ async function hypothesis(experiment: Experiment): Promise<ProbeOutcome[]> {
 
 function summary(outcomes: ProbeOutcome[]): string {
   return outcomes.map((o) => `${o.probe}: ${o.ok ? 'ok' : o.detail}`).join('; ');
+}
+
+/** One line: a ChaosError's own message, anything else with its code. */
+function errorText(e: unknown): string {
+  return isChaosError(e) ? e.message : describeError(e);
 }
