@@ -159,3 +159,12 @@ method:
   assert.equal(await refused(listenPort), true, 'no proxy was started');
   assert.equal(fs.existsSync(path.join(dir, '.chaos')), false);
 });
+
+test('unhealthy before, with a proxy the run started: the proxy is closed as well', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const server = await listen(t, http.createServer((_req, res) => res.writeHead(503).end()));
+  const ports = { upstream: server.port, listen: await closedPort() };
+  const result = await runExperiment(proxyExperiment(ports, '{name: cut, provider: {type: network-partition, target: edge}}'), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'unhealthy-before');
+  assert.equal(await refused(ports.listen), true, 'the run closed its proxy');
+});

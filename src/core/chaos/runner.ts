@@ -94,7 +94,10 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   }
 
   const api = new FaultApi();
-  const live = await bindLocalProxies(experiment, api);
+  const live = await bindLocalProxies(experiment, api).catch(async (e: unknown) => {
+    await api.close();
+    throw e;
+  });
   const journal = new Journal(journalDir, experiment.file);
   const applied: Applied[] = [];
   let load: ProbeLoad | undefined;
@@ -107,6 +110,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
     phaseStart[p] = now();
     event({ kind: 'phase', name: p });
   };
+  let closed = false;
   try {
     result.hypothesisBefore = await hypothesis(live);
     const healthy = result.hypothesisBefore.every((o) => o.ok);
@@ -171,6 +175,11 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   } finally {
     await rollbackAll();
     if (load) await recover(load);
+    // Early returns above (unhealthy before, abort) end here: the run's own proxies go with them.
+    if (result.status === 'unhealthy-before' || signal.aborted) {
+      closed = true;
+      await api.close();
+    }
   }
   try {
     if (signal.aborted) return abort();
@@ -182,7 +191,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
     }
     return finish();
   } finally {
-    await api.close();
+    if (!closed) await api.close();
   }
 
   function abort(): ExperimentResult {
