@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
-import { isAlive } from '../../src/core/chaos/process';
+import { isAlive, pidsMatching } from '../../src/core/chaos/process';
 import { closedPort, ROOT, waitFor, request } from './index';
 
 export const BACKEND = path.join(ROOT, 'test', 'fixtures', 'chaos', 'backend.js');
@@ -34,11 +34,23 @@ export async function startBackend(t: TestContext, dir: string, env: Record<stri
   const pidFile = path.join(dir, 'backend.pid');
   const child = spawn(process.execPath, [BACKEND], { env: { ...process.env, PORT: String(port), PID_FILE: pidFile, ...env }, stdio: 'ignore' });
   const pid = (): number | undefined => pidFromFile(pidFile);
+  // By environment, not by pid file: tmpDir's cleanup may remove the file first, and restarts write new pids.
   t.after(() => {
-    for (const p of [child.pid, pid()]) if (p && isAlive(p)) process.kill(p, 'SIGKILL');
+    for (const p of [child.pid, ...backendsWithPidFile(pidFile)]) if (p && isAlive(p)) process.kill(p, 'SIGKILL');
   });
   await waitFor(async () => (await request(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status, 10_000, 'the backend to answer');
   return { port, pidFile, start: `${JSON.stringify(process.execPath)} ${JSON.stringify(BACKEND)}`, pid };
+}
+
+/** Live fixture backends started with PID_FILE=file (the first one, restarts, recoveries). */
+export function backendsWithPidFile(file: string): number[] {
+  return pidsMatching(BACKEND).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`PID_FILE=${file}`);
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function writeExperiment(dir: string, name: string, yaml: string): string {
