@@ -341,7 +341,15 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
   }
 
   const hosts = [...new Set(samples.map((s) => new URL(s.ex.url).origin))];
-  const facts = samples.map((s, i) => exchangeFacts(samples, i, uses.get(i) ?? [], origins, lastUse, differing.get(s.classKey)));
+  // A value that differed between equivalent calls of one endpoint is noise in every call of it (GET /items/1 and /items/7).
+  const endpointNoise = new Map<string, Set<string>>();
+  for (const group of classes.values()) {
+    const key = `${group[0].endpoint} ${group[0].ex.status}`;
+    const set = endpointNoise.get(key) ?? new Set<string>();
+    for (const p of differing.get(group[0].classKey) ?? []) set.add(p);
+    endpointNoise.set(key, set);
+  }
+  const facts = samples.map((s, i) => exchangeFacts(samples, i, uses.get(i) ?? [], origins, lastUse, endpointNoise.get(`${s.endpoint} ${s.ex.status}`)));
   const model: BehaviourModel = {
     version: 1,
     source: { ...source, used: samples.length },
@@ -370,7 +378,7 @@ function exchangeFacts(
   if (s.hasResponseJson) {
     for (const [pointer, v] of leaves(s.responseJson, false)) {
       const why = produces.includes(pointer) ? 'a value later requests reuse'
-        : differing?.has(pointer) ? 'differed between equivalent exchanges'
+        : differing?.has(pointer) ? 'differed between equivalent exchanges of this endpoint'
         : volatileByNature(pointer, v) ?? (ID_KEY.test(lastKey(pointer)) && s.ex.method === 'POST' ? 'an id the server assigns: differs on every run' : undefined);
       if (why) noise.push({ pointer, why });
     }

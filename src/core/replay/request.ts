@@ -45,7 +45,8 @@ export function buildRequest(ex: ExchangeView, facts: ExchangeFacts | undefined,
   for (const use of facts?.uses ?? []) {
     const next = bindings.lookup(use);
     if (next === undefined) {
-      notes.push(`${use.where}: the value chained from exchange ${use.origin.exchangeId} was not produced by its replay; sent as recorded`);
+      // A redacted value is reported once, below, where it is filled from the environment or dropped.
+      if (!Secrets.hasMarker(use.value)) notes.push(`${use.where}: the value chained from exchange ${use.origin.exchangeId} was not produced by its replay; sent as recorded`);
       continue;
     }
     const [kind, rest] = [use.where.slice(0, use.where.indexOf(':')), use.where.slice(use.where.indexOf(':') + 1)];
@@ -84,14 +85,14 @@ export function buildRequest(ex: ExchangeView, facts: ExchangeFacts | undefined,
     if (!Secrets.hasMarker(v)) return [[n, v]];
     const filled = secrets.fill(v);
     if ('text' in filled) return [[n, filled.text]];
-    notes.push(`header ${n.toLowerCase()} dropped: it was redacted at capture; set ${filled.unfilled.join(', ')} to send it`);
+    notes.push(`header ${n.toLowerCase()} dropped: it was redacted at capture; ${Secrets.advice(filled.unfilled)}`);
     return [];
   });
   for (const pair of query) {
     if (!Secrets.hasMarker(pair[1])) continue;
     const filled = secrets.fill(pair[1]);
     if ('text' in filled) pair[1] = filled.text;
-    else notes.push(`query ${pair[0]} sent redacted: set ${filled.unfilled.join(', ')}`);
+    else notes.push(`query ${pair[0]} sent redacted: ${Secrets.advice(filled.unfilled)}`);
     queryChanged = true;
   }
   let body: Buffer | null = null;
@@ -104,7 +105,7 @@ export function buildRequest(ex: ExchangeView, facts: ExchangeFacts | undefined,
       filled.unfilled.forEach((u) => unfilled.add(u));
       return s;
     });
-    if (unfilled.size) notes.push(`body sent with redacted values: set ${[...unfilled].join(', ')}`);
+    if (unfilled.size) notes.push(`body sent with redacted values: ${Secrets.advice([...unfilled])}`);
     bodyChanged ||= JSON.stringify(withSecrets) !== JSON.stringify(json);
     json = withSecrets;
     body = bodyChanged ? Buffer.from(JSON.stringify(json), 'utf8') : Buffer.from(rawBody.text, 'utf8');
@@ -113,7 +114,7 @@ export function buildRequest(ex: ExchangeView, facts: ExchangeFacts | undefined,
     if (!rawBody.encoding && Secrets.hasMarker(text)) {
       const filled = secrets.fill(text);
       if ('text' in filled) text = filled.text;
-      else notes.push(`body sent with redacted values: set ${filled.unfilled.join(', ')}`);
+      else notes.push(`body sent with redacted values: ${Secrets.advice(filled.unfilled)}`);
     }
     body = Buffer.from(text, rawBody.encoding === 'base64' ? 'base64' : 'utf8');
   }

@@ -42,4 +42,12 @@ export class Secrets {
     });
     return unfilled.length ? { unfilled } : { text: out };
   }
+
+  /** What to tell the user about values `fill` could not fill. */
+  static advice(unfilled: string[]): string {
+    const names = unfilled.filter((u) => !u.startsWith('[REDACTED:'));
+    const unknown = unfilled.length - names.length;
+    return [names.length ? `set ${names.join(', ')}` : '', unknown ? 'no CHAOS_SECRET_* variable stands for it (an earlier response that should have produced it did not)' : '']
+      .filter(Boolean).join('; ');
+  }
 }

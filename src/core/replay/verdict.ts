@@ -25,7 +25,7 @@ export class SchemaBook {
       this._cache.set(key, validate);
     }
     if (!validate || validate(body)) return [];
-    return (validate.errors ?? []).map((e) => `schema: ${e.instancePath || '(body)'} ${e.message ?? 'does not fit'}${e.keyword === 'required' ? '' : ` (learned from the capture)`}`);
+    return (validate.errors ?? []).map((e) => `schema: ${e.instancePath || '(body)'} ${e.message ?? 'does not fit'}`);
   }
 }
 
