@@ -2,6 +2,7 @@
  * Chaos replay: the captured HTTP exchanges sent again, in capture order, to a target (optionally through faults),
  * with chained values re-bound, each answer judged against the recording and the learned model.
  */
+import { isIP } from 'node:net';
 import { InputError, describeError } from '../errors';
 import { routeThroughFaults } from '../faults/route';
 import type { Toxic } from '../faults/toxics';
@@ -106,7 +107,7 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks = {}): P
           aborted = true;
           break;
         }
-        const result = await replayOne(ex, factsById.get(ex.id), { route: route.url, prefix, host: target.host, servername: faults.length ? target.hostname : undefined }, { bindings, secrets, schemas, options, signal: hooks.signal });
+        const result = await replayOne(ex, factsById.get(ex.id), { route: route.url, prefix, host: target.host, servername: faults.length && !isIP(target.hostname.replace(/^\[|\]$/g, '')) ? target.hostname : undefined }, { bindings, secrets, schemas, options, signal: hooks.signal });
         if (!result) {
           aborted = true;
           break;
