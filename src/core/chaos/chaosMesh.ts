@@ -41,8 +41,8 @@ export function exportToChaosMesh(experiment: Experiment, options: ChaosMeshOpti
   if (!isDns1123Label(namespace)) {
     throw new InputError(`namespace '${namespace}' is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
   }
-  if (options.probeOrigin !== undefined && !URL.canParse(options.probeOrigin)) {
-    throw new UsageError(`--probe-origin '${options.probeOrigin}' is not a URL; give the Service's origin, e.g. http://api.shop.svc:3000`);
+  if (options.probeOrigin !== undefined && !isHttpUrl(options.probeOrigin)) {
+    throw new UsageError(`--probe-origin '${options.probeOrigin}' is not an http(s) URL; give the Service's origin, e.g. http://api.shop.svc:3000`);
   }
   const namer = new Namer();
   const ctx = { experiment, namer, warn, probeOrigin: options.probeOrigin };
@@ -80,6 +80,14 @@ export function exportToChaosMesh(experiment: Experiment, options: ChaosMeshOpti
     throw new InputError(`name '${name}' is not a Kubernetes name (lowercase letters, digits and '-', at most 63)`);
   }
   return { resources: [resource('Workflow', name, workflowSpec(entry))], warnings };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** How long a step runs: a serial chain adds up, a parallel group lasts as long as its longest child. */
