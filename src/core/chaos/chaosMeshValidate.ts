@@ -19,6 +19,7 @@ type Schema = Record<string, unknown>;
 const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
 const FLOW_TYPES = new Set(['Serial', 'Parallel', 'Suspend', 'Task', 'Schedule']);
 const MAX_TEMPLATE_DEPTH = 100;
+const VALIDATORS = new Map<string, ChaosMeshValidator>();
 
 /** The CRD directory beside the project (../shared/data/chaos-mesh-crds from the repo root), if there is one. */
 export function findCrdDir(from: string[] = [__dirname, process.cwd()]): string | undefined {
@@ -44,7 +45,15 @@ export class ChaosMeshValidator {
     for (const format of ['byte', 'date-time', 'int-or-string', 'quantity']) this._ajv.addFormat(format, true);
   }
 
+  /** One validator per directory: compiling the Workflow CRD's schema takes seconds. */
   static fromDirectory(dir: string): ChaosMeshValidator {
+    const key = path.resolve(dir);
+    let validator = VALIDATORS.get(key);
+    if (!validator) VALIDATORS.set(key, (validator = ChaosMeshValidator._load(key)));
+    return validator;
+  }
+
+  private static _load(dir: string): ChaosMeshValidator {
     let names: string[];
     try {
       names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n));
