@@ -113,6 +113,12 @@ describe('every action kind exports to resources that validate against the Chaos
         for (const [key, value] of Object.entries(expected.spec)) assert.deepEqual(resource.spec[key], value, `${kind}: spec.${key}`);
       }
 
+      // And the validator fails it once broken: a selector mode Chaos Mesh does not have.
+      const broken = clone(resources[0]);
+      const chaosSpec = broken.kind === 'Workflow' ? ([...templates(broken).values()].find((t) => t.podChaos)!.podChaos as Record<string, unknown>) : broken.spec;
+      chaosSpec.mode = 'most';
+      assert.match(validator.validate(broken).join('\n'), /mode must be one of one, all, fixed/);
+
       // The same action inside the experiment's Workflow, with the steady state around it.
       const { resources: [workflow] } = exportToChaosMesh(experiment([action(kind)]), { probeOrigin: 'http://api.shop.svc:3000' });
       assert.equal(workflow.kind, 'Workflow');
