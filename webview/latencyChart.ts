@@ -48,11 +48,13 @@ export function renderChart(host: HTMLElement, r: ExperimentResult): uPlot {
   const grid = cssVar('--ct-border', 'rgba(128,128,128,0.35)');
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const width = (): number => Math.max(320, host.clientWidth || 800);
+  // Wide enough for the last event too (the recovery can be marked after the last sample).
+  const end = Math.max(0, ...r.timeline.map((e) => e.at), ...r.phases.map((p) => p.endedAt)) / 1000;
   const plot = new uPlot(
     {
       width: width(),
       height: 280,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: (_u, min, max) => [Math.min(0, min), Math.max(max, end)] } },
       axes: [{ ...axis, label: 'seconds since start' }, { ...axis, label: 'latency (ms)' }],
       series: [
         { label: 's', value: (_u, v) => (v === null ? '—' : `${v.toFixed(2)} s`) },
