@@ -1,14 +1,18 @@
 /**
  * The chaos faces of the extension in a real VS Code (code-server in Chromium): the Faults view over a fault API
  * this test starts (a real FaultApi with a real TcpProxy on 127.0.0.1) lists its toxic, and the view's remove
- * action removes it from the API; in Restricted Mode the view says why it is empty.
+ * action removes it from the API; in Restricted Mode the view says why it is empty. Show Experiment Results opens
+ * a saved run in the results panel (its webview, with the uPlot chart).
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { FaultApi } from '../../src/core/faults/api';
 import { callFaultApi } from '../../src/core/faults/client';
 import { echoServer, tmpDir } from '../helpers';
+import { sampleResult } from '../helpers/experimentResult';
 import { EDITOR_TEST_TIMEOUT, requireEditor, withEditor } from './harness';
 import { until } from './ui';
 
@@ -60,4 +64,22 @@ test('Restricted Mode: the Faults view calls no API and says why it is empty', {
     await ed.screenshot('faults-restricted');
   });
   assert.equal(calls, 0);
+});
+
+test('Show Experiment Results opens a saved run in the results panel with its numbers and chart', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const folder = tmpDir(t);
+  fs.mkdirSync(path.join(folder, '.chaos', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '.chaos', 'results', 'slow-redis-20261129T210000.json'), JSON.stringify(sampleResult()));
+  await withEditor({ name: 'experiment-results', folder }, async (ed) => {
+    await ed.runCommand('Chaos Testing: Show Experiment Results');
+    await ed.pick('slow-redis-20261129T210000.json');
+    const frame = await ed.webviewFrame((f) => f.locator('[data-testid=result]').count().then((n) => n > 0));
+    assert.equal((await frame.locator('[data-testid=status]').innerText()).trim(), 'Hypothesis held');
+    assert.equal((await frame.locator('[data-testid=recovery-value]').innerText()).trim(), '1.23 s (3 consecutive)');
+    assert.equal((await frame.locator('[data-testid=phase-fault] [data-testid=p99]').innerText()).trim(), '321.5 ms');
+    await frame.locator('[data-testid=chart] canvas').waitFor();
+    await ed.page.locator('.tabs-container .tab').filter({ hasText: 'Redis slows down' }).waitFor();
+    await ed.screenshot('experiment-results');
+  });
 });
