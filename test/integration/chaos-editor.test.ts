@@ -15,6 +15,7 @@ import { EXPERIMENT_TASK_TYPE } from '../../src/extension/chaos/experimentTask';
 import type { FaultNode } from '../../src/extension/chaos/faultsTree';
 import { experimentValidator } from '../../src/extension/chaos/validator';
 import { closedPort, echoServer, ROOT, tmpDir, waitFor } from '../helpers';
+import { sampleResult } from '../helpers/experimentResult';
 import { fakeVscode, type FakeVscode } from '../helpers/fakeVscode';
 
 const FAKE_CLI = { file: path.join(ROOT, 'test', 'fixtures', 'fake-chaos-cli.js'), execArgv: [] };
@@ -297,4 +298,23 @@ test('the Faults view polls only while visible, never when untrusted, and says w
   assert.deepEqual(await n.faultsTree.getChildren(), []);
   assert.equal(n.faults.state?.kind, 'unreachable');
   assert.equal(none.contextKeys.get('chaosTesting.faultsState'), 'unreachable');
+});
+
+test('Show Experiment Results lists .chaos/results/*.json newest first; a file that is not a result is a one-line error', async (t) => {
+  const folder = workspace(t, { '.chaos/results/old.json': JSON.stringify(sampleResult({ title: 'old' })), '.chaos/results/new.json': JSON.stringify(sampleResult({ title: 'new' })), '.chaos/results/junk.json': '{"a": 1}' });
+  const past = new Date(Date.now() - 60_000);
+  fs.utimesSync(path.join(folder, '.chaos/results/old.json'), past, past);
+  fs.utimesSync(path.join(folder, '.chaos/results/junk.json'), past, past);
+  const fake = fakeVscode({ folder });
+  let offered: string[] = [];
+  fake.api.window.showQuickPick = (async (items: Array<{ label: string; file: string }>) => {
+    offered = items.map((i) => i.label);
+    return items[0];
+  }) as never;
+  const { chaos, shown } = features(t, fake);
+  await fake.run('chaosTesting.showExperimentResults');
+  assert.equal(offered[0], 'new.json');
+  assert.deepEqual([...offered].sort(), ['junk.json', 'new.json', 'old.json']);
+  assert.equal(shown[0].result.title, 'new');
+  await assert.rejects(() => chaos.showResultsFile(fake.api.Uri.file(path.join(folder, '.chaos/results/junk.json'))), /^Error: junk\.json is not an experiment result \(written by chaos-testing chaos run\)$/);
 });
