@@ -38,7 +38,9 @@ const browser = {
 const webviewEntries = [
   { entryPoints: ['webview/trafficBrowser.ts'], outfile: 'dist/webview/trafficBrowser.js' },
   { entryPoints: ['webview/exchangePanel.ts'], outfile: 'dist/webview/exchangePanel.js' },
+  { entryPoints: ['webview/experimentResults.ts'], outfile: 'dist/webview/experimentResults.js' },
   { entryPoints: ['media/panels.css'], outfile: 'dist/webview/panels.css' },
+  { entryPoints: ['media/experimentResults.css'], outfile: 'dist/webview/experimentResults.css' },
 ];
 const all = [...entries.map((e) => ({ ...common, ...e })), ...webviewEntries.map((e) => ({ ...browser, ...e }))];
 if (watch) {
