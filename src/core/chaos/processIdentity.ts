@@ -1,7 +1,8 @@
 /**
- * A process as the journal remembers it: pid, command line and start time. A pid alone may be reused by an unrelated
- * process after the one we acted on exits; undo (often in a fresh `chaos recover` process) signals a pid only when
- * all three still match, so it never kills or stops a stranger.
+ * A process as the journal remembers it: pid, start time and (for people reading the journal) command line. A pid
+ * alone may be reused by an unrelated process after the one we acted on exits; undo (often in a fresh `chaos recover`
+ * process) signals a pid only when its start time still matches, so it never kills or stops a stranger. The command
+ * line is not compared: it changes when a process execs (a shell wrapper, a version-manager shim).
  */
 import { readFileSync } from 'node:fs';
 import { commandLine, isAlive, signal, waitForExit } from './process';
@@ -32,9 +33,7 @@ export function identify(pid: number): ProcessIdentity | undefined {
 
 /** Still running, and still the same process (not a reused pid). */
 export function isSameProcess(id: ProcessIdentity | undefined): id is ProcessIdentity {
-  if (!id) return false;
-  const now = identify(id.pid);
-  return now !== undefined && now.cmdline === id.cmdline && now.startTicks === id.startTicks;
+  return id !== undefined && isAlive(id.pid) && startTicks(id.pid) === id.startTicks;
 }
 
 /** Signals the process only if it is still the one remembered; false when it is gone or a stranger holds the pid. */

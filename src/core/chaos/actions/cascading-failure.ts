@@ -1,7 +1,8 @@
 /**
  * cascading-failure: kills the process targets in `order`, first to last, `delayMs` apart, as a failure spreading
- * along a dependency graph (SIGKILL: a crash, not a shutdown). Undo starts them again in reverse order, so what
- * others depend on comes back first, each with its `start` command, waiting until each stays up.
+ * along a dependency graph (SIGKILL: a crash, not a shutdown). Undo starts them again in reverse order, except that
+ * a target always comes back after the targets it `dependsOn`; each with its `start` command, waiting until each
+ * stays up.
  */
 import { InputError } from '../../errors';
 import { resolvePid, waitForExit, type StartSpec } from '../process';
@@ -11,6 +12,21 @@ import { argumentProblem, pause, processTarget, startAndSettle, startSpecOf, tar
 
 type Victim = { name: string; target: ProcessTarget; start: StartSpec; process: ProcessIdentity; killed: boolean };
 type CascadeData = { victims: Victim[] };
+
+/** Reverse kill order, moved so that each comes after the victims it depends on (a cycle keeps reverse order). */
+export function restartOrder<V extends { name: string; target: { dependsOn: string[] } }>(victims: V[]): V[] {
+  const names = new Set(victims.map((v) => v.name));
+  const pending = [...victims].reverse();
+  const done = new Set<string>();
+  const order: V[] = [];
+  while (pending.length) {
+    const ready = pending.findIndex((v) => v.target.dependsOn.every((d) => done.has(d) || !names.has(d)));
+    const next = pending.splice(Math.max(0, ready), 1)[0];
+    done.add(next.name);
+    order.push(next);
+  }
+  return order;
+}
 
 export const driver: ActionDriver<'cascading-failure'> = {
   kind: 'cascading-failure',
@@ -57,7 +73,7 @@ export const driver: ActionDriver<'cascading-failure'> = {
   async undo(record, log) {
     const { victims } = record.data as CascadeData;
     const failed: string[] = [];
-    for (const victim of [...victims].reverse()) {
+    for (const victim of restartOrder(victims)) {
       if (isSameProcess(victim.process)) {
         log(`cascading-failure: '${victim.name}' was never killed`);
         continue;
@@ -81,6 +97,6 @@ export const driver: ActionDriver<'cascading-failure'> = {
 
   describe(action) {
     const { order, delayMs } = action.arguments;
-    return `kill processes ${order.map((n) => `'${n}'`).join(' → ')} with SIGKILL, ${delayMs} ms apart; start them again in reverse order`;
+    return `kill processes ${order.map((n) => `'${n}'`).join(' → ')} with SIGKILL, ${delayMs} ms apart; start them again dependencies first`;
   },
 };

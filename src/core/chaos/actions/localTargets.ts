@@ -3,9 +3,10 @@
  * share: checking that an action names the right kind of target, finding that target, and turning a process
  * target into plain, absolute data the journal can hold (so `chaos recover` works from any directory).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../errors';
-import { commandLine, isAlive, startDetached, type StartSpec } from '../process';
+import { startDetached, type StartSpec } from '../process';
 import { identify, isSameProcess, type ProcessIdentity } from '../processIdentity';
 import type { Action, Experiment, ExperimentProblem, ProcessTarget, Target } from '../types';
 
@@ -70,22 +71,11 @@ export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/**
- * Starts a target's command (startDetached) and returns the process once it runs the command itself (not yet the
- * `sh -c exec` wrapper or a fork of this process), and has stayed up for `settleMs`; throws if it exits first.
- */
-export async function startAndSettle(spec: StartSpec, settleMs = 300, timeoutMs = 5_000): Promise<ProcessIdentity> {
-  const pid = startDetached(spec);
-  const ours = commandLine(process.pid);
-  const deadline = Date.now() + timeoutMs;
-  let id = identify(pid);
-  while (!id || id.cmdline === ours || id.cmdline.startsWith('/bin/sh -c exec ')) {
-    if (!isAlive(pid)) break;
-    if (Date.now() > deadline) throw new InputError(`'${spec.command}' did not start within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-    id = identify(pid);
-  }
+/** Starts a target's command (startDetached) and returns the process once it has stayed up for `settleMs`. */
+export async function startAndSettle(spec: StartSpec, settleMs = 300): Promise<ProcessIdentity> {
+  if (spec.cwd && !fs.statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`cannot start '${spec.command}': its cwd ${spec.cwd} is not a directory`);
+  const id = identify(startDetached(spec));
   await new Promise((r) => setTimeout(r, settleMs));
   if (!isSameProcess(id)) throw new InputError(`'${spec.command}' exited right after it started (in ${spec.cwd ?? process.cwd()})`);
-  return id;
+  return identify(id.pid) ?? id;
 }
