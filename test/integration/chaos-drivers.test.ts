@@ -19,7 +19,7 @@ import { isAlive, pidsMatching, processState, signal, startDetached, waitForExit
 import { environOf, identify } from '../../src/core/chaos/processIdentity';
 import type { Action, ActionArguments, ActionContext, ActionDriver, ActionKind, Experiment, Target, UndoRecord } from '../../src/core/chaos/types';
 import { ChaosError } from '../../src/core/errors';
-import { requireReady, ROOT, rssBytes, waitFor } from '../helpers';
+import { requireReady, requireTool, ROOT, rssBytes, waitFor } from '../helpers';
 
 const MIB = 1024 * 1024;
 
@@ -282,7 +282,7 @@ while True:
 for (const [runtime, clock] of Object.entries(CLOCKS)) {
   test(`clock-skew restarts a ${runtime} process an hour in the past, and undo restarts it with the real clock`, async (t) => {
     if (!requireReady(t, libfaketimePath() ? null : 'needs libfaketime (Debian package faketime)')) return;
-    if (runtime === 'python' && spawnSync('python3', ['--version']).status !== 0) return t.skip('needs python3');
+    if (!requireTool(t, clock.command, clock.command === 'node' ? 'nodejs' : 'python3')) return;
     const { dir, undoAfter } = workDir(t, 'chaos-clock-');
     const target = service(dir, 'clock', clock.source, clock.command);
     const nowFile = path.join(dir, 'clock.now');
