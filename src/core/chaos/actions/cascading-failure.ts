@@ -52,19 +52,25 @@ export const driver: ActionDriver<'cascading-failure'> = {
     for (const t of targets) resolvePid(t);
     const data: CascadeData = { victims: [] };
     const record: UndoRecord = { action: action.name, kind: 'cascading-failure', data };
-    for (const [i, target] of targets.entries()) {
-      if (i > 0 && (await pause(delayMs, ctx.signal))) break;
-      if (ctx.signal.aborted) break;
-      const proc = identify(resolvePid(target));
-      if (!proc) throw new InputError(`cascading-failure: '${target.name}' exited before it could be killed`);
-      const victim: Victim = { name: target.name, target, start: startSpecOf(target)!, process: proc, killed: false };
-      data.victims.push(victim);
-      ctx.journal(record);
-      signalSame(proc, 'SIGKILL');
-      if (!(await waitForExit(proc.pid, 5_000))) throw new InputError(`cascading-failure: '${target.name}' (pid ${proc.pid}) survived SIGKILL for 5 s`);
-      victim.killed = true;
-      ctx.journal(record);
-      ctx.log(`cascading-failure: killed '${target.name}' (pid ${proc.pid})`);
+    try {
+      for (const [i, target] of targets.entries()) {
+        if (i > 0 && (await pause(delayMs, ctx.signal))) break;
+        if (ctx.signal.aborted) break;
+        const proc = identify(resolvePid(target));
+        if (!proc) throw new InputError(`cascading-failure: '${target.name}' exited before it could be killed`);
+        const victim: Victim = { name: target.name, target, start: startSpecOf(target)!, process: proc, killed: false };
+        data.victims.push(victim);
+        ctx.journal(record);
+        signalSame(proc, 'SIGKILL');
+        if (!(await waitForExit(proc.pid, 5_000))) throw new InputError(`cascading-failure: '${target.name}' (pid ${proc.pid}) survived SIGKILL for 5 s`);
+        victim.killed = true;
+        ctx.journal(record);
+        ctx.log(`cascading-failure: killed '${target.name}' (pid ${proc.pid})`);
+      }
+    } catch (e) {
+      // Half a cascade is not left behind: what was killed starts again before the error goes up.
+      await driver.undo(record, ctx.log).catch(() => undefined);
+      throw e;
     }
     if (ctx.signal.aborted) ctx.log(`cascading-failure: cancelled after ${data.victims.length} of ${order.length}`);
     return record;

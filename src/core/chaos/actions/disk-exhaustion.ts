@@ -30,6 +30,24 @@ function freeBytes(dir: string): number {
   return s.bavail * s.bsize;
 }
 
+/** Appends up to `want` bytes in chunks, stopping at the floor, on ENOSPC or when the run is cancelled. */
+async function fill(handle: fs.promises.FileHandle, data: FillerData, want: number, dir: string, floorMiB: number, signal: AbortSignal): Promise<void> {
+  const chunk = randomBytes(CHUNK); // incompressible: a compressing filesystem still fills
+  while (data.bytes < want && !signal.aborted) {
+    // Other writers may be filling the disk too: never go below the floor, whatever was planned.
+    const n = Math.min(CHUNK, want - data.bytes, freeBytes(dir) - floorMiB * MIB);
+    if (n <= 0) break;
+    try {
+      await handle.write(chunk, 0, n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
+      throw e;
+    }
+    data.bytes += n;
+  }
+  await handle.sync();
+}
+
 export const driver: ActionDriver<'disk-exhaustion'> = {
   kind: 'disk-exhaustion',
 
@@ -51,23 +69,13 @@ export const driver: ActionDriver<'disk-exhaustion'> = {
     ctx.journal(record);
     const handle = await fs.promises.open(data.file, 'wx');
     try {
-      const chunk = randomBytes(CHUNK);
-      while (data.bytes < want && !ctx.signal.aborted) {
-        // Other writers may be filling the disk too: never go below the floor, whatever was planned.
-        const n = Math.min(CHUNK, want - data.bytes, freeBytes(dir) - floorMiB * MIB);
-        if (n <= 0) break;
-        try {
-          await handle.write(chunk, 0, n);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw e;
-        }
-        data.bytes += n;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await fill(handle, data, want, dir, floorMiB, ctx.signal);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      await driver.undo(record, ctx.log);
+      throw e;
     }
+    await handle.close();
     ctx.journal(record);
     const s = fs.statfsSync(dir);
     const full = Math.round((100 * (s.blocks - s.bfree)) / (s.blocks - s.bfree + s.bavail));
