@@ -1,17 +1,20 @@
 /**
  * Faults on the HTTP proxy, on loopback against a real backend the test starts. Each behaviour runs on both
  * forwarding paths (the lean upstream client and http.request). Timing checks use lower bounds and generous
- * upper bounds.
+ * upper bounds. The CLI test needs the build (`npm run build`).
  */
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CaptureProxy, type RecordSink } from '../../src/core/capture/proxy';
 import type { CapturedExchange } from '../../src/core/capture/types';
+import { Engine } from '../../src/core/engine/engine';
 import { FaultApi } from '../../src/core/faults/api';
+import { callFaultApi } from '../../src/core/faults/client';
 import { startHttpFaultProxy } from '../../src/core/faults/httpFaultProxy';
 import { HttpFaultTarget } from '../../src/core/faults/httpTarget';
-import { listen, request, waitFor } from '../helpers';
+import { assertCliError, listen, queryStore, request, runCli, startObserve, tmpDir, waitFor, type Observer } from '../helpers';
 
 interface Seen {
   method: string;
@@ -83,7 +86,8 @@ for (const client of ['lean', 'node'] as const) {
     assert.equal(r.seen.length, 0);
     assert.equal((await request(`${r.url}/api/x`)).status, 200);
     assert.equal(r.seen.length, 1);
-    const ex = await waitFor(() => r.recorded.length === 3 && r.recorded, 3000, 'three recorded exchanges');
+    await waitFor(() => r.recorded.length === 3, 3000, 'three recorded exchanges');
+    const ex = r.recorded;
     assert.equal(ex[0].status, 502);
     assert.equal(ex[0].error, 'faults: down (http_abort)');
     assert.equal(ex[1].error, 'faults: dflt (http_abort)');
@@ -100,7 +104,8 @@ for (const client of ['lean', 'node'] as const) {
     assert.ok(other.ms < 390, `other route took ${other.ms} ms`);
     const post = await timed(() => request(`${r.url}/api/x`, { method: 'POST', body: 'x' }));
     assert.ok(post.ms < 390, `POST on the route took ${post.ms} ms`);
-    const ex = await waitFor(() => r.recorded.length === 3 && r.recorded, 3000, 'recorded');
+    await waitFor(() => r.recorded.length === 3, 3000, 'recorded');
+    const ex = r.recorded;
     assert.deepEqual(ex.map((e) => e.error), ['faults: slow (http_delay)', null, null]);
   });
 
@@ -195,7 +200,7 @@ for (const client of ['lean', 'node'] as const) {
     assert.equal(bw.value.body.length, BIG.length);
     assert.ok(bw.ms >= 350, `bandwidth: ${bw.ms} ms`);
     const ex = await waitFor(() => r.recorded.find((e) => e.error?.includes('bw (bandwidth)')), 3000, 'bandwidth exchange');
-    assert.equal(ex.status, 200);
+    assert.equal(ex!.status, 200);
     assert.ok(r.recorded.some((e) => e.error === 'client closed the connection before the response completed; faults: hold (timeout)'));
   });
 }
@@ -254,4 +259,72 @@ test('startHttpFaultProxy forwards with faults and records nothing', async (t) =
   p.proxy.removeToxic('cut');
   assert.deepEqual((await request(`${p.url}/api/x`)).body, BODY);
   await assert.rejects(startHttpFaultProxy({ target: b.url, toxics: [{ name: 'x', type: 'nope' } as never] }), /toxic type 'nope' is unknown/);
+});
+
+test('the engine capture serves the fault API when asked', async (t) => {
+  const b = await backend(t);
+  const engine = new Engine(() => undefined);
+  t.after(() => engine.dispose());
+  const dir = tmpDir(t);
+  const info = await engine.startCapture({
+    db: path.join(dir, 'traffic.db'), target: b.url, port: 0, host: '127.0.0.1', redact: true, extraRedactFields: [], bodyLimit: 1024, include: [], exclude: [], api: '127.0.0.1:0',
+  });
+  assert.match(info.api ?? '', /^127\.0\.0\.1:\d+$/);
+  const added = await callFaultApi(info.api!, 'POST', '/proxies/http/toxics', { name: 'gone', type: 'http_abort', attributes: { status: 410 } });
+  assert.equal((added as { name: string }).name, 'gone');
+  assert.equal((await request(`http://${info.listen}/api/x`)).status, 410);
+  await callFaultApi(info.api!, 'DELETE', '/proxies/http/toxics/gone');
+  assert.equal((await request(`http://${info.listen}/api/x`)).status, 200);
+  await engine.stopCapture();
+  await assert.rejects(callFaultApi(info.api!, 'GET', '/proxies'), /no fault API/);
+});
+
+/** The fault API address that `observe --api` printed. */
+async function apiOf(observer: Observer): Promise<string> {
+  const found = await waitFor(() => /fault API http:\/\/(127\.0\.0\.1:\d+) \(proxy 'http'\)/.exec(observer.stderr())?.[1], 5000, 'the fault API line');
+  return found!;
+}
+
+test('the built CLI: fault add/list/rm against observe --api; faulted exchanges are stored with their faults', async (t) => {
+  const b = await backend(t);
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const observer = await startObserve(t, ['--target', b.url, '--output', db, '--api', '127.0.0.1:0']);
+  const api = ['--api', await apiOf(observer)];
+
+  let r = runCli(['fault', 'add', 'slow', '--proxy', 'http', '--type', 'http_delay', '--attr', 'delay=300', '--match-path', '/api/**', '--match-method', 'GET', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "added slow: http_delay downstream delay=300 jitter=0 match=GET /api/** to proxy 'http'");
+  r = runCli(['fault', 'add', 'tag', '--proxy', 'http', '--type', 'http_header', '--stream', 'upstream', '--attr', 'header=X-Foo', '--attr', 'value=bar 1', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+
+  const slow = await timed(() => request(`${observer.url}/api/x`));
+  assert.ok(slow.ms >= 290, `matched route took ${slow.ms} ms`);
+  assert.equal(b.seen.at(-1)!.headers['x-foo'], 'bar 1');
+  assert.ok((await timed(() => request(`${observer.url}/other`))).ms < 290);
+
+  r = runCli(['fault', 'list', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^http {2}127\.0\.0\.1:\d+ → http:\/\/127\.0\.0\.1:\d+ {2}up\n {2}slow: http_delay downstream delay=300 jitter=0 match=GET \/api\/\*\*\n {2}tag: http_header upstream action="set" header="X-Foo" value="bar 1"$/m);
+  r = runCli(['fault', 'rm', 'slow', '--proxy', 'http', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok((await timed(() => request(`${observer.url}/api/x`))).ms < 290);
+
+  const bad: Array<[string[], string[]]> = [
+    [['--type', 'http_explode'], ["toxic type 'http_explode' is unknown"]],
+    [['--type', 'http_abort', '--attr', 'status=99'], ['status must be a whole number from 200 to 599']],
+    [['--type', 'http_delay', '--match-path', '/a/{b'], ["match path '/a/{b' is not a valid glob"]],
+    [['--type', 'http_delay', '--attr', 'delay=soon'], ['delay must be a number of milliseconds']],
+    [['--type', 'http_header', '--attr', 'header=Content-Length'], ["header 'Content-Length' cannot be Content-Length"]],
+    [['--type', 'http_delay', '--match-method', 'GET POST'], ["match method 'GET POST' must be an HTTP method"]],
+  ];
+  for (const [flags, mentions] of bad) assertCliError(runCli(['fault', 'add', 'x', '--proxy', 'http', ...flags, ...api]), 2, mentions);
+
+  assert.equal(await observer.stop(), 0);
+  const rows = await queryStore(db, 'SELECT path, error FROM exchanges ORDER BY id');
+  assert.deepEqual(rows, [
+    { path: '/api/x', error: 'faults: slow (http_delay), tag (http_header)' },
+    { path: '/other', error: 'faults: tag (http_header)' },
+    { path: '/api/x', error: 'faults: tag (http_header)' },
+  ]);
 });
