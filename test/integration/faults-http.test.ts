@@ -315,7 +315,7 @@ test('the built CLI: fault add/list/rm against observe --api; faulted exchanges 
     [['--type', 'http_abort', '--attr', 'status=99'], ['status must be a whole number from 200 to 599']],
     [['--type', 'http_delay', '--match-path', '/a/{b'], ["match path '/a/{b' is not a valid glob"]],
     [['--type', 'http_delay', '--attr', 'delay=soon'], ['delay must be a number of milliseconds']],
-    [['--type', 'http_header', '--attr', 'header=Content-Length'], ["header 'Content-Length' cannot be Content-Length"]],
+    [['--type', 'http_header', '--attr', 'header=Content-Length'], ['header "Content-Length" cannot be Content-Length']],
     [['--type', 'http_delay', '--match-method', 'GET POST'], ["match method 'GET POST' must be an HTTP method"]],
   ];
   for (const [flags, mentions] of bad) assertCliError(runCli(['fault', 'add', 'x', '--proxy', 'http', ...flags, ...api]), 2, mentions);

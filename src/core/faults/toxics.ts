@@ -51,6 +51,7 @@ const num = (unit: string, extra: { integer?: boolean; default?: number; min?: n
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer', 'te']);
 
 function checkHeaderName(v: string): string | null {
+  if (v === '') return null; // missing: parseToxic says the attribute is needed
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v)) return 'must be a header name, e.g. X-Request-Id';
   if (FRAMING_HEADERS.has(v.toLowerCase())) return `cannot be ${v}: it frames the message (use http_body to change a body)`;
   return null;
@@ -136,7 +137,7 @@ function parseAttribute(spec: AttributeSpec, key: string, value: unknown, where:
   if (spec.kind === 'string') {
     if (typeof v !== 'string') throw new InputError(`${where}: ${key} must be a string (${spec.what})`);
     const problem = spec.check?.(v);
-    if (problem) throw new InputError(`${where}: ${key} '${v}' ${problem}`);
+    if (problem) throw new InputError(`${where}: ${key} ${JSON.stringify(v)} ${problem}`);
     return v;
   }
   const min = spec.min ?? 0;
