@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { parseToxic } from '../../src/core/faults/toxics';
 import { replay } from '../../src/core/replay/replay';
 import type { ReplayResult } from '../../src/core/replay/types';
 import { CLI, assertCliError, closedPort, queryStore, request, runCliAsync, tmpDir, trackConnections, waitFor } from '../helpers';
@@ -123,6 +124,17 @@ test('faults: a latency toxic on the way raises every latency, and the result li
   assert.notEqual(r.sentTo, r.target);
   assert.equal(r.summary.matched, 7, JSON.stringify(r.exchanges.filter((e) => e.verdict !== 'matched')));
   for (const e of r.exchanges) assert.ok(e.latencyMs >= 240, `${e.method} ${e.path} took ${e.latencyMs} ms`);
+});
+
+test('faults: an HTTP abort on one route diverges exactly the exchanges it matches', async (t) => {
+  const backend = await startItemsBackend(t);
+  const { db } = await captureItemsSession(t, backend);
+  const faults = [parseToxic({ name: 'busy', type: 'http_abort', attributes: { status: 503 }, match: { method: 'DELETE', path: '/api/items/*' } })];
+  const r = await replay({ database: db, target: backend.url, env: SECRETS, store: false, faults });
+  assert.equal(r.faults[0].type, 'http_abort');
+  const hit = r.exchanges.filter((e) => e.verdict !== 'matched');
+  assert.deepEqual(hit.map((e) => `${e.method} ${e.verdict}`), ['DELETE diverged'], JSON.stringify(hit));
+  assert.equal(hit[0].status, 503);
 });
 
 test('abort: a cancelled replay stops early and says so', async (t) => {
