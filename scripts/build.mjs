@@ -1,4 +1,4 @@
-// Bundles the CLI, the extension and the store worker with esbuild, and copies sql.js's wasm beside them; bundles
+// Bundles the CLI, the extension, the store worker and the chaos helpers with esbuild, and copies sql.js's wasm beside them; bundles
 // the webview panels' page scripts (with @vscode-elements/elements) and their CSS into dist/webview/.
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -24,6 +24,9 @@ const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
   { entryPoints: ['src/core/engine/engineMain.ts'], outfile: 'dist/engine.js' },
+  // Helper processes of the chaos drivers (src/core/chaos/helpers/launch.ts starts them).
+  { entryPoints: ['src/core/chaos/helpers/cpuThrottle.ts'], outfile: 'dist/cpuThrottle.js' },
+  { entryPoints: ['src/core/chaos/helpers/memoryHog.ts'], outfile: 'dist/memoryHog.js' },
 ];
 // Webview pages run in the editor's browser: one self-contained script per panel, loaded under a nonce CSP.
 const browser = {
@@ -38,7 +41,9 @@ const browser = {
 const webviewEntries = [
   { entryPoints: ['webview/trafficBrowser.ts'], outfile: 'dist/webview/trafficBrowser.js' },
   { entryPoints: ['webview/exchangePanel.ts'], outfile: 'dist/webview/exchangePanel.js' },
+  { entryPoints: ['webview/experimentResults.ts'], outfile: 'dist/webview/experimentResults.js' },
   { entryPoints: ['media/panels.css'], outfile: 'dist/webview/panels.css' },
+  { entryPoints: ['media/experimentResults.css'], outfile: 'dist/webview/experimentResults.css' },
 ];
 const all = [...entries.map((e) => ({ ...common, ...e })), ...webviewEntries.map((e) => ({ ...browser, ...e }))];
 if (watch) {

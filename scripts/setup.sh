@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
-# would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core); then the
+# would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core), faketime
+# (libfaketime, for the clock-skew chaos action); then the
 # toolchains that run generated test suites (scripts/setup-runners.sh) and the real editor for the end-to-end tests
 # (scripts/setup-editor.sh). Needs root and apt; otherwise it says what to install and the tests that need a
 # missing tool skip with a reason naming the package (under CI=true they fail instead).
@@ -11,6 +12,7 @@ declare -A NEEDED=(
   [sqlite3]=sqlite3
   [openssl]=openssl
   [chromium]=chromium
+  [faketime]=faketime
 )
 
 missing=()

@@ -2,8 +2,10 @@
  * The one message protocol between a webview panel and the extension host. The webview asks, the host answers
  * each request once (by id); the host may also push events. Types only: both sides import this file.
  */
+import type { ExperimentResult } from '../src/core/chaos/types';
 import type { ExchangeView, PageQuery, PageResult } from '../src/core/store/queries';
 
+export type { ExperimentResult, PhaseStats, ProbeOutcome, ProbeSample, TimelineEvent } from '../src/core/chaos/types';
 export type { ExchangeRow, ExchangeView, PageQuery, PageResult, SortColumn, StatusClass } from '../src/core/store/queries';
 
 /** Every request a panel can make: its parameters and its answer. */
@@ -28,8 +30,14 @@ export type ReplyMessage<M extends PanelMethod = PanelMethod> =
   | { kind: 'reply'; id: number; ok: true; result: PanelRequests[M]['result'] }
   | { kind: 'reply'; id: number; ok: false; error: string };
 
-/** Pushed by the host: the traffic changed (refetch), or the exchange panel should show another exchange. */
-export type EventMessage = { kind: 'event'; name: 'changed' } | { kind: 'event'; name: 'show'; id: number };
+/**
+ * Pushed by the host: the traffic changed (refetch), the exchange panel should show another exchange, or the
+ * experiment results panel should show a run's result.
+ */
+export type EventMessage =
+  | { kind: 'event'; name: 'changed' }
+  | { kind: 'event'; name: 'show'; id: number }
+  | { kind: 'event'; name: 'result'; result: ExperimentResult; file?: string };
 
 export type ToHost = RequestMessage | { kind: 'ready' };
 export type ToWebview = ReplyMessage | EventMessage;

@@ -1,9 +1,12 @@
 import * as path from 'node:path';
 import { EngineClient } from '../core/engine/engineClient';
+import type { ExperimentResult } from '../core/chaos/types';
 import type { EngineOp, EngineOps } from '../core/engine/protocol';
 import type { ExchangeRow, ExchangeView, PageQuery, PageResult, StatusClass, TrafficFilter, TrafficOverview } from '../core/store/queries';
 import { VERSION } from '../core/version';
 import { CaptureController } from './captureController';
+import { ChaosFeatures, type ChaosFeaturesOptions } from './chaos/chaosFeatures';
+import { experimentValidator } from './chaos/validator';
 import { DisposableBase } from './disposable';
 import type { TrafficBackend } from './panels/backend';
 import { generatedTestTask } from './generatedTests';
@@ -16,6 +19,7 @@ import type { VSCode, vscodeTypes } from './types';
 export interface PanelOpeners {
   showExchange(backend: TrafficBackend, id: number): void;
   showBrowser(backend: TrafficBackend): void;
+  showResults?(result: ExperimentResult, file?: string): void;
 }
 
 const LAST_TARGET = 'chaosTesting.lastTarget';
@@ -30,6 +34,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
   readonly engine: EngineClient;
   readonly capture: CaptureController;
   readonly tree: TrafficTreeProvider;
+  readonly chaos: ChaosFeatures;
   private readonly _treeView: vscodeTypes.TreeView<TrafficNode>;
   private readonly _responses: ResponseDocuments;
   private readonly _changeListeners = new Set<() => void>();
@@ -39,6 +44,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     private readonly _context: vscodeTypes.ExtensionContext,
     private readonly _panels: PanelOpeners,
     engine?: EngineClient,
+    chaosOptions: Partial<ChaosFeaturesOptions> = {},
   ) {
     super();
     this.engine = engine ?? new EngineClient();
@@ -58,6 +64,11 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     this._register(this.capture.onDidChange(() => this._changed(true)));
     this._register(_vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('chaosTesting.database') && this._changed(true)));
     this._registerCommands();
+    this.chaos = this._register(new ChaosFeatures(_vscode, {
+      showResults: (r, file) => _panels.showResults?.(r, file),
+      validate: experimentValidator,
+      ...chaosOptions,
+    }, (id, run) => this._command(id, run)));
     this._updateDescription();
   }
 

@@ -1,6 +1,7 @@
 import type { ExtensionContext } from 'vscode';
 import { ChaosExtension, type PanelOpeners } from './chaosExtension';
 import { ExchangePanel } from './panels/exchangePanel';
+import { ExperimentResultsPanel } from './panels/experimentResultsPanel';
 import { TrafficBrowserPanel } from './panels/trafficBrowserPanel';
 import type { VSCode } from './types';
 
@@ -11,6 +12,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
   const panels: PanelOpeners = {
     showExchange: (backend, id) => void ExchangePanel.show(vscode, context.extensionUri, backend, id),
     showBrowser: (backend) => void TrafficBrowserPanel.show(vscode, context.extensionUri, backend),
+    showResults: (result, file) => void ExperimentResultsPanel.show(vscode, context.extensionUri, result, file),
   };
   const ext = new ChaosExtension(vscode, context, panels);
   root = ext;
@@ -23,7 +25,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
     vscode.window.registerWebviewPanelSerializer(ExchangePanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => void ExchangePanel.revive(vscode, panel, context.extensionUri, ext, state),
     }),
-    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose()) },
+    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose()) },
   );
   return ext;
 }

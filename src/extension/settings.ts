@@ -44,3 +44,9 @@ export function validateTarget(value: string): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'The target must be an http:// or https:// URL';
   return undefined;
 }
+
+/** `chaosTesting.faults.api`: HOST:PORT of the fault API the Faults view shows. */
+export function faultsApi(vscode: VSCode): string {
+  const value = vscode.workspace.getConfiguration('chaosTesting.faults').get<string>('api', '127.0.0.1:8474');
+  return value.trim() || '127.0.0.1:8474';
+}

@@ -2,8 +2,10 @@
  * A small stand-in for the `vscode` API: enough of it for the extension's logic to run in node:test, with
  * scripted answers for input boxes, quick picks and dialogs, and a record of every message shown.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { VSCode } from '../../src/extension/types';
+import picomatch from 'picomatch';
+import type { VSCode, vscodeTypes } from '../../src/extension/types';
 
 type Listener<T> = (e: T) => unknown;
 
@@ -47,6 +49,55 @@ class TreeItem {
   constructor(readonly label: string, readonly collapsibleState: number) {}
 }
 
+class Position {
+  constructor(readonly line: number, readonly character: number) {}
+}
+class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(startLine: number, startCharacter: number, endLine: number, endCharacter: number) {
+    this.start = new Position(startLine, startCharacter);
+    this.end = new Position(endLine, endCharacter);
+  }
+}
+class Diagnostic {
+  source?: string;
+  constructor(readonly range: Range, readonly message: string, readonly severity: number) {}
+}
+class RelativePattern {
+  constructor(readonly base: { uri: Uri } | string, readonly pattern: string) {}
+}
+class CustomExecution {
+  constructor(readonly callback: (definition: unknown) => Promise<vscodeTypes.Pseudoterminal>) {}
+}
+
+/** A text document over a file on disk (or given text); `setText` fires the change event like an edit. */
+export interface FakeDocument {
+  uri: Uri;
+  languageId: string;
+  isDirty: boolean;
+  getText(): string;
+  save(): Promise<boolean>;
+}
+
+/** A progress notification the extension showed; `cancel()` is the user clicking its Cancel button. */
+export interface FakeProgress {
+  title: string;
+  cancellable: boolean;
+  messages: string[];
+  cancel(): void;
+  done: boolean;
+}
+
+/** A task run with a CustomExecution: its pseudoterminal, opened, and everything it wrote. */
+export interface FakeTerminal {
+  name: string;
+  definition: unknown;
+  pty: vscodeTypes.Pseudoterminal;
+  output(): string;
+  exitCode: number | undefined;
+}
+
 class ThemeIcon {
   constructor(readonly id: string, readonly color?: ThemeColor) {}
 }
@@ -79,6 +130,15 @@ export interface FakeVscode {
   statusBar: { text: string; visible: boolean; tooltip?: string };
   settings: Map<string, unknown>;
   trusted: boolean;
+  /** Diagnostics by file path, as the last `set` left them, per collection name. */
+  diagnostics: Map<string, Map<string, Diagnostic[]>>;
+  progress: FakeProgress[];
+  terminals: FakeTerminal[];
+  taskProviders: Map<string, vscodeTypes.TaskProvider>;
+  treeViews: Map<string, { visible: boolean; setVisible(v: boolean): void }>;
+  documents$: { open(file: string, text?: string): FakeDocument; change(doc: FakeDocument, text: string): void; list: FakeDocument[] };
+  activeFile: string | undefined;
+  grantTrust(): void;
   run(command: string, ...args: unknown[]): Promise<unknown>;
   waitForMessage(re: RegExp, timeoutMs?: number): Promise<Shown>;
 }
@@ -86,6 +146,13 @@ export interface FakeVscode {
 export function fakeVscode(options: { folder?: string; settings?: Record<string, unknown>; trusted?: boolean } = {}): FakeVscode {
   const commands = new Map<string, (...args: unknown[]) => unknown>();
   const state = new Map<string, unknown>();
+  const opened = new EventEmitter<FakeDocument>();
+  const changed = new EventEmitter<{ document: FakeDocument }>();
+  const saved = new EventEmitter<FakeDocument>();
+  const closed = new EventEmitter<FakeDocument>();
+  const trustGranted = new EventEmitter<void>();
+  const documentList: FakeDocument[] = [];
+  const folders = options.folder ? [{ uri: Uri.file(options.folder), name: path.basename(options.folder), index: 0 }] : undefined;
   const fake: FakeVscode = {
     api: undefined as unknown as VSCode,
     context: {
@@ -105,6 +172,31 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     statusBar: { text: '', visible: false },
     settings: new Map(Object.entries(options.settings ?? {})),
     trusted: options.trusted ?? true,
+    diagnostics: new Map(),
+    progress: [],
+    terminals: [],
+    taskProviders: new Map(),
+    treeViews: new Map(),
+    documents$: {
+      list: documentList,
+      open: (file, text) => {
+        let content = text ?? fs.readFileSync(file, 'utf8');
+        const doc: FakeDocument = { uri: Uri.file(file), languageId: /\.ya?ml$/.test(file) ? 'yaml' : 'plaintext', isDirty: false, getText: () => content, save: async () => true };
+        (doc as { _set?: (t: string) => void })._set = (t: string) => (content = t);
+        documentList.push(doc);
+        opened.fire(doc);
+        return doc;
+      },
+      change: (doc, text) => {
+        (doc as unknown as { _set: (t: string) => void })._set(text);
+        changed.fire({ document: doc });
+      },
+    },
+    activeFile: undefined,
+    grantTrust: () => {
+      fake.trusted = true;
+      trustGranted.fire();
+    },
     run: (command, ...args) => {
       const c = commands.get(command);
       if (!c) throw new Error(`command ${command} is not registered`);
@@ -128,6 +220,26 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
   const api = {
     EventEmitter,
     Uri,
+    Range,
+    Position,
+    Diagnostic,
+    DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
+    RelativePattern,
+    CustomExecution,
+    TaskRevealKind: { Always: 1, Silent: 2, Never: 3 },
+    languages: {
+      createDiagnosticCollection: (name: string) => {
+        const byFile = new Map<string, Diagnostic[]>();
+        fake.diagnostics.set(name, byFile);
+        return {
+          name,
+          set: (uri: Uri, list: Diagnostic[]) => void byFile.set(uri.fsPath, [...list]),
+          delete: (uri: Uri) => void byFile.delete(uri.fsPath),
+          clear: () => byFile.clear(),
+          dispose: () => byFile.clear(),
+        };
+      },
+    },
     TreeItem,
     ThemeIcon,
     ThemeColor,
@@ -158,7 +270,26 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
         };
         return item;
       },
-      createTreeView: () => ({ selection: [], description: undefined as string | undefined, dispose() {} }),
+      createTreeView: (id: string) => {
+        const visibility = new EventEmitter<{ visible: boolean }>();
+        const view = {
+          selection: [],
+          description: undefined as string | undefined,
+          visible: false,
+          onDidChangeVisibility: visibility.event,
+          setVisible: (v: boolean) => {
+            view.visible = v;
+            visibility.fire({ visible: v });
+          },
+          dispose() {},
+        };
+        fake.treeViews.set(id, view);
+        return view;
+      },
+      get activeTextEditor() {
+        const doc = documentList.find((d) => d.uri.fsPath === fake.activeFile);
+        return doc ? { document: doc } : undefined;
+      },
       showInformationMessage: show('info'),
       showWarningMessage: show('warning'),
       showErrorMessage: show('error'),
@@ -172,7 +303,16 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
         const p = fake.answers.save.shift();
         return p === undefined ? undefined : Uri.file(p);
       },
-      withProgress: (_o: unknown, task: () => Promise<unknown>) => task(),
+      withProgress: async (o: { title?: string; cancellable?: boolean }, task: (p: unknown, token: unknown) => Promise<unknown>) => {
+        const cancelled = new EventEmitter<void>();
+        const entry: FakeProgress = { title: o.title ?? '', cancellable: Boolean(o.cancellable), messages: [], done: false, cancel: () => cancelled.fire() };
+        fake.progress.push(entry);
+        try {
+          return await task({ report: (v: { message?: string }) => v.message && entry.messages.push(v.message) }, { isCancellationRequested: false, onCancellationRequested: cancelled.event });
+        } finally {
+          entry.done = true;
+        }
+      },
       showTextDocument: async () => undefined,
     },
     commands: {
@@ -191,7 +331,31 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       get isTrusted() {
         return fake.trusted;
       },
-      workspaceFolders: options.folder ? [{ uri: Uri.file(options.folder), name: path.basename(options.folder), index: 0 }] : undefined,
+      workspaceFolders: folders,
+      getWorkspaceFolder: (uri: Uri) => folders?.find((f) => uri.fsPath === f.uri.fsPath || uri.fsPath.startsWith(f.uri.fsPath + path.sep)),
+      get textDocuments() {
+        return [...documentList];
+      },
+      onDidOpenTextDocument: opened.event,
+      onDidChangeTextDocument: changed.event,
+      onDidSaveTextDocument: saved.event,
+      onDidCloseTextDocument: closed.event,
+      onDidGrantWorkspaceTrust: trustGranted.event,
+      findFiles: async (pattern: RelativePattern) => {
+        const base = typeof pattern.base === 'string' ? pattern.base : pattern.base.uri.fsPath;
+        const match = picomatch(pattern.pattern, { dot: true });
+        const out: Uri[] = [];
+        const walk = (dir: string, depth: number): void => {
+          if (depth > 6) return;
+          for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, e.name);
+            if (e.isDirectory()) walk(full, depth + 1);
+            else if (match(path.relative(base, full).split(path.sep).join('/'))) out.push(Uri.file(full));
+          }
+        };
+        if (fs.existsSync(base)) walk(base, 0);
+        return out;
+      },
       getConfiguration: (section: string) => ({
         get: <T>(key: string, def?: T) => (fake.settings.has(`${section}.${key}`) ? (fake.settings.get(`${section}.${key}`) as T) : def),
       }),
@@ -212,8 +376,24 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     },
     TaskGroup: { Test: 'test' },
     tasks: {
-      executeTask: async (task: { name: string; execution: { commandLine: string; options: { env: Record<string, string> } }; problemMatchers: unknown }) => {
-        fake.tasks.push({ name: task.name, command: task.execution.commandLine, env: task.execution.options.env, matcher: task.problemMatchers });
+      registerTaskProvider: (type: string, provider: vscodeTypes.TaskProvider) => {
+        fake.taskProviders.set(type, provider);
+        return { dispose: () => fake.taskProviders.delete(type) };
+      },
+      // A CustomExecution task runs as VS Code runs it: its pseudoterminal is made, opened and listened to.
+      executeTask: async (task: { name: string; definition: unknown; execution: CustomExecution | { commandLine: string; options: { env: Record<string, string> } }; problemMatchers: unknown }) => {
+        const execution = task.execution;
+        if (execution instanceof CustomExecution) {
+          const pty = await execution.callback(task.definition);
+          let text = '';
+          const terminal: FakeTerminal = { name: task.name, definition: task.definition, pty, output: () => text, exitCode: undefined };
+          pty.onDidWrite((d) => (text += d));
+          pty.onDidClose?.((code) => (terminal.exitCode = typeof code === 'number' ? code : 0));
+          fake.terminals.push(terminal);
+          pty.open(undefined);
+          return { task };
+        }
+        fake.tasks.push({ name: task.name, command: execution.commandLine, env: execution.options.env, matcher: task.problemMatchers });
         return {};
       },
     },

@@ -87,6 +87,25 @@ export function runCli(args: string[], options: { cwd?: string; input?: string; 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs the built CLI without blocking this process's event loop (for tests whose servers run in-process). */
+export function runCliAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`chaos-testing ${args.join(' ')} did not finish in ${options.timeoutMs ?? 60_000} ms: ${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    proc.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 export interface Observer {
   proc: ChildProcess;
   /** http://127.0.0.1:PORT of the proxy. */

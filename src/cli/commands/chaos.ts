@@ -19,7 +19,14 @@ export const chaosCommand: Command = {
     flags: {
       'dry-run': { type: 'boolean', description: 'validate and say what each action would do; touch nothing' },
       dir: { type: 'string', value: 'DIR', default: '.chaos', description: 'where the journal and results live' },
-      to: { type: 'string', value: 'FORMAT', description: "export format: 'chaos-mesh'" },
+      to: { type: 'string', value: 'FORMAT', default: 'chaos-mesh', description: "export: the target format, 'chaos-mesh'" },
+      form: { type: 'string', value: 'FORM', default: 'workflow', description: "export: 'workflow' (order and steady state kept) or 'resources' (one per action)" },
+      namespace: { type: 'string', value: 'NS', description: "export: the resources' namespace (default: the targets')" },
+      name: { type: 'string', value: 'NAME', description: "export: the Workflow's name (default: from the title)" },
+      'probe-origin': { type: 'string', value: 'URL', description: 'export: where the cluster reaches the probed service, e.g. http://api.shop.svc:3000' },
+      out: { type: 'string', value: 'FILE', description: 'export: write the YAML here instead of stdout' },
+      validate: { type: 'boolean', description: 'export: check the resources against the Chaos Mesh CRDs' },
+      crds: { type: 'string', value: 'DIR', description: 'export: the CRD directory for --validate' },
       json: JSON_FLAG,
     },
     details: [
@@ -28,6 +35,7 @@ export const chaosCommand: Command = {
       '  chaos-testing chaos run .chaos/experiments/backend-restart.yaml --dry-run',
       '  chaos-testing chaos run .chaos/experiments/backend-restart.yaml --json',
       '  chaos-testing chaos recover            # undo what a killed run left (journal in .chaos/)',
+      '  chaos-testing chaos export .chaos/experiments/backend-restart.yaml --to chaos-mesh --validate > restart.yaml',
       '',
       'Exit codes: 0 the hypothesis held after the method; 1 it failed, the system was unhealthy before, or the',
       'run was stopped; 2 a bad file or flag. Ctrl-C (SIGINT) and SIGTERM stop the run and run its rollbacks.',
@@ -57,8 +65,21 @@ export const chaosCommand: Command = {
       throw new UsageError(`${file} has ${problems.length} problem(s); fix them, or see 'chaos-testing chaos validate ${file}'`);
     }
     if (action === 'export') {
-      // Chaos Mesh export: wired once src/core/chaos/chaosMesh.ts (exportToChaosMesh) lands.
-      throw new UsageError("'chaos export --to chaos-mesh' is not available in this build yet");
+      const { choiceFlag } = await import('../args');
+      const { runChaosExport } = await import('../../core/chaos/chaosMesh');
+      const str = (name: string): string | undefined => (flags[name] === undefined ? undefined : String(flags[name]));
+      io.out(runChaosExport({
+        experiment: experiment!,
+        to: String(flags.to),
+        form: choiceFlag(flags, 'form', ['workflow', 'resources'] as const),
+        namespace: str('namespace'),
+        name: str('name'),
+        probeOrigin: str('probe-origin'),
+        out: str('out'),
+        validate: Boolean(flags.validate),
+        crdDir: str('crds'),
+      }));
+      return 0;
     }
     return run(experiment!, dir, Boolean(flags['dry-run']), Boolean(flags.json), io);
   },

@@ -1,39 +1,34 @@
-import { UsageError } from '../../core/errors';
+import { isChaosError, UsageError } from '../../core/errors';
+import type { ProxyJson } from '../../core/faults/target';
+import type { Toxic } from '../../core/faults/toxics';
 import { listFlag, type FlagValues, type ParsedCommand } from '../args';
 import { JSON_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
 
 const ACTIONS = ['add', 'rm', 'list', 'reset', 'down', 'up'] as const;
 
-interface ToxicJson {
-  name: string;
-  type: string;
-  stream: string;
-  toxicity: number;
-  attributes: Record<string, number>;
-}
-interface ProxyJson {
-  name: string;
-  listen: string;
-  upstream: string;
-  enabled: boolean;
-  toxics: ToxicJson[];
-}
 
 export const faultCommand: Command = {
   spec: {
     name: 'fault',
-    summary: "Add, remove and list faults (toxics) on a running 'chaos-testing proxy', through its API.",
+    summary: "Add, remove and list faults (toxics) on a running 'chaos-testing proxy' or 'observe --api', through its API.",
     positionals: [
       { name: 'action', required: true, description: `one of: ${ACTIONS.join(', ')}` },
       { name: 'name', required: false, description: 'the fault (toxic) name, for add and rm' },
     ],
     flags: {
       proxy: { type: 'string', short: 'p', value: 'NAME', default: 'default', description: 'the proxy to change' },
-      type: { type: 'string', short: 't', value: 'TYPE', description: 'latency, bandwidth, reset_peer, timeout, slicer, limit_data, slow_close' },
-      stream: { type: 'string', short: 's', value: 'DIR', default: 'downstream', description: "'upstream' (client → backend) or 'downstream'" },
-      toxicity: { type: 'string', value: 'P', default: '1', description: 'probability 0..1 that a connection gets the fault' },
-      attr: { type: 'string', short: 'a', multiple: true, value: 'KEY=VALUE', description: 'an attribute, e.g. latency=200 (ms), rate=10 (KB/s), bytes=1000' },
+      type: {
+        type: 'string',
+        short: 't',
+        value: 'TYPE',
+        description: 'latency, bandwidth, reset_peer, timeout, slicer, limit_data, slow_close; on an HTTP proxy also http_abort, http_delay, http_body, http_header',
+      },
+      stream: { type: 'string', short: 's', value: 'DIR', default: 'downstream', description: "'upstream' (client → backend, the request) or 'downstream' (the response)" },
+      toxicity: { type: 'string', value: 'P', default: '1', description: 'probability 0..1 that a connection (TCP) or request (HTTP) gets the fault' },
+      attr: { type: 'string', short: 'a', multiple: true, value: 'KEY=VALUE', description: 'an attribute, e.g. latency=200 (ms), rate=10 (KB/s), status=503, header=X-Foo' },
+      'match-method': { type: 'string', value: 'METHOD', description: 'HTTP proxy: only requests with this method, e.g. GET' },
+      'match-path': { type: 'string', value: 'GLOB', description: "HTTP proxy: only paths matching this glob, e.g. '/api/**'" },
       api: { type: 'string', value: 'HOST:PORT', default: '127.0.0.1:8474', description: 'address of the fault API' },
       json: JSON_FLAG,
     },
@@ -41,10 +36,17 @@ export const faultCommand: Command = {
       'Examples:',
       '  chaos-testing fault add slow --proxy redis --type latency --attr latency=200 --attr jitter=50',
       '  chaos-testing fault add cut --proxy redis --type reset_peer --toxicity 0.1',
+      "  chaos-testing fault add slow --proxy http --type http_delay --attr delay=200 --match-path '/api/**' --match-method GET",
+      '  chaos-testing fault add flaky --proxy http --type http_abort --attr status=503 --toxicity 0.2',
+      '  chaos-testing fault add tag --proxy http --type http_header --stream upstream --attr header=X-Foo --attr value=bar',
       '  chaos-testing fault rm slow --proxy redis',
       '  chaos-testing fault list',
       '  chaos-testing fault down --proxy redis     # and: fault up --proxy redis',
       '  chaos-testing fault reset',
+      '',
+      "HTTP attributes: http_abort status (503), body; http_delay delay, jitter (ms); http_body mode (truncate|corrupt),",
+      '  bytes (truncate to), fraction (0..1 of bytes corrupted), seed (same seed, same bytes; 0 = random);',
+      '  http_header action (set|replace|remove), header, value. Byte-level types act on the body of a matched exchange.',
     ].join('\n'),
   },
 
@@ -60,7 +62,7 @@ export const faultCommand: Command = {
     switch (action) {
       case 'add': {
         if (!flags.type) throw new UsageError("'fault add' needs --type; see 'chaos-testing fault --help'");
-        const toxic = (await callFaultApi(api, 'POST', `/proxies/${proxy}/toxics`, toxicBody(name!, flags))) as ToxicJson;
+        const toxic = (await callFaultApi(api, 'POST', `/proxies/${proxy}/toxics`, await toxicBody(name!, flags))) as Toxic;
         io.out(flags.json ? JSON.stringify(toxic) : `added ${describe(toxic)} to proxy '${String(flags.proxy)}'`);
         return 0;
       }
@@ -95,20 +97,33 @@ export const faultCommand: Command = {
   },
 };
 
-function toxicBody(name: string, flags: FlagValues): unknown {
+/** The toxic from the flags, validated here with the API's own rules (a bad one is a usage error, exit 2). */
+async function toxicBody(name: string, flags: FlagValues): Promise<Toxic> {
+  const { attributeKind, parseToxic } = await import('../../core/faults/toxics');
   const toxicity = Number(flags.toxicity);
   if (!(toxicity >= 0 && toxicity <= 1)) throw new UsageError(`--toxicity '${String(flags.toxicity)}' must be a number from 0 to 1`);
-  const attributes: Record<string, number> = {};
+  const type = String(flags.type);
+  const attributes: Record<string, number | string> = {};
   for (const pair of listFlag(flags, 'attr')) {
-    const m = /^([\w]+)=(.+)$/.exec(pair);
-    if (!m || !Number.isFinite(Number(m[2]))) throw new UsageError(`--attr '${pair}' must be KEY=NUMBER, e.g. latency=200`);
-    attributes[m[1]] = Number(m[2]);
+    const m = /^(\w+)=(.*)$/s.exec(pair);
+    if (!m) throw new UsageError(`--attr '${pair}' must be KEY=VALUE, e.g. latency=200 or header=X-Foo`);
+    // Every value arrives as text: a number attribute gets a number when the text is one (else the check names it).
+    const asNumber = m[2].trim() === '' ? NaN : Number(m[2]);
+    attributes[m[1]] = attributeKind(type, m[1]) === 'number' && Number.isFinite(asNumber) ? asNumber : m[2];
   }
-  return { name, type: String(flags.type), stream: String(flags.stream), toxicity, attributes };
+  const match: Record<string, string> = {};
+  if (flags['match-method'] !== undefined) match.method = String(flags['match-method']);
+  if (flags['match-path'] !== undefined) match.path = String(flags['match-path']);
+  try {
+    return parseToxic({ name, type, stream: String(flags.stream), toxicity, attributes, ...(Object.keys(match).length ? { match } : {}) });
+  } catch (e) {
+    throw isChaosError(e) ? new UsageError(e.message) : e;
+  }
 }
 
-function describe(t: ToxicJson): string {
-  const attrs = Object.entries(t.attributes).map(([k, v]) => `${k}=${v}`).join(' ');
+function describe(t: Toxic): string {
+  const attrs = Object.entries(t.attributes).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : v}`).join(' ');
   const odds = t.toxicity < 1 ? ` toxicity=${t.toxicity}` : '';
-  return `${t.name}: ${t.type} ${t.stream} ${attrs}${odds}`;
+  const match = t.match ? ` match=${[t.match.method, t.match.path].filter(Boolean).join(' ')}` : '';
+  return `${t.name}: ${t.type} ${t.stream} ${attrs}${odds}${match}`;
 }

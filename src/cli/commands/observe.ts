@@ -24,6 +24,8 @@ export const observe: Command = {
       'header-timeout': { type: 'string', value: 'MS', default: '30000', description: 'a client must send its headers within this time' },
       'upstream-timeout': { type: 'string', value: 'MS', description: 'answer 504 when the target sends nothing for this long' },
       duration: { type: 'string', value: 'SECONDS', description: 'stop by itself after this many seconds' },
+      api: { type: 'string', value: 'HOST:PORT', description: "serve the fault API (loopback) so 'chaos-testing fault' can add faults to this proxy" },
+      name: { type: 'string', value: 'NAME', default: 'http', description: 'the proxy name in the fault API' },
       quiet: { type: 'boolean', short: 'q', description: 'no status line' },
     },
     details: [
@@ -32,7 +34,10 @@ export const observe: Command = {
       '  curl http://127.0.0.1:8080/users        # goes to the backend, lands in .chaos/traffic.db',
       '  chaos-testing observe --mode forward --port 8080 --exclude "/health" --exclude "**/*.js"',
       '  HTTP_PROXY=http://127.0.0.1:8080 your-client',
+      '  chaos-testing observe --target http://localhost:9000 --api 127.0.0.1:8474',
+      "  chaos-testing fault add slow --proxy http --type http_delay --attr delay=200 --match-path '/api/**'",
       '',
+      'Exchanges that faults hit are stored with the faults named in their error, e.g. "faults: slow (http_delay)".',
       'Ctrl-C stops the proxy, flushes the store and prints a summary.',
     ].join('\n'),
   },
@@ -44,6 +49,15 @@ export const observe: Command = {
     if (mode === 'reverse' && !target) throw new UsageError("observe needs --target URL (the backend), or --mode forward; see 'chaos-testing observe --help'");
     if (mode === 'forward' && target) throw new UsageError('--target is for reverse mode; in forward mode clients say where they go');
     const duration = intFlag(flags, 'duration', 1, 365 * 24 * 3600);
+    const name = String(flags.name);
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name '${name}' must be 1-64 letters, digits, '_', '.' or '-'`);
+    const { parseHostPort } = await import('../../core/faults/tcpProxy');
+    let apiAddress: ReturnType<typeof parseHostPort> | undefined;
+    try {
+      apiAddress = flags.api === undefined ? undefined : parseHostPort(String(flags.api), '--api', true);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     // An interrupt while the proxy starts is kept and honoured once it runs (the default action would kill the
     // process with the lock file and a half-initialised journal left behind).
     let earlyInterrupt = false;
@@ -68,6 +82,21 @@ export const observe: Command = {
       upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
       store: { redaction: { enabled: !flags['no-redact'], extraFields: listFlag(flags, 'redact') } },
     });
+    let api: import('../../core/faults/api').FaultApi | undefined;
+    if (apiAddress) {
+      const { FaultApi } = await import('../../core/faults/api');
+      const { HttpFaultTarget } = await import('../../core/faults/httpTarget');
+      api = new FaultApi();
+      try {
+        const bound = await api.listen(apiAddress);
+        api.register(new HttpFaultTarget(name, session.proxy, target ?? 'forward'));
+        io.err(`chaos-testing: fault API http://${bound.host}:${bound.port} (proxy '${name}')`);
+      } catch (e) {
+        await api.close();
+        await session.stop();
+        throw e;
+      }
+    }
     const where = `http://${session.address.address}:${session.address.port}`;
     io.err(`chaos-testing: ${mode === 'reverse' ? `proxying ${where} → ${target}` : `forward proxy on ${where} (HTTP_PROXY=${where})`}, recording to ${session.file}`);
     io.err(mode === 'reverse' ? `chaos-testing: try: curl ${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
@@ -114,6 +143,7 @@ export const observe: Command = {
     });
 
     try {
+      await api?.close();
       const summary = await session.stop();
       const dropped = summary.dropped ? `, ${summary.dropped} dropped` : '';
       io.err(

@@ -29,6 +29,8 @@ export class ExchangeRecorder {
   private _error: string | null = null;
   responded = false;
   finished = false;
+  /** Which faults hit this exchange (`faults: name (type), ...`); stored after the error, if any. */
+  faults: string | null = null;
 
   constructor(
     private readonly _start: ExchangeStart,
@@ -89,7 +91,11 @@ export class ExchangeRecorder {
       responseHeaders: this._responseHeaders,
       requestBody: this.request.finish(),
       responseBody: this.response.finish(),
-      error: this._error ?? error,
+      error: this.faults === null ? this._error ?? error : withNote(this._error ?? error, this.faults),
     });
   }
+}
+
+function withNote(error: string | null, note: string): string {
+  return error === null ? note : `${error}; ${note}`;
 }

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { describeError } from '../errors';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { ExchangeFaults } from '../faults/httpFaults';
 import type { ExchangeRecorder } from './exchangeRecorder';
 import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool } from './upstreamPool';
 
@@ -25,6 +26,8 @@ export interface ForwardOptions {
   rewriteHost: boolean;
   timeoutMs?: number;
   recorder: ExchangeRecorder | null;
+  /** The faults that hit this request (faults/httpFaults.ts); null for none, the common case. */
+  faults: ExchangeFaults | null;
   onError(): void;
 }
 
@@ -118,6 +121,10 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
       proxyRes.destroy();
       return;
     }
+    if (o.faults !== null) {
+      relayBody(proxyRes, o.faults.respond(res, status, proxyRes.statusMessage ?? '', responseHeaders(proxyRes.rawHeaders), req.method === 'HEAD'), rec);
+      return;
+    }
     res.writeHead(status, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders) as unknown as http.OutgoingHttpHeaders);
     relayBody(proxyRes, res, rec);
   });
@@ -151,9 +158,11 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
   });
 
   if (hasBody(req)) {
-    if (rec) req.on('data', (chunk: Buffer) => rec.request.push(chunk));
+    // With faults the backend gets (and the recorder keeps) the body as the upstream toxics left it.
+    const body = o.faults === null ? req : o.faults.requestBody(req);
+    if (rec) body.on('data', (chunk: Buffer) => rec.request.push(chunk));
     req.once('error', () => proxyReq.destroy());
-    req.pipe(proxyReq);
+    body.pipe(proxyReq);
   } else {
     proxyReq.end();
   }
@@ -204,7 +213,7 @@ const SMALL_BODY = 64 * 1024;
  * collected and written with `res.end` (head and body leave in one write, no pipe machinery); anything else is
  * streamed chunk by chunk with back-pressure (the client's 'drain' resumes the upstream).
  */
-function relayBody(proxyRes: http.IncomingMessage, res: http.ServerResponse, rec: ExchangeRecorder | null): void {
+function relayBody(proxyRes: http.IncomingMessage, res: Writable, rec: ExchangeRecorder | null): void {
   const cl = proxyRes.headers['content-length'];
   const length = cl === undefined ? -1 : Number(cl);
   if (length >= 0 && length <= SMALL_BODY) {
@@ -256,6 +265,9 @@ export function pathAndQuery(requestTarget: string): string {
  */
 class RawForward implements UpstreamHandler {
   private readonly _conn: UpstreamConnection;
+  /** Where the request body comes from and the response body goes: the client's streams, or fault chains. */
+  private readonly _body: Readable;
+  private _out: Writable;
   private _small = false;
   private _first: Buffer | null = null;
   private _more: Buffer[] | null = null;
@@ -264,12 +276,14 @@ class RawForward implements UpstreamHandler {
   constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, head: string, hasBody: boolean) {
     const u = _o.upstream;
     this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || 80, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
+    this._out = _res;
+    this._body = _o.faults === null || !hasBody ? _req : _o.faults.requestBody(_req);
     _res.once('close', this._onClientClose);
     if (hasBody) {
       // Content-Length framed: the bytes go on as they come, the length header already told the upstream where
       // they end. The client's pace follows the upstream's ('drain').
-      _req.on('data', this._onRequestData);
-      _req.once('end', this._onRequestEnd);
+      this._body.on('data', this._onRequestData);
+      this._body.once('end', this._onRequestEnd);
       _req.once('error', this._onRequestError);
     }
   }
@@ -277,13 +291,13 @@ class RawForward implements UpstreamHandler {
   private readonly _onRequestData = (chunk: Buffer): void => {
     this._o.recorder?.request.push(chunk);
     if (!this._conn.writeBody(this, chunk)) {
-      this._req.pause();
+      this._body.pause();
       this._conn.socket.once('drain', this._onUpstreamDrain);
     }
   };
 
   private readonly _onUpstreamDrain = (): void => {
-    this._req.resume();
+    this._body.resume();
   };
 
   private readonly _onRequestEnd = (): void => {
@@ -305,7 +319,8 @@ class RawForward implements UpstreamHandler {
     const cl = headerOf(rawHeaders, 'content-length');
     const length = cl === undefined ? -1 : Number(cl);
     this._small = length >= 0 && length <= SMALL_BODY;
-    res.writeHead(status, statusMessage, responseHeaders(rawHeaders) as unknown as http.OutgoingHttpHeaders);
+    if (this._o.faults !== null) this._out = this._o.faults.respond(res, status, statusMessage, responseHeaders(rawHeaders), this._req.method === 'HEAD');
+    else res.writeHead(status, statusMessage, responseHeaders(rawHeaders) as unknown as http.OutgoingHttpHeaders);
   }
 
   onBody(chunk: Buffer): void {
@@ -315,10 +330,10 @@ class RawForward implements UpstreamHandler {
       else (this._more ??= [this._first]).push(chunk);
       return;
     }
-    if (!this._res.write(chunk) && !this._waitingDrain) {
+    if (!this._out.write(chunk) && !this._waitingDrain) {
       this._waitingDrain = true;
       this._conn.pause();
-      this._res.once('drain', this._onDrain);
+      this._out.once('drain', this._onDrain);
     }
   }
 
@@ -326,8 +341,9 @@ class RawForward implements UpstreamHandler {
     this._o.recorder?.responseEnded();
     const res = this._res;
     if (res.destroyed) return;
-    if (this._first === null) res.end();
-    else res.end(this._more === null ? this._first : Buffer.concat(this._more));
+    const out = this._out;
+    if (this._first === null) out.end();
+    else out.end(this._more === null ? this._first : Buffer.concat(this._more));
   }
 
   onError(err: Error, timedOut: boolean): void {

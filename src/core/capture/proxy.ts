@@ -6,6 +6,8 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { ListenError, UsageError, describeError } from '../errors';
+import { planHttpFaults } from '../faults/httpFaults';
+import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
 import { forwardRequest, pathAndQuery } from './forward';
@@ -43,6 +45,8 @@ export interface CaptureProxyOptions {
    * binding is not usable; CHAOS_TESTING_HTTP_CLIENT=node forces it.
    */
   upstreamClient?: 'lean' | 'node';
+  /** false: forward only, record nothing (a fault proxy without a store). */
+  record?: boolean;
 }
 
 export interface ProxyStats {
@@ -78,6 +82,9 @@ export function parseTarget(target: string, flag = '--target'): URL {
  */
 export class CaptureProxy extends EventEmitter {
   readonly stats: ProxyStats = { requests: 0, recorded: 0, errors: 0, openConnections: 0 };
+  /** Faults applied per request, added and removed at run time (faults/httpFaults.ts). */
+  readonly faults = new ToxicList('http');
+  private _down = false;
   private readonly _server: http.Server;
   private readonly _proxy: httpProxy;
   private readonly _target: URL | undefined;
@@ -98,7 +105,7 @@ export class CaptureProxy extends EventEmitter {
       if (!_options.target) throw new UsageError('reverse mode needs --target URL (the backend to forward to)');
       this._target = parseTarget(_options.target);
     }
-    this._filter = pathFilter(_options.include, _options.exclude);
+    this._filter = _options.record === false ? () => false : pathFilter(_options.include, _options.exclude);
     this._cap = _options.bodyCap ?? DEFAULT_BODY_CAP;
     let ca: Buffer | undefined;
     if (_options.caFile) {
@@ -131,6 +138,10 @@ export class CaptureProxy extends EventEmitter {
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
     });
     this._server.on('connection', (socket: TaggedSocket) => {
+      if (this._down) {
+        socket.destroy();
+        return;
+      }
       socket[CONN_ID] = ++this._connections;
       this._track(socket);
     });
@@ -171,6 +182,16 @@ export class CaptureProxy extends EventEmitter {
 
   get address(): net.AddressInfo | undefined {
     return this._address;
+  }
+
+  get down(): boolean {
+    return this._down;
+  }
+
+  /** `down` (a partition): every client connection is cut now, and new ones are closed as they come. */
+  setDown(down: boolean): void {
+    this._down = down;
+    if (down) for (const s of this._sockets) s.destroy();
   }
 
   /** Stops accepting, ends idle keep-alive connections, and after `graceMs` destroys the rest. */
@@ -215,16 +236,28 @@ export class CaptureProxy extends EventEmitter {
       res.end(`chaos-testing: ${upstream}\n`);
       return;
     }
-    const record = this._filter(pathnameOf(req.url ?? '/'));
-    forwardRequest(req, res, {
+    const path = pathnameOf(req.url ?? '/');
+    // With no toxics this length check is all that faults cost a request.
+    const faults = this.faults.entries.length === 0 ? null : planHttpFaults(this.faults.entries, req.method ?? 'GET', path);
+    // Before recording: the recorded request is the one the backend gets.
+    if (faults !== null) faults.prepareRequest(req);
+    const recorder = this._filter(path) ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null;
+    const options = {
       upstream,
       agent: this._agentFor(upstream),
       pool: this._pool,
       rewriteHost: this._options.mode === 'reverse',
       timeoutMs: this._options.upstreamTimeoutMs,
-      recorder: record ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null,
+      recorder,
+      faults,
       onError: () => this.stats.errors++,
-    });
+    };
+    if (faults === null) {
+      forwardRequest(req, res, options);
+      return;
+    }
+    if (recorder !== null) recorder.faults = faults.note;
+    faults.run(req, res, recorder, () => forwardRequest(req, res, options));
   }
 
   private _startExchange(req: http.IncomingMessage, upstream: URL, protocol: Protocol): ExchangeRecorder {

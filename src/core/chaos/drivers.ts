@@ -3,8 +3,13 @@
  * ("action kind X is not available in this build"); adding a kind is one import and one line below.
  */
 import { driver as bandwidth } from './actions/bandwidth';
+import { driver as cascadingFailure } from './actions/cascading-failure';
+import { driver as clockSkew } from './actions/clock-skew';
+import { driver as cpuThrottle } from './actions/cpu-throttle';
+import { driver as diskExhaustion } from './actions/disk-exhaustion';
 import { driver as latency } from './actions/latency';
 import { driver as loss } from './actions/loss';
+import { driver as memoryPressure } from './actions/memory-pressure';
 import { driver as networkPartition } from './actions/network-partition';
 import { driver as processKill } from './actions/process-kill';
 import type { ActionDriver, ActionKind } from './types';
@@ -17,7 +22,11 @@ const DRIVERS: Registry = {
   latency,
   loss,
   bandwidth,
-  // 'cpu-throttle', 'memory-pressure', 'disk-exhaustion', 'clock-skew', 'cascading-failure': register here.
+  'cpu-throttle': cpuThrottle,
+  'memory-pressure': memoryPressure,
+  'disk-exhaustion': diskExhaustion,
+  'clock-skew': clockSkew,
+  'cascading-failure': cascadingFailure,
 };
 
 export function getDriver<K extends ActionKind>(kind: K): ActionDriver<K> | undefined {

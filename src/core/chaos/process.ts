@@ -4,7 +4,7 @@
  * from pids and commands written in the journal, so every function here takes plain data.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import type { ProcessTarget } from './types';
@@ -95,12 +95,15 @@ export interface StartSpec {
  * to /dev/null, and returns its pid. With a pidFile, writes the pid there.
  */
 export function startDetached(spec: StartSpec): number {
+  if (spec.cwd && !existsSync(spec.cwd)) throw new InputError(`cannot start '${spec.command}': its directory ${spec.cwd} does not exist`);
   const child = spawn('/bin/sh', ['-c', `exec ${spec.command}`], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     detached: true,
     stdio: 'ignore',
   });
+  // A spawn failure after the pid is known arrives as an event; without a listener it would crash the run.
+  child.on('error', () => undefined);
   if (child.pid === undefined) throw new InputError(`cannot start '${spec.command}'`);
   child.unref();
   if (spec.pidFile) {

@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { CaptureSession, type CaptureSummary } from '../capture/captureSession';
 import { parseTarget } from '../capture/proxy';
 import { InputError, StoreError, describeError, isChaosError } from '../errors';
+import { FaultApi } from '../faults/api';
+import { HttpFaultTarget } from '../faults/httpTarget';
+import { formatHostPort, parseHostPort } from '../faults/tcpProxy';
 import { exportHar } from '../har/export';
 import { importHar } from '../har/import';
 import { detectDialects } from '../generate/detect';
@@ -28,7 +31,7 @@ import type { CaptureInfo, CaptureStart, EngineOp, EngineOps, FromEngine } from 
  * (queries go to the store worker), and otherwise opens files read-only, reopening when they change on disk.
  */
 export class Engine {
-  private _capture: { session: CaptureSession; info: CaptureInfo } | undefined;
+  private _capture: { session: CaptureSession; info: CaptureInfo; api?: FaultApi } | undefined;
   private _ticker: NodeJS.Timeout | undefined;
   private _readers = new Map<string, { db: TrafficDb; stamp: string }>();
   private _empty: TrafficDb | undefined;
@@ -65,6 +68,7 @@ export class Engine {
   async startCapture(o: CaptureStart): Promise<CaptureInfo> {
     if (this._capture) throw new InputError(`a capture is already running (${this._capture.info.listen} → ${this._capture.info.target}); stop it first`);
     parseTarget(o.target, 'target URL');
+    const apiAddress = o.api === undefined ? undefined : parseHostPort(o.api, 'fault API address', true);
     const db = path.resolve(o.db);
     this._closeReader(db);
     const session = await CaptureSession.start({
@@ -79,7 +83,19 @@ export class Engine {
       store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
     });
     const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId };
-    this._capture = { session, info };
+    let api: FaultApi | undefined;
+    if (apiAddress) {
+      api = new FaultApi();
+      try {
+        info.api = formatHostPort(await api.listen(apiAddress));
+        api.register(new HttpFaultTarget('http', session.proxy, o.target));
+      } catch (e) {
+        await api.close();
+        await session.stop();
+        throw e;
+      }
+    }
+    this._capture = { session, info, api };
     let last = { at: Date.now(), requests: 0, stored: 0 };
     this._ticker = setInterval(() => {
       const s = session.stats();
@@ -107,6 +123,7 @@ export class Engine {
     this._ticker = undefined;
     let summary: CaptureSummary | null = null;
     try {
+      await capture.api?.close();
       summary = await capture.session.stop();
     } catch (e) {
       error ??= describeError(e);

@@ -17,6 +17,8 @@ export interface CaptureStart {
   bodyLimit: number;
   include: string[];
   exclude: string[];
+  /** Serve the fault API on this loopback HOST:PORT (port 0 picks one), the capture proxy as proxy 'http'. */
+  api?: string;
 }
 
 export interface CaptureInfo {
@@ -24,6 +26,8 @@ export interface CaptureInfo {
   target: string;
   listen: string;
   sessionId: number;
+  /** The fault API's HOST:PORT, when asked for. */
+  api?: string;
 }
 
 export interface ResendResult {

@@ -1,5 +1,6 @@
 /**
- * A loopback HTTP API shaped like Toxiproxy's, over a set of TcpProxy instances:
+ * A loopback HTTP API shaped like Toxiproxy's, over a set of fault targets (TcpProxy instances it creates, and
+ * targets registered by their owner, such as the capture proxy, which the API lists and faults but never closes):
  *   GET    /proxies                        {name: proxy}
  *   POST   /proxies                        {name, listen, upstream, enabled?} → 201 proxy
  *   GET    /proxies/{name}                 proxy
@@ -15,16 +16,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isChaosError, ListenError } from '../errors';
+import { proxyJson, type FaultTarget } from './target';
 import { parseHostPort, TcpProxy, type HostPort } from './tcpProxy';
-import type { Toxic } from './toxics';
 
-export interface ProxyJson {
-  name: string;
-  listen: string;
-  upstream: string;
-  enabled: boolean;
-  toxics: Toxic[];
-}
+export { proxyJson, type ProxyJson } from './target';
 
 class HttpError extends Error {
   constructor(
@@ -38,22 +33,26 @@ class HttpError extends Error {
 const MAX_BODY = 64 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-export function proxyJson(p: TcpProxy): ProxyJson {
-  const hp = (a: HostPort): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
-  return { name: p.name, listen: hp(p.listen), upstream: hp(p.upstream), enabled: p.enabled, toxics: p.toxics };
-}
-
 export class FaultApi {
-  readonly proxies = new Map<string, TcpProxy>();
+  readonly proxies = new Map<string, FaultTarget>();
+  /** The TCP proxies this API created (and closes); registered targets belong to whoever registered them. */
+  private readonly _owned = new Map<string, TcpProxy>();
   private _server: http.Server | undefined;
 
-  /** Creates and starts a proxy; a name in use is a 409. */
+  /** Creates and starts a TCP proxy; a name in use is a 409. */
   async addProxy(input: { name: string; listen: HostPort; upstream: HostPort; enabled?: boolean }): Promise<TcpProxy> {
     if (this.proxies.has(input.name)) throw new HttpError(409, `proxy '${input.name}' already exists`);
     const proxy = new TcpProxy(input);
     await proxy.start();
     this.proxies.set(input.name, proxy);
+    this._owned.set(input.name, proxy);
     return proxy;
+  }
+
+  /** Serves a target someone else runs (the capture proxy); a name in use is an error. */
+  register(target: FaultTarget): void {
+    if (this.proxies.has(target.name)) throw new HttpError(409, `proxy '${target.name}' already exists`);
+    this.proxies.set(target.name, target);
   }
 
   /** Listens on a loopback address only (the API changes what other programs' traffic does). */
@@ -72,7 +71,9 @@ export class FaultApi {
   async close(): Promise<void> {
     const server = this._server;
     this._server = undefined;
-    await Promise.all([...this.proxies.values()].map((p) => p.close()));
+    await Promise.all([...this._owned.values()].map((p) => p.close()));
+    this._owned.clear();
+    this.proxies.clear();
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -129,8 +130,11 @@ export class FaultApi {
         return [200, proxyJson(proxy)];
       }
       if (method === 'DELETE') {
+        const owned = this._owned.get(proxy.name);
+        if (!owned) throw new HttpError(409, `proxy '${proxy.name}' is not one this API created; stop the program that runs it`);
         this.proxies.delete(proxy.name);
-        await proxy.close();
+        this._owned.delete(proxy.name);
+        await owned.close();
         return [204];
       }
     } else if (parts[2] === 'toxics' && parts.length === 3) {

@@ -11,7 +11,9 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { Transform } from 'node:stream';
 import { InputError, ListenError } from '../errors';
-import { createToxicTransform, parseToxic, type LinkControl, type Toxic } from './toxics';
+import type { FaultTarget } from './target';
+import { ToxicList } from './toxicList';
+import { createToxicTransform, type LinkControl, type Toxic } from './toxics';
 
 export interface HostPort {
   host: string;
@@ -33,6 +35,10 @@ export function parseHostPort(value: string, what: string, allowZero = false): H
   return { host: m[1] ?? m[2], port };
 }
 
+export function formatHostPort(a: HostPort): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
 class Connection {
   private readonly _transforms: Transform[] = [];
   private _done = false;
@@ -40,13 +46,13 @@ class Connection {
   constructor(
     readonly client: net.Socket,
     readonly upstream: net.Socket,
-    toxics: readonly Toxic[],
+    toxics: readonly { toxic: Toxic }[],
     private readonly _onDone: (c: Connection) => void,
   ) {
     const link: LinkControl = { reset: () => this.destroy(true), close: () => this.destroy(false) };
     const chain = (stream: Toxic['stream'], from: net.Socket, to: net.Socket): void => {
       let src: NodeJS.ReadableStream = from;
-      for (const toxic of toxics) {
+      for (const { toxic } of toxics) {
         // Toxicity is drawn once per connection, as Toxiproxy does per link.
         if (toxic.stream !== stream || !(Math.random() < toxic.toxicity)) continue;
         const t = createToxicTransform(toxic, link);
@@ -80,12 +86,12 @@ class Connection {
 }
 
 /** Emits 'connection' and 'close' (of a client connection); 'error' is never emitted after start. */
-export class TcpProxy extends EventEmitter {
+export class TcpProxy extends EventEmitter implements FaultTarget {
   readonly name: string;
   readonly upstream: HostPort;
   private _listen: HostPort;
   private _enabled: boolean;
-  private _toxics: Toxic[] = [];
+  private readonly _toxics = new ToxicList('tcp');
   private readonly _connections = new Set<Connection>();
   private _server: net.Server | undefined;
   private _closed = false;
@@ -117,25 +123,24 @@ export class TcpProxy extends EventEmitter {
   }
 
   get toxics(): Toxic[] {
-    return this._toxics.map((t) => ({ ...t, attributes: { ...t.attributes } }));
+    return this._toxics.list();
+  }
+
+  addresses(): { listen: string; upstream: string } {
+    return { listen: formatHostPort(this._listen), upstream: formatHostPort(this.upstream) };
   }
 
   /** Validates and adds a toxic (applies to new connections); a name already in use is an InputError. */
   addToxic(input: unknown): Toxic {
-    const toxic = parseToxic(input);
-    if (this._toxics.some((t) => t.name === toxic.name)) throw new InputError(`toxic '${toxic.name}' already exists on proxy '${this.name}'`);
-    this._toxics.push(toxic);
-    return { ...toxic };
+    return this._toxics.add(input, this.name);
   }
 
   removeToxic(name: string): boolean {
-    const before = this._toxics.length;
-    this._toxics = this._toxics.filter((t) => t.name !== name);
-    return this._toxics.length !== before;
+    return this._toxics.remove(name);
   }
 
   removeAllToxics(): void {
-    this._toxics = [];
+    this._toxics.clear();
   }
 
   /** false = `down`: refuse new connections and cut live ones. true: listen again on the same address. */
@@ -178,7 +183,7 @@ export class TcpProxy extends EventEmitter {
       return;
     }
     const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true });
-    const conn = new Connection(client, upstream, this._toxics, (c) => {
+    const conn = new Connection(client, upstream, this._toxics.entries, (c) => {
       if (this._connections.delete(c)) this.emit('close');
     });
     this._connections.add(conn);

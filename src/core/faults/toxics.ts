@@ -1,51 +1,153 @@
 /**
- * Toxics, modelled on Toxiproxy's: a toxic is data (name, type, stream, toxicity, attributes), validated in one
- * place, and each type has a factory of a Node Transform that one direction of one connection pipes through.
- * The runner (tcpProxy.ts), not the toxic, applies toxicity and direction, as Toxiproxy's ToxicStub.Run does.
+ * Toxics, modelled on Toxiproxy's: a toxic is data (name, type, stream, toxicity, attributes, optional match),
+ * validated in one place. Byte-level types get a Transform each (transforms.ts) and work on the TCP proxy and on
+ * HTTP bodies; http_* types understand HTTP and work on the HTTP proxy only (httpFaults.ts). The runner, not the
+ * toxic, applies toxicity, direction and match, as Toxiproxy's ToxicStub.Run does.
  *
- * Units follow Toxiproxy: latency, jitter, timeouts and slow_close delay in milliseconds, bandwidth `rate` in KB/s
- * (1 KB = 1000 bytes), slicer `delay` in microseconds, limit_data `bytes` in bytes.
+ * Units follow Toxiproxy: latency, jitter, timeouts and delays in milliseconds, bandwidth `rate` in KB/s
+ * (1 KB = 1000 bytes), slicer `delay` in microseconds, byte counts in bytes.
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import picomatch from 'picomatch';
 import { InputError } from '../errors';
 
+export { createToxicTransform, type LinkControl } from './transforms';
+
 export type Stream = 'upstream' | 'downstream';
-export const TOXIC_TYPES = ['latency', 'bandwidth', 'reset_peer', 'timeout', 'slicer', 'limit_data', 'slow_close'] as const;
+export const BYTE_TOXIC_TYPES = ['latency', 'bandwidth', 'reset_peer', 'timeout', 'slicer', 'limit_data', 'slow_close'] as const;
+export const HTTP_TOXIC_TYPES = ['http_abort', 'http_delay', 'http_body', 'http_header'] as const;
+export const TOXIC_TYPES = [...BYTE_TOXIC_TYPES, ...HTTP_TOXIC_TYPES] as const;
 export type ToxicType = (typeof TOXIC_TYPES)[number];
+
+/** Numbers for quantities, strings for names, values and modes; each attribute has one kind (ATTRIBUTES). */
+export type AttributeValue = number | string;
+
+/** Which requests a toxic applies to (HTTP proxy only); absent fields match everything. */
+export interface ToxicMatch {
+  /** Upper case, e.g. GET. */
+  method?: string;
+  /** A picomatch glob over the path without the query, e.g. /api/**. */
+  path?: string;
+}
 
 export interface Toxic {
   name: string;
   type: ToxicType;
-  /** upstream: client → backend; downstream: backend → client. */
+  /** upstream: client → backend (the request); downstream: backend → client (the response). */
   stream: Stream;
-  /** Probability 0..1, drawn once per connection. */
+  /** Probability 0..1, drawn once per connection (TCP) or per request (HTTP). */
   toxicity: number;
-  attributes: Record<string, number>;
+  attributes: Record<string, AttributeValue>;
+  match?: ToxicMatch;
 }
 
-/** What a toxic may do to its whole connection, beyond transforming the bytes. */
-export interface LinkControl {
-  /** Abort both sides with a TCP RST (the client sees ECONNRESET). */
-  reset(): void;
-  /** Close both sides now. */
-  close(): void;
+type AttributeSpec =
+  | { kind: 'number'; default: number; unit: string; integer?: boolean; min?: number; max?: number }
+  | { kind: 'string'; default: string; what: string; check?: (v: string) => string | null }
+  | { kind: 'choice'; default: string; choices: readonly string[] };
+
+const num = (unit: string, extra: { integer?: boolean; default?: number; min?: number; max?: number } = {}): AttributeSpec => ({ kind: 'number', default: 0, unit, ...extra });
+
+// Headers that frame the message: changing them would break the exchange rather than fault it.
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer', 'te']);
+
+function checkHeaderName(v: string): string | null {
+  if (v === '') return null; // missing: parseToxic says the attribute is needed
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v)) return 'must be a header name, e.g. X-Request-Id';
+  if (FRAMING_HEADERS.has(v.toLowerCase())) return `cannot be ${v}: it frames the message (use http_body to change a body)`;
+  return null;
 }
 
 /** Each type's attributes: default and what the value means (for the error line). */
-const ATTRIBUTES: Record<ToxicType, Record<string, { default: number; unit: string; integer?: boolean }>> = {
-  latency: { latency: { default: 0, unit: 'milliseconds' }, jitter: { default: 0, unit: 'milliseconds' } },
-  bandwidth: { rate: { default: 0, unit: 'KB/s (0 = unlimited)' } },
-  reset_peer: { timeout: { default: 0, unit: 'milliseconds' } },
-  timeout: { timeout: { default: 0, unit: 'milliseconds (0 = hold forever)' } },
-  slicer: { average_size: { default: 0, unit: 'bytes', integer: true }, size_variation: { default: 0, unit: 'bytes', integer: true }, delay: { default: 0, unit: 'microseconds' } },
-  limit_data: { bytes: { default: 0, unit: 'bytes', integer: true } },
-  slow_close: { delay: { default: 0, unit: 'milliseconds' } },
+const ATTRIBUTES: Record<ToxicType, Record<string, AttributeSpec>> = {
+  latency: { latency: num('milliseconds'), jitter: num('milliseconds') },
+  bandwidth: { rate: num('KB/s (0 = unlimited)') },
+  reset_peer: { timeout: num('milliseconds') },
+  timeout: { timeout: num('milliseconds (0 = hold forever)') },
+  slicer: { average_size: num('bytes', { integer: true }), size_variation: num('bytes', { integer: true }), delay: num('microseconds') },
+  limit_data: { bytes: num('bytes', { integer: true }) },
+  slow_close: { delay: num('milliseconds') },
+  http_abort: {
+    status: num('', { integer: true, default: 503, min: 200, max: 599 }),
+    body: { kind: 'string', default: '', what: 'the response body' },
+  },
+  http_delay: { delay: num('milliseconds'), jitter: num('milliseconds') },
+  http_body: {
+    mode: { kind: 'choice', default: 'truncate', choices: ['truncate', 'corrupt'] },
+    bytes: num('bytes', { integer: true }),
+    fraction: num('', { max: 1 }),
+    seed: num('', { integer: true, max: 2 ** 32 - 1 }),
+  },
+  http_header: {
+    action: { kind: 'choice', default: 'set', choices: ['set', 'replace', 'remove'] },
+    header: { kind: 'string', default: '', what: 'a header name, e.g. X-Request-Id', check: checkHeaderName },
+    value: { kind: 'string', default: '', what: 'the header value', check: (v) => (/^[\t\x20-\x7e\x80-\xff]*$/.test(v) ? null : 'must not hold line breaks or control characters') },
+  },
 };
+
+export function isHttpToxic(type: ToxicType): boolean {
+  return type.startsWith('http_');
+}
+
+/** The kind of an attribute (for the CLI, which gets every value as text); undefined for an unknown one. */
+export function attributeKind(type: string, key: string): 'number' | 'string' | undefined {
+  const spec = (ATTRIBUTES as Record<string, Record<string, AttributeSpec> | undefined>)[type]?.[key];
+  return spec === undefined ? undefined : spec.kind === 'number' ? 'number' : 'string';
+}
 
 export function parseStream(value: unknown, where: string): Stream {
   if (value === undefined) return 'downstream';
   if (value === 'upstream' || value === 'downstream') return value;
   throw new InputError(`${where}: stream must be 'upstream' or 'downstream', not '${String(value)}'`);
+}
+
+/** Validates a match object: method a token (kept upper case), path a glob picomatch compiles. */
+export function parseMatch(value: unknown, where: string): ToxicMatch | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${where}: match must be an object like {"method": "GET", "path": "/api/**"}`);
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (key !== 'method' && key !== 'path') throw new InputError(`${where}: match has no field '${key}'; it takes: method, path`);
+  const match: ToxicMatch = {};
+  if (o.method !== undefined) {
+    if (typeof o.method !== 'string' || !/^[A-Za-z]{1,20}$/.test(o.method)) throw new InputError(`${where}: match method '${String(o.method)}' must be an HTTP method, e.g. GET`);
+    match.method = o.method.toUpperCase();
+  }
+  if (o.path !== undefined) {
+    if (typeof o.path !== 'string' || !/^[/*]/.test(o.path)) throw new InputError(`${where}: match path '${String(o.path)}' must be a glob starting with / or *, e.g. /api/**`);
+    try {
+      pathMatcher(o.path);
+    } catch (e) {
+      throw new InputError(`${where}: match path '${o.path}' is not a valid glob (${(e as Error).message.split('\n')[0]})`);
+    }
+    match.path = o.path;
+  }
+  return match.method === undefined && match.path === undefined ? undefined : match;
+}
+
+/** The compiled form of a match path (strict: an unclosed bracket or brace is an error, not a literal). */
+export function pathMatcher(glob: string): (path: string) => boolean {
+  return picomatch(glob, { dot: true, strictBrackets: true });
+}
+
+function parseAttribute(spec: AttributeSpec, key: string, value: unknown, where: string): AttributeValue {
+  const v = value ?? spec.default;
+  if (spec.kind === 'choice') {
+    if (typeof v !== 'string' || !spec.choices.includes(v)) throw new InputError(`${where}: ${key} must be one of ${spec.choices.join(', ')}, not '${String(v)}'`);
+    return v;
+  }
+  if (spec.kind === 'string') {
+    if (typeof v !== 'string') throw new InputError(`${where}: ${key} must be a string (${spec.what})`);
+    const problem = spec.check?.(v);
+    if (problem) throw new InputError(`${where}: ${key} ${JSON.stringify(v)} ${problem}`);
+    return v;
+  }
+  const min = spec.min ?? 0;
+  const bad = typeof v !== 'number' || !Number.isFinite(v) || v < min || (spec.max !== undefined && v > spec.max) || (spec.integer && !Number.isInteger(v));
+  if (bad) {
+    const what = `${spec.integer ? 'whole ' : ''}number`;
+    if (spec.max !== undefined) throw new InputError(`${where}: ${key} must be a ${what} from ${min} to ${spec.max}`);
+    throw new InputError(`${where}: ${key} must be a ${what} of ${spec.unit} ≥ ${min}`);
+  }
+  return v as number;
 }
 
 /** Validates untrusted input (API body, CLI flags) into a Toxic with defaults filled in; throws a one-line InputError. */
@@ -65,168 +167,20 @@ export function parseToxic(input: unknown): Toxic {
   if (typeof toxicity !== 'number' || !(toxicity >= 0 && toxicity <= 1)) throw new InputError(`${where}: toxicity must be a number from 0 to 1`);
   const given = o.attributes === undefined ? {} : o.attributes;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new InputError(`${where}: attributes must be an object`);
-  const attributes: Record<string, number> = {};
   const specs = ATTRIBUTES[t];
   for (const key of Object.keys(given)) {
-    if (!(key in specs)) throw new InputError(`${where}: ${t} has no attribute '${key}'; it takes: ${Object.keys(specs).join(', ')}`);
+    if (!Object.hasOwn(specs, key)) throw new InputError(`${where}: ${t} has no attribute '${key}'; it takes: ${Object.keys(specs).join(', ')}`);
   }
-  for (const [key, spec] of Object.entries(specs)) {
-    const v = (given as Record<string, unknown>)[key] ?? spec.default;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (spec.integer && !Number.isInteger(v))) {
-      throw new InputError(`${where}: ${key} must be a ${spec.integer ? 'whole ' : ''}number of ${spec.unit} ≥ 0`);
-    }
-    attributes[key] = v;
-  }
-  if (t === 'slicer' && attributes.average_size < 1) throw new InputError(`${where}: average_size must be a whole number of bytes ≥ 1`);
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [key, spec] of Object.entries(specs)) attributes[key] = parseAttribute(spec, key, (given as Record<string, unknown>)[key], where);
+  const match = parseMatch(o.match, where);
+  if (t === 'slicer' && (attributes.average_size as number) < 1) throw new InputError(`${where}: average_size must be a whole number of bytes ≥ 1`);
   if (t === 'slicer' && attributes.size_variation >= attributes.average_size) throw new InputError(`${where}: size_variation must be smaller than average_size`);
-  return { name, type: t, stream, toxicity, attributes };
+  if (t === 'http_header' && attributes.header === '') throw new InputError(`${where}: http_header needs attribute header (a header name, e.g. X-Request-Id)`);
+  return match ? { name, type: t, stream, toxicity, attributes, match } : { name, type: t, stream, toxicity, attributes };
 }
 
-/** A Transform whose timers all die with it: destroy() clears every pending one (no leaks when a connection ends). */
-abstract class ToxicTransform extends Transform {
-  private readonly _timers = new Set<NodeJS.Timeout>();
-
-  protected _later(ms: number, fn: () => void): void {
-    if (this.destroyed) return;
-    const timer = setTimeout(() => {
-      this._timers.delete(timer);
-      if (!this.destroyed) fn();
-    }, Math.max(0, ms));
-    this._timers.add(timer);
-  }
-
-  get pendingTimers(): number {
-    return this._timers.size;
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    for (const t of this._timers) clearTimeout(t);
-    this._timers.clear();
-    callback(error);
-  }
-}
-
-/** Each chunk waits latency ± jitter after it arrived; order is kept (like Toxiproxy, delays do not add up). */
-class Latency extends ToxicTransform {
-  constructor(private readonly _a: Record<string, number>) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const jitter = this._a.jitter ? (Math.random() * 2 - 1) * this._a.jitter : 0;
-    const delay = Math.max(0, this._a.latency + jitter);
-    this._later(delay, () => cb(null, chunk));
-  }
-}
-
-/** At most `rate` KB/s: chunks are cut into 100 ms pieces, each followed by the time it takes at that rate. */
-class Bandwidth extends ToxicTransform {
-  constructor(private readonly _rate: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this._rate <= 0) return cb(null, chunk);
-    const bytesPerMs = this._rate; // KB/s with 1 KB = 1000 bytes
-    const piece = Math.max(1, Math.floor(bytesPerMs * 100));
-    const send = (offset: number): void => {
-      if (offset >= chunk.length) return cb();
-      const part = chunk.subarray(offset, offset + piece);
-      this._later(part.length / bytesPerMs, () => {
-        this.push(part);
-        send(offset + part.length);
-      });
-    };
-    send(0);
-  }
-}
-
-/** Cuts the stream into pieces of average_size ± size_variation bytes, `delay` µs apart. */
-class Slicer extends ToxicTransform {
-  constructor(private readonly _a: Record<string, number>) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const { average_size: avg, size_variation: variation, delay } = this._a;
-    const send = (offset: number): void => {
-      if (offset >= chunk.length) return cb();
-      const size = Math.max(1, avg + Math.round((Math.random() * 2 - 1) * variation));
-      this.push(chunk.subarray(offset, offset + size));
-      this._later(delay / 1000, () => send(offset + size));
-    };
-    send(0);
-  }
-}
-
-/** Passes the first `bytes` bytes, then ends this direction (the peer sees exactly that many, then EOF). */
-class LimitData extends ToxicTransform {
-  private _passed = 0;
-  constructor(private readonly _limit: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this._passed >= this._limit) return cb();
-    const part = chunk.subarray(0, this._limit - this._passed);
-    this._passed += part.length;
-    this.push(part);
-    if (this._passed >= this._limit) this.push(null);
-    cb();
-  }
-}
-
-/** Lets nothing through; after `timeout` ms closes the connection, or with 0 holds it open forever. */
-class Timeout extends ToxicTransform {
-  constructor(timeout: number, link: LinkControl) {
-    super();
-    if (timeout > 0) this._later(timeout, () => link.close());
-  }
-  override _transform(_chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    cb();
-  }
-  override _flush(_cb: TransformCallback): void {
-    // Held: the end of the stream does not get through either.
-  }
-}
-
-/** After `timeout` ms (0 = at once) resets the connection with a TCP RST. */
-class ResetPeer extends ToxicTransform {
-  constructor(timeout: number, link: LinkControl) {
-    super();
-    this._later(timeout, () => link.reset());
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    cb(null, chunk);
-  }
-}
-
-/** Delays the end of the stream by `delay` ms. */
-class SlowClose extends ToxicTransform {
-  constructor(private readonly _delay: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    this._later(this._delay, () => cb());
-  }
-}
-
-/** Builds the Transform for one toxic on one direction of one connection. */
-export function createToxicTransform(toxic: Toxic, link: LinkControl): Transform {
-  const a = toxic.attributes;
-  switch (toxic.type) {
-    case 'latency':
-      return new Latency(a);
-    case 'bandwidth':
-      return new Bandwidth(a.rate);
-    case 'slicer':
-      return new Slicer(a);
-    case 'limit_data':
-      return new LimitData(a.bytes);
-    case 'timeout':
-      return new Timeout(a.timeout, link);
-    case 'reset_peer':
-      return new ResetPeer(a.timeout, link);
-    case 'slow_close':
-      return new SlowClose(a.delay);
-  }
+/** A deep copy (what a list hands out, so callers cannot change a live toxic). */
+export function copyToxic(t: Toxic): Toxic {
+  return t.match ? { ...t, attributes: { ...t.attributes }, match: { ...t.match } } : { ...t, attributes: { ...t.attributes } };
 }

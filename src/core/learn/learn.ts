@@ -2,7 +2,7 @@ import { REDACTED_PREFIX } from '../capture/redact';
 import type { TrafficDb } from '../store/database';
 import { exchangeView, type ExchangeView } from '../store/queries';
 import { inferSchema, jsonTypeOf, mergeSchemas, stringFormat, type JsonSchema } from './jsonSchema';
-import type { BehaviourModel, Capture, EndpointModel, EnvVar, NoiseField, ResponseModel, Scenario, Step, TemplateString, ValueCheck } from './model';
+import type { BehaviourModel, Capture, ChainUse, EndpointModel, EnvVar, ExchangeFacts, NoiseField, ResponseModel, Scenario, Step, TemplateString, ValueCheck } from './model';
 import { isIdSegment, singular, templateParams, templatePath } from './pathTemplate';
 
 /** Response headers that change from one response to the next by nature. */
@@ -202,6 +202,14 @@ interface Link {
  * Learns the model from a traffic database: every HTTP exchange with a response, in capture order.
  */
 export function learn(db: TrafficDb, options: { sessionId?: number } = {}): BehaviourModel {
+  return learnWithFacts(db, options).model;
+}
+
+/**
+ * The model, and what it knows about every exchange it used (not only the deduplicated scenarios): the chained
+ * values each request sent and the noise of each response. Chaos replay replays every exchange with these.
+ */
+export function learnWithFacts(db: TrafficDb, options: { sessionId?: number } = {}): { model: BehaviourModel; facts: ExchangeFacts[] } {
   const skipped: Record<string, number> = {};
   const skip = (why: string): void => void (skipped[why] = (skipped[why] ?? 0) + 1);
   const samples: Sample[] = [];
@@ -217,7 +225,7 @@ export function learn(db: TrafficDb, options: { sessionId?: number } = {}): Beha
   return learnFromSamples(samples, { database: db.file, exchanges: total, skipped });
 }
 
-function learnFromSamples(samples: Sample[], source: { database: string | null; exchanges: number; skipped: Record<string, number> }): BehaviourModel {
+function learnFromSamples(samples: Sample[], source: { database: string | null; exchanges: number; skipped: Record<string, number> }): { model: BehaviourModel; facts: ExchangeFacts[] } {
   const endpoints = buildEndpoints(samples);
   const byKey = new Map(endpoints.map((e) => [e.key, e]));
 
@@ -246,14 +254,14 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
   // Value chaining: a value a response produced, sent in a later request.
   const origins = new Map<string, { sample: number; from: string; key: string }>();
   const links: Link[] = [];
-  const uses = new Map<number, Array<{ where: string; value: string }>>();
+  const uses = new Map<number, Array<{ where: string; value: string; origin: number; from: string }>>();
   samples.forEach((s, i) => {
-    const found: Array<{ where: string; value: string }> = [];
+    const found: Array<{ where: string; value: string; origin: number; from: string }> = [];
     const consider = (where: string, value: string): void => {
       const o = origins.get(value);
       if (o && o.sample < i) {
         links.push({ from: o.sample, to: i });
-        found.push({ where, value });
+        found.push({ where, value, origin: o.sample, from: o.from });
       }
     };
     s.pathname.split('/').forEach((seg, k) => seg && consider(`path:${k}`, decodeURIComponent(seg)));
@@ -333,7 +341,16 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
   }
 
   const hosts = [...new Set(samples.map((s) => new URL(s.ex.url).origin))];
-  return {
+  // A value that differed between equivalent calls of one endpoint is noise in every call of it (GET /items/1 and /items/7).
+  const endpointNoise = new Map<string, Set<string>>();
+  for (const group of classes.values()) {
+    const key = `${group[0].endpoint} ${group[0].ex.status}`;
+    const set = endpointNoise.get(key) ?? new Set<string>();
+    for (const p of differing.get(group[0].classKey) ?? []) set.add(p);
+    endpointNoise.set(key, set);
+  }
+  const facts = samples.map((s, i) => exchangeFacts(samples, i, uses.get(i) ?? [], origins, lastUse, endpointNoise.get(`${s.endpoint} ${s.ex.status}`)));
+  const model: BehaviourModel = {
     version: 1,
     source: { ...source, used: samples.length },
     baseUrl: hosts.length === 1 ? hosts[0] : (hosts[0] ?? null),
@@ -342,6 +359,31 @@ function learnFromSamples(samples: Sample[], source: { database: string | null; 
     env: [...env.values()],
     noiseHeaders: [...noiseHeaders].sort(),
   };
+  return { model, facts };
+}
+
+/** One exchange's chained values (sent and produced) and its response's noise, by the same rules as the steps'. */
+function exchangeFacts(
+  samples: Sample[],
+  i: number,
+  found: Array<{ where: string; value: string; origin: number; from: string }>,
+  origins: Map<string, { sample: number; from: string }>,
+  lastUse: Map<string, number>,
+  differing: Set<string> | undefined,
+): ExchangeFacts {
+  const s = samples[i];
+  const uses: ChainUse[] = found.map((f) => ({ where: f.where, value: f.value, origin: { exchangeId: samples[f.origin].ex.id, from: f.from } }));
+  const produces = originValues(s).filter((o) => origins.get(o.value)?.sample === i && (lastUse.get(o.value) ?? -1) > i).map((o) => o.from);
+  const noise: NoiseField[] = [];
+  if (s.hasResponseJson) {
+    for (const [pointer, v] of leaves(s.responseJson, false)) {
+      const why = produces.includes(pointer) ? 'a value later requests reuse'
+        : differing?.has(pointer) ? 'differed between equivalent exchanges of this endpoint'
+        : volatileByNature(pointer, v) ?? (ID_KEY.test(lastKey(pointer)) && s.ex.method === 'POST' ? 'an id the server assigns: differs on every run' : undefined);
+      if (why) noise.push({ pointer, why });
+    }
+  }
+  return { exchangeId: s.ex.id, endpoint: s.endpoint, uses, produces: [...new Set(produces)], noise };
 }
 
 function buildEndpoints(samples: Sample[]): EndpointModel[] {

@@ -102,6 +102,26 @@ export interface EnvVar {
   description: string;
 }
 
+/** A chained value a request sent: where, the recorded value, and which earlier response (and where in it) produced it. */
+export interface ChainUse {
+  /** `path:2` (segment index), `query:NAME`, `body:/json/pointer` or `header:authorization` (the value after the scheme). */
+  where: string;
+  value: string;
+  origin: { exchangeId: number; from: string };
+}
+
+/** What learn knows about one captured exchange, for engines that go through every exchange, not the deduplicated scenarios. */
+export interface ExchangeFacts {
+  exchangeId: number;
+  /** "GET /api/users/{userId}" */
+  endpoint: string;
+  uses: ChainUse[];
+  /** Where in this response (`/id`, `header:location`) values come from that later requests reuse. */
+  produces: string[];
+  /** Response JSON pointers not to compare, and why. */
+  noise: NoiseField[];
+}
+
 export interface BehaviourModel {
   version: 1;
   source: { database: string | null; exchanges: number; used: number; skipped: Record<string, number> };

@@ -29,20 +29,50 @@ export async function resend(ex: ExchangeView, options: { timeoutMs?: number; in
     throw new InputError(`exchange ${ex.id} has no absolute URL (${ex.url}); it cannot be resent`);
   }
   const body = ex.requestBody ? Buffer.from(ex.requestBody.text, ex.requestBody.encoding === 'base64' ? 'base64' : 'utf8') : null;
-  const headers: string[] = [];
-  for (const [name, value] of ex.requestHeaders) {
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('x-forwarded-')) continue;
-    if (lower === 'accept-encoding') continue; // ask for identity so the diff compares readable bodies
-    headers.push(name, value);
+  const headers = forwardableHeaders(ex.requestHeaders);
+  try {
+    return await sendRequest({ url, method: ex.method, headers, body }, options);
+  } catch (e) {
+    throw new InputError(`resending exchange ${ex.id} to ${url.origin} failed: ${describeError(e)}`);
   }
-  if (body) headers.push('content-length', String(body.length));
-  const client = url.protocol === 'https:' ? https : http;
+}
+
+/** A recorded request's headers minus those of one connection (hop-by-hop, length, forwarding) and accept-encoding. */
+export function forwardableHeaders(pairs: HeaderPairs): HeaderPairs {
+  // accept-encoding is dropped to ask for identity, so comparisons see readable bodies.
+  return pairs.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return !HOP_BY_HOP.has(lower) && !lower.startsWith('x-forwarded-') && lower !== 'accept-encoding';
+  });
+}
+
+export interface OutgoingRequest {
+  url: URL;
+  method: string;
+  headers: HeaderPairs;
+  body: Buffer | null;
+  /** TLS server name when the URL's host is not the server's name (sending through a local fault proxy). */
+  servername?: string;
+}
+
+export interface SendOptions {
+  timeoutMs?: number;
+  insecure?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Sends one request on a fresh connection; rejects with the socket's own error (ECONNREFUSED, ECONNRESET, ETIMEDOUT). */
+export function sendRequest(r: OutgoingRequest, options: SendOptions = {}): Promise<FreshResponse> {
+  const headers: string[] = [];
+  for (const [name, value] of r.headers) headers.push(name, value);
+  if (r.body) headers.push('content-length', String(r.body.length));
+  const client = r.url.protocol === 'https:' ? https : http;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const t0 = performance.now();
   return new Promise<FreshResponse>((resolve, reject) => {
     const req = client.request(
-      url,
-      { method: ex.method, headers, rejectUnauthorized: !options.insecure, timeout: options.timeoutMs ?? 10_000, signal: options.signal, agent: false },
+      r.url,
+      { method: r.method, headers, rejectUnauthorized: !options.insecure, timeout: timeoutMs, signal: options.signal, agent: false, ...(r.servername ? { servername: r.servername } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -61,11 +91,14 @@ export async function resend(ex: ExchangeView, options: { timeoutMs?: number; in
           resolve({ status: res.statusCode ?? 0, headers: pairs, body: view, durationMs: performance.now() - t0 });
         });
         res.on('error', reject);
+        res.on('close', () => {
+          if (!res.complete) reject(Object.assign(new Error('the connection closed mid-response'), { code: 'ECONNRESET' }));
+        });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs ?? 10_000} ms`)));
-    req.on('error', (e) => reject(new InputError(`resending exchange ${ex.id} to ${url.origin} failed: ${describeError(e)}`)));
-    req.end(body ?? undefined);
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(r.body ?? undefined);
   });
 }
 

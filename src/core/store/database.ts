@@ -378,6 +378,14 @@ export class TrafficDb {
     return (r[0]?.values ?? []).map((v) => Number(v[0]));
   }
 
+  /** Records an engine run (replay, chaos, load...) in the `runs` table; returns its id. */
+  addRun(run: { kind: string; spec: unknown; result: unknown; startedAt: number; finishedAt: number | null }): number {
+    this._db.run('INSERT INTO runs(kind, spec, result, started_at, finished_at) VALUES (?, ?, ?, ?, ?)', [
+      run.kind, JSON.stringify(run.spec), JSON.stringify(run.result), run.startedAt, run.finishedAt,
+    ]);
+    return Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+  }
+
   // ---- persistence ----
 
   /** Serialises the whole database. sql.js frees prepared statements on export, so the cache is dropped. */

@@ -11,6 +11,8 @@ export interface PanelPage {
   script: string;
   /** Title of the document (the tab title is the panel's). */
   title: string;
+  /** More stylesheets in dist/webview/, after panels.css (e.g. a chart library's). */
+  styles?: string[];
 }
 
 /** A fresh CSP nonce: 128 random bits, base64. */
@@ -56,7 +58,7 @@ export function panelHtml(
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(webview.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${uri('panels.css')}">
+${['panels.css', ...(page.styles ?? [])].map((css) => `<link rel="stylesheet" href="${uri(css)}">`).join('\n')}
 <title>${escapeAttr(page.title)}</title>
 </head>
 <body>

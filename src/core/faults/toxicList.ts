@@ -1,0 +1,52 @@
+import { InputError } from '../errors';
+import { copyToxic, isHttpToxic, parseToxic, pathMatcher, type Toxic } from './toxics';
+
+/** A live toxic with its match compiled once, at add time. */
+export interface ToxicEntry {
+  readonly toxic: Toxic;
+  /** null: applies to every request (or connection). */
+  readonly matches: ((method: string, path: string) => boolean) | null;
+}
+
+/**
+ * The toxics of one proxy, in the order they were added. `entries` is replaced on every change (never mutated), so
+ * a request or connection that took it keeps a consistent chain while toxics come and go.
+ */
+export class ToxicList {
+  entries: readonly ToxicEntry[] = [];
+
+  /** `kind` says which toxics fit: a TCP proxy has no requests to match and no HTTP to understand. */
+  constructor(private readonly _kind: 'tcp' | 'http') {}
+
+  /** Validates and adds a toxic; a duplicate name, or an HTTP-only toxic on a TCP proxy, is an InputError. */
+  add(input: unknown, proxyName: string): Toxic {
+    const toxic = parseToxic(input);
+    if (this._kind === 'tcp' && isHttpToxic(toxic.type)) throw new InputError(`toxic '${toxic.name}': ${toxic.type} needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
+    if (this._kind === 'tcp' && toxic.match) throw new InputError(`toxic '${toxic.name}': match (method, path) needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
+    if (this.entries.some((e) => e.toxic.name === toxic.name)) throw new InputError(`toxic '${toxic.name}' already exists on proxy '${proxyName}'`);
+    this.entries = [...this.entries, { toxic, matches: compileMatch(toxic) }];
+    return copyToxic(toxic);
+  }
+
+  remove(name: string): boolean {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => e.toxic.name !== name);
+    return this.entries.length !== before;
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+
+  list(): Toxic[] {
+    return this.entries.map((e) => copyToxic(e.toxic));
+  }
+}
+
+function compileMatch(toxic: Toxic): ToxicEntry['matches'] {
+  const m = toxic.match;
+  if (!m) return null;
+  const path = m.path === undefined ? null : pathMatcher(m.path);
+  const method = m.method ?? null;
+  return (reqMethod, reqPath) => (method === null || reqMethod === method) && (path === null || path(reqPath));
+}

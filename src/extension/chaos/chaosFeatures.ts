@@ -1,0 +1,147 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ExperimentResult } from '../../core/chaos/types';
+import { DisposableBase } from '../disposable';
+import { faultsApi } from '../settings';
+import type { VSCode, vscodeTypes } from '../types';
+import type { CliEntry } from './cliEntry';
+import { ExperimentDiagnostics, isExperimentDocument, type ExperimentValidator } from './experimentDiagnostics';
+import type { ExperimentExit } from './experimentProcess';
+import { EXPERIMENT_GLOB, EXPERIMENT_TASK_TYPE, ExperimentTaskProvider, experimentTask, type TerminalFactory } from './experimentTask';
+import { ExperimentTerminal } from './experimentTerminal';
+import { FaultsModel, type CallApi } from './faultsModel';
+import { FAULTS_VIEW, FaultsTreeProvider, type FaultNode } from './faultsTree';
+
+export const RESULTS_GLOB = '.chaos/results/*.json';
+
+export interface ChaosFeaturesOptions {
+  /** Opens the results panel (injected: fast tests have no webviews). */
+  showResults(result: ExperimentResult, file?: string): void;
+  validate: ExperimentValidator;
+  cli?: CliEntry;
+  callApi?: CallApi;
+  pollMs?: number;
+  rollbackGraceMs?: number;
+}
+
+/**
+ * The editor faces of chaos: Run Experiment (a task in a pseudoterminal, with progress and Cancel), the results
+ * panel, diagnostics on experiment files, and the Faults view over the fault API. Untrusted workspaces get the
+ * diagnostics only: no runs, no fault API calls.
+ */
+export class ChaosFeatures extends DisposableBase {
+  readonly diagnostics: ExperimentDiagnostics;
+  readonly faults: FaultsModel;
+  readonly faultsTree: FaultsTreeProvider;
+  readonly terminal: TerminalFactory;
+  private readonly _faultsView: vscodeTypes.TreeView<FaultNode>;
+
+  constructor(private readonly _vscode: VSCode, private readonly _options: ChaosFeaturesOptions, private readonly _command: (id: string, run: (...args: never[]) => unknown) => void) {
+    super();
+    const vscode = _vscode;
+    this.diagnostics = this._register(new ExperimentDiagnostics(vscode, _options.validate));
+    this.terminal = (o) => new ExperimentTerminal(vscode, { ...o, cli: _options.cli, rollbackGraceMs: _options.rollbackGraceMs, onFinished: (file, exit) => this._finished(file, exit) });
+    this._register(vscode.tasks.registerTaskProvider(EXPERIMENT_TASK_TYPE, new ExperimentTaskProvider(vscode, this.terminal)));
+
+    this.faults = new FaultsModel({ api: () => faultsApi(vscode), trusted: () => vscode.workspace.isTrusted, call: _options.callApi, intervalMs: _options.pollMs });
+    this._register(this.faults);
+    this.faultsTree = this._register(new FaultsTreeProvider(vscode, this.faults));
+    const view = (this._faultsView = this._register(vscode.window.createTreeView(FAULTS_VIEW, { treeDataProvider: this.faultsTree })));
+    this._register(view.onDidChangeVisibility((e) => this.faults.setPolling(e.visible)));
+    this.faults.setPolling(view.visible);
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void this.faults.refresh();
+      this.faults.setPolling(this._faultsView.visible);
+    }));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('chaosTesting.faults.api') && void this.faults.refresh()));
+
+    _command('chaosTesting.runExperiment', (uri?: vscodeTypes.Uri) => this.runExperiment(uri));
+    _command('chaosTesting.showExperimentResults', (uri?: vscodeTypes.Uri) => this.showResultsFile(uri));
+    _command('chaosTesting.faults.refresh', () => this.faults.refresh());
+    _command('chaosTesting.faults.removeToxic', (node?: FaultNode) => this._removeToxic(node));
+    _command('chaosTesting.faults.proxyDown', (node?: FaultNode) => this._setEnabled(node, false));
+    _command('chaosTesting.faults.proxyUp', (node?: FaultNode) => this._setEnabled(node, true));
+  }
+
+  /** Run Experiment: the file given (editor title, explorer), else the active experiment, else one picked. */
+  async runExperiment(uri?: vscodeTypes.Uri): Promise<vscodeTypes.TaskExecution | undefined> {
+    const vscode = this._vscode;
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Chaos Testing cannot run an experiment in Restricted Mode: an experiment acts on processes and the network. Trust the workspace to enable it.');
+      return undefined;
+    }
+    const active = vscode.window.activeTextEditor?.document;
+    const file = uri?.fsPath ?? (active && isExperimentDocument(active) ? active.uri.fsPath : await this._pick(EXPERIMENT_GLOB, 'Experiment to run'));
+    if (!file) return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new Error('open the folder that holds the experiment first: it runs in the workspace');
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+    if (open?.isDirty) await open.save();
+    return vscode.tasks.executeTask(experimentTask(vscode, folder, file, this.terminal));
+  }
+
+  /** Show Experiment Results: the file given, else one of `.chaos/results/*.json` picked (newest first). */
+  async showResultsFile(uri?: vscodeTypes.Uri): Promise<void> {
+    const file = uri?.fsPath ?? (await this._pick(RESULTS_GLOB, 'Experiment result to show', true));
+    if (!file) return;
+    this._options.showResults(readResult(file), file);
+  }
+
+  private async _pick(glob: string, placeHolder: string, newestFirst = false): Promise<string | undefined> {
+    const vscode = this._vscode;
+    const files: string[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const u of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob))) files.push(u.fsPath);
+    }
+    if (!files.length) {
+      const what = glob === RESULTS_GLOB ? 'no experiment results in .chaos/results/ yet: run an experiment first' : 'no experiment files in .chaos/experiments/: write one (see examples/experiments/backend-restart.yaml)';
+      throw new Error(what);
+    }
+    const mtime = (f: string): number => fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    files.sort(newestFirst ? (a, b) => mtime(b) - mtime(a) : (a, b) => a.localeCompare(b));
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: path.basename(f), description: path.relative(root, path.dirname(f)), file: f })), { placeHolder });
+    return pick?.file;
+  }
+
+  private async _finished(file: string, exit: ExperimentExit): Promise<void> {
+    const vscode = this._vscode;
+    const r = exit.result;
+    if (!r) {
+      void vscode.window.showErrorMessage(`Chaos Testing: ${path.basename(file)} did not finish: ${exit.error ?? 'no result'}`);
+      return;
+    }
+    this._options.showResults(r, file);
+    this.diagnostics.showRun({ uri: vscode.Uri.file(file), getText: () => fs.readFileSync(file, 'utf8') }, r);
+    const recovery = r.recoveryTimeMs === null ? 'did not recover' : `recovered in ${(r.recoveryTimeMs / 1000).toFixed(2)} s`;
+    if (r.status === 'completed' && r.hypothesisHeld) void vscode.window.showInformationMessage(`Chaos Testing: ${r.title}: hypothesis held; ${recovery}.`);
+    else if (r.status === 'aborted') void vscode.window.showWarningMessage(`Chaos Testing: ${r.title}: aborted; rollbacks ran.`);
+    else if (r.status === 'unhealthy-before') void vscode.window.showErrorMessage(`Chaos Testing: ${r.title}: the system was not healthy before the method, so nothing was injected.`);
+    else void vscode.window.showErrorMessage(`Chaos Testing: ${r.title}: hypothesis failed after the method; ${recovery}.`);
+  }
+
+  private async _removeToxic(node?: FaultNode): Promise<void> {
+    if (node?.kind !== 'toxic') return;
+    await this.faults.removeToxic(node.proxy, node.toxic.name);
+  }
+
+  private async _setEnabled(node: FaultNode | undefined, enabled: boolean): Promise<void> {
+    if (node?.kind !== 'proxy') return;
+    await this.faults.setEnabled(node.proxy.name, enabled);
+  }
+}
+
+/** An ExperimentResult file (from `chaos run`), checked enough to render; a one-line error otherwise. */
+export function readResult(file: string): ExperimentResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path.basename(file)} is not a readable JSON file (${(e as Error).message.split('\n')[0]})`);
+  }
+  const r = value as Partial<ExperimentResult> | null;
+  if (!r || typeof r !== 'object' || typeof r.status !== 'string' || !Array.isArray(r.samples) || !Array.isArray(r.phases)) {
+    throw new Error(`${path.basename(file)} is not an experiment result (written by chaos-testing chaos run)`);
+  }
+  return { hypothesisBefore: [], hypothesisAfter: [], timeline: [], rollbacks: [], ...r } as ExperimentResult;
+}

@@ -1,0 +1,85 @@
+/**
+ * The chaos faces of the extension in a real VS Code (code-server in Chromium): the Faults view over a fault API
+ * this test starts (a real FaultApi with a real TcpProxy on 127.0.0.1) lists its toxic, and the view's remove
+ * action removes it from the API; in Restricted Mode the view says why it is empty. Show Experiment Results opens
+ * a saved run in the results panel (its webview, with the uPlot chart).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { FaultApi } from '../../src/core/faults/api';
+import { callFaultApi } from '../../src/core/faults/client';
+import { echoServer, tmpDir } from '../helpers';
+import { sampleResult } from '../helpers/experimentResult';
+import { EDITOR_TEST_TIMEOUT, requireEditor, withEditor } from './harness';
+import { until } from './ui';
+
+test('the Faults view lists a toxic added through the fault API; its remove action removes it from the API', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const api = new FaultApi();
+  const { port } = await api.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => api.close());
+  const address = `127.0.0.1:${port}`;
+  const upstream = await echoServer(t);
+  await callFaultApi(address, 'POST', '/proxies', { name: 'redis', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}` });
+  await callFaultApi(address, 'POST', '/proxies/redis/toxics', { name: 'slow', type: 'latency', attributes: { latency: 250 } });
+
+  await withEditor({ name: 'faults-view', folder: tmpDir(t), settings: { 'chaosTesting.faults.api': address } }, async (ed) => {
+    await ed.openView('Chaos Testing');
+    const proxy = await ed.treeItem('redis');
+    assert.match(await proxy.innerText(), /→ 127\.0\.0\.1:\d+ · 1 toxic/);
+    const toxic = await ed.treeItem('slow');
+    assert.match(await toxic.innerText(), /latency · downstream · 100% · latency=250 ms/);
+
+    // A toxic added elsewhere shows up while the view is visible (it polls every 2 s).
+    await callFaultApi(address, 'POST', '/proxies/redis/toxics', { name: 'cut', type: 'reset_peer', stream: 'upstream', toxicity: 0.5 });
+    await ed.treeItem(/cut\s*reset_peer/);
+    await ed.screenshot('faults-view');
+
+    await toxic.hover();
+    await toxic.locator('.action-label[aria-label="Remove Toxic"]').click();
+    await until(async () => {
+      const proxies = (await callFaultApi(address, 'GET', '/proxies')) as Record<string, { toxics: Array<{ name: string }> }>;
+      return proxies.redis.toxics.map((x) => x.name).join(',') === 'cut';
+    }, 'the API to have lost the toxic');
+    const rows = ed.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row[role="treeitem"]').filter({ hasText: /^\s*slow/ });
+    await until(async () => (await rows.count()) === 0, 'the view to drop the removed toxic');
+    await ed.screenshot('faults-view-removed');
+  });
+});
+
+test('Restricted Mode: the Faults view calls no API and says why it is empty', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  // Where the setting points: a listener that only counts connections. An untrusted window must make none.
+  let calls = 0;
+  const counter = net.createServer((s) => (calls++, s.destroy()));
+  await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => counter.close(() => resolve())));
+  const port = (counter.address() as net.AddressInfo).port;
+  await withEditor({ name: 'faults-restricted', folder: tmpDir(t), trust: false, settings: { 'chaosTesting.faults.api': `127.0.0.1:${port}` } }, async (ed) => {
+    await ed.openView('Chaos Testing');
+    await ed.page.locator('.welcome-view-content').filter({ hasText: 'Faults are disabled in Restricted Mode' }).first().waitFor();
+    await ed.screenshot('faults-restricted');
+  });
+  assert.equal(calls, 0);
+});
+
+test('Show Experiment Results opens a saved run in the results panel with its numbers and chart', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const folder = tmpDir(t);
+  fs.mkdirSync(path.join(folder, '.chaos', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '.chaos', 'results', 'slow-redis-20261129T210000.json'), JSON.stringify(sampleResult()));
+  await withEditor({ name: 'experiment-results', folder }, async (ed) => {
+    await ed.runCommand('Chaos Testing: Show Experiment Results');
+    await ed.pick('slow-redis-20261129T210000.json');
+    const frame = await ed.webviewFrame((f) => f.locator('[data-testid=result]').count().then((n) => n > 0));
+    assert.equal((await frame.locator('[data-testid=status]').innerText()).trim(), 'Hypothesis held');
+    assert.equal((await frame.locator('[data-testid=recovery-value]').innerText()).trim(), '1.23 s (3 consecutive)');
+    assert.equal((await frame.locator('[data-testid=phase-fault] [data-testid=p99]').innerText()).trim(), '321.5 ms');
+    await frame.locator('[data-testid=chart] canvas').waitFor();
+    await ed.page.locator('.tabs-container .tab').filter({ hasText: 'Redis slows down' }).waitFor();
+    await ed.screenshot('experiment-results');
+  });
+});
