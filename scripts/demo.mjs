@@ -2,7 +2,8 @@
 // capture proxy in front of it, drives scripted traffic through it, and shows what was captured.
 // Later capabilities add their steps here (tests generated and run, chaos, load, audit).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,8 +154,36 @@ async function faultDemo(target) {
   }
 }
 
+/** A chaos experiment: a proxy the run starts in front of the backend is cut for 1 s; recovery time is measured. */
+async function chaosDemo(target) {
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const free = s.address().port;
+      s.close(() => resolve(free));
+    });
+  });
+  const file = join(workDir, 'partition.yaml');
+  writeFileSync(file, `title: The API answers again after a 1 s network partition
+targets:
+  api: {url: "http://127.0.0.1:${port}"}
+  edge: {proxy: {listen: "127.0.0.1:${port}", upstream: "${new URL(target).host}"}}
+steady-state-hypothesis:
+  probes:
+    - {name: health, provider: {type: http, url: api/health}, tolerance: 200}
+method:
+  - {name: cut the network, provider: {type: network-partition, target: edge}, duration: 1s}
+measure: {interval: 20ms, baseline: 1s, consecutive: 3, recovery-timeout: 10s}
+`);
+  run(['chaos', 'validate', relative(root, file)]);
+  // Not spawnSync: the sample backend lives in this process and must keep answering during the run.
+  const args = ['chaos', 'run', relative(root, file), '--dir', relative(root, workDir)];
+  console.log(`$ chaos-testing ${args.join(' ')}`);
+  const code = await new Promise((resolve) => spawn(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' }).once('exit', resolve));
+  if (code !== 0) throw new Error(`chaos-testing chaos run exited with ${code}`);
+}
+
 async function main() {
-  const total = 7;
+  const total = 8;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -185,7 +214,10 @@ async function main() {
     step(6, total, 'A fault: the TCP proxy in front of the backend, 150 ms of latency added at run time');
     await faultDemo(backend.url);
 
-    step(7, total, 'The same in VS Code: the extension, packaged');
+    step(7, total, 'A chaos experiment: hypothesis, a 1 s partition on a proxy the run starts, recovery time, rollback');
+    await chaosDemo(backend.url);
+
+    step(8, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);

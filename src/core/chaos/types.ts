@@ -191,7 +191,11 @@ export interface ExperimentProblem {
 export interface UndoRecord {
   action: string;
   kind: ActionKind;
-  /** Kind-specific facts a later process needs to undo it: pids, file paths, proxy API and toxic names, commands. */
+  /**
+   * Kind-specific facts a later process needs to undo it: pids, file paths, proxy API and toxic names, commands.
+   * `removedAt` (epoch ms), when a driver sets it, is when the fault ended by itself (process-kill's restart): the
+   * runner measures recovery time from it instead of from the end of the undo.
+   */
   data: Record<string, unknown>;
 }
 

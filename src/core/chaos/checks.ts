@@ -1,0 +1,60 @@
+/** The checks a schema cannot make: names that must exist, targets that must fit, each driver's own check. */
+import { getDriver } from './drivers';
+import { resolveProbeUrl } from './probe';
+import { actionPlace } from './targets';
+import type { Experiment, ExperimentProblem, Target } from './types';
+
+export function checkExperiment(experiment: Experiment): ExperimentProblem[] {
+  const problems: ExperimentProblem[] = [];
+  for (const target of Object.values(experiment.targets)) problems.push(...checkTarget(target, experiment));
+  const probeNames = experiment.hypothesis.probes.map((p) => p.name);
+  for (const probe of experiment.hypothesis.probes) {
+    const { error } = resolveProbeUrl(probe, experiment);
+    if (error) problems.push({ path: [...probe.at, 'provider', 'url'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}] '${probe.name}': ${error}` });
+  }
+  if (!probeNames.includes(experiment.measure.probe)) {
+    problems.push({ path: ['measure', 'probe'], message: `measure.probe: '${experiment.measure.probe}' is not a probe of the hypothesis; probes are: ${probeNames.join(', ')}` });
+  }
+  for (const action of [...experiment.method, ...experiment.rollbacks]) {
+    if (!experiment.targets[action.target]) {
+      const names = Object.keys(experiment.targets).join(', ');
+      problems.push({ path: [...action.at, 'provider', 'target'], message: `${actionPlace(action)}: target '${action.target}' is not defined; targets are: ${names}` });
+      continue;
+    }
+    const driver = getDriver(action.kind);
+    if (!driver) {
+      problems.push({ path: [...action.at, 'provider', 'type'], message: `${actionPlace(action)}: action kind '${action.kind}' is not available in this build` });
+      continue;
+    }
+    problems.push(...driver.check(action as never, experiment));
+  }
+  return problems;
+}
+
+function checkTarget(target: Target, experiment: Experiment): ExperimentProblem[] {
+  const at = ['targets', target.name];
+  const place = `targets.${target.name}`;
+  switch (target.kind) {
+    case 'process': {
+      const problems: ExperimentProblem[] = [];
+      if (!target.pidFile && !target.match) problems.push({ path: [...at, 'process'], message: `${place}: a process target needs 'pidFile' or 'match' (a part of its command line)` });
+      for (const dep of target.dependsOn) {
+        if (experiment.targets[dep]?.kind !== 'process') problems.push({ path: [...at, 'process', 'dependsOn'], message: `${place}.dependsOn: '${dep}' is not a process target` });
+      }
+      return problems;
+    }
+    case 'proxy': {
+      const local = target.listen !== undefined || target.upstream !== undefined;
+      const remote = target.api !== undefined || target.proxy !== undefined;
+      if (local === remote || (local && !(target.listen && target.upstream)) || (remote && !(target.api && target.proxy))) {
+        return [{ path: [...at, 'proxy'], message: `${place}: a proxy target is either listen + upstream (the run starts it) or api + proxy (a running 'chaos-testing proxy')` }];
+      }
+      const hostPorts = local ? { listen: target.listen!, upstream: target.upstream! } : { api: target.api! };
+      return Object.entries(hostPorts)
+        .filter(([, v]) => !/^(?:\[[^\]]+\]|[^:]+):\d{1,5}$/.test(v))
+        .map(([k, v]) => ({ path: [...at, 'proxy', k], message: `${place}.${k}: '${v}' must be HOST:PORT, e.g. 127.0.0.1:6380` }));
+    }
+    default:
+      return [];
+  }
+}

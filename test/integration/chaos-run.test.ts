@@ -1,0 +1,170 @@
+/**
+ * runExperiment against real processes and proxies on 127.0.0.1: recovery-time accuracy (a backend that answers a
+ * known 1.5 s after its restart), the hypothesis gate, partition and latency on a proxy the run starts, dry run.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readJournal } from '../../src/core/chaos/journal';
+import { parseExperimentText } from '../../src/core/chaos/parse';
+import { isAlive } from '../../src/core/chaos/process';
+import { runExperiment } from '../../src/core/chaos/runner';
+import type { Experiment } from '../../src/core/chaos/types';
+import { startBackend } from '../helpers/chaos';
+import { closedPort, listen, tmpDir } from '../helpers';
+
+function experiment(yaml: string): Experiment {
+  const { experiment: e, problems } = parseExperimentText(yaml);
+  assert.deepEqual(problems, []);
+  return e!;
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(false)));
+    s.on('error', () => resolve(true));
+  });
+}
+
+test('recovery time: a backend that answers 1.5 s after its restart measures 1500 ± 100 ms', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const firstPid = backend.pid()!;
+  const e = experiment(`
+title: restart
+targets:
+  api: {url: "http://127.0.0.1:${backend.port}"}
+  backend:
+    process:
+      pidFile: ${JSON.stringify(backend.pidFile)}
+      start: ${JSON.stringify(backend.start)}
+      env: {PORT: "${backend.port}", PID_FILE: ${JSON.stringify(backend.pidFile)}, RECOVER_DELAY_MS: "1500"}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health}, tolerance: {status: 200, jsonpath: $.status, equals: ok}}]
+method:
+  - {name: kill, provider: {type: process-kill, target: backend, arguments: {signal: SIGKILL, restart: true, restartAfter: 300ms}}}
+measure: {interval: 20ms, baseline: 300ms, fault: 100ms, consecutive: 3, recovery-timeout: 10s}
+`);
+  const result = await runExperiment(e, { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  assert.equal(result.hypothesisHeld, true);
+  assert.equal(result.recoveredSuccessfully, true);
+  assert.equal(result.consecutiveSuccesses, 3);
+  assert.ok(result.recoveryTimeMs !== null && Math.abs(result.recoveryTimeMs - 1500) <= 100, `recovery ${result.recoveryTimeMs} ms`);
+  assert.notEqual(backend.pid(), firstPid, 'a new process answers');
+  assert.equal(isAlive(firstPid), false);
+  const fault = result.phases.find((p) => p.phase === 'fault')!;
+  assert.ok(fault.errors > 0 && result.errorRateDuringFailure > 0, 'probes failed while the backend was down');
+  assert.ok(result.samples.filter((s) => s.phase === 'baseline' && !s.ok).every((s) => s.at >= fault.startedAt - 40), 'baseline probes succeed until the kill');
+  assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
+});
+
+test('unhealthy before: no action runs and the backend is untouched', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir, { HEALTH_STATUS: '503' });
+  const pid = backend.pid()!;
+  const e = experiment(`
+title: gate
+targets:
+  api: {url: "http://127.0.0.1:${backend.port}"}
+  backend: {process: {pidFile: ${JSON.stringify(backend.pidFile)}}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health}, tolerance: 200}]
+method:
+  - {name: kill, provider: {type: process-kill, target: backend}}
+`);
+  const result = await runExperiment(e, { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'unhealthy-before');
+  assert.match(result.hypothesisBefore[0].detail, /status 503, expected 200/);
+  assert.equal(result.timeline.filter((ev) => ev.kind === 'action').length, 0);
+  assert.equal(isAlive(pid), true);
+  assert.equal(backend.pid(), pid);
+  assert.equal(fs.existsSync(path.join(dir, '.chaos', 'chaos-journal.json')), false);
+});
+
+async function proxiedBackend(t: Parameters<typeof tmpDir>[0]): Promise<{ upstream: number; listen: number }> {
+  const server = await listen(t, http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')));
+  return { upstream: server.port, listen: await closedPort() };
+}
+
+function proxyExperiment(ports: { upstream: number; listen: number }, action: string): Experiment {
+  return experiment(`
+title: proxy
+targets:
+  api: {url: "http://127.0.0.1:${ports.listen}"}
+  edge: {proxy: {listen: "127.0.0.1:${ports.listen}", upstream: "127.0.0.1:${ports.upstream}"}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health, timeout: 2s}, tolerance: 200}]
+method:
+  - ${action}
+measure: {interval: 20ms, baseline: 300ms, fault: 600ms, consecutive: 3, recovery-timeout: 10s}
+`);
+}
+
+test('network-partition on a proxy the run starts: errors during the fault, the proxy gone after', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const ports = await proxiedBackend(t);
+  const result = await runExperiment(proxyExperiment(ports, '{name: cut, provider: {type: network-partition, target: edge}}'), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  const fault = result.phases.find((p) => p.phase === 'fault')!;
+  assert.ok(fault.errorRate > 0.5, `fault error rate ${fault.errorRate}`);
+  // Only a probe still in flight when the partition cut its connection may fail among the baseline's.
+  const cutAt = fault.startedAt;
+  const baselineFailures = result.samples.filter((s) => s.phase === 'baseline' && !s.ok);
+  assert.ok(baselineFailures.every((s) => s.at >= cutAt - 40), JSON.stringify(baselineFailures));
+  assert.equal(result.recoveredSuccessfully, true);
+  assert.deepEqual(result.rollbacks, [{ action: 'cut', ok: true }]);
+  assert.equal(await refused(ports.listen), true, 'the run closed its proxy');
+  assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
+});
+
+test('latency on a proxy the run starts: fault-phase p99 is at least the configured latency', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const ports = await proxiedBackend(t);
+  const result = await runExperiment(proxyExperiment(ports, '{name: slow, provider: {type: latency, target: edge, arguments: {latency: 250ms}}}'), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  const [baseline, fault] = ['baseline', 'fault'].map((p) => result.phases.find((x) => x.phase === p)!);
+  assert.ok(fault.p99 >= 250, `fault p99 ${fault.p99}`);
+  assert.ok(fault.p50 >= 250, `fault p50 ${fault.p50}`);
+  assert.ok(baseline.p99 < 250, `baseline p99 ${baseline.p99}`);
+  assert.equal(await refused(ports.listen), true);
+});
+
+test('dry run describes every action and touches nothing', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const pid = backend.pid()!;
+  const listenPort = await closedPort();
+  const e = experiment(`
+title: dry
+targets:
+  api: {url: "http://127.0.0.1:${backend.port}"}
+  backend: {process: {pidFile: ${JSON.stringify(backend.pidFile)}}}
+  edge: {proxy: {listen: "127.0.0.1:${listenPort}", upstream: "127.0.0.1:${backend.port}"}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health}}]
+method:
+  - {name: kill, provider: {type: process-kill, target: backend}}
+  - {name: cut, provider: {type: network-partition, target: edge}}
+`);
+  const result = await runExperiment(e, { dryRun: true, journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.dryRun, true);
+  assert.deepEqual(result.timeline.map((ev) => ev.name), ['kill', 'cut']);
+  assert.match(result.timeline[0].detail!, /^would send SIGKILL to process 'backend'/);
+  assert.equal(result.samples.length, 0);
+  assert.equal(isAlive(pid), true);
+  assert.equal(await refused(listenPort), true, 'no proxy was started');
+  assert.equal(fs.existsSync(path.join(dir, '.chaos')), false);
+});
+
+test('unhealthy before, with a proxy the run started: the proxy is closed as well', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const server = await listen(t, http.createServer((_req, res) => res.writeHead(503).end()));
+  const ports = { upstream: server.port, listen: await closedPort() };
+  const result = await runExperiment(proxyExperiment(ports, '{name: cut, provider: {type: network-partition, target: edge}}'), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'unhealthy-before');
+  assert.equal(await refused(ports.listen), true, 'the run closed its proxy');
+});

@@ -1,0 +1,147 @@
+/**
+ * Safety through the built CLI (run `npm run build` first): a run SIGKILLed mid-fault leaves a journal that
+ * `chaos recover` undoes completely; SIGINT mid-fault runs the rollbacks itself; a failed hypothesis exits 1.
+ * The faults: a latency toxic and a partition on a separately started `chaos-testing proxy --api`, and a kill of
+ * a backend process (no restart: the rollback starts it again).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { readJournal } from '../../src/core/chaos/journal';
+import { isAlive } from '../../src/core/chaos/process';
+import { callFaultApi } from '../../src/core/faults/client';
+import { startBackend, writeExperiment, type Backend } from '../helpers/chaos';
+import { CLI, request, runCli, tmpDir, waitFor } from '../helpers';
+
+interface ApiProxy {
+  port: number;
+  api: string;
+}
+
+async function startApiProxy(t: TestContext, upstream: number): Promise<ApiProxy> {
+  const proc = spawn(process.execPath, [CLI, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstream}`, '--api', '127.0.0.1:0', '--name', 'edge', '--duration', '120'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
+  let err = '';
+  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s: ${err}`)), 15_000);
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const found = /proxy 'edge' 127\.0\.0\.1:(\d+) → .*fault API http:\/\/(127\.0\.0\.1:\d+)/.exec(err);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+  });
+  return { port: Number(m[1]), api: m[2] };
+}
+
+function experimentYaml(proxy: ApiProxy, backend: Backend, opts: { start: boolean; faultMs: number }): string {
+  return `
+title: safety
+targets:
+  api: {url: "http://127.0.0.1:${proxy.port}"}
+  edge: {proxy: {api: "${proxy.api}", proxy: edge}}
+  backend:
+    process:
+      pidFile: ${JSON.stringify(backend.pidFile)}
+${opts.start ? `      start: ${JSON.stringify(backend.start)}\n      env: {PORT: "${backend.port}", PID_FILE: ${JSON.stringify(backend.pidFile)}}` : ''}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health, timeout: 1s}, tolerance: 200}]
+method:
+  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 100ms}}}
+  - {name: cut, provider: {type: network-partition, target: edge}}
+  - {name: kill, provider: {type: process-kill, target: backend}}
+measure: {interval: 50ms, baseline: 200ms, fault: ${opts.faultMs}ms, consecutive: 2, recovery-timeout: 3s}
+`;
+}
+
+interface Setup {
+  dir: string;
+  file: string;
+  proxy: ApiProxy;
+  backend: Backend;
+  firstPid: number;
+}
+
+async function setup(t: TestContext, opts: { start: boolean; faultMs: number }): Promise<Setup> {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const proxy = await startApiProxy(t, backend.port);
+  const file = writeExperiment(dir, 'safety.yaml', experimentYaml(proxy, backend, opts));
+  return { dir, file, proxy, backend, firstPid: backend.pid()! };
+}
+
+function startRun(t: TestContext, s: Setup): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const proc = spawn(process.execPath, [CLI, 'chaos', 'run', s.file], { cwd: s.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
+  return { proc, output: () => out, exited };
+}
+
+/** Mid-fault: all three faults journaled, the backend killed, the toxic and the partition on the proxy. */
+async function waitMidFault(s: Setup, output: () => string): Promise<void> {
+  await waitFor(() => readJournal(path.join(s.dir, '.chaos')).length === 3 && !isAlive(s.firstPid), 20_000, `the faults to be applied: ${output()}`);
+  const p = (await callFaultApi(s.proxy.api, 'GET', '/proxies/edge')) as { enabled: boolean; toxics: unknown[] };
+  assert.equal(p.enabled, false);
+  assert.equal(p.toxics.length, 1);
+}
+
+/** Nothing left: no toxic, the proxy up, the backend running and answering through it, the journal empty. */
+async function assertNothingLeft(s: Setup): Promise<void> {
+  const p = (await callFaultApi(s.proxy.api, 'GET', '/proxies/edge')) as { enabled: boolean; toxics: unknown[] };
+  assert.deepEqual(p.toxics, []);
+  assert.equal(p.enabled, true);
+  const pid = s.backend.pid();
+  assert.ok(pid && pid !== s.firstPid && isAlive(pid), `a restarted backend (pid ${pid})`);
+  await waitFor(async () => (await request(`http://127.0.0.1:${s.proxy.port}/health`).catch(() => undefined))?.status === 200, 10_000, 'the backend to answer through the proxy');
+  assert.deepEqual(readJournal(path.join(s.dir, '.chaos')), []);
+}
+
+test('SIGKILL mid-fault, then chaos recover: nothing is left', { timeout: 90_000 }, async (t) => {
+  const s = await setup(t, { start: true, faultMs: 60_000 });
+  const run = startRun(t, s);
+  await waitMidFault(s, run.output);
+  run.proc.kill('SIGKILL');
+  await run.exited;
+  assert.equal(readJournal(path.join(s.dir, '.chaos')).length, 3, 'the killed run left its journal');
+
+  const r = runCli(['chaos', 'recover', '--dir', '.chaos'], { cwd: s.dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^undone: 3, failed: 0/m);
+  await assertNothingLeft(s);
+  const again = runCli(['chaos', 'recover'], { cwd: s.dir });
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /nothing to recover/);
+});
+
+test('SIGINT mid-fault: the run rolls back by itself and exits non-zero', { timeout: 90_000 }, async (t) => {
+  const s = await setup(t, { start: true, faultMs: 60_000 });
+  const run = startRun(t, s);
+  await waitMidFault(s, run.output);
+  run.proc.kill('SIGINT');
+  const code = await run.exited;
+  assert.equal(code, 1, run.output());
+  assert.match(run.output(), /SIGINT: stopping, running the rollbacks/);
+  assert.match(run.output(), /rollback kill ok/);
+  assert.match(run.output(), /: aborted/);
+  await assertNothingLeft(s);
+});
+
+test('a hypothesis that fails after the method exits 1 and says so', { timeout: 60_000 }, async (t) => {
+  const s = await setup(t, { start: false, faultMs: 200 });
+  const r = runCli(['chaos', 'run', s.file], { cwd: s.dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /hypothesis before: held/);
+  assert.match(r.stdout, /hypothesis after: {2}FAILED/);
+  assert.match(r.stdout, /recovery time: {5}did not recover/);
+  assert.match(r.stderr, /has no start command; start it yourself/);
+  assert.match(r.stderr, /result saved to \.chaos\/results\/safety-.*\.json/);
+  // The proxy faults were still rolled back.
+  const p = (await callFaultApi(s.proxy.api, 'GET', '/proxies/edge')) as { enabled: boolean; toxics: unknown[] };
+  assert.deepEqual([p.enabled, p.toxics], [true, []]);
+});

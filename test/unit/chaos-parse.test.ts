@@ -1,0 +1,99 @@
+/** Experiment files: the example validates; schema and semantic problems carry the right line and column. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { availableKinds } from '../../src/core/chaos/drivers';
+import { parseExperimentText } from '../../src/core/chaos/parse';
+import { ACTION_KINDS } from '../../src/core/chaos/types';
+import { ROOT } from '../helpers';
+
+const EXAMPLE = readFileSync(path.join(ROOT, 'examples', 'experiments', 'backend-restart.yaml'), 'utf8');
+
+/** The 1-based line of the first line of `text` containing `needle`. */
+function lineOf(text: string, needle: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(needle));
+  assert.ok(i >= 0, `'${needle}' is in the file`);
+  return i + 1;
+}
+
+test('the example experiment validates, with durations in ms and defaults filled in', () => {
+  const { experiment, problems } = parseExperimentText(EXAMPLE, 'backend-restart.yaml');
+  assert.deepEqual(problems, []);
+  assert.ok(experiment);
+  assert.deepEqual(experiment.method[0].arguments, { signal: 'SIGKILL', restart: true, restartAfterMs: 1000 });
+  assert.deepEqual(experiment.hypothesis.probes[0].tolerance, { status: [200], jsonpath: '$.status', equals: 'ok', latencyMs: 500 });
+  assert.equal(experiment.measure.intervalMs, 50);
+  assert.equal(experiment.measure.recoveryTimeoutMs, 30_000);
+  assert.equal(experiment.targets.backend.kind, 'process');
+  assert.equal(experiment.targets.backend.kubernetes?.namespace, 'shop');
+});
+
+test('a misspelt target is reported on the line of provider.target, naming the targets', () => {
+  const text = EXAMPLE.replace('target: backend', 'target: bakend');
+  const { experiment, problems } = parseExperimentText(text);
+  assert.equal(experiment, undefined);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].message, "method[0] 'kill the backend': target 'bakend' is not defined; targets are: api, backend, redis");
+  assert.equal(problems[0].line, lineOf(text, 'target: bakend'));
+  assert.equal(problems[0].column, text.split('\n')[problems[0].line! - 1].indexOf('bakend') + 1);
+});
+
+test('a bad duration, an unknown kind and a missing field each get their own line', () => {
+  const text = EXAMPLE.replace('interval: 50ms', 'interval: 5 seconds').replace('type: process-kill', 'type: process-kil').replace(/^title: .*\n/m, '');
+  const { problems } = parseExperimentText(text);
+  const find = (re: RegExp): (typeof problems)[number] => {
+    const p = problems.find((x) => re.test(x.message));
+    assert.ok(p, `a problem matching ${re} in ${JSON.stringify(problems.map((x) => x.message))}`);
+    return p;
+  };
+  assert.equal(find(/^measure\.interval: "5 seconds" is not a duration; write milliseconds/).line, lineOf(text, 'interval: 5 seconds'));
+  assert.equal(find(/unknown action kind "process-kil"; kinds are: process-kill,/).line, lineOf(text, 'type: process-kil'));
+  assert.match(find(/'title' is missing/).message, /^the file: 'title' is missing; add it$/);
+  assert.equal(problems.length, 3);
+});
+
+test('unknown fields, wrong target kinds, bad probe urls and a restart without start are named', () => {
+  const text = [
+    'title: t',
+    'targets:',
+    '  api: {url: "http://127.0.0.1:1"}',
+    '  db: {process: {match: "postgres -D"}}',
+    'steady-state-hypothesis:',
+    '  probes:',
+    '    - {name: up, provider: {type: http, url: web/health}}',
+    'method:',
+    '  - name: slow',
+    '    provider: {type: latency, target: db, arguments: {latency: 100ms}}',
+    '  - name: kill',
+    '    provider: {type: process-kill, target: db, arguments: {restart: true}}',
+    'measure: {probe: down}',
+  ].join('\n');
+  const messages = parseExperimentText(text).problems.map((p) => `${p.line}: ${p.message}`);
+  assert.deepEqual(messages.sort(), [
+    "10: method[0] 'slow': latency needs a proxy target, and 'db' is a process target; add a target with a 'proxy' key",
+    "12: method[1] 'kill': restart needs the target's 'start' command; add targets.db.process.start",
+    "13: measure.probe: 'down' is not a probe of the hypothesis; probes are: up",
+    "7: steady-state-hypothesis.probes[0] 'up': url 'web/health' starts with 'web', which is not a url target; url targets are: api",
+  ]);
+  const extra = parseExperimentText(text.replace('match: "postgres -D"', 'match: "postgres -D", pidfile: x')).problems;
+  assert.equal(extra.length, 1);
+  assert.match(extra[0].message, /^targets\.db\.process: unknown field 'pidfile'; allowed here: pidFile, match, start, cwd, env, dependsOn$/);
+  assert.equal(extra[0].line, 4);
+});
+
+test('invalid YAML is one problem with its position', () => {
+  const { problems } = parseExperimentText('title: [unclosed\nmethod: x\n');
+  assert.equal(problems.length, 1);
+  assert.match(problems[0].message, /^not valid YAML: /);
+  assert.ok(problems[0].line! >= 1);
+});
+
+test('a kind without a driver in this build is refused by name', (t) => {
+  const missing = ACTION_KINDS.find((k) => !availableKinds().includes(k));
+  if (!missing) return t.skip('every action kind has a driver');
+  const args: Record<string, string> = { 'cpu-throttle': '{percent: 50}', 'memory-pressure': '{mib: 1}', 'disk-exhaustion': '{percent: 50}', 'clock-skew': '{offset: 1}', 'cascading-failure': '{order: [b]}' };
+  const text = `title: t\ntargets:\n  api: {url: "http://127.0.0.1:1"}\n  b: {process: {match: "xyz abc"}}\nsteady-state-hypothesis:\n  probes: [{name: up, provider: {type: http, url: api}}]\nmethod:\n  - {name: x, provider: {type: ${missing}, target: b, arguments: ${args[missing] ?? '{}'}}}\n`;
+  const { problems } = parseExperimentText(text);
+  assert.deepEqual(problems.map((p) => [p.line, p.message]), [[8, `method[0] 'x': action kind '${missing}' is not available in this build`]]);
+});
