@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { InputError } from '../../src/core/errors';
 import { TcpProxy, parseHostPort } from '../../src/core/faults/tcpProxy';
-import { parseToxic } from '../../src/core/faults/toxics';
+import { createToxicTransform, parseToxic } from '../../src/core/faults/toxics';
 import { closedPort, echoServer, waitFor } from '../helpers';
 
 async function startProxy(t: TestContext, upstreamPort: number): Promise<TcpProxy> {
@@ -70,6 +70,26 @@ test('latency 200 ms upstream adds at least 200 ms to a round trip', async (t) =
   assert.equal(r.data.toString(), 'ping');
   assert.ok(r.ms >= 195 && r.ms < 1500, `round trip ${r.ms} ms`);
   await noConnections(proxy)();
+});
+
+test('latency on a stream of many chunks delays it once, not once per chunk, and keeps the order under jitter', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 100, jitter: 50 } });
+  // 4 MB comes back in dozens of chunks: 100 ms per chunk, one after the other, would take several seconds.
+  const payload = Buffer.from(Array.from({ length: 4_000_000 }, (_, i) => i % 251));
+  const r = await exchange(proxy.listen.port, payload, { end: true });
+  assert.equal(r.data.length, payload.length);
+  assert.ok(r.data.equals(payload), 'bytes intact and in order');
+  assert.ok(r.chunks >= 10, `arrived in ${r.chunks} chunks`);
+  assert.ok(r.ms >= 45 && r.ms < 2500, `took ${r.ms} ms`);
+  await noConnections(proxy)();
+});
+
+test('latency 0 passes a chunk through at once, without a timer', () => {
+  const toxic = createToxicTransform(parseToxic({ type: 'latency', attributes: { latency: 0 } }), { reset: () => undefined, close: () => undefined });
+  toxic.write(Buffer.from('now'));
+  assert.equal(String(toxic.read()), 'now');
+  toxic.destroy();
 });
 
 test('bandwidth 10 KB/s makes 6 KB take about 0.6 s', async (t) => {

@@ -106,15 +106,63 @@ abstract class ToxicTransform extends Transform {
   }
 }
 
-/** Each chunk waits latency ± jitter after it arrived; order is kept (like Toxiproxy, delays do not add up). */
+/** Bytes a latency toxic holds before it stops taking more (backpressure): a bandwidth-delay product of 80 MB/s × 50 ms. */
+const LATENCY_MAX_HELD = 4 * 1024 * 1024;
+
+/**
+ * Each chunk is released latency ± jitter after it arrived, in order. Chunks arriving while earlier ones wait are
+ * taken at once with their own release time, so on a stream the delays do not add up (as in Toxiproxy, which
+ * stamps each chunk when it is read). With no delay the chunk passes synchronously: a zero latency costs no timer.
+ */
 class Latency extends ToxicTransform {
+  private readonly _queue: { chunk: Buffer; at: number }[] = [];
+  private _held = 0;
+  private _lastAt = 0;
+  private _writeCb: TransformCallback | undefined;
+  private _flushCb: TransformCallback | undefined;
+
   constructor(private readonly _a: Record<string, number>) {
     super();
   }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     const jitter = this._a.jitter ? (Math.random() * 2 - 1) * this._a.jitter : 0;
     const delay = Math.max(0, this._a.latency + jitter);
-    this._later(delay, () => cb(null, chunk));
+    if (delay === 0 && this._queue.length === 0) return cb(null, chunk);
+    // Never before the chunk ahead of it: jitter must not reorder bytes.
+    const at = Math.max(performance.now() + delay, this._lastAt);
+    this._lastAt = at;
+    this._queue.push({ chunk, at });
+    this._held += chunk.length;
+    if (this._queue.length === 1) this._armRelease();
+    if (this._held < LATENCY_MAX_HELD) cb();
+    else this._writeCb = cb;
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this._queue.length === 0) cb();
+    else this._flushCb = cb;
+  }
+
+  private _armRelease(): void {
+    this._later(this._queue[0].at - performance.now(), () => this._release());
+  }
+
+  private _release(): void {
+    // Within 1 ms counts as due: a timer may fire a fraction early, and re-arming would cost a whole ms.
+    const now = performance.now() + 1;
+    while (this._queue.length && this._queue[0].at <= now) {
+      const { chunk } = this._queue.shift()!;
+      this._held -= chunk.length;
+      this.push(chunk);
+    }
+    if (this._writeCb && this._held < LATENCY_MAX_HELD) {
+      const cb = this._writeCb;
+      this._writeCb = undefined;
+      cb();
+    }
+    if (this._queue.length) this._armRelease();
+    else if (this._flushCb) this._flushCb();
   }
 }
 
