@@ -101,6 +101,24 @@ test('bandwidth 10 KB/s makes 6 KB take about 0.6 s', async (t) => {
   assert.ok(r.ms >= 500 && r.ms < 3000, `took ${r.ms} ms`);
 });
 
+test('bandwidth makes up for a late timer instead of adding the delay to the transfer', async () => {
+  const toxic = createToxicTransform(parseToxic({ type: 'bandwidth', attributes: { rate: 100 } }), { reset: () => undefined, close: () => undefined });
+  let got = 0;
+  toxic.on('data', (c: Buffer) => (got += c.length));
+  const ended = new Promise<void>((resolve) => toxic.on('end', () => resolve()));
+  const started = performance.now();
+  toxic.end(Buffer.alloc(100_000)); // 1 s at 100 KB/s
+  // Hold the event loop for 800 ms: the first 100 ms piece's timer fires 700 ms late.
+  while (performance.now() - started < 800) {
+    // busy
+  }
+  await ended;
+  const ms = performance.now() - started;
+  assert.equal(got, 100_000);
+  // Added up, the lateness would make it about 1.7 s.
+  assert.ok(ms >= 950 && ms < 1450, `took ${Math.round(ms)} ms`);
+});
+
 test('reset_peer: the client sees ECONNRESET', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   proxy.addToxic({ type: 'reset_peer', attributes: { timeout: 50 } });

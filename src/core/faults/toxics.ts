@@ -166,24 +166,51 @@ class Latency extends ToxicTransform {
   }
 }
 
-/** At most `rate` KB/s: chunks are cut into 100 ms pieces, each followed by the time it takes at that rate. */
+/** Lateness a bandwidth toxic makes up after the link went quiet; more would let a quiet link burst. */
+const BANDWIDTH_MAX_OWED_MS = 100;
+
+/**
+ * At most `rate` KB/s: chunks are cut into pieces of at most 100 ms, each sent when the link is free again. The
+ * schedule is kept in absolute time, so a timer that fires late (a loaded event loop, 1 ms timer steps) is made up on
+ * the next pieces instead of adding up. Time spent waiting for data earns no credit: a quiet link does not burst.
+ */
 class Bandwidth extends ToxicTransform {
+  /** performance.now() at which the pieces scheduled so far have had their time. */
+  private _freeAt = 0;
+  /** performance.now() at which the last chunk was done and the link started waiting for data. */
+  private _idleSince = 0;
+
   constructor(private readonly _rate: number) {
     super();
   }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this._rate <= 0) return cb(null, chunk);
     const bytesPerMs = this._rate; // KB/s with 1 KB = 1000 bytes
     const piece = Math.max(1, Math.floor(bytesPerMs * 100));
-    const send = (offset: number): void => {
-      if (offset >= chunk.length) return cb();
-      const part = chunk.subarray(offset, offset + piece);
-      this._later(part.length / bytesPerMs, () => {
+    // Behind schedule when it went quiet: that much is still owed; anything beyond is idle time.
+    const owed = Math.min(BANDWIDTH_MAX_OWED_MS, Math.max(0, this._idleSince - this._freeAt));
+    this._freeAt = Math.max(this._freeAt, performance.now() - owed);
+    let offset = 0;
+    const send = (): void => {
+      while (offset < chunk.length) {
+        const part = chunk.subarray(offset, offset + piece);
+        offset += part.length;
+        this._freeAt += part.length / bytesPerMs;
+        const wait = this._freeAt - performance.now();
+        if (wait >= 1) {
+          this._later(wait, () => {
+            this.push(part);
+            send();
+          });
+          return;
+        }
         this.push(part);
-        send(offset + part.length);
-      });
+      }
+      this._idleSince = performance.now();
+      cb();
     };
-    send(0);
+    send();
   }
 }
 
