@@ -86,6 +86,11 @@ export function parseToxic(input: unknown): Toxic {
 abstract class ToxicTransform extends Transform {
   private readonly _timers = new Set<NodeJS.Timeout>();
 
+  constructor() {
+    // A socket reads up to 64 KiB at a time; with the default 16 KiB every chunk would stop and restart the pipe.
+    super({ highWaterMark: 64 * 1024 });
+  }
+
   protected _later(ms: number, fn: () => void): void {
     if (this.destroyed) return;
     const timer = setTimeout(() => {
