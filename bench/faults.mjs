@@ -12,7 +12,8 @@
 //
 // 1 throughput: HTTP keep-alive load (autocannon, its own process) and a raw TCP bulk transfer (MB/s), through
 //   direct, the relay, ours without toxics and ours with a no-op toxic (latency 0 on downstream), interleaved,
-//   median of --rounds. Target: ours with the no-op toxic / ours without ≥ 0.9.
+//   median of --rounds, with the forwarder's CPU time per unit (from /proc: steadier than rates on a shared machine).
+//   Target: ours with the no-op toxic / ours without ≥ 0.9, as the median of each round's ratio.
 // 2 accuracy: a latency toxic (downstream) vs the added round trip of keep-alive HTTP requests (median), and a
 //   bandwidth toxic (downstream) vs the rate of a bulk transfer lasting --bw-seconds. Target: within 5 %.
 // Raw figures go to bench/results/faults.json.
@@ -151,14 +152,14 @@ function waitForOutput(child, re, timeoutMs = 15_000) {
 async function startListener(name, script, extraArgs = []) {
   const child = startChild(name, [script, '--port', '0', ...extraArgs]);
   const m = await waitForOutput(child, /listening (\d+)/);
-  return { port: Number(m[1]), stop: () => stopChild(child) };
+  return { port: Number(m[1]), pid: child.proc.pid, stop: () => stopChild(child) };
 }
 
 /** `dist/cli.js proxy` in front of the HTTP backend; a second proxy, for the bulk source, is added through the API. */
 async function startOurs(httpPort) {
   const child = startChild('chaos-testing proxy', [CLI, 'proxy', '--listen', `${HOST}:0`, '--upstream', `${HOST}:${httpPort}`, '--api', `${HOST}:0`, '--name', 'http']);
   const m = await waitForOutput(child, /proxy 'http' [\d.]+:(\d+) → .*fault API http:\/\/([\d.]+:\d+)/);
-  return { port: Number(m[1]), api: m[2], stop: () => stopChild(child) };
+  return { port: Number(m[1]), api: m[2], pid: child.proc.pid, stop: () => stopChild(child) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ async function autocannon(port, connections, seconds) {
     throw new Error(`autocannon gave no JSON: ${child.stderr.slice(-500)}`);
   }
   if (j.errors || j.non2xx) log(`  (autocannon: ${j.errors} errors, ${j.non2xx} non-2xx)`);
-  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
+  return { rps: j.requests.average, requests: j.requests.total, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
 }
 
 /** Asks the bulk source for `bytes` and reads them all; resolves with the seconds from the request to the last byte. */
@@ -243,10 +244,10 @@ function bulkTransfer(port, bytes, timeoutMs = 60_000) {
 
 /**
  * Round trips of keep-alive GET requests: `connections` loops in parallel, each on its own connection, one request
- * after the other, for about `seconds`. Resolves with every round trip in ms (the first of each connection, which
- * includes the connect, left out).
+ * after the other (`pauseMs` apart), for about `seconds`. Resolves with every round trip in ms (the first of each
+ * connection, which includes the connect, left out).
  */
-async function roundTrips(port, connections, seconds) {
+async function roundTrips(port, connections, seconds, pauseMs = 0) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const get = () => new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -262,7 +263,10 @@ async function roundTrips(port, connections, seconds) {
   try {
     await Promise.all(Array.from({ length: connections }, async () => {
       await get();
-      for (let i = 0; i < 10_000 && performance.now() < until; i++) samples.push(await get());
+      for (let i = 0; i < 10_000 && performance.now() < until; i++) {
+        if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+        samples.push(await get());
+      }
     }));
   } finally {
     agent.destroy();
@@ -303,19 +307,22 @@ async function httpThroughput(ctx) {
   log(`\nHTTP keep-alive: ${opts.connections} connections, ${opts.seconds} s per run (+0.5 s warm-up), 1 KiB JSON`);
   const targets = {
     direct: { label: 'direct', port: peers.http },
-    relay: { label: 'TCP relay (floor)', port: peers.httpRelay },
-    ours: { label: 'ours, no toxics', port: peers.ours.port },
-    noop: { label: 'ours, no-op toxic', port: peers.ours.port, toxic: NOOP_TOXIC },
+    relay: { label: 'TCP relay (floor)', port: peers.httpRelay.port, pid: peers.httpRelay.pid },
+    ours: { label: 'ours, no toxics', port: peers.ours.port, pid: peers.ours.pid },
+    noop: { label: 'ours, no-op toxic', port: peers.ours.port, pid: peers.ours.pid, toxic: NOOP_TOXIC },
   };
   const runs = await interleaved(opts.rounds, targets, async (t) => {
     const go = async () => {
       await autocannon(t.port, opts.connections, 0.5);
-      return autocannon(t.port, opts.connections, opts.seconds);
+      const cpu0 = cpuMs(t.pid);
+      const r = await autocannon(t.port, opts.connections, opts.seconds);
+      return { ...r, cpuMsPer1kReq: cpu0 == null ? null : (cpuMs(t.pid) - cpu0) / (r.requests / 1000) };
     };
     return t.toxic ? withToxic(peers.ours.api, 'http', t.toxic, go) : go();
-  }, (r) => `${fmt(r.rps, 0).padStart(7)} req/s  p50 ${fmt(r.p50, 0)} ms  p99 ${fmt(r.p99, 0)} ms`);
+  }, (r) => `${fmt(r.rps, 0).padStart(7)} req/s  p50 ${fmt(r.p50, 0)} ms  p99 ${fmt(r.p99, 0)} ms${r.cpuMsPer1kReq == null ? '' : `  forwarder CPU ${fmt(r.cpuMsPer1kReq)} ms / 1000 req`}`);
   const medians = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, {
     rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((n, r) => n + r.errors, 0),
+    cpu: median(rs.map((r) => r.cpuMsPer1kReq)),
   }]));
   return { labels: labels(targets), runs, medians, noopOverOurs: pairedRatio(runs, 'noop', 'ours', 'rps') };
 }
@@ -325,46 +332,68 @@ async function bulkThroughput(ctx) {
   log(`\nRaw TCP bulk: ${fmt(opts.bulkBytes / 1e6, 0)} MB per transfer`);
   const targets = {
     direct: { label: 'direct', port: peers.bulk },
-    relay: { label: 'TCP relay (floor)', port: peers.bulkRelay },
-    ours: { label: 'ours, no toxics', port: peers.oursBulk },
-    noop: { label: 'ours, no-op toxic', port: peers.oursBulk, toxic: NOOP_TOXIC },
+    relay: { label: 'TCP relay (floor)', port: peers.bulkRelay.port, pid: peers.bulkRelay.pid },
+    ours: { label: 'ours, no toxics', port: peers.oursBulk, pid: peers.ours.pid },
+    noop: { label: 'ours, no-op toxic', port: peers.oursBulk, pid: peers.ours.pid, toxic: NOOP_TOXIC },
   };
   // One unmeasured transfer each, so the first measured one does not pay for JIT warm-up.
   for (const t of Object.values(targets)) await bulkTransfer(t.port, Math.min(opts.bulkBytes, 20e6));
   const runs = await interleaved(opts.rounds, targets, async (t) => {
-    const go = async () => opts.bulkBytes / 1e6 / (await bulkTransfer(t.port, opts.bulkBytes));
+    const go = async () => {
+      const cpu0 = cpuMs(t.pid);
+      const mbps = opts.bulkBytes / 1e6 / (await bulkTransfer(t.port, opts.bulkBytes));
+      return { mbps, cpuMsPer100MB: cpu0 == null ? null : ((cpuMs(t.pid) - cpu0) * 100e6) / opts.bulkBytes };
+    };
     return t.toxic ? withToxic(peers.ours.api, 'bulk', t.toxic, go) : go();
-  }, (mbps) => `${fmt(mbps, 0).padStart(7)} MB/s`);
-  const medians = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { mbps: median(rs) }]));
-  return { labels: labels(targets), runs, medians, noopOverOurs: pairedRatio(runs, 'noop', 'ours') };
+  }, (r) => `${fmt(r.mbps, 0).padStart(7)} MB/s${r.cpuMsPer100MB == null ? '' : `  forwarder CPU ${fmt(r.cpuMsPer100MB, 0)} ms / 100 MB`}`);
+  const medians = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { mbps: median(rs.map((r) => r.mbps)), cpu: median(rs.map((r) => r.cpuMsPer100MB)) }]));
+  return { labels: labels(targets), runs, medians, noopOverOurs: pairedRatio(runs, 'noop', 'ours', 'mbps') };
 }
 
 /**
  * The median over rounds of a/b measured in the same round, back to back: on a machine shared with other work the
  * load changes between rounds far more than between two neighbouring runs, so this is steadier than a ratio of medians.
  */
-const pairedRatio = (runs, a, b, key) => median(runs[a].map((r, i) => (key ? r[key] / runs[b][i][key] : r / runs[b][i])));
+const pairedRatio = (runs, a, b, key) => median(runs[a].map((r, i) => r[key] / runs[b][i][key]));
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; null where there is no /proc or no pid. */
+function cpuMs(pid) {
+  if (!pid) return null;
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100/s on Linux).
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
 
 const labels = (targets) => Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, t.label]));
 
-/** Added latency = median round trip with the toxic − median round trip through the same proxy without it. */
+/**
+ * Added latency = median round trip with the toxic − median round trip through the same proxy without it, the latter
+ * measured just before at the same request rate (requests `latency` ms apart): on a loaded machine a round trip
+ * depends on how busy the loop is, and back-to-back requests would make the baseline slower than the delayed ones.
+ */
 async function latencyAccuracy(ctx, address, proxyPort) {
   const { opts } = ctx;
-  const rtt = (seconds) => roundTrips(proxyPort, opts.latencyConnections, seconds);
+  const rtt = (seconds, pauseMs) => roundTrips(proxyPort, opts.latencyConnections, seconds, pauseMs);
   log(`\nLatency toxic (downstream) vs added round trip: ${opts.latencyConnections} keep-alive connections, ${opts.latencySeconds} s per level`);
-  const baseline = await rtt(Math.min(1, opts.latencySeconds));
-  const base = median(baseline);
-  log(`  no toxic: median round trip ${fmt(base, 3)} ms over ${baseline.length} requests`);
   const rows = [];
   for (const latency of opts.latencies) {
+    const baseline = await rtt(Math.min(1, opts.latencySeconds), latency);
     const toxic = { name: 'bench_latency', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency, jitter: 0 } };
-    const samples = await withToxic(address, 'http', toxic, () => rtt(opts.latencySeconds));
-    const added = median(samples) - base;
-    const row = { configuredMs: latency, requests: samples.length, medianMs: median(samples), addedMs: added, errorPct: (100 * (added - latency)) / latency };
+    const samples = await withToxic(address, 'http', toxic, () => rtt(opts.latencySeconds, 0));
+    const added = median(samples) - median(baseline);
+    const row = {
+      configuredMs: latency, baselineMs: median(baseline), baselineRequests: baseline.length,
+      requests: samples.length, medianMs: median(samples), addedMs: added, errorPct: (100 * (added - latency)) / latency,
+    };
     rows.push(row);
-    log(`  latency ${latency} ms: median round trip ${fmt(row.medianMs, 2)} ms, added ${fmt(added, 2)} ms (${signed(row.errorPct)} %) over ${samples.length} requests`);
+    log(`  latency ${latency} ms: median round trip ${fmt(row.medianMs, 2)} ms (${samples.length} requests) − without ${fmt(row.baselineMs, 2)} ms (${baseline.length})`
+      + ` = ${fmt(added, 2)} ms (${signed(row.errorPct)} %)`);
   }
-  return { baselineMs: base, baselineRequests: baseline.length, rows };
+  return { rows };
 }
 
 /** Measured rate = bytes / seconds of a transfer sized to last `bwSeconds` at the configured rate. */
@@ -429,20 +458,21 @@ function report(results) {
   out.push(`\n${machine.cpus} cores, node ${machine.node}; git ${machine.gitHead}; dist/cli.js of ${machine.builtAt}; `
     + `machine ${fmt((machine.busyBeforeStart ?? 0) * 100, 0)}% busy before start, load average ${machine.loadBefore} → ${machine.loadAfter}`);
   out.push(`Toxiproxy: ${results.toxiproxyNote}`);
-  const throughputTable = (title, data, unit, key) => {
+  const throughputTable = (title, data, unit, key, cpuUnit) => {
     out.push(`\n${title} (median of ${results.options.rounds} rounds; the summary's no-op check is the median of each round's ratio)`);
-    out.push(table(['target', unit, 'vs direct', 'vs relay', 'vs ours, no toxics'], Object.entries(data.medians).map(([k, v]) => [
+    out.push(table(['target', unit, 'vs direct', 'vs relay', 'vs ours, no toxics', cpuUnit], Object.entries(data.medians).map(([k, v]) => [
       data.labels[k], fmt(v[key], 0), fmt(ratio(v[key], data.medians.direct[key])), fmt(ratio(v[key], data.medians.relay[key])), fmt(ratio(v[key], data.medians.ours[key])),
+      fmt(v.cpu, 1),
     ])));
   };
-  if (h) throughputTable(`HTTP keep-alive, ${results.options.connections} connections`, h, 'req/s', 'rps');
-  if (b) throughputTable(`Raw TCP bulk, ${fmt(results.options.bulkBytes / 1e6, 0)} MB`, b, 'MB/s', 'mbps');
+  if (h) throughputTable(`HTTP keep-alive, ${results.options.connections} connections`, h, 'req/s', 'rps', 'forwarder CPU ms/1000 req');
+  if (b) throughputTable(`Raw TCP bulk, ${fmt(results.options.bulkBytes / 1e6, 0)} MB`, b, 'MB/s', 'mbps', 'forwarder CPU ms/100 MB');
   for (const [who, acc] of [['ours', ours], ['Toxiproxy', toxiproxy]]) {
     if (!acc) continue;
     if (acc.latency) {
-      out.push(`\nLatency accuracy, ${who} (median round trip without toxic ${fmt(acc.latency.baselineMs, 3)} ms)`);
-      out.push(table(['configured ms', 'requests', 'median ms', 'added ms', 'error %'],
-        acc.latency.rows.map((r) => [r.configuredMs, r.requests, fmt(r.medianMs), fmt(r.addedMs), signed(r.errorPct)])));
+      out.push(`\nLatency accuracy, ${who} (median round trips; without the toxic at the same request rate)`);
+      out.push(table(['configured ms', 'requests', 'with toxic ms', 'without ms', 'added ms', 'error %'],
+        acc.latency.rows.map((r) => [r.configuredMs, r.requests, fmt(r.medianMs), fmt(r.baselineMs, 3), fmt(r.addedMs), signed(r.errorPct)])));
     }
     if (acc.bandwidth) {
       out.push(`\nBandwidth accuracy, ${who}`);
@@ -454,11 +484,13 @@ function report(results) {
   const rows = [];
   if (h) {
     rows.push(atLeast('HTTP req/s: no-op toxic / no toxics (paired)', h.noopOverOurs, 0.9));
+    rows.push(info('HTTP CPU/request: no-op toxic / no toxics', fmt(ratio(h.medians.noop.cpu, h.medians.ours.cpu))));
     rows.push(info('HTTP req/s: ours, no toxics / TCP relay', fmt(ratio(h.medians.ours.rps, h.medians.relay.rps))));
     rows.push(info('HTTP req/s: ours, no toxics / direct', fmt(ratio(h.medians.ours.rps, h.medians.direct.rps))));
   }
   if (b) {
     rows.push(atLeast('bulk MB/s: no-op toxic / no toxics (paired)', b.noopOverOurs, 0.9));
+    rows.push(info('bulk CPU/MB: no-op toxic / no toxics', fmt(ratio(b.medians.noop.cpu, b.medians.ours.cpu))));
     rows.push(info('bulk MB/s: ours, no toxics / TCP relay', fmt(ratio(b.medians.ours.mbps, b.medians.relay.mbps))));
     rows.push(info('bulk MB/s: ours, no toxics / direct', fmt(ratio(b.medians.ours.mbps, b.medians.direct.mbps))));
   }
@@ -506,8 +538,8 @@ async function main() {
   try {
     peers.http = (await start(() => startListener('backend', 'bench/backend.mjs'))).port;
     peers.bulk = (await start(() => startListener('bulk-source', 'bench/bulk-source.mjs'))).port;
-    peers.httpRelay = (await start(() => startListener('tcp-relay', 'bench/tcp-relay.mjs', ['--target', `http://${HOST}:${peers.http}`]))).port;
-    peers.bulkRelay = (await start(() => startListener('tcp-relay', 'bench/tcp-relay.mjs', ['--target', `http://${HOST}:${peers.bulk}`]))).port;
+    peers.httpRelay = await start(() => startListener('tcp-relay', 'bench/tcp-relay.mjs', ['--target', `http://${HOST}:${peers.http}`]));
+    peers.bulkRelay = await start(() => startListener('tcp-relay', 'bench/tcp-relay.mjs', ['--target', `http://${HOST}:${peers.bulk}`]));
     peers.ours = await start(() => startOurs(peers.http));
     peers.oursBulk = await addProxy(peers.ours.api, 'bulk', peers.bulk);
     const ctx = { opts, peers };
