@@ -43,7 +43,7 @@ function readOptions() {
       seconds: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '20' },
-      'bulk-mb': { type: 'string', default: '200' },
+      'bulk-mb': { type: 'string', default: '500' },
       latencies: { type: 'string', default: '50,100,200' },
       'latency-seconds': { type: 'string', default: '2' },
       'latency-connections': { type: 'string', default: '5' },
@@ -56,7 +56,7 @@ function readOptions() {
     },
   });
   if (values.help) {
-    console.log('node bench/faults.mjs [--seconds 2] [--rounds 5] [--connections 20] [--bulk-mb 200]\n'
+    console.log('node bench/faults.mjs [--seconds 2] [--rounds 5] [--connections 20] [--bulk-mb 500]\n'
       + '  [--latencies 50,100,200] [--latency-seconds 2] [--latency-connections 5] [--rates 100,500,2000] [--bw-seconds 2.5] [--bw-rounds 2]\n'
       + '  [--only http,bulk,latency,bandwidth] [--toxiproxy 127.0.0.1:8474  (run the accuracy checks on a running Toxiproxy too)]');
     process.exit(0);
@@ -337,7 +337,7 @@ async function bulkThroughput(ctx) {
     noop: { label: 'ours, no-op toxic', port: peers.oursBulk, pid: peers.ours.pid, toxic: NOOP_TOXIC },
   };
   // One unmeasured transfer each, so the first measured one does not pay for JIT warm-up.
-  for (const t of Object.values(targets)) await bulkTransfer(t.port, Math.min(opts.bulkBytes, 20e6));
+  for (const t of Object.values(targets)) await bulkTransfer(t.port, Math.min(opts.bulkBytes, 100e6));
   const runs = await interleaved(opts.rounds, targets, async (t) => {
     const go = async () => {
       const cpu0 = cpuMs(t.pid);
