@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { InputError } from '../../src/core/errors';
 import { TcpProxy, parseHostPort } from '../../src/core/faults/tcpProxy';
-import { parseToxic } from '../../src/core/faults/toxics';
+import { createToxicTransform, parseToxic } from '../../src/core/faults/toxics';
 import { closedPort, echoServer, waitFor } from '../helpers';
 
 async function startProxy(t: TestContext, upstreamPort: number): Promise<TcpProxy> {
@@ -72,6 +72,26 @@ test('latency 200 ms upstream adds at least 200 ms to a round trip', async (t) =
   await noConnections(proxy)();
 });
 
+test('latency on a stream of many chunks delays it once, not once per chunk, and keeps the order under jitter', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'latency', stream: 'downstream', attributes: { latency: 100, jitter: 50 } });
+  // 4 MB comes back in dozens of chunks: 100 ms per chunk, one after the other, would take several seconds.
+  const payload = Buffer.from(Array.from({ length: 4_000_000 }, (_, i) => i % 251));
+  const r = await exchange(proxy.listen.port, payload, { end: true });
+  assert.equal(r.data.length, payload.length);
+  assert.ok(r.data.equals(payload), 'bytes intact and in order');
+  assert.ok(r.chunks >= 10, `arrived in ${r.chunks} chunks`);
+  assert.ok(r.ms >= 45 && r.ms < 2500, `took ${r.ms} ms`);
+  await noConnections(proxy)();
+});
+
+test('latency 0 passes a chunk through at once, without a timer', () => {
+  const toxic = createToxicTransform(parseToxic({ type: 'latency', attributes: { latency: 0 } }), { reset: () => undefined, close: () => undefined });
+  toxic.write(Buffer.from('now'));
+  assert.equal(String(toxic.read()), 'now');
+  toxic.destroy();
+});
+
 test('bandwidth 10 KB/s makes 6 KB take about 0.6 s', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   proxy.addToxic({ type: 'bandwidth', stream: 'downstream', attributes: { rate: 10 } });
@@ -79,6 +99,24 @@ test('bandwidth 10 KB/s makes 6 KB take about 0.6 s', async (t) => {
   const r = await exchange(proxy.listen.port, payload);
   assert.equal(r.data.length, 6000);
   assert.ok(r.ms >= 500 && r.ms < 3000, `took ${r.ms} ms`);
+});
+
+test('bandwidth makes up for a late timer instead of adding the delay to the transfer', async () => {
+  const toxic = createToxicTransform(parseToxic({ type: 'bandwidth', attributes: { rate: 100 } }), { reset: () => undefined, close: () => undefined });
+  let got = 0;
+  toxic.on('data', (c: Buffer) => (got += c.length));
+  const ended = new Promise<void>((resolve) => toxic.on('end', () => resolve()));
+  const started = performance.now();
+  toxic.end(Buffer.alloc(100_000)); // 1 s at 100 KB/s
+  // Hold the event loop for 800 ms: the first 100 ms piece's timer fires 700 ms late.
+  while (performance.now() - started < 800) {
+    // busy
+  }
+  await ended;
+  const ms = performance.now() - started;
+  assert.equal(got, 100_000);
+  // Added up, the lateness would make it about 1.7 s.
+  assert.ok(ms >= 950 && ms < 1450, `took ${Math.round(ms)} ms`);
 });
 
 test('reset_peer: the client sees ECONNRESET', async (t) => {

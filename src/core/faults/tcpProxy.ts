@@ -158,7 +158,8 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
   }
 
   private async _startListening(): Promise<void> {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (client) => this._accept(client));
+    // No Nagle on either side (Go's default, so Toxiproxy's too): a small write is not held back waiting for an ACK.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false, noDelay: true }, (client) => this._accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => {
         reject(new ListenError(`proxy '${this.name}' cannot listen on ${this._listen.host}:${this._listen.port}: ${e.code ?? e.message}`));
@@ -182,7 +183,7 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
       client.destroy();
       return;
     }
-    const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true });
+    const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true, noDelay: true });
     const conn = new Connection(client, upstream, this._toxics.entries, (c) => {
       if (this._connections.delete(c)) this.emit('close');
     });

@@ -17,6 +17,11 @@ export interface LinkControl {
 export abstract class ToxicTransform extends Transform {
   private readonly _timers = new Set<NodeJS.Timeout>();
 
+  constructor() {
+    // A socket reads up to 64 KiB at a time; with the default 16 KiB every chunk would stop and restart the pipe.
+    super({ highWaterMark: 64 * 1024 });
+  }
+
   protected _later(ms: number, fn: () => void): void {
     if (this.destroyed) return;
     const timer = setTimeout(() => {
@@ -37,36 +42,111 @@ export abstract class ToxicTransform extends Transform {
   }
 }
 
-/** Each chunk waits latency ± jitter after it arrived; order is kept (like Toxiproxy, delays do not add up). */
+/** Bytes a latency toxic holds before it stops taking more (backpressure): a bandwidth-delay product of 80 MB/s × 50 ms. */
+const LATENCY_MAX_HELD = 4 * 1024 * 1024;
+
+/**
+ * Each chunk is released latency ± jitter after it arrived, in order. Chunks arriving while earlier ones wait are
+ * taken at once with their own release time, so on a stream the delays do not add up (as in Toxiproxy, which
+ * stamps each chunk when it is read). With no delay the chunk passes synchronously: a zero latency costs no timer.
+ */
 class Latency extends ToxicTransform {
+  private readonly _queue: { chunk: Buffer; at: number }[] = [];
+  private _held = 0;
+  private _lastAt = 0;
+  private _writeCb: TransformCallback | undefined;
+  private _flushCb: TransformCallback | undefined;
+
   constructor(private readonly _a: Record<string, number>) {
     super();
   }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     const jitter = this._a.jitter ? (Math.random() * 2 - 1) * this._a.jitter : 0;
     const delay = Math.max(0, this._a.latency + jitter);
-    this._later(delay, () => cb(null, chunk));
+    if (delay === 0 && this._queue.length === 0) return cb(null, chunk);
+    // Never before the chunk ahead of it: jitter must not reorder bytes.
+    const at = Math.max(performance.now() + delay, this._lastAt);
+    this._lastAt = at;
+    this._queue.push({ chunk, at });
+    this._held += chunk.length;
+    if (this._queue.length === 1) this._armRelease();
+    if (this._held < LATENCY_MAX_HELD) cb();
+    else this._writeCb = cb;
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this._queue.length === 0) cb();
+    else this._flushCb = cb;
+  }
+
+  private _armRelease(): void {
+    this._later(this._queue[0].at - performance.now(), () => this._release());
+  }
+
+  private _release(): void {
+    // Within 1 ms counts as due: a timer may fire a fraction early, and re-arming would cost a whole ms.
+    const now = performance.now() + 1;
+    while (this._queue.length && this._queue[0].at <= now) {
+      const { chunk } = this._queue.shift()!;
+      this._held -= chunk.length;
+      this.push(chunk);
+    }
+    if (this._writeCb && this._held < LATENCY_MAX_HELD) {
+      const cb = this._writeCb;
+      this._writeCb = undefined;
+      cb();
+    }
+    if (this._queue.length) this._armRelease();
+    else if (this._flushCb) this._flushCb();
   }
 }
 
-/** At most `rate` KB/s: chunks are cut into 100 ms pieces, each followed by the time it takes at that rate. */
+/** Lateness a bandwidth toxic makes up after the link went quiet; more would let a quiet link burst. */
+const BANDWIDTH_MAX_OWED_MS = 100;
+
+/**
+ * At most `rate` KB/s: chunks are cut into pieces of at most 100 ms, each sent when the link is free again. The
+ * schedule is kept in absolute time, so a timer that fires late (a loaded event loop, 1 ms timer steps) is made up on
+ * the next pieces instead of adding up. Time spent waiting for data earns no credit: a quiet link does not burst.
+ */
 class Bandwidth extends ToxicTransform {
+  /** performance.now() at which the pieces scheduled so far have had their time. */
+  private _freeAt = 0;
+  /** performance.now() at which the last chunk was done and the link started waiting for data. */
+  private _idleSince = 0;
+
   constructor(private readonly _rate: number) {
     super();
   }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this._rate <= 0) return cb(null, chunk);
     const bytesPerMs = this._rate; // KB/s with 1 KB = 1000 bytes
     const piece = Math.max(1, Math.floor(bytesPerMs * 100));
-    const send = (offset: number): void => {
-      if (offset >= chunk.length) return cb();
-      const part = chunk.subarray(offset, offset + piece);
-      this._later(part.length / bytesPerMs, () => {
+    // Behind schedule when it went quiet: that much is still owed; anything beyond is idle time.
+    const owed = Math.min(BANDWIDTH_MAX_OWED_MS, Math.max(0, this._idleSince - this._freeAt));
+    this._freeAt = Math.max(this._freeAt, performance.now() - owed);
+    let offset = 0;
+    const send = (): void => {
+      while (offset < chunk.length) {
+        const part = chunk.subarray(offset, offset + piece);
+        offset += part.length;
+        this._freeAt += part.length / bytesPerMs;
+        const wait = this._freeAt - performance.now();
+        if (wait >= 1) {
+          this._later(wait, () => {
+            this.push(part);
+            send();
+          });
+          return;
+        }
         this.push(part);
-        send(offset + part.length);
-      });
+      }
+      this._idleSince = performance.now();
+      cb();
     };
-    send(0);
+    send();
   }
 }
 
