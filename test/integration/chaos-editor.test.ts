@@ -22,7 +22,7 @@ const FAKE_CLI = { file: path.join(ROOT, 'test', 'fixtures', 'fake-chaos-cli.js'
 const EXPERIMENT = `version: 1.0.0
 title: quick check
 targets:
-  api: {url: http://127.0.0.1:9}
+  {api: {url: http://127.0.0.1:9}, cache: {proxy: {listen: 127.0.0.1:0, upstream: 127.0.0.1:9}}}
 steady-state-hypothesis:
   title: it answers
   probes:
@@ -34,7 +34,8 @@ steady-state-hypothesis:
       name: orders
       provider: {type: http, url: api/orders}
       tolerance: 200
-method: []
+method:
+  - {type: action, name: slow the cache, provider: {type: latency, target: cache, arguments: {latency: 100ms}}}
 `;
 
 function features(t: TestContext, fake: FakeVscode, options: Partial<ChaosFeaturesOptions> = {}): { chaos: ChaosFeatures; shown: Array<{ result: ExperimentResult; file?: string }> } {
