@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
 # would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core), faketime
-# (libfaketime, for the clock-skew chaos action); then the
+# (libfaketime, for the clock-skew chaos action), PostgreSQL, MariaDB and Redis (real servers the protocol capture
+# tests start on loopback, with pgbench and redis-benchmark for bench:protocols); then the
 # toolchains that run generated test suites (scripts/setup-runners.sh) and the real editor for the end-to-end tests
 # (scripts/setup-editor.sh). Needs root and apt; otherwise it says what to install and the tests that need a
 # missing tool skip with a reason naming the package (under CI=true they fail instead).
@@ -13,12 +14,18 @@ declare -A NEEDED=(
   [openssl]=openssl
   [chromium]=chromium
   [faketime]=faketime
+  [mariadbd]=mariadb-server
+  [redis-server]=redis-server
+  [redis-benchmark]=redis-tools
+  [pgbench]=postgresql-contrib
 )
 
 missing=()
 for cmd in "${!NEEDED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+  command -v "$cmd" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
 done
+# The PostgreSQL server lives off PATH (/usr/lib/postgresql/<version>/bin).
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all system packages present"
