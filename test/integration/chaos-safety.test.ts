@@ -12,7 +12,7 @@ import { readJournal } from '../../src/core/chaos/journal';
 import { isAlive } from '../../src/core/chaos/process';
 import { callFaultApi } from '../../src/core/faults/client';
 import { startBackend, writeExperiment, type Backend } from '../helpers/chaos';
-import { CLI, request, runCli, tmpDir, waitFor } from '../helpers';
+import { CLI, ROOT, queryStore, request, runCli, tmpDir, waitFor } from '../helpers';
 
 interface ApiProxy {
   port: number;
@@ -132,8 +132,10 @@ test('SIGINT mid-fault: the run rolls back by itself and exits non-zero', { time
   await assertNothingLeft(s);
 });
 
-test('a hypothesis that fails after the method exits 1 and says so', { timeout: 60_000 }, async (t) => {
+test('a hypothesis that fails after the method exits 1 and says so; the result joins the runs table', { timeout: 60_000 }, async (t) => {
   const s = await setup(t, { start: false, faultMs: 200 });
+  const db = path.join(s.dir, '.chaos', 'traffic.db');
+  assert.equal(runCli(['import', path.join(ROOT, 'test', 'fixtures', 'sample.har'), '--db', db], { cwd: s.dir }).code, 0);
   const r = runCli(['chaos', 'run', s.file], { cwd: s.dir });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /hypothesis before: held/);
@@ -141,6 +143,9 @@ test('a hypothesis that fails after the method exits 1 and says so', { timeout: 
   assert.match(r.stdout, /recovery time: {5}did not recover/);
   assert.match(r.stderr, /has no start command; start it yourself/);
   assert.match(r.stderr, /result saved to \.chaos\/results\/safety-.*\.json/);
+  assert.match(r.stderr, /stored as run \d+ in /);
+  const runs = await queryStore(db, "SELECT kind, json_extract(result, '$.status') AS status, json_extract(result, '$.hypothesisHeld') AS held FROM runs");
+  assert.deepEqual(runs, [{ kind: 'chaos', status: 'failed', held: 0 }]);
   // The proxy faults were still rolled back.
   const p = (await callFaultApi(s.proxy.api, 'GET', '/proxies/edge')) as { enabled: boolean; toxics: unknown[] };
   assert.deepEqual([p.enabled, p.toxics], [true, []]);

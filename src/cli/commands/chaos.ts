@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../core/errors';
 import type { ParsedCommand } from '../args';
@@ -19,6 +19,7 @@ export const chaosCommand: Command = {
     flags: {
       'dry-run': { type: 'boolean', description: 'validate and say what each action would do; touch nothing' },
       dir: { type: 'string', value: 'DIR', default: '.chaos', description: 'where the journal and results live' },
+      db: { type: 'string', value: 'PATH', description: "run: also store the result in this traffic database's runs table (default: DIR/traffic.db when it exists)" },
       to: { type: 'string', value: 'FORMAT', default: 'chaos-mesh', description: "export: the target format, 'chaos-mesh'" },
       form: { type: 'string', value: 'FORM', default: 'workflow', description: "export: 'workflow' (order and steady state kept) or 'resources' (one per action)" },
       namespace: { type: 'string', value: 'NS', description: "export: the resources' namespace (default: the targets')" },
@@ -81,7 +82,7 @@ export const chaosCommand: Command = {
       }));
       return 0;
     }
-    return run(experiment!, dir, Boolean(flags['dry-run']), Boolean(flags.json), io);
+    return run(experiment!, dir, flags.db === undefined ? undefined : String(flags.db), Boolean(flags['dry-run']), Boolean(flags.json), io);
   },
 };
 
@@ -100,7 +101,7 @@ function problemLine(file: string, p: ExperimentProblem): string {
   return `${file}:${p.line ?? 1}:${p.column ?? 1}: ${p.message}`;
 }
 
-async function run(experiment: Experiment, dir: string, dryRun: boolean, json: boolean, io: CliIO): Promise<number> {
+async function run(experiment: Experiment, dir: string, db: string | undefined, dryRun: boolean, json: boolean, io: CliIO): Promise<number> {
   const { runExperiment } = await import('../../core/chaos/runner');
   const controller = new AbortController();
   const stop = (sig: NodeJS.Signals): void => {
@@ -127,6 +128,14 @@ async function run(experiment: Experiment, dir: string, dryRun: boolean, json: b
   if (!dryRun) {
     const { saveResult } = await import('../../core/chaos/results');
     io.err(`chaos-testing: result saved to ${path.relative(process.cwd(), saveResult(result, dir))}`);
+    const database = db ?? path.join(dir, 'traffic.db');
+    if (db !== undefined || existsSync(database)) {
+      // The same history as replay's: the editor, the CLI and CI read one runs table.
+      const { saveRun } = await import('../../core/store/runs');
+      const started = Date.parse(result.startedAt);
+      const saved = await saveRun(database, { kind: 'chaos', spec: { ...experiment, file: undefined }, result, startedAt: started, finishedAt: started + result.durationMs });
+      io.err(`chaos-testing: ${saved.note}`);
+    }
   }
   io.out(json ? JSON.stringify(result, null, 2) : summaryText(result));
   if (dryRun) return 0;
