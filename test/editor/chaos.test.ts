@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { FaultApi } from '../../src/core/faults/api';
 import { callFaultApi } from '../../src/core/faults/client';
-import { echoServer, tmpDir } from '../helpers';
+import { closedPort, echoServer, tmpDir } from '../helpers';
+import { startBackend, writeExperiment } from '../helpers/chaos';
 import { sampleResult } from '../helpers/experimentResult';
 import { EDITOR_TEST_TIMEOUT, requireEditor, withEditor } from './harness';
 import { until } from './ui';
@@ -82,4 +83,42 @@ test('Show Experiment Results opens a saved run in the results panel with its nu
     await ed.page.locator('.tabs-container .tab').filter({ hasText: 'Redis slows down' }).waitFor();
     await ed.screenshot('experiment-results');
   });
+});
+
+test('Run Experiment runs a real experiment as a task and opens its results panel', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t)) return;
+  const folder = tmpDir(t);
+  const backend = await startBackend(t, folder);
+  fs.mkdirSync(path.join(folder, '.chaos', 'experiments'), { recursive: true });
+  // A proxy the run starts in front of the backend, 150 ms of latency on it, and short phases.
+  writeExperiment(
+    path.join(folder, '.chaos', 'experiments'),
+    'slow-backend.yaml',
+    `version: 1.0.0
+title: The backend answers through a slow link
+targets:
+  edge: {proxy: {listen: 127.0.0.1:${await closedPort()}, upstream: 127.0.0.1:${backend.port}}}
+  api: {url: http://127.0.0.1:${backend.port}}
+steady-state-hypothesis:
+  title: it answers
+  probes:
+    - {type: probe, name: health, provider: {type: http, url: api/health, timeout: 2s}, tolerance: 200}
+method:
+  - {type: action, name: slow link, provider: {type: latency, target: edge, arguments: {latency: 150ms}}}
+measure: {interval: 100ms, baseline: 500ms, fault: 1s, consecutive: 2, recovery-timeout: 5s}
+`,
+  );
+  await withEditor({ name: 'run-experiment', folder }, async (ed) => {
+    await ed.openFile('.chaos/experiments/slow-backend.yaml');
+    await ed.runCommand('Chaos Testing: Run Experiment');
+    const frame = await ed.webviewFrame((f) => f.locator('[data-testid=result]').count().then((n) => n > 0));
+    assert.equal((await frame.locator('[data-testid=status]').innerText()).trim(), 'Hypothesis held');
+    await frame.locator('[data-testid=chart] canvas').waitFor();
+    await ed.screenshot('run-experiment');
+  });
+  const results = fs.readdirSync(path.join(folder, '.chaos', 'results'));
+  assert.equal(results.length, 1);
+  const saved = JSON.parse(fs.readFileSync(path.join(folder, '.chaos', 'results', results[0]), 'utf8')) as { status: string; phases: unknown[] };
+  assert.equal(saved.status, 'completed');
+  assert.equal(saved.phases.length, 3);
 });
