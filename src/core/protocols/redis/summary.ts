@@ -10,6 +10,7 @@ const TEXT_MAX = 512;
 const ITEMS_SHOWN = 50;
 const DEPTH_SHOWN = 4;
 export const HIDDEN = '<hidden>';
+const SIZE_LABEL = /^<[\d,]+ bytes>$/;
 
 export function sizeLabel(bytes: number): string {
   return `<${bytes.toLocaleString('en-US')} bytes>`;
@@ -63,7 +64,7 @@ export function cut(text: string, max: number): string {
 export function statementOf(name: string, args: string[]): string {
   let s = name;
   for (const a of args) {
-    const shown = a.length > ARG_MAX ? sizeLabel(Buffer.byteLength(a)) : a === '' || /[\s"]/.test(a) ? JSON.stringify(a) : a;
+    const shown = a.length > ARG_MAX ? sizeLabel(Buffer.byteLength(a)) : a === '' || (/[\s"]/.test(a) && !SIZE_LABEL.test(a)) ? JSON.stringify(a) : a;
     s += ` ${shown}`;
     if (s.length > STATEMENT_MAX) return `${s.slice(0, STATEMENT_MAX)}… (${args.length} arguments)`;
   }
