@@ -174,6 +174,16 @@ test('redis commands, a pipeline of 100, MULTI/EXEC, pub/sub, errors, RESP2, RES
   const ping = rows.find((r) => r.url === 'PING inline')!;
   assert.deepEqual(ping.req, { args: ['inline'], inline: true });
   assert.equal(rows.filter((r) => r.error === 'connection closed before the reply').length, 0);
+
+  const db = path.join(dir, 'traffic.db');
+  const list = runCli(['list', '--db', db, '--limit', '1000']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /SET user:42 ada EX 60/);
+  const id = (await queryStore(db, "SELECT id FROM exchanges WHERE url = 'GET user:42'"))[0].id;
+  const show = runCli(['show', String(id), '--db', db]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, new RegExp(`> GET user:42  \\(127\\.0\\.0\\.1:${redis.port}\\)`));
+  assert.match(show.stdout, /"value": "ada"/);
 });
 
 test('reset_peer in the middle of MULTI/EXEC: the client sees the reset, the calls say the connection ended, nothing ran', async (t) => {
@@ -184,7 +194,7 @@ test('reset_peer in the middle of MULTI/EXEC: the client sees the reset, the cal
   assert.ok(cap.api);
   const toxic = async (body: unknown): Promise<void> => {
     const r = await request(`${cap.api}/proxies/redis/toxics`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    assert.equal(r.status, 200, r.body);
+    assert.equal(r.status, 200, r.body.toString());
   };
   // Commands reach the server 1.5 s after they are sent; the connection is reset 2.5 s after it opens: the queued
   // replies arrive (≥ 1.5 s), EXEC, sent after them, would reach the server at ≥ 3 s — after the reset.
