@@ -1,16 +1,19 @@
-import { UsageError } from '../../core/errors';
+import { isChaosError, UsageError } from '../../core/errors';
 import { choiceFlag, intFlag, listFlag, sizeFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, type Command } from '../command';
 import { bytes } from '../format';
 import type { CliIO } from '../io';
+import { holdEarlyInterrupt, waitUntilStopped } from '../observeWait';
 
 export const observe: Command = {
   spec: {
     name: 'observe',
-    summary: 'Run the capture proxy: forward every request to the target and record each exchange in the store.',
+    summary: 'Run the capture proxy: forward every request (or query, command, call) to the target and record each exchange in the store.',
     flags: {
+      protocol: { type: 'string', short: 'P', value: 'NAME', default: 'http', description: 'http, or a wire protocol: redis (postgres, mysql, kafka, grpc where this build has them)' },
+      config: { type: 'string', short: 'c', value: 'FILE', description: 'run the listeners of this file (e.g. .chaos/capture.yaml) at once, into one database' },
       port: { type: 'string', short: 'p', value: 'PORT', default: '8080', description: 'port to listen on (0 picks a free one)' },
-      target: { type: 'string', short: 't', value: 'URL', description: 'backend to forward to, e.g. http://localhost:9000 (reverse mode)' },
+      target: { type: 'string', short: 't', value: 'URL|HOST:PORT', description: 'backend to forward to: http://localhost:9000 for http (reverse mode), 127.0.0.1:6379 for a wire protocol' },
       output: { ...DB_FLAG, short: 'o' },
       host: { type: 'string', value: 'ADDR', default: '127.0.0.1', description: 'address to listen on (0.0.0.0 exposes the proxy to your network)' },
       mode: { type: 'string', value: 'MODE', default: 'reverse', description: "'reverse' (clients call the proxy) or 'forward' (clients use it as HTTP_PROXY)" },
@@ -25,7 +28,7 @@ export const observe: Command = {
       'upstream-timeout': { type: 'string', value: 'MS', description: 'answer 504 when the target sends nothing for this long' },
       duration: { type: 'string', value: 'SECONDS', description: 'stop by itself after this many seconds' },
       api: { type: 'string', value: 'HOST:PORT', description: "serve the fault API (loopback) so 'chaos-testing fault' can add faults to this proxy" },
-      name: { type: 'string', value: 'NAME', default: 'http', description: 'the proxy name in the fault API' },
+      name: { type: 'string', value: 'NAME', description: "the proxy name in the fault API (default: the protocol, e.g. 'http')" },
       quiet: { type: 'boolean', short: 'q', description: 'no status line' },
     },
     details: [
@@ -37,19 +40,29 @@ export const observe: Command = {
       '  chaos-testing observe --target http://localhost:9000 --api 127.0.0.1:8474',
       "  chaos-testing fault add slow --proxy http --type http_delay --attr delay=200 --match-path '/api/**'",
       '',
+      '  chaos-testing observe --protocol redis --port 6380 --target 127.0.0.1:6379 --api 127.0.0.1:8474',
+      '  chaos-testing observe --config .chaos/capture.yaml',
+      '',
+      '.chaos/capture.yaml lists listeners; all record into one database and one session:',
+      '  listeners:',
+      '    - { protocol: http, port: 8080, target: http://127.0.0.1:9000 }',
+      '    - { protocol: redis, port: 6380, target: 127.0.0.1:6379, name: cache }',
+      '',
       'Exchanges that faults hit are stored with the faults named in their error, e.g. "faults: slow (http_delay)".',
       'Ctrl-C stops the proxy, flushes the store and prints a summary.',
     ].join('\n'),
   },
 
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
+    const protocol = String(flags.protocol);
+    if (flags.config !== undefined || protocol !== 'http') return runWire(flags, io);
     const mode = choiceFlag(flags, 'mode', ['reverse', 'forward'] as const);
     const port = intFlag(flags, 'port', 0, 65535)!;
     const target = flags.target as string | undefined;
     if (mode === 'reverse' && !target) throw new UsageError("observe needs --target URL (the backend), or --mode forward; see 'chaos-testing observe --help'");
     if (mode === 'forward' && target) throw new UsageError('--target is for reverse mode; in forward mode clients say where they go');
     const duration = intFlag(flags, 'duration', 1, 365 * 24 * 3600);
-    const name = String(flags.name);
+    const name = String(flags.name ?? 'http');
     if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name '${name}' must be 1-64 letters, digits, '_', '.' or '-'`);
     const { parseHostPort } = await import('../../core/faults/tcpProxy');
     let apiAddress: ReturnType<typeof parseHostPort> | undefined;
@@ -58,12 +71,7 @@ export const observe: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    // An interrupt while the proxy starts is kept and honoured once it runs (the default action would kill the
-    // process with the lock file and a half-initialised journal left behind).
-    let earlyInterrupt = false;
-    const onEarlySignal = (): void => void (earlyInterrupt = true);
-    process.on('SIGINT', onEarlySignal);
-    process.on('SIGTERM', onEarlySignal);
+    const early = holdEarlyInterrupt();
     const { CaptureSession } = await import('../../core/capture/captureSession');
     const { parseTarget } = await import('../../core/capture/proxy');
     if (target) parseTarget(target);
@@ -102,45 +110,15 @@ export const observe: Command = {
     io.err(mode === 'reverse' ? `chaos-testing: try: curl ${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
 
     let last = { at: Date.now(), requests: 0 };
-    const status = (): void => {
+    const status = (): string => {
       const s = session.stats();
       const now = Date.now();
       const rate = ((s.requests - last.requests) * 1000) / Math.max(1, now - last.at);
       last = { at: now, requests: s.requests };
       const dropped = s.dropped ? `  DROPPED ${s.dropped} (store behind)` : '';
-      const line = `exchanges ${s.stored}/${s.recorded}  ${rate.toFixed(0)} req/s  errors ${s.errors}  connections ${s.openConnections}${dropped}`;
-      if (io.statusInPlace) process.stderr.write(`\r\x1b[K${line}`);
-      else io.err(line);
+      return `exchanges ${s.stored}/${s.recorded}  ${rate.toFixed(0)} req/s  errors ${s.errors}  connections ${s.openConnections}${dropped}`;
     };
-    const ticker = flags.quiet ? undefined : setInterval(status, 1000);
-
-    const code = await new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = (code: number): void => {
-        if (stopping) return;
-        stopping = true;
-        if (ticker) clearInterval(ticker);
-        if (io.statusInPlace && !flags.quiet) process.stderr.write('\n');
-        resolve(code);
-      };
-      const onSignal = (): void => {
-        if (stopping) {
-          io.err('chaos-testing: second interrupt: exiting without waiting (the journal keeps what was captured)');
-          process.exit(130);
-        }
-        stop(0);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      process.off('SIGINT', onEarlySignal);
-      process.off('SIGTERM', onEarlySignal);
-      if (earlyInterrupt) stop(0);
-      session.writer.on('error', (e: Error) => {
-        io.err(`chaos-testing: recording failed: ${e.message}; stopping`);
-        stop(1);
-      });
-      if (duration) setTimeout(() => stop(0), duration * 1000);
-    });
+    const code = await waitUntilStopped(io, { writer: session.writer, status: flags.quiet ? undefined : status, duration, ...early });
 
     try {
       await api?.close();
@@ -156,3 +134,51 @@ export const observe: Command = {
     return code;
   },
 };
+
+/** --protocol NAME (not http) or --config FILE: the listeners run by observeListeners.ts. */
+async function runWire(flags: ParsedCommand['flags'], io: CliIO): Promise<number> {
+  const protocol = String(flags.protocol);
+  const host = String(flags.host);
+  const { loadCaptureConfig, resolveListeners } = await import('../../core/capture/listeners');
+  const { parseHostPort } = await import('../../core/faults/tcpProxy');
+  const usage = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw isChaosError(e) && !(e instanceof UsageError) ? new UsageError(e.message) : e;
+    }
+  };
+  let listeners;
+  if (flags.config !== undefined) {
+    if (flags.target !== undefined || protocol !== 'http') throw new UsageError('--config lists the listeners (protocol, port, target); leave out --protocol and --target');
+    listeners = usage(() => loadCaptureConfig(String(flags.config), host));
+  } else {
+    if (flags.target === undefined) throw new UsageError(`observe --protocol ${protocol} needs --target HOST:PORT (the server), e.g. --target 127.0.0.1:6379`);
+    if (flags.mode !== 'reverse') throw new UsageError('--mode forward is for http only');
+    const port = intFlag(flags, 'port', 0, 65535)!;
+    const name = flags.name === undefined ? undefined : String(flags.name);
+    listeners = usage(() => resolveListeners([{ protocol: protocol as 'redis', host, port, target: String(flags.target), name }], () => `observe --protocol ${protocol}`));
+  }
+  const api = flags.api === undefined ? undefined : usage(() => parseHostPort(String(flags.api), '--api', true));
+  const { runListeners } = await import('../observeListeners');
+  return runListeners(
+    {
+      listeners,
+      output: String(flags.output),
+      bodyCap: sizeFlag(flags, 'body-cap'),
+      store: { redaction: { enabled: !flags['no-redact'], extraFields: listFlag(flags, 'redact') } },
+      http: {
+        include: listFlag(flags, 'include'),
+        exclude: listFlag(flags, 'exclude'),
+        headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
+        upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
+        insecure: Boolean(flags.insecure),
+        caFile: flags.ca as string | undefined,
+      },
+      api,
+      duration: intFlag(flags, 'duration', 1, 365 * 24 * 3600),
+      quiet: Boolean(flags.quiet),
+    },
+    io,
+  );
+}

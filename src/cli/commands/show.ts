@@ -4,6 +4,7 @@ import { intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, JSON_FLAG, type Command } from '../command';
 import { bytes, isoTime, ms } from '../format';
 import type { CliIO } from '../io';
+import { isWireProtocol } from '../../core/protocols/wireRecord';
 
 const OPCODES: Record<number, string> = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 
@@ -35,21 +36,24 @@ export const show: Command = {
       }
       const body = (b: StoredBody | null): string[] => {
         if (!b) return ['(no body)'];
-        const { text, encoding } = bodyAsText(b.data, b.contentType);
+        const decoded = bodyAsText(b.data, b.contentType);
+        const encoding = decoded.encoding;
+        const text = wire && !b.truncated ? prettyJson(decoded.text) : decoded.text;
         const shown = maxBody && text.length > maxBody ? `${text.slice(0, maxBody)}\n… (${text.length - maxBody} more characters)` : text;
         const note = b.truncated ? ` — stored ${bytes(b.data.length)} of ${bytes(b.size)}` : '';
         return [`(${bytes(b.size)}${b.contentType ? `, ${b.contentType}` : ''}${encoding ? ', base64' : ''}${note})`, shown];
       };
+      const wire = isWireProtocol(ex.protocol);
       const lines = [
         `Exchange ${ex.id} (session ${ex.sessionId}, ${ex.protocol}, connection ${ex.connectionId ?? '-'})`,
         `${isoTime(ex.startedAt)}  time to first byte ${ms(ex.ttfbMs) || '-'}  total ${ms(ex.durationMs) || '-'}${ex.redacted ? '  [secrets redacted]' : ''}`,
         ...(ex.error ? [`error: ${ex.error}`] : []),
         '',
-        `> ${ex.method} ${ex.url}`,
+        wire ? `> ${ex.url}${ex.host ? `  (${ex.host})` : ''}` : `> ${ex.method} ${ex.url}`,
         ...ex.requestHeaders.map(([k, v]) => `> ${k}: ${v}`),
         ...body(ex.requestBody),
         '',
-        `< ${ex.status ?? '(no response)'}`,
+        wire ? `< ${ex.responseBody || ex.error ? 'reply' : '(no reply)'}` : `< ${ex.status ?? '(no response)'}`,
         ...(ex.responseHeaders ?? []).map(([k, v]) => `< ${k}: ${v}`),
         ...body(ex.responseBody),
       ];
@@ -76,4 +80,13 @@ function toJson(ex: ExchangeDetail, bodyAsText: typeof import('../../core/store/
     responseBody: body(ex.responseBody),
     messages: ex.messages.map((m) => ({ ...m, data: m.data ? bodyAsText(m.data, m.opcode === 1 ? 'text/plain' : null) : null })),
   };
+}
+
+/** A wire call's request and reply are small JSON documents: shown indented. */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
 }

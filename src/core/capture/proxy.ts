@@ -47,6 +47,8 @@ export interface CaptureProxyOptions {
   upstreamClient?: 'lean' | 'node';
   /** false: forward only, record nothing (a fault proxy without a store). */
   record?: boolean;
+  /** The session's sequence, when several listeners record into one session (capture.yaml); default: our own. */
+  nextSeq?: () => number;
 }
 
 export interface ProxyStats {
@@ -96,6 +98,7 @@ export class CaptureProxy extends EventEmitter {
   private readonly _pool: UpstreamPool | null;
   private readonly _sockets = new Set<Duplex>();
   private _seq = 0;
+  private readonly _nextSeq: () => number;
   private _connections = 0;
   private _address: net.AddressInfo | undefined;
 
@@ -107,6 +110,7 @@ export class CaptureProxy extends EventEmitter {
     }
     this._filter = _options.record === false ? () => false : pathFilter(_options.include, _options.exclude);
     this._cap = _options.bodyCap ?? DEFAULT_BODY_CAP;
+    this._nextSeq = _options.nextSeq ?? (() => ++this._seq);
     let ca: Buffer | undefined;
     if (_options.caFile) {
       try {
@@ -264,7 +268,7 @@ export class CaptureProxy extends EventEmitter {
     const socket = req.socket as TaggedSocket;
     const rec = new ExchangeRecorder(
       {
-        seq: ++this._seq,
+        seq: this._nextSeq(),
         protocol,
         connectionId: socket[CONN_ID] ?? 0,
         method: req.method ?? 'GET',
@@ -319,7 +323,7 @@ export class CaptureProxy extends EventEmitter {
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort);
     const startedAt = Date.now();
     const t0 = performance.now();
-    const seq = ++this._seq;
+    const seq = this._nextSeq();
     const base = {
       seq,
       protocol: 'tunnel' as const,

@@ -1,6 +1,8 @@
 /** What the proxy hands to the recorder: raw, as seen on the wire. Plain data, safe to post to a worker. */
+import type { WireProtocol } from '../protocols/types';
 
-export type Protocol = 'http' | 'https' | 'ws' | 'wss' | 'tunnel';
+/** HTTP and its kin, or a wire protocol whose calls a TCP capture proxy parsed (see protocols/wireRecord.ts). */
+export type Protocol = 'http' | 'https' | 'ws' | 'wss' | 'tunnel' | WireProtocol;
 
 /** Header pairs in wire order, names as sent. */
 export type HeaderPairs = Array<[string, string]>;
@@ -30,8 +32,10 @@ export interface CapturedExchange {
   ttfbMs: number | null;
   durationMs: number | null;
   method: string;
-  /** Absolute URL of the upstream request; `host:port` for tunnels. */
+  /** Absolute URL of the upstream request; `host:port` for tunnels; the statement of a wire protocol's call. */
   url: string;
+  /** A wire protocol's target `host:port` (stored as the exchange's host); absent for HTTP. */
+  target?: string;
   status: number | null;
   requestHeaders: RawHeaders;
   responseHeaders: RawHeaders | null;

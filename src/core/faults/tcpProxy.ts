@@ -20,11 +20,24 @@ export interface HostPort {
   port: number;
 }
 
+/**
+ * Sees a copy of what one connection carries, as it is read from each socket (before the toxics), and hears when
+ * the connection ends. Called synchronously after the chunk was handed to the forward path, which never waits on
+ * it; the chunks are Node's own read buffers (never reused), so the tap must only read them.
+ */
+export interface ConnectionTap {
+  client(chunk: Buffer): void;
+  server(chunk: Buffer): void;
+  end(): void;
+}
+
 export interface TcpProxyOptions {
   name: string;
   listen: HostPort;
   upstream: HostPort;
   enabled?: boolean;
+  /** Called per accepted connection; undefined (or no tap option) leaves the connection untapped, at no cost. */
+  tap?: (connectionId: number) => ConnectionTap | undefined;
 }
 
 /** `127.0.0.1:6379` → {host, port}; the port may be 0 for a listen address when `allowZero`. */
@@ -48,6 +61,7 @@ class Connection {
     readonly upstream: net.Socket,
     toxics: readonly { toxic: Toxic }[],
     private readonly _onDone: (c: Connection) => void,
+    private readonly _tap?: ConnectionTap,
   ) {
     const link: LinkControl = { reset: () => this.destroy(true), close: () => this.destroy(false) };
     const chain = (stream: Toxic['stream'], from: net.Socket, to: net.Socket): void => {
@@ -70,6 +84,11 @@ class Connection {
     }
     chain('upstream', client, upstream);
     chain('downstream', upstream, client);
+    // After the pipes: each chunk is forwarded (written on) before the tap sees it.
+    if (_tap) {
+      client.on('data', (chunk: Buffer) => _tap.client(chunk));
+      upstream.on('data', (chunk: Buffer) => _tap.server(chunk));
+    }
   }
 
   /** Ends everything now; `reset` sends the client a TCP RST. Idempotent. */
@@ -81,6 +100,7 @@ class Connection {
     else this.client.destroy();
     if (reset && !this.upstream.destroyed && this.upstream.readyState === 'open') this.upstream.resetAndDestroy();
     else this.upstream.destroy();
+    this._tap?.end();
     this._onDone(this);
   }
 }
@@ -93,6 +113,8 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
   private _enabled: boolean;
   private readonly _toxics = new ToxicList('tcp');
   private readonly _connections = new Set<Connection>();
+  private readonly _tap: TcpProxyOptions['tap'];
+  private _nextConnectionId = 1;
   private _server: net.Server | undefined;
   private _closed = false;
 
@@ -102,6 +124,7 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
     this._listen = { ...options.listen };
     this.upstream = { ...options.upstream };
     this._enabled = options.enabled ?? true;
+    this._tap = options.tap;
   }
 
   /** Starts listening (when enabled); resolves with the bound address (the real port when 0 was asked). */
@@ -184,9 +207,16 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
       return;
     }
     const upstream = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true, noDelay: true });
-    const conn = new Connection(client, upstream, this._toxics.entries, (c) => {
-      if (this._connections.delete(c)) this.emit('close');
-    });
+    const tap = this._tap?.(this._nextConnectionId++);
+    const conn = new Connection(
+      client,
+      upstream,
+      this._toxics.entries,
+      (c) => {
+        if (this._connections.delete(c)) this.emit('close');
+      },
+      tap,
+    );
     this._connections.add(conn);
     this.emit('connection');
   }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeBody } from '../capture/decode';
 import type { Redactor } from '../capture/redact';
+import { statementShape } from '../protocols/statementShape';
+import { isWireProtocol } from '../protocols/wireRecord';
 import { headerValue, rawHeadersToPairs, type BodyCapture, type CapturedExchange, type CapturedMessage, type HeaderPairs } from '../capture/types';
 
 /** A row ready for the `exchanges` table, with its bodies ready for the `bodies` table. */
@@ -53,7 +55,9 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
   const resPairs = ex.responseHeaders ? rawHeadersToPairs(ex.responseHeaders) : null;
   const reqHeaders = redactor.headers(reqPairs);
   const resHeaders = redactor.headers(resPairs);
-  const url = redactor.url(ex.url);
+  const wire = isWireProtocol(ex.protocol);
+  // A wire call's "url" is its statement (SQL, a Redis command), not a URL with a query string to redact.
+  const url = wire ? { url: ex.url, changed: false } : redactor.url(ex.url);
   const decode = !options.alreadyDecoded;
   const reqBody = prepareBody(ex.requestBody, reqPairs, redactor, decode);
   const resBody = prepareBody(ex.responseBody, resPairs, redactor, decode);
@@ -61,6 +65,9 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
   let path: string | null = null;
   if (ex.protocol === 'tunnel') {
     host = ex.url;
+  } else if (wire) {
+    host = ex.target ?? null;
+    path = statementShape(ex.protocol, ex.url);
   } else {
     try {
       const u = new URL(url.url);

@@ -166,6 +166,7 @@ export class StoreWriter extends EventEmitter {
       durationMs: ex.durationMs,
       method: ex.method,
       url: ex.url,
+      target: ex.target,
       status: ex.status,
       requestHeaders: ex.requestHeaders,
       responseHeaders: ex.responseHeaders,
