@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors';
 import type { ExchangeDetail, StoredBody } from '../../core/store/database';
 import { intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, JSON_FLAG, type Command } from '../command';
-import { bytes, isoTime, ms } from '../format';
+import { bytes, isoTime, ms } from '../../core/textFormat';
 import type { CliIO } from '../io';
 
 const OPCODES: Record<number, string> = { 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
