@@ -2,7 +2,7 @@
 // capture proxy in front of it, drives scripted traffic through it, and shows what was captured.
 // Later capabilities add their steps here (tests generated and run, chaos, load, audit).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -165,8 +165,8 @@ async function chaosDemo(target) {
   const file = join(workDir, 'partition.yaml');
   writeFileSync(file, `title: The API answers again after a 1 s network partition
 targets:
-  api: {url: "http://127.0.0.1:${port}"}
-  edge: {proxy: {listen: "127.0.0.1:${port}", upstream: "${new URL(target).host}"}}
+  api: {url: "http://127.0.0.1:${port}", kubernetes: {namespace: demo, labels: {app: api}}}
+  edge: {proxy: {listen: "127.0.0.1:${port}", upstream: "${new URL(target).host}"}, kubernetes: {namespace: demo, labels: {app: backend}}}
 steady-state-hypothesis:
   probes:
     - {name: health, provider: {type: http, url: api/health}, tolerance: 200}
@@ -180,10 +180,58 @@ measure: {interval: 20ms, baseline: 1s, consecutive: 3, recovery-timeout: 10s}
   console.log(`$ chaos-testing ${args.join(' ')}`);
   const code = await new Promise((resolve) => spawn(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' }).once('exit', resolve));
   if (code !== 0) throw new Error(`chaos-testing chaos run exited with ${code}`);
+  return file;
+}
+
+/** `chaos-testing replay --json` as a child (the backend lives in this process): its exit code and result. */
+async function replayRun(args) {
+  console.log(`$ chaos-testing ${args.join(' ')}`);
+  const env = { ...process.env, CHAOS_SECRET_PASSWORD: 'demo-password' };
+  const child = spawn(process.execPath, [cli, ...args, '--json'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  if (!out.trim()) throw new Error(`chaos-testing replay exited with ${code} and printed no result`);
+  const { summary: s, faults } = JSON.parse(out);
+  const worst = s.worst.map((w) => `${w.endpoint} ${w.diverged + w.errors}/${w.count} failed`).join(', ');
+  console.log(`  ${s.total} replayed: ${s.matched} matched, ${s.diverged} diverged, ${s.errors} errors${faults.length ? ` (faults: ${faults.map((f) => f.name).join(', ')})` : ''}${worst ? `; worst: ${worst}` : ''}`);
+  return { code, summary: s };
+}
+
+/** Chaos replay: the captured traffic against a fresh sample backend (all match), then with one route aborted (503). */
+async function replayDemo() {
+  const fresh = await startBackend();
+  try {
+    const base = ['replay', '--input', relative(root, db), '--target', fresh.url];
+    const clean = await replayRun(base);
+    if (clean.code !== 0 || clean.summary.matched !== clean.summary.total) throw new Error('the replay against a fresh sample backend did not match');
+    const faults = join(workDir, 'abort-order.yaml');
+    writeFileSync(faults, 'toxics:\n  - {name: order-down, type: http_abort, attributes: {status: 503}, match: {method: GET, path: /api/orders/*}}\n');
+    const faulty = await replayRun([...base, '--faults', relative(root, faults)]);
+    if (faulty.code !== 1 || faulty.summary.worst[0]?.endpoint !== 'GET /api/orders/{orderId}') throw new Error('the aborted route did not diverge');
+  } finally {
+    fresh.server.closeAllConnections();
+    fresh.server.close();
+  }
+}
+
+/** The demo's experiment as Chaos Mesh resources, checked against the CRDs when they are beside the project. */
+function chaosMeshDemo(experiment) {
+  const out = join(workDir, 'partition.chaos-mesh.yaml');
+  const crds = join(root, '..', 'shared', 'data', 'chaos-mesh-crds');
+  const validate = existsSync(crds) ? ['--validate', '--crds', relative(root, crds)] : [];
+  if (!validate.length) console.log(`  (no Chaos Mesh CRDs at ${relative(root, crds)}: exporting without --validate)`);
+  const origin = ['--probe-origin', 'http://api.demo.svc:3000'];
+  run(['chaos', 'export', relative(root, experiment), '--to', 'chaos-mesh', ...origin, ...validate, '--out', relative(root, out)]);
+  const YAML = require('yaml');
+  for (const doc of YAML.parseAllDocuments(readFileSync(out, 'utf8')).map((d) => d.toJS()).filter(Boolean)) {
+    const kinds = [...new Set((doc.spec.templates ?? []).map((t) => t.templateType))];
+    console.log(`  ${doc.kind} ${doc.metadata.namespace}/${doc.metadata.name}${kinds.length ? `: ${kinds.join(', ')}` : ''}`);
+  }
 }
 
 async function main() {
-  const total = 8;
+  const total = 10;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -215,14 +263,21 @@ async function main() {
     await faultDemo(backend.url);
 
     step(7, total, 'A chaos experiment: hypothesis, a 1 s partition on a proxy the run starts, recovery time, rollback');
-    await chaosDemo(backend.url);
+    const experiment = await chaosDemo(backend.url);
 
-    step(8, total, 'The same in VS Code: the extension, packaged');
+    step(8, total, 'Chaos replay: the captured traffic against a fresh backend, then with GET /api/orders/{id} aborted (503)');
+    await replayDemo();
+
+    step(9, total, 'Beyond one machine: the experiment as a Chaos Mesh Workflow (kubectl apply -f)');
+    chaosMeshDemo(experiment);
+
+    step(10, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
     console.log(`  ${relative(root, vsix)} (${(statSync(vsix).size / 1024).toFixed(0)} KiB): code --install-extension ${relative(root, vsix)}`);
-    console.log('  then: Chaos Testing: Open Traffic Database → ' + relative(root, db) + ', or Start Capture against your backend');
+    console.log('  then: Chaos Testing: Open Traffic Database → ' + relative(root, db) + ', or Start Capture against your backend;');
+    console.log('  Replay Traffic… and Export Experiment to Chaos Mesh are there too');
 
     console.log(`\nThe traffic is in ${relative(root, db)}, a real SQLite file:`);
     console.log(`  sqlite3 ${relative(root, db)} "select id, method, url, status from exchange_view"`);

@@ -6,12 +6,13 @@ import type { ExchangeRow, ExchangeView, PageQuery, PageResult, StatusClass, Tra
 import { VERSION } from '../core/version';
 import { CaptureController } from './captureController';
 import { ChaosFeatures, type ChaosFeaturesOptions } from './chaos/chaosFeatures';
+import { ReplayTraffic } from './chaos/replayTraffic';
 import { experimentValidator } from './chaos/validator';
 import { DisposableBase } from './disposable';
 import type { TrafficBackend } from './panels/backend';
 import { generatedTestTask } from './generatedTests';
 import { ResponseDocuments } from './responseDocuments';
-import { defaultDatabase, validateTarget } from './settings';
+import { LAST_TARGET, defaultDatabase, validateTarget } from './settings';
 import { TrafficTreeProvider, describeFilter, type TrafficNode } from './trafficTree';
 import type { VSCode, vscodeTypes } from './types';
 
@@ -22,7 +23,6 @@ export interface PanelOpeners {
   showResults?(result: ExperimentResult, file?: string): void;
 }
 
-const LAST_TARGET = 'chaosTesting.lastTarget';
 const DATABASE = 'chaosTesting.database';
 const STATUS_CLASSES: StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'error'];
 
@@ -69,6 +69,8 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
       validate: experimentValidator,
       ...chaosOptions,
     }, (id, run) => this._command(id, run)));
+    const replay = new ReplayTraffic(_vscode, { database: () => this.database, state: _context.workspaceState, showReport: (name, text) => this._showReadOnly(name, text), cli: chaosOptions.cli });
+    this._command('chaosTesting.replayTraffic', () => replay.run());
     this._updateDescription();
   }
 
@@ -152,6 +154,10 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     const right = this._responses.put(`resent-${id}-${Date.now()}.http`, r.fresh);
     await this._vscode.commands.executeCommand('vscode.diff', left, right, `#${id} recorded ↔ now (${r.status}, ${Math.round(r.durationMs)} ms)`);
     if (r.redacted) void this._vscode.window.showWarningMessage('Chaos Testing: this request had secrets redacted at capture; they were resent as markers, so an authentication failure is expected.');
+  }
+
+  private async _showReadOnly(name: string, text: string): Promise<void> {
+    await this._vscode.window.showTextDocument(await this._vscode.workspace.openTextDocument(this._responses.put(name, text)), { preview: true });
   }
 
   onDidChange(listener: () => void): () => void {

@@ -3,7 +3,7 @@ import type { VSCode, vscodeTypes } from './types';
 
 export const RESPONSE_SCHEME = 'chaos-testing-response';
 
-/** Read-only in-memory documents (recorded vs resent responses) for the editor's diff view. Keeps the last 20. */
+/** Read-only in-memory documents (recorded vs resent responses for the diff view, replay reports). Keeps the last 20. */
 export class ResponseDocuments extends DisposableBase implements vscodeTypes.TextDocumentContentProvider {
   private readonly _docs = new Map<string, string>();
 
@@ -20,6 +20,6 @@ export class ResponseDocuments extends DisposableBase implements vscodeTypes.Tex
   }
 
   provideTextDocumentContent(uri: vscodeTypes.Uri): string {
-    return this._docs.get(uri.path) ?? '(this response is no longer in memory; resend again)';
+    return this._docs.get(uri.path) ?? '(this document is no longer in memory; run the command again)';
   }
 }

@@ -1,6 +1,9 @@
 import * as path from 'node:path';
 import type { VSCode } from './types';
 
+/** Workspace state: the last target a capture was started against (Start Capture's and Replay Traffic's default). */
+export const LAST_TARGET = 'chaosTesting.lastTarget';
+
 export interface CaptureSettings {
   port: number;
   target: string;

@@ -118,9 +118,13 @@ export interface FakeVscode {
   /** Answers for the next input boxes, quick picks, open/save dialogs and message buttons, in order. */
   answers: { input: Array<string | undefined>; pick: unknown[]; open: Array<string[] | undefined>; save: Array<string | undefined>; button: Array<string | undefined> };
   inputValidations: Array<(v: string) => string | undefined>;
+  /** Every input box shown: its title and the value it was pre-filled with. */
+  inputBoxes: Array<{ title?: string; value?: string }>;
   clipboard: string;
   /** Contents of the untitled documents the extension opened. */
   documents: string[];
+  /** The language of each of `documents`, in the same order. */
+  documentLanguages: Array<string | undefined>;
   /** Files opened in an editor. */
   opened: string[];
   /** Tasks the extension ran. */
@@ -163,8 +167,10 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     shown: [],
     answers: { input: [], pick: [], open: [], save: [], button: [] },
     inputValidations: [],
+    inputBoxes: [],
     clipboard: '',
     documents: [],
+    documentLanguages: [],
     opened: [],
     tasks: [],
     contextKeys: new Map(),
@@ -293,7 +299,8 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       showInformationMessage: show('info'),
       showWarningMessage: show('warning'),
       showErrorMessage: show('error'),
-      showInputBox: async (o: { validateInput?: (v: string) => string | undefined }) => {
+      showInputBox: async (o: { title?: string; value?: string; validateInput?: (v: string) => string | undefined }) => {
+        fake.inputBoxes.push({ title: o.title, value: o.value });
         if (o.validateInput) fake.inputValidations.push(o.validateInput);
         return fake.answers.input.shift();
       },
@@ -361,9 +368,12 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       }),
       onDidChangeConfiguration: () => ({ dispose() {} }),
       registerTextDocumentContentProvider: () => ({ dispose() {} }),
-      openTextDocument: async (o?: { content?: string } | Uri) => {
+      openTextDocument: async (o?: { content?: string; language?: string } | Uri) => {
         if (o instanceof Uri) fake.opened.push(o.fsPath);
-        else if (o && typeof o === 'object' && 'content' in o && o.content !== undefined) fake.documents.push(o.content);
+        else if (o && typeof o === 'object' && 'content' in o && o.content !== undefined) {
+          fake.documents.push(o.content);
+          fake.documentLanguages.push(o.language);
+        }
         return {};
       },
     },

@@ -1,6 +1,6 @@
 import { intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, JSON_FLAG, SESSION_FLAG, type Command } from '../command';
-import { bytes, isoTime, ms, table, truncate } from '../format';
+import { bytes, isoTime, ms, table, truncate } from '../../core/textFormat';
 import type { CliIO } from '../io';
 
 export const list: Command = {

@@ -1,7 +1,7 @@
 import { isChaosError, UsageError } from '../../core/errors';
 import { choiceFlag, intFlag, listFlag, sizeFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, type Command } from '../command';
-import { bytes } from '../format';
+import { bytes } from '../../core/textFormat';
 import type { CliIO } from '../io';
 import { holdEarlyInterrupt, waitUntilStopped } from '../observeWait';
 

@@ -22,6 +22,7 @@ export const replayCommand: Command = {
       insecure: { type: 'boolean', description: "don't verify the target's TLS certificate" },
       session: SESSION_FLAG,
       json: { ...JSON_FLAG, description: 'print the full result as JSON' },
+      progress: { type: 'boolean', description: 'a progress line per replayed exchange on stderr even when it is not a terminal (for tools that follow the run)' },
     },
     details: [
       'Examples:',
@@ -62,16 +63,18 @@ export const replayCommand: Command = {
         {
           signal: controller.signal,
           onProgress: (p) => {
-            if (!io.statusInPlace) return;
-            progressShown = true;
-            process.stderr.write(`\r\x1b[Kreplay ${p.done}/${p.total}  matched ${p.matched}  diverged ${p.diverged}  errors ${p.errors}`);
+            const line = `replay ${p.done}/${p.total}  matched ${p.matched}  diverged ${p.diverged}  errors ${p.errors}`;
+            if (io.statusInPlace) {
+              progressShown = true;
+              process.stderr.write(`\r\x1b[K${line}`);
+            } else if (flags.progress) io.err(line);
           },
         },
       );
       if (progressShown) process.stderr.write('\r\x1b[K');
       if (flags.json) io.out(JSON.stringify(result, null, 2));
       else {
-        const { replayReport } = await import('../replayReport');
+        const { replayReport } = await import('../../core/replay/report');
         io.out(replayReport(result));
       }
       const s = result.summary;

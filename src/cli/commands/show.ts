@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors';
 import type { ExchangeDetail, StoredBody } from '../../core/store/database';
 import { intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, JSON_FLAG, type Command } from '../command';
-import { bytes, isoTime, ms } from '../format';
+import { bytes, isoTime, ms } from '../../core/textFormat';
 import type { CliIO } from '../io';
 import { isWireProtocol } from '../../core/protocols/wireRecord';
 

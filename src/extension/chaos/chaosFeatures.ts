@@ -4,13 +4,15 @@ import type { ExperimentResult } from '../../core/chaos/types';
 import { DisposableBase } from '../disposable';
 import { faultsApi } from '../settings';
 import type { VSCode, vscodeTypes } from '../types';
+import { exportExperimentToChaosMesh } from './chaosMeshExport';
 import type { CliEntry } from './cliEntry';
-import { ExperimentDiagnostics, isExperimentDocument, type ExperimentValidator } from './experimentDiagnostics';
+import { ExperimentDiagnostics, type ExperimentValidator } from './experimentDiagnostics';
 import type { ExperimentExit } from './experimentProcess';
-import { EXPERIMENT_GLOB, EXPERIMENT_TASK_TYPE, ExperimentTaskProvider, experimentTask, type TerminalFactory } from './experimentTask';
+import { EXPERIMENT_TASK_TYPE, ExperimentTaskProvider, experimentTask, type TerminalFactory } from './experimentTask';
 import { ExperimentTerminal } from './experimentTerminal';
 import { FaultsModel, type CallApi } from './faultsModel';
 import { FAULTS_VIEW, FaultsTreeProvider, type FaultNode } from './faultsTree';
+import { experimentFile, pickWorkspaceFile } from './workspaceFiles';
 
 export const RESULTS_GLOB = '.chaos/results/*.json';
 
@@ -26,8 +28,8 @@ export interface ChaosFeaturesOptions {
 
 /**
  * The editor faces of chaos: Run Experiment (a task in a pseudoterminal, with progress and Cancel), the results
- * panel, diagnostics on experiment files, and the Faults view over the fault API. Untrusted workspaces get the
- * diagnostics only: no runs, no fault API calls.
+ * panel, diagnostics on experiment files, Export to Chaos Mesh, and the Faults view over the fault API. Untrusted
+ * workspaces get the diagnostics and the export only: no runs, no fault API calls.
  */
 export class ChaosFeatures extends DisposableBase {
   readonly diagnostics: ExperimentDiagnostics;
@@ -56,6 +58,7 @@ export class ChaosFeatures extends DisposableBase {
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('chaosTesting.faults.api') && void this.faults.refresh()));
 
     _command('chaosTesting.runExperiment', (uri?: vscodeTypes.Uri) => this.runExperiment(uri));
+    _command('chaosTesting.exportChaosMesh', (uri?: vscodeTypes.Uri) => exportExperimentToChaosMesh(vscode, uri));
     _command('chaosTesting.showExperimentResults', (uri?: vscodeTypes.Uri) => this.showResultsFile(uri));
     _command('chaosTesting.faults.refresh', () => this.faults.refresh());
     _command('chaosTesting.faults.removeToxic', (node?: FaultNode) => this._removeToxic(node));
@@ -70,8 +73,7 @@ export class ChaosFeatures extends DisposableBase {
       void vscode.window.showWarningMessage('Chaos Testing cannot run an experiment in Restricted Mode: an experiment acts on processes and the network. Trust the workspace to enable it.');
       return undefined;
     }
-    const active = vscode.window.activeTextEditor?.document;
-    const file = uri?.fsPath ?? (active && isExperimentDocument(active) ? active.uri.fsPath : await this._pick(EXPERIMENT_GLOB, 'Experiment to run'));
+    const file = await experimentFile(vscode, uri, 'Experiment to run');
     if (!file) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) ?? vscode.workspace.workspaceFolders?.[0];
     if (!folder) throw new Error('open the folder that holds the experiment first: it runs in the workspace');
@@ -82,26 +84,11 @@ export class ChaosFeatures extends DisposableBase {
 
   /** Show Experiment Results: the file given, else one of `.chaos/results/*.json` picked (newest first). */
   async showResultsFile(uri?: vscodeTypes.Uri): Promise<void> {
-    const file = uri?.fsPath ?? (await this._pick(RESULTS_GLOB, 'Experiment result to show', true));
+    const file =
+      uri?.fsPath ??
+      (await pickWorkspaceFile(this._vscode, { glob: RESULTS_GLOB, placeHolder: 'Experiment result to show', none: 'no experiment results in .chaos/results/ yet: run an experiment first', newestFirst: true }));
     if (!file) return;
     this._options.showResults(readResult(file), file);
-  }
-
-  private async _pick(glob: string, placeHolder: string, newestFirst = false): Promise<string | undefined> {
-    const vscode = this._vscode;
-    const files: string[] = [];
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      for (const u of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob))) files.push(u.fsPath);
-    }
-    if (!files.length) {
-      const what = glob === RESULTS_GLOB ? 'no experiment results in .chaos/results/ yet: run an experiment first' : 'no experiment files in .chaos/experiments/: write one (see examples/experiments/backend-restart.yaml)';
-      throw new Error(what);
-    }
-    const mtime = (f: string): number => fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-    files.sort(newestFirst ? (a, b) => mtime(b) - mtime(a) : (a, b) => a.localeCompare(b));
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
-    const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: path.basename(f), description: path.relative(root, path.dirname(f)), file: f })), { placeHolder });
-    return pick?.file;
   }
 
   private async _finished(file: string, exit: ExperimentExit): Promise<void> {

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { ExperimentResult } from '../../core/chaos/types';
-import { cliEntry, type CliEntry } from './cliEntry';
+import type { CliEntry } from './cliEntry';
+import { parseJsonResult, startCli } from './cliProcess';
 
 /** How a run ended: the CLI's exit, the result it printed (if any) and its last stderr line for an error. */
 export interface ExperimentExit {
@@ -29,69 +29,19 @@ export interface ExperimentRun {
   cancel(): Promise<ExperimentExit>;
 }
 
-/**
- * `chaos-testing chaos run FILE --json` as a child process. The extension host's own Node runs it
- * (`process.execPath` with ELECTRON_RUN_AS_NODE, as the engine child is started); stdout is the result JSON,
- * stderr the progress lines.
- */
+/** `chaos-testing chaos run FILE --json` as a child process: stdout is the result JSON, stderr the progress lines. */
 export function startExperiment(options: ExperimentRunOptions): ExperimentRun {
-  const cli = options.cli ?? cliEntry();
-  const child = spawn(process.execPath, [...cli.execArgv, cli.file, 'chaos', 'run', options.file, '--json'], {
-    cwd: options.cwd,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = startCli({ args: ['chaos', 'run', options.file, '--json'], cwd: options.cwd, onLine: options.onLine, cli: options.cli, graceMs: options.rollbackGraceMs });
+  const done = run.done.then((exit): ExperimentExit => {
+    const result = parseJsonResult<ExperimentResult>(exit.stdout, (v) => typeof v.status === 'string');
+    return { code: exit.code, signal: exit.signal, result, cancelled: exit.cancelled, error: result ? undefined : exit.lastLine };
   });
-  let stdout = '';
-  let pending = '';
-  let lastLine = '';
-  let cancelled = false;
-  let spawnError: string | undefined;
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => {
-    pending += c.toString('utf8');
-    const lines = pending.split(/\r?\n/);
-    pending = lines.pop() ?? '';
-    for (const line of lines) emit(line);
-  });
-  const emit = (line: string): void => {
-    if (line.trim()) lastLine = line.trim();
-    options.onLine(line);
-  };
-  child.on('error', (e) => (spawnError = `cannot start the chaos-testing CLI: ${e.message}`));
-  const done = new Promise<ExperimentExit>((resolve) => {
-    child.on('close', (code, signal) => {
-      if (pending) emit(pending);
-      const result = parseResult(stdout);
-      resolve({ code, signal, result, cancelled, error: result ? undefined : spawnError ?? (lastLine || `the CLI exited with ${signal ?? `code ${code}`} and printed no result`) });
-    });
-  });
-  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {
-    pid: child.pid,
+    pid: run.pid,
     done,
     cancel: async () => {
-      if (!exited()) {
-        cancelled = true;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), options.rollbackGraceMs ?? 60_000);
-        void done.finally(() => clearTimeout(timer));
-      }
+      await run.cancel();
       return done;
     },
   };
-}
-
-/** The last line of stdout that is a JSON object with a status: the ExperimentResult. */
-function parseResult(stdout: string): ExperimentResult | undefined {
-  const text = stdout.trim();
-  if (!text) return undefined;
-  for (const candidate of [text, ...text.split('\n').reverse()]) {
-    try {
-      const v = JSON.parse(candidate) as unknown;
-      if (v && typeof v === 'object' && typeof (v as ExperimentResult).status === 'string') return v as ExperimentResult;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
 }

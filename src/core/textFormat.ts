@@ -1,4 +1,4 @@
-/** Plain-text tables and units for terminal output. */
+/** Plain-text tables and units, for the CLI's output and the editor's text reports. */
 
 export function table(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));

@@ -1,7 +1,7 @@
-import type { ReplayResult } from '../core/replay/types';
-import { ms, table, truncate } from './format';
+import { ms, table, truncate } from '../textFormat';
+import type { ReplayResult } from './types';
 
-/** The text report of a replay: one line per exchange (reasons indented below), the summary, the worst endpoints. */
+/** The text report of a replay (the CLI's output, the editor's Show Report): one line per exchange (reasons indented below), the summary, the worst endpoints. */
 export function replayReport(r: ReplayResult): string {
   const lines: string[] = [];
   const via = r.faults.length ? ` through ${r.sentTo} with faults: ${r.faults.map(describeToxic).join('; ')}` : '';

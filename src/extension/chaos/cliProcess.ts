@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { cliEntry, type CliEntry } from './cliEntry';
+
+/** How a CLI run ended: its exit, what it printed on stdout, and its last stderr line (or why it could not start). */
+export interface CliExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** The CLI's last non-empty line of stderr, or why it could not start. */
+  lastLine: string;
+  cancelled: boolean;
+}
+
+export interface CliRunOptions {
+  args: string[];
+  cwd: string;
+  /** Each line the CLI writes to stderr (its progress). */
+  onLine(line: string): void;
+  cli?: CliEntry;
+  /** After SIGTERM, how long the CLI may take to wind down (rollbacks, a partial result) before it is killed. */
+  graceMs?: number;
+}
+
+export interface CliRun {
+  readonly pid: number | undefined;
+  readonly done: Promise<CliExit>;
+  /** SIGTERM (the CLI stops cleanly), then waits for the exit; SIGKILL only after the grace period. */
+  cancel(): Promise<CliExit>;
+}
+
+/**
+ * The `chaos-testing` CLI as a child process, so long work never runs on the extension host's event loop. The host's
+ * own Node runs it (`process.execPath` with ELECTRON_RUN_AS_NODE, as the engine child is started).
+ */
+export function startCli(options: CliRunOptions): CliRun {
+  const cli = options.cli ?? cliEntry();
+  const child = spawn(process.execPath, [...cli.execArgv, cli.file, ...options.args], {
+    cwd: options.cwd,
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let pending = '';
+  let lastLine = '';
+  let cancelled = false;
+  let spawnError: string | undefined;
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => {
+    pending += c.toString('utf8');
+    const lines = pending.split(/\r?\n/);
+    pending = lines.pop() ?? '';
+    for (const line of lines) emit(line);
+  });
+  const emit = (line: string): void => {
+    if (line.trim()) lastLine = line.trim();
+    options.onLine(line);
+  };
+  child.on('error', (e) => (spawnError = `cannot start the chaos-testing CLI: ${e.message}`));
+  const done = new Promise<CliExit>((resolve) => {
+    child.on('close', (code, signal) => {
+      if (pending) emit(pending);
+      resolve({ code, signal, stdout, cancelled, lastLine: spawnError ?? (lastLine || `the CLI exited with ${signal ?? `code ${code}`} and printed nothing`) });
+    });
+  });
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  return {
+    pid: child.pid,
+    done,
+    cancel: async () => {
+      if (!exited()) {
+        cancelled = true;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), options.graceMs ?? 60_000);
+        void done.finally(() => clearTimeout(timer));
+      }
+      return done;
+    },
+  };
+}
+
+/** The last JSON object on stdout (the whole of it, else the last line that parses) that passes `accept`. */
+export function parseJsonResult<T>(stdout: string, accept: (v: Partial<T>) => boolean): T | undefined {
+  const text = stdout.trim();
+  if (!text) return undefined;
+  for (const candidate of [text, ...text.split('\n').reverse()]) {
+    try {
+      const v = JSON.parse(candidate) as unknown;
+      if (v && typeof v === 'object' && accept(v as Partial<T>)) return v as T;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
