@@ -3,7 +3,7 @@ import type { CaptureRun } from '../core/capture/captureRun';
 import type { ListenerSpec } from '../core/capture/listeners';
 import type { StoreWriterOptions } from '../core/store/writer';
 import type { HostPort } from '../core/faults/tcpProxy';
-import { bytes } from './format';
+import { bytes } from '../core/textFormat';
 import type { CliIO } from './io';
 import { holdEarlyInterrupt, waitUntilStopped } from './observeWait';
 
