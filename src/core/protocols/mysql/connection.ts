@@ -163,7 +163,8 @@ export class MysqlConnectionParser implements WireParser {
     switch (method) {
       case 'COM_QUERY': {
         if (caps & CLIENT_QUERY_ATTRIBUTES) skipQueryAttributes(r);
-        const sql = statementText(r.rest(), p.length - r.pos);
+        const sqlLength = p.length - r.pos;
+        const sql = statementText(r.rest(), sqlLength);
         return queue(sql, new ResultReader(caps, () => (this._sendingFile = true)));
       }
       case 'COM_STMT_PREPARE': {
