@@ -77,6 +77,7 @@ export async function startMariadb(t: TestContext, options: MariadbOptions = {})
       '--innodb-log-file-size=8M',
       '--innodb-buffer-pool-size=32M',
       '--local-infile=1',
+      '--max-allowed-packet=64M',
       ...tlsArgs,
       // mariadbd refuses to run as root unless told to.
       ...(process.getuid?.() === 0 ? ['--user=root'] : []),

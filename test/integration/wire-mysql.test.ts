@@ -9,7 +9,9 @@ import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import * as mysql from 'mysql2/promise';
 import { definition } from '../../src/core/protocols/mysql';
-import type { WireCall } from '../../src/core/protocols/types';
+import * as fc from 'fast-check';
+import { MAX_PACKET_KEPT, MysqlConnectionParser } from '../../src/core/protocols/mysql/connection';
+import type { WireCall, WireProtocolDefinition } from '../../src/core/protocols/types';
 import { startMariadb, type MariadbServer } from '../helpers/mariadbServer';
 import { startWireRelay, type WireRelay } from '../helpers/wireRelay';
 
@@ -154,7 +156,7 @@ test('MySQL wire parser with MariaDB and mysql2', { timeout: 180_000 }, async (t
     assertNoSecret(relay, server);
   });
 
-  await t.test('large: 10,000 rows counted, a row and a query larger than a packet kept', async (t) => {
+  await t.test('large: 10,000 rows counted; a row and a query split over 16 MiB packets', async (t) => {
     const { relay, conn } = await connect(t, server, { multipleStatements: true });
     await conn.query('CREATE TABLE big (n INT PRIMARY KEY, pad VARCHAR(40))');
     await conn.query("INSERT INTO big SELECT seq, CONCAT('row-', seq) FROM seq_1_to_10000");
@@ -162,9 +164,10 @@ test('MySQL wire parser with MariaDB and mysql2', { timeout: 180_000 }, async (t
     assert.equal((rows as unknown[]).length, 10_000);
     const [binaryRows] = await conn.execute('SELECT n FROM big WHERE n > ?', [0]);
     assert.equal((binaryRows as unknown[]).length, 10_000);
-    const [wide] = await conn.query("SELECT REPEAT('w', 3000000) AS w, 'after' AS tail");
-    assert.equal((wide as Array<{ w: string }>)[0].w.length, 3_000_000);
-    const bigValue = 'v'.repeat(2_500_000);
+    // Larger than one 16 MiB packet: split in two by the server (the row) and by the client (the INSERT).
+    const [wide] = await conn.query("SELECT REPEAT('w', 17000000) AS w, 'after' AS tail");
+    assert.equal((wide as Array<{ w: string }>)[0].w.length, 17_000_000);
+    const bigValue = 'v'.repeat(17_000_000);
     await conn.query('CREATE TABLE blobs (b LONGTEXT)');
     await conn.query(`INSERT INTO blobs VALUES ('${bigValue}')`);
     const [after] = await conn.query('SELECT COUNT(*) AS n FROM blobs');
@@ -176,7 +179,7 @@ test('MySQL wire parser with MariaDB and mysql2', { timeout: 180_000 }, async (t
     assert.deepEqual(response(await callFor(relay, 'COM_QUERY', /REPEAT/)).columns, ['w', 'tail']);
     const insert = await callFor(relay, 'COM_QUERY', /^INSERT INTO blobs/);
     assert.ok(insert.statement.length < 5_000, `statement kept at ${insert.statement.length} characters`);
-    assert.match(insert.statement, /… <2,500,029 bytes>$/);
+    assert.match(insert.statement, /… <17,000,029 bytes>$/);
     assert.equal(response(insert).affectedRows, 1);
     assert.equal(response(await callFor(relay, 'COM_QUERY', 'SELECT COUNT(*) AS n FROM blobs')).rows, 1);
     assertNoSecret(relay, server);
@@ -236,4 +239,142 @@ test('MySQL wire parser with MariaDB and mysql2', { timeout: 180_000 }, async (t
     t.diagnostic(`libmariadb negotiated CLIENT_DEPRECATE_EOF: ${(login.request as Record<string, unknown>).deprecateEof}`);
     assertNoSecret(relay, server);
   });
+});
+
+test('MySQL wire parser: a TLS connection is noted and left alone', { timeout: 120_000 }, async (t) => {
+  const server = await startMariadb(t, { tls: true });
+  if (!server) return;
+  const { relay, conn } = await connect(t, server, { ssl: { rejectUnauthorized: false } });
+  const [rows] = await conn.query('SELECT 6 * 7 AS answer');
+  assert.equal((rows as Array<{ answer: number }>)[0].answer, 42);
+  const note = await callFor(relay, 'TLS', /^TLS:/);
+  assert.match(note.statement, /encrypted and not parsed/);
+  await conn.end();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(relay.calls.map((c) => c.method), ['TLS']);
+  assertNoSecret(relay, server);
+});
+
+type Event = ['client' | 'server', Buffer];
+
+/** A definition that records both directions' bytes, in the order the relay saw them, besides parsing them. */
+function recording(events: Event[]): WireProtocolDefinition {
+  return {
+    ...definition,
+    createParser(context) {
+      const inner = definition.createParser(context);
+      return {
+        client: (c) => (events.push(['client', Buffer.from(c)]), inner.client(c)),
+        server: (c) => (events.push(['server', Buffer.from(c)]), inner.server(c)),
+        end: () => inner.end(),
+      };
+    },
+  };
+}
+
+/** Feeds events to a fresh parser; the calls without their timings, and the most bytes it held at any point. */
+function replay(events: Event[]): { calls: unknown[]; maxBuffered: number } {
+  const calls: WireCall[] = [];
+  const parser = new MysqlConnectionParser({ now: () => 0, emit: (c) => calls.push(c) });
+  let maxBuffered = 0;
+  for (const [side, bytes] of events) {
+    parser[side](bytes);
+    maxBuffered = Math.max(maxBuffered, parser.bufferedBytes);
+  }
+  parser.end();
+  return { calls: calls.map(({ startedAt: _s, ttfbMs: _t, durationMs: _d, ...rest }) => rest), maxBuffered };
+}
+
+/** The same bytes, each direction's runs joined, then cut at the given points. */
+function resplit(events: Event[], cuts: number[]): Event[] {
+  const runs: Event[] = [];
+  for (const [side, bytes] of events) {
+    const last = runs.at(-1);
+    if (last && last[0] === side) last[1] = Buffer.concat([last[1], bytes]);
+    else runs.push([side, bytes]);
+  }
+  const out: Event[] = [];
+  let k = 0;
+  for (const [side, bytes] of runs) {
+    let at = 0;
+    while (at < bytes.length) {
+      const size = 1 + (cuts[k++ % cuts.length] % Math.max(1, bytes.length - at));
+      out.push([side, bytes.subarray(at, at + size)]);
+      at += size;
+    }
+  }
+  return out;
+}
+
+test('MySQL wire parser fuzz: real streams split, truncated and corrupted', { timeout: 120_000 }, async (t) => {
+  const server = await startMariadb(t);
+  if (!server) return;
+  const events: Event[] = [];
+  const relay = await startWireRelay(t, recording(events), { port: server.port });
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: relay.port, user: server.user, password: server.password, database: server.database, multipleStatements: true });
+  await conn.query('CREATE TABLE f (id INT PRIMARY KEY, v VARCHAR(20))');
+  await conn.query('BEGIN; INSERT INTO f VALUES (1, \'a\'), (2, \'b\'); COMMIT');
+  await conn.query('SELECT * FROM f; SELECT COUNT(*) FROM f');
+  await conn.execute('SELECT v FROM f WHERE id = ? OR v = ?', [1, 'b']);
+  await assert.rejects(conn.query('SELECT * FROM no_such_table'));
+  await conn.query({ sql: "LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE f FIELDS TERMINATED BY ','", infileStreamFactory: () => Readable.from([Buffer.from('3,c\n4,d\n')]) });
+  await conn.ping();
+  await conn.end();
+  await relay.waitForCalls(10);
+  await new Promise((r) => setTimeout(r, 100));
+
+  const whole = replay(events);
+  assert.ok(whole.calls.length >= 10, `the recorded session has ${whole.calls.length} calls`);
+  assert.deepEqual(whole.calls, relay.calls.map(({ startedAt: _s, ttfbMs: _t, durationMs: _d, ...rest }) => rest));
+  const total = events.reduce((n, [, b]) => n + b.length, 0);
+  const bound = 2 * (MAX_PACKET_KEPT + 4) + total;
+  const started = Date.now();
+
+  fc.assert(
+    fc.property(fc.array(fc.nat(64), { minLength: 1, maxLength: 50 }), (cuts) => {
+      assert.deepEqual(replay(resplit(events, cuts)).calls, whole.calls);
+    }),
+    { numRuns: 150 },
+  );
+  fc.assert(
+    fc.property(fc.nat(total), fc.array(fc.nat(64), { minLength: 1, maxLength: 20 }), (keep, cuts) => {
+      const truncated: Event[] = [];
+      let left = keep;
+      for (const [side, bytes] of events) {
+        if (left <= 0) break;
+        truncated.push([side, bytes.subarray(0, left)]);
+        left -= bytes.length;
+      }
+      const { maxBuffered } = replay(resplit(truncated, cuts));
+      assert.ok(maxBuffered <= bound);
+    }),
+    { numRuns: 150 },
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(total - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }), fc.array(fc.nat(64), { minLength: 1, maxLength: 20 }), (flips, cuts) => {
+      const corrupted: Event[] = events.map(([side, bytes]) => [side, Buffer.from(bytes)]);
+      for (const [position, value] of flips) {
+        let at = position;
+        for (const [, bytes] of corrupted) {
+          if (at < bytes.length) {
+            bytes[at] = value;
+            break;
+          }
+          at -= bytes.length;
+        }
+      }
+      const { maxBuffered } = replay(resplit(corrupted, cuts));
+      assert.ok(maxBuffered <= bound);
+    }),
+    { numRuns: 200 },
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 300 })), { maxLength: 30 }), (noise) => {
+      const { maxBuffered } = replay([...events.slice(0, 2), ...noise.map(([c, b]): Event => [c ? 'client' : 'server', Buffer.from(b)])]);
+      assert.ok(maxBuffered <= bound);
+    }),
+    { numRuns: 200 },
+  );
+  t.diagnostic(`fuzzed ${total} bytes, ${whole.calls.length} calls, in ${Date.now() - started} ms`);
+  assert.ok(Date.now() - started < 20_000, 'the fuzz runs stay under 20 s');
 });
