@@ -38,10 +38,10 @@ export async function startMariadb(t: TestContext, options: MariadbOptions = {})
   const install = findBinary(BINARIES.install);
   if (!requireReady(t, server && install ? null : "needs mariadbd and mariadb-install-db (Debian package mariadb-server)")) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-mariadb-'));
-  let proc: ChildProcess | undefined;
+  const running: { proc?: ChildProcess } = {};
   // One hook, in this order: the server stops before its data directory goes.
   t.after(async () => {
-    if (proc) await stop(proc);
+    if (running.proc) await stop(running.proc);
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const data = path.join(dir, 'data');
@@ -62,7 +62,7 @@ export async function startMariadb(t: TestContext, options: MariadbOptions = {})
   const tlsArgs = options.tls ? selfSignedCertificate(dir) : [];
   const port = await closedPort();
   const errorLog = path.join(dir, 'error.log');
-  proc = spawn(
+  const proc = spawn(
     server!,
     [
       '--no-defaults',
@@ -84,10 +84,11 @@ export async function startMariadb(t: TestContext, options: MariadbOptions = {})
     ],
     { stdio: 'ignore' },
   );
+  running.proc = proc;
   const log = (): string => (fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : '');
   await waitFor(
     () => {
-      if (proc!.exitCode !== null) throw new Error(`mariadbd exited with ${proc!.exitCode}: ${log().slice(-2000)}`);
+      if (proc.exitCode !== null) throw new Error(`mariadbd exited with ${proc.exitCode}: ${log().slice(-2000)}`);
       return log().includes('ready for connections');
     },
     60_000,
