@@ -1,6 +1,6 @@
 /** What the proxy hands to the recorder: raw, as seen on the wire. Plain data, safe to post to a worker. */
 
-export type Protocol = 'http' | 'https' | 'ws' | 'wss' | 'tunnel';
+export type Protocol = 'http' | 'https' | 'ws' | 'wss' | 'tunnel' | 'postgres' | 'mysql' | 'redis' | 'kafka' | 'grpc';
 
 /** Header pairs in wire order, names as sent. */
 export type HeaderPairs = Array<[string, string]>;
@@ -38,6 +38,8 @@ export interface CapturedExchange {
   requestBody: BodyCapture;
   responseBody: BodyCapture;
   error: string | null;
+  /** Wire calls (postgres, redis…): the target's host:port, as `url` holds the statement, not a URL. */
+  host?: string | null;
 }
 
 export interface CapturedMessage {

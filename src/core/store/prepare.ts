@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeBody } from '../capture/decode';
 import type { Redactor } from '../capture/redact';
+import { WIRE_PROTOCOLS } from '../protocols/types';
 import { headerValue, rawHeadersToPairs, type BodyCapture, type CapturedExchange, type CapturedMessage, type HeaderPairs } from '../capture/types';
 
 /** A row ready for the `exchanges` table, with its bodies ready for the `bodies` table. */
@@ -53,13 +54,17 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
   const resPairs = ex.responseHeaders ? rawHeadersToPairs(ex.responseHeaders) : null;
   const reqHeaders = redactor.headers(reqPairs);
   const resHeaders = redactor.headers(resPairs);
-  const url = redactor.url(ex.url);
+  const wire = (WIRE_PROTOCOLS as readonly string[]).includes(ex.protocol);
+  // A wire call's url is its statement (SQL, a Redis command): no URL to redact, no path; host comes with it.
+  const url = wire ? { url: ex.url, changed: false } : redactor.url(ex.url);
   const decode = !options.alreadyDecoded;
   const reqBody = prepareBody(ex.requestBody, reqPairs, redactor, decode);
   const resBody = prepareBody(ex.responseBody, resPairs, redactor, decode);
   let host: string | null = null;
   let path: string | null = null;
-  if (ex.protocol === 'tunnel') {
+  if (wire) {
+    host = ex.host ?? null;
+  } else if (ex.protocol === 'tunnel') {
     host = ex.url;
   } else {
     try {

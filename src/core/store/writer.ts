@@ -172,6 +172,7 @@ export class StoreWriter extends EventEmitter {
       requestBody: pack(ex.requestBody),
       responseBody: pack(ex.responseBody),
       error: ex.error,
+      host: ex.host,
     }));
     const packedMessages: PackedMessage[] = messages.map((m) => ({ ...m, data: pack({ data: m.data, size: m.size, truncated: m.truncated }) }));
     this._inFlightRecords += exchanges.length + messages.length;
