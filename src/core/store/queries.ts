@@ -2,6 +2,7 @@ import { templatePath } from '../learn/pathTemplate';
 import { templateStatement } from '../learn/statementTemplate';
 import { bodyAsText } from './bodyText';
 import type { ExchangeDetail, StoredBody, TrafficDb } from './database';
+import { WIRE_PROTOCOLS } from '../protocols/types';
 import { ensureLinked, isWireProtocol } from './link';
 
 /**
@@ -179,13 +180,16 @@ function rowOf(r: Record<string, unknown>): ExchangeRow {
   };
 }
 
+const WIRE_SQL = WIRE_PROTOCOLS.map((p) => `'${p}'`).join(', ');
+
 const ROW_COLUMNS = 'id, started_at, method, url, host, path, status, duration_ms, response_body_size, error, protocol';
 
 export function overview(db: TrafficDb, filter?: TrafficFilter): TrafficOverview {
   const w = whereOf(filter);
   const rows = db.query(
     `SELECT COALESCE(host, '') AS host, method, COALESCE(path, url) AS path, protocol, COUNT(*) AS n,
-       GROUP_CONCAT(DISTINCT status) AS statuses, SUM(status IS NULL) AS errors
+       GROUP_CONCAT(DISTINCT status) AS statuses,
+       SUM(CASE WHEN protocol IN (${WIRE_SQL}) THEN error IS NOT NULL ELSE status IS NULL END) AS errors
      FROM exchanges ${w.sql} GROUP BY host, method, COALESCE(path, url), protocol`,
     w.params,
   );
