@@ -30,7 +30,9 @@ export function renderSummary(x: ExchangeView): HTMLElement {
       el('span', { class: 'ct-method', testid: 'method' }, x.method),
       el('span', { class: 'ct-url', testid: 'url', title: x.url }, x.url),
       el('span', { class: 'ct-arrow', attrs: { 'aria-hidden': 'true' } }, '→'),
-      el('span', { class: `ct-status ct-${statusKind(x.status)}`, testid: 'status' }, statusText(x.status, x.error)),
+      isWireCall(x.protocol) && x.status === null
+        ? el('span', { class: `ct-status ct-${x.error ? 'error' : 's2xx'}`, testid: 'status' }, x.error ? 'error' : 'ok')
+        : el('span', { class: `ct-status ct-${statusKind(x.status)}`, testid: 'status' }, statusText(x.status, x.error)),
     ),
     el('div', { class: 'ct-meta', testid: 'meta' }, meta.join(' · ')),
     x.redacted && el('div', { class: 'ct-note', testid: 'redacted' }, 'Secrets in this exchange (credentials, cookies, tokens) were redacted when it was stored.'),
