@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import { el, replaceChildren } from './dom';
 import { sectionsOf, renderSummary } from './exchangeView';
+import { isWireCall } from './wireView';
 import type { ExchangeView } from './protocol';
 import { RpcClient, vscodeApi } from './rpc';
 
@@ -67,15 +68,17 @@ class ExchangePage {
         },
       );
     };
+    // curl and resend speak HTTP: a database call has neither.
+    const http = !isWireCall(x.protocol);
     const actions = el('div', { class: 'ct-actions' },
-      el('vscode-button', { testid: 'copy-curl', attrs: { secondary: true }, on: { click: () => act('copyCurl', 'Copied as curl') } }, 'Copy as curl'),
-      el('vscode-button', { testid: 'resend', attrs: { secondary: true }, on: { click: () => act('resend', 'Sent again') } }, 'Resend'),
+      http && el('vscode-button', { testid: 'copy-curl', attrs: { secondary: true }, on: { click: () => act('copyCurl', 'Copied as curl') } }, 'Copy as curl'),
+      http && el('vscode-button', { testid: 'resend', attrs: { secondary: true }, on: { click: () => act('resend', 'Sent again') } }, 'Resend'),
       message,
     );
-    const sections = sectionsOf(x);
-    // The tab chosen last, or Response when this exchange has no such tab (Messages of a plain HTTP exchange).
+    const sections = sectionsOf(x, (id) => void this._rpc.request('openExchange', { id }));
+    // The tab chosen last, or Response (Call for a database call) when this exchange has no such tab.
     const chosen = sections.findIndex((s) => s.label === this._state.tab);
-    const wanted = chosen >= 0 ? chosen : sections.findIndex((s) => s.label === 'Response');
+    const wanted = chosen >= 0 ? chosen : Math.max(0, sections.findIndex((s) => s.label === 'Response'));
     const tabs = el('vscode-tabs', { testid: 'tabs', attrs: { 'selected-index': wanted } });
     for (const s of sections) {
       tabs.append(

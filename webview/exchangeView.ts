@@ -5,6 +5,7 @@
 import { el } from './dom';
 import { base64Bytes, formatBytes, formatClock, formatDateTime, formatMs, statusKind, statusText, utf8Bytes } from './format';
 import type { ExchangeView } from './protocol';
+import { isWireCall, renderCall, renderLinkedCalls } from './wireView';
 
 type HeaderPairs = ExchangeView['requestHeaders'];
 type BodyView = NonNullable<ExchangeView['responseBody']>;
@@ -29,7 +30,9 @@ export function renderSummary(x: ExchangeView): HTMLElement {
       el('span', { class: 'ct-method', testid: 'method' }, x.method),
       el('span', { class: 'ct-url', testid: 'url', title: x.url }, x.url),
       el('span', { class: 'ct-arrow', attrs: { 'aria-hidden': 'true' } }, '→'),
-      el('span', { class: `ct-status ct-${statusKind(x.status)}`, testid: 'status' }, statusText(x.status, x.error)),
+      isWireCall(x.protocol) && x.status === null
+        ? el('span', { class: `ct-status ct-${x.error ? 'error' : 's2xx'}`, testid: 'status' }, x.error ? 'error' : 'ok')
+        : el('span', { class: `ct-status ct-${statusKind(x.status)}`, testid: 'status' }, statusText(x.status, x.error)),
     ),
     el('div', { class: 'ct-meta', testid: 'meta' }, meta.join(' · ')),
     x.redacted && el('div', { class: 'ct-note', testid: 'redacted' }, 'Secrets in this exchange (credentials, cookies, tokens) were redacted when it was stored.'),
@@ -103,8 +106,17 @@ export interface Section {
   content: HTMLElement[];
 }
 
-/** The tabs of an exchange, in order. Messages only for WebSocket exchanges (or any that has some). */
-export function sectionsOf(x: ExchangeView): Section[] {
+/**
+ * The tabs of an exchange, in order. Messages only for WebSocket exchanges (or any that has some); a database or
+ * cache call shows its statement and result; an HTTP exchange that made calls lists them.
+ */
+export function sectionsOf(x: ExchangeView, open: (id: number) => void = () => undefined): Section[] {
+  if (isWireCall(x.protocol)) {
+    return [
+      { label: 'Call', testid: 'tab-call', content: [renderCall(x)] },
+      { label: 'Raw', testid: 'tab-raw', content: [renderBody(x.requestBody, 'request-body'), renderBody(x.responseBody, 'response-body')] },
+    ];
+  }
   const sections: Section[] = [
     { label: 'Request', testid: 'tab-request', content: [renderHeaders(x.requestHeaders, 'request-headers'), renderBody(x.requestBody, 'request-body')] },
     { label: 'Response', testid: 'tab-response', content: [renderHeaders(x.responseHeaders, 'response-headers'), renderBody(x.responseBody, 'response-body')] },
@@ -112,5 +124,6 @@ export function sectionsOf(x: ExchangeView): Section[] {
   if (x.messages.length || x.protocol === 'ws' || x.protocol === 'wss') {
     sections.push({ label: 'Messages', testid: 'tab-messages', count: x.messages.length, content: [renderMessages(x.messages)] });
   }
+  if (x.calls?.length) sections.push({ label: 'Calls', testid: 'tab-calls', count: x.calls.length, content: [renderLinkedCalls(x.calls, open)] });
   return sections;
 }

@@ -126,6 +126,10 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     return (await this._ask('query', { db: this._db(), query: { kind: 'endpoint', host, method: e.method, template: e.template, filter, limit } })) as { total: number; rows: ExchangeRow[] };
   }
 
+  async calls(id: number): Promise<ExchangeRow[]> {
+    return (await this._ask('query', { db: this._db(), query: { kind: 'calls', id } })) as ExchangeRow[];
+  }
+
   async page(query: PageQuery): Promise<PageResult> {
     const db = this.database;
     if (!db) return { total: 0, offset: 0, rows: [] };

@@ -7,12 +7,16 @@ import type { VSCode, vscodeTypes } from './types';
 export interface TrafficSource {
   overview(filter: TrafficFilter): Promise<TrafficOverview>;
   endpoint(host: string, endpoint: EndpointNode, filter: TrafficFilter, limit: number): Promise<{ total: number; rows: ExchangeRow[] }>;
+  /** The database and cache calls linked to an HTTP exchange. */
+  calls?(id: number): Promise<ExchangeRow[]>;
 }
 
 export type TrafficNode =
   | { kind: 'host'; host: HostNode }
   | { kind: 'endpoint'; host: string; endpoint: EndpointNode }
   | { kind: 'exchange'; row: ExchangeRow }
+  /** A database or cache call under the HTTP exchange that made it. */
+  | { kind: 'call'; row: ExchangeRow }
   | { kind: 'more'; count: number }
   | { kind: 'message'; text: string };
 
@@ -27,6 +31,20 @@ const ICON: Record<StatusClass, [string, string | undefined]> = {
   '5xx': ['error', 'list.errorForeground'],
   error: ['debug-disconnect', 'list.errorForeground'],
 };
+
+/** Codicons of the wire protocols (database, cache, broker, RPC). */
+export const PROTOCOL_ICONS: Record<string, string> = {
+  postgres: 'database',
+  mysql: 'database',
+  redis: 'symbol-key',
+  kafka: 'radio-tower',
+  grpc: 'symbol-method',
+};
+
+/** The one wire protocol a host speaks, or undefined (HTTP, or a mix). */
+function wireProtocolOf(host: HostNode): string | undefined {
+  return host.protocols?.length === 1 && PROTOCOL_ICONS[host.protocols[0]] ? host.protocols[0] : undefined;
+}
 
 /** The worst class among an endpoint's statuses (errors and 5xx first). */
 export function worstClass(statuses: number[], errors: number): StatusClass {
@@ -108,6 +126,9 @@ export class TrafficTreeProvider extends DisposableBase implements vscodeTypes.T
         return overview.hosts.map((host) => ({ kind: 'host', host }));
       }
       if (node.kind === 'host') return this._endpoints(node.host);
+      if (node.kind === 'exchange' && node.row.calls && this._source.calls) {
+        return (await this._source.calls(node.row.id)).map((row) => ({ kind: 'call', row }));
+      }
       if (node.kind === 'endpoint') {
         const { total, rows } = await this._source.endpoint(node.host, node.endpoint, this._filter, EXCHANGES_PER_ENDPOINT);
         const items: TrafficNode[] = rows.map((row) => ({ kind: 'exchange', row }));
@@ -131,18 +152,29 @@ export class TrafficTreeProvider extends DisposableBase implements vscodeTypes.T
       const [id, color] = ICON[c];
       return new ThemeIcon(id, color ? new ThemeColor(color) : undefined);
     };
+    const failed = (id: string, yes: boolean): vscodeTypes.ThemeIcon => new ThemeIcon(id, yes ? new ThemeColor('list.errorForeground') : undefined);
     switch (node.kind) {
       case 'host': {
-        const item = new TreeItem(node.host.host, State.Expanded);
+        const wire = wireProtocolOf(node.host);
+        const item = new TreeItem(wire ? `${wire} ${node.host.host}` : node.host.host, State.Expanded);
         item.id = `host:${node.host.host}`;
         item.description = `${node.host.count}`;
-        item.iconPath = new ThemeIcon('server');
+        item.iconPath = new ThemeIcon(wire ? PROTOCOL_ICONS[wire] : 'server');
         item.contextValue = 'host';
         return item;
       }
       case 'endpoint': {
         const e = node.endpoint;
         const item = new TreeItem(`${e.method} ${e.template}`, State.Collapsed);
+        const wireIcon = PROTOCOL_ICONS[e.protocol];
+        if (wireIcon) {
+          item.id = `endpoint:${node.host}:${e.method}:${e.template}:${e.protocol}`;
+          item.description = `${e.count}${e.errors ? ` · ${e.errors} failed` : ''}`;
+          item.tooltip = `${e.count} ${e.protocol} call${e.count === 1 ? '' : 's'} of ${e.method} ${e.template} on ${node.host}${e.errors ? `; ${e.errors} failed` : ''}`;
+          item.iconPath = failed(wireIcon, e.errors > 0);
+          item.contextValue = 'call-template';
+          return item;
+        }
         item.id = `endpoint:${node.host}:${e.method}:${e.template}:${e.protocol}`;
         const statuses = e.statuses.join(' ') + (e.errors ? `${e.statuses.length ? ' ' : ''}failed` : '');
         item.description = `${e.count} · ${statuses}`;
@@ -151,12 +183,33 @@ export class TrafficTreeProvider extends DisposableBase implements vscodeTypes.T
         item.contextValue = 'endpoint';
         return item;
       }
+      case 'call': {
+        const r = node.row;
+        const item = new TreeItem(`${r.method} ${r.url}`, State.None);
+        item.id = `call:${r.id}`;
+        item.description = `${r.durationMs === null ? '' : `${Math.round(r.durationMs * 10) / 10} ms`}${r.error ? ' · failed' : ''}`;
+        item.tooltip = `#${r.id} ${r.protocol} ${r.host ?? ''}\n${r.url}${r.error ? `\n${r.error}` : ''}`;
+        item.iconPath = failed(PROTOCOL_ICONS[r.protocol] ?? 'plug', Boolean(r.error));
+        item.contextValue = 'call';
+        item.command = { command: 'chaosTesting.showExchange', title: 'Show Exchange', arguments: [r.id] };
+        return item;
+      }
       case 'exchange': {
         const r = node.row;
+        if (PROTOCOL_ICONS[r.protocol]) {
+          const item = new TreeItem(`${time(r.startedAt)}  ${r.error ? 'failed' : 'ok'}`, State.None);
+          item.id = `exchange:${r.id}`;
+          item.description = r.durationMs === null ? '' : `${Math.round(r.durationMs * 10) / 10} ms`;
+          item.tooltip = `#${r.id} ${r.protocol} ${r.method} ${r.url}${r.error ? `\n${r.error}` : ''}`;
+          item.iconPath = failed(PROTOCOL_ICONS[r.protocol], Boolean(r.error));
+          item.contextValue = 'call';
+          item.command = { command: 'chaosTesting.showExchange', title: 'Show Exchange', arguments: [r.id] };
+          return item;
+        }
         const status = r.status === null ? 'failed' : String(r.status);
-        const item = new TreeItem(`${time(r.startedAt)}  ${status}`, State.None);
+        const item = new TreeItem(`${time(r.startedAt)}  ${status}`, r.calls ? State.Collapsed : State.None);
         item.id = `exchange:${r.id}`;
-        item.description = r.durationMs === null ? '' : `${Math.round(r.durationMs)} ms`;
+        item.description = (r.durationMs === null ? '' : `${Math.round(r.durationMs)} ms`) + (r.calls ? ` · ${r.calls} call${r.calls === 1 ? '' : 's'}` : '');
         item.tooltip = `#${r.id} ${r.method} ${r.url}\n${r.error ?? `status ${status}`}, ${r.responseBodySize} bytes`;
         item.iconPath = icon(statusClassOf(r.status));
         item.contextValue = 'exchange';

@@ -21,7 +21,7 @@ function source(): { fetch: (q: PageQuery) => Promise<PageResult>; calls: Call[]
       resolve: (total) => {
         const rows: ExchangeRow[] = [];
         for (let i = query.offset; i < Math.min(total, query.offset + query.limit); i++) {
-          rows.push({ id: i + 1, startedAt: 0, method: 'GET', url: `${query.text ?? ''}/${i + 1}`, host: null, status: 200, durationMs: 1, responseBodySize: 0, error: null });
+          rows.push({ id: i + 1, protocol: 'http', startedAt: 0, method: 'GET', url: `${query.text ?? ''}/${i + 1}`, host: null, status: 200, durationMs: 1, responseBodySize: 0, error: null });
         }
         resolve({ total, offset: query.offset, rows });
       },

@@ -1,4 +1,5 @@
-import type { BehaviourModel, Scenario, Step, TemplateString } from '../learn/model';
+import { callLine } from '../learn/calls';
+import type { BehaviourModel, EndpointCall, Scenario, Step, TemplateString } from '../learn/model';
 import { compact, jsonRefs, type Dialect } from './dialect';
 
 /** One request of a test, with every piece already spelled in the target language. */
@@ -22,6 +23,8 @@ export interface StepView {
   schema: string | null;
   values: Array<{ pointer: string; expected: string; comment: string }>;
   noise: string[];
+  /** Comment lines naming the database and cache calls the endpoint makes (none when nothing was linked). */
+  calls: string[];
   captures: Array<{ variable: string; pointer: string | null; header: string | null }>;
   /** Variables the request needs (a cleanup runs only when they were captured). */
   needs: string[];
@@ -65,7 +68,17 @@ function queryString(query: Step['query']): TemplateString {
   return out;
 }
 
-function stepView(d: Dialect, st: Step): StepView {
+/** A comment's text on one line, with nothing a language would read as code inside a comment (Java's \u escapes). */
+function commentText(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\\u/g, '\\ u');
+}
+
+function callComments(d: Dialect, calls: EndpointCall[] | undefined): string[] {
+  if (!calls?.length) return [];
+  return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${commentText(callLine(c))}`))];
+}
+
+function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
   const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st.query)]);
   const isJson = /json/.test(st.expect.contentType ?? '');
   const needs = new Set<string>([...variablesIn(st.path), ...st.headers.flatMap(([, v]) => variablesIn(v))]);
@@ -88,6 +101,7 @@ function stepView(d: Dialect, st: Step): StepView {
     schema: isJson && st.expect.schema ? d.schema(st.expect.schema) : null,
     values: isJson ? st.expect.values.map((v) => ({ pointer: d.str(v.pointer), expected: d.literal(v.value), comment: v.pointer })) : [],
     noise: st.expect.noise.filter((n) => !n.why.startsWith('captured')).map((n) => d.comment(`not asserted: ${n.pointer} (${n.why})`)),
+    calls: st.cleanup ? [] : callComments(d, calls),
     captures: st.captures.map((c) => ({
       variable: d.variable(c.variable),
       pointer: c.from.startsWith('header:') ? null : d.str(c.from),
@@ -98,8 +112,8 @@ function stepView(d: Dialect, st: Step): StepView {
   };
 }
 
-function scenarioView(d: Dialect, s: Scenario): ScenarioView {
-  const steps = s.steps.filter((st) => !st.cleanup).map((st, i) => ({ ...stepView(d, st), first: i === 0 }));
+function scenarioView(d: Dialect, s: Scenario, calls: Map<string, EndpointCall[]>): ScenarioView {
+  const steps = s.steps.filter((st) => !st.cleanup).map((st, i) => ({ ...stepView(d, st, calls.get(st.endpoint)), first: i === 0 }));
   const cleanup = s.steps.filter((st) => st.cleanup).map((st) => stepView(d, st));
   const variables = [...new Set(s.steps.flatMap((st) => st.captures.map((c) => d.variable(c.variable))))];
   const samples = s.samples > 1 ? ` (${s.samples} equivalent exchanges captured)` : '';
@@ -109,7 +123,8 @@ function scenarioView(d: Dialect, s: Scenario): ScenarioView {
 
 export function suiteView(d: Dialect, model: BehaviourModel, info: { version: string; source: string }): SuiteView {
   const names = new Set<string>();
-  const scenarios = model.scenarios.map((s) => scenarioView(d, s)).map((s) => {
+  const calls = new Map(model.endpoints.flatMap((e) => (e.calls ? [[e.key, e.calls] as const] : [])));
+  const scenarios = model.scenarios.map((s) => scenarioView(d, s, calls)).map((s) => {
     let name = s.name;
     let key = s.key;
     for (let n = 2; names.has(name); n++) {

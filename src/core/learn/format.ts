@@ -1,3 +1,4 @@
+import { callLine } from './calls';
 import type { BehaviourModel, Step, TemplateString } from './model';
 
 export function templateText(t: TemplateString): string {
@@ -23,6 +24,7 @@ export function formatModel(m: BehaviourModel): string[] {
       const fields = r.schema?.properties ? Object.keys(r.schema.properties).map((k) => (r.schema!.required?.includes(k) ? k : `${k}?`)).join(', ') : '';
       if (fields || r.contentType) lines.push(`    ${r.status} ${r.contentType ?? ''}${fields ? ` {${fields}}` : ''}`);
     }
+    for (const c of e.calls ?? []) lines.push(`    → ${callLine(c)}`);
   }
   lines.push('', `Scenarios (${m.scenarios.length}, equivalent exchanges merged):`);
   for (const s of m.scenarios) {

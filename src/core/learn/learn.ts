@@ -1,6 +1,8 @@
 import { REDACTED_PREFIX } from '../capture/redact';
 import type { TrafficDb } from '../store/database';
+import { isWireProtocol } from '../store/link';
 import { exchangeView, type ExchangeView } from '../store/queries';
+import { EndpointCalls, callsByParent, type LinkedCall } from './calls';
 import { inferSchema, jsonTypeOf, mergeSchemas, stringFormat, type JsonSchema } from './jsonSchema';
 import type { BehaviourModel, Capture, ChainUse, EndpointModel, EnvVar, ExchangeFacts, NoiseField, ResponseModel, Scenario, Step, TemplateString, ValueCheck } from './model';
 import { isIdSegment, singular, templateParams, templatePath } from './pathTemplate';
@@ -214,19 +216,26 @@ export function learnWithFacts(db: TrafficDb, options: { sessionId?: number } = 
   const skip = (why: string): void => void (skipped[why] = (skipped[why] ?? 0) + 1);
   const samples: Sample[] = [];
   let total = 0;
+  const calls = callsByParent(db, options.sessionId);
   for (const id of db.exchangeIds(options.sessionId)) {
     total++;
     const d = db.exchange(id);
     if (!d) continue;
-    if (d.protocol !== 'http' && d.protocol !== 'https') skip(`${d.protocol} exchanges`);
+    // Database and cache calls are not endpoints: they show under the endpoint whose request made them.
+    if (isWireProtocol(d.protocol)) skip(`${d.protocol} calls (listed under their endpoints when linked)`);
+    else if (d.protocol !== 'http' && d.protocol !== 'https') skip(`${d.protocol} exchanges`);
     else if (d.status === null) skip('exchanges without a response');
     else samples.push(toSample(exchangeView(d)));
   }
-  return learnFromSamples(samples, { database: db.file, exchanges: total, skipped });
+  return learnFromSamples(samples, { database: db.file, exchanges: total, skipped }, calls);
 }
 
-function learnFromSamples(samples: Sample[], source: { database: string | null; exchanges: number; skipped: Record<string, number> }): { model: BehaviourModel; facts: ExchangeFacts[] } {
-  const endpoints = buildEndpoints(samples);
+function learnFromSamples(
+  samples: Sample[],
+  source: { database: string | null; exchanges: number; skipped: Record<string, number> },
+  calls: Map<number, LinkedCall[]> = new Map(),
+): { model: BehaviourModel; facts: ExchangeFacts[] } {
+  const endpoints = buildEndpoints(samples, calls);
   const byKey = new Map(endpoints.map((e) => [e.key, e]));
 
   // Noise: pointers whose values differ between exchanges of the same call, and volatile headers.
@@ -386,8 +395,8 @@ function exchangeFacts(
   return { exchangeId: s.ex.id, endpoint: s.endpoint, uses, produces: [...new Set(produces)], noise };
 }
 
-function buildEndpoints(samples: Sample[]): EndpointModel[] {
-  const map = new Map<string, { e: EndpointModel; latencies: number[]; responses: Map<number, ResponseModel & { types: Map<string, number> }> }>();
+function buildEndpoints(samples: Sample[], linked: Map<number, LinkedCall[]>): EndpointModel[] {
+  const map = new Map<string, { e: EndpointModel; latencies: number[]; calls: EndpointCalls; responses: Map<number, ResponseModel & { types: Map<string, number> }> }>();
   for (const s of samples) {
     let entry = map.get(s.endpoint);
     if (!entry) {
@@ -397,11 +406,13 @@ function buildEndpoints(samples: Sample[]): EndpointModel[] {
           latency: { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 }, requestContentType: null, responses: [],
         },
         latencies: [],
+        calls: new EndpointCalls(),
         responses: new Map(),
       };
       map.set(s.endpoint, entry);
     }
     const { e } = entry;
+    entry.calls.add(s.ex.id, linked.get(s.ex.id) ?? []);
     e.count++;
     const host = new URL(s.ex.url).host;
     if (!e.hosts.includes(host)) e.hosts.push(host);
@@ -417,7 +428,9 @@ function buildEndpoints(samples: Sample[]): EndpointModel[] {
     if (s.contentType) r.types.set(s.contentType, (r.types.get(s.contentType) ?? 0) + 1);
     if (s.hasResponseJson) r.schema = r.schema ? mergeSchemas(r.schema, inferSchema(s.responseJson)) : inferSchema(s.responseJson);
   }
-  return [...map.values()].map(({ e, latencies, responses }) => {
+  return [...map.values()].map(({ e, latencies, calls, responses }) => {
+    const list = calls.list();
+    if (list.length) e.calls = list;
     const sorted = latencies.sort((a, b) => a - b);
     e.latency = {
       count: sorted.length,

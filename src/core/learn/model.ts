@@ -37,6 +37,21 @@ export interface EndpointModel {
   requestContentType: string | null;
   requestSchema?: JsonSchema;
   responses: ResponseModel[];
+  /** Database and cache calls its requests made (linked by timing, see store/link.ts); absent when none. */
+  calls?: EndpointCall[];
+}
+
+/** A database or cache call an endpoint makes, templated: `SELECT … FROM users WHERE id = $1`, `GET user:{id}`. */
+export interface EndpointCall {
+  protocol: string;
+  /** The database's host:port. */
+  host: string | null;
+  /** QUERY, EXECUTE, COM_QUERY, GET… */
+  method: string;
+  statement: string;
+  /** Calls seen, and how many of the endpoint's requests made one. */
+  count: number;
+  requests: number;
 }
 
 /** A value sent in a request: as recorded, from a variable captured earlier, or from an environment variable. */

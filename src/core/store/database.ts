@@ -62,6 +62,8 @@ export interface ExchangeDetail extends ExchangeSummary {
   responseBody: StoredBody | null;
   redacted: boolean;
   messages: MessageRow[];
+  /** The HTTP exchange a database or cache call was made for (see link.ts). */
+  parentId: number | null;
 }
 
 export interface MessageRow {
@@ -193,12 +195,33 @@ export class TrafficDb {
             UNION SELECT response_body_hash FROM exchanges WHERE response_body_hash IS NOT NULL)`);
           this._recentBodies.clear();
           break;
+        case 'link':
+          this._setParents(op.links);
+          break;
         case 'finish':
           this._db.run('UPDATE sessions SET stopped_at = ?, dropped = ? WHERE id = ?', [op.stoppedAt, op.dropped, op.sessionId]);
           break;
       }
       this._appliedLsn = Math.max(this._appliedLsn, op.lsn);
       this._db.run("INSERT OR REPLACE INTO meta(key, value) VALUES ('applied_lsn', ?)", [String(this._appliedLsn)]);
+      this._db.run('COMMIT');
+    } catch (e) {
+      this._db.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  private _setParents(links: Array<[number, number | null]>): void {
+    const s = this._stmt('UPDATE exchanges SET parent_id = ? WHERE id = ?');
+    for (const [id, parent] of links) s.run([parent, id]);
+  }
+
+  /** Sets parent_id of calls in memory, unjournaled: for links derived again on every open (see link.ts). */
+  setParents(links: Array<[number, number | null]>): void {
+    if (!links.length) return;
+    this._db.run('BEGIN');
+    try {
+      this._setParents(links);
       this._db.run('COMMIT');
     } catch (e) {
       this._db.run('ROLLBACK');
@@ -359,6 +382,7 @@ export class TrafficDb {
       requestBody: body(r.request_body_hash, r.request_body_size, r.request_body_truncated, r.request_content_type),
       responseBody: body(r.response_body_hash, r.response_body_size, r.response_body_truncated, r.response_content_type),
       redacted: Boolean(r.redacted),
+      parentId: r.parent_id === null || r.parent_id === undefined ? null : Number(r.parent_id),
       messages: this._rows('SELECT * FROM messages WHERE exchange_id = ? ORDER BY id', [id]).map((m) => ({
         direction: String(m.direction),
         at: Number(m.at),

@@ -16,6 +16,8 @@ export type JournalOp =
   | { lsn: number; op: 'exchanges'; sessionId: number; rows: PreparedExchange[] }
   | { lsn: number; op: 'messages'; sessionId: number; rows: PreparedMessage[] }
   | { lsn: number; op: 'delete'; ids: number[] }
+  /** Database and cache calls linked to the HTTP request they were made for ([call id, parent id or null]). */
+  | { lsn: number; op: 'link'; links: Array<[number, number | null]> }
   | { lsn: number; op: 'finish'; sessionId: number; stoppedAt: number; dropped: number };
 
 export type JournalOpBody = JournalOp extends infer T ? (T extends JournalOp ? Omit<T, 'lsn'> : never) : never;

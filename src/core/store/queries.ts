@@ -1,6 +1,9 @@
 import { templatePath } from '../learn/pathTemplate';
+import { templateStatement } from '../learn/statementTemplate';
 import { bodyAsText } from './bodyText';
 import type { ExchangeDetail, StoredBody, TrafficDb } from './database';
+import { WIRE_PROTOCOLS } from '../protocols/types';
+import { ensureLinked, isWireProtocol } from './link';
 
 /**
  * The questions the editor (tree, panels) asks of a traffic database, and their JSON-safe answers. The same
@@ -29,6 +32,8 @@ export interface EndpointNode {
 export interface HostNode {
   host: string;
   count: number;
+  /** Protocols seen on this host, e.g. ['http'] or ['postgres']. */
+  protocols: string[];
   endpoints: EndpointNode[];
 }
 
@@ -49,6 +54,7 @@ export interface PageQuery extends TrafficFilter {
 
 export interface ExchangeRow {
   id: number;
+  protocol: string;
   startedAt: number;
   method: string;
   url: string;
@@ -57,6 +63,8 @@ export interface ExchangeRow {
   durationMs: number | null;
   responseBodySize: number;
   error: string | null;
+  /** Database and cache calls linked to this exchange (set in the tree's endpoint lists). */
+  calls?: number;
 }
 
 export interface PageResult {
@@ -91,19 +99,24 @@ export interface ExchangeView extends Omit<ExchangeDetail, 'seq' | 'path' | 'res
   requestBody: BodyView | null;
   responseBody: BodyView | null;
   messages: MessageView[];
+  /** Database and cache calls made while this HTTP exchange was served, in order (see link.ts). */
+  calls: ExchangeRow[];
 }
 
 export type TrafficQuery =
   | { kind: 'overview'; filter?: TrafficFilter }
   | { kind: 'endpoint'; host: string; method: string; template: string; filter?: TrafficFilter; limit: number }
   | { kind: 'page'; query: PageQuery }
-  | { kind: 'exchange'; id: number };
+  | { kind: 'exchange'; id: number }
+  /** The calls linked to one exchange. */
+  | { kind: 'calls'; id: number };
 
 export interface TrafficAnswers {
   overview: TrafficOverview;
   endpoint: { total: number; rows: ExchangeRow[] };
   page: PageResult;
   exchange: ExchangeView | null;
+  calls: ExchangeRow[];
 }
 
 export type AnswerOf<Q extends TrafficQuery> = TrafficAnswers[Q['kind']];
@@ -146,9 +159,16 @@ function whereOf(filter: TrafficFilter | undefined, extra: string[] = [], params
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+/** What exchanges of one endpoint share: the path template, or a wire call's statement template. */
+export function templateOf(protocol: string, path: string): string {
+  if (protocol === 'tunnel') return path;
+  return isWireProtocol(protocol) ? templateStatement(protocol, path) : templatePath(path);
+}
+
 function rowOf(r: Record<string, unknown>): ExchangeRow {
   return {
     id: Number(r.id),
+    protocol: String(r.protocol),
     startedAt: Number(r.started_at),
     method: String(r.method),
     url: String(r.url),
@@ -160,13 +180,16 @@ function rowOf(r: Record<string, unknown>): ExchangeRow {
   };
 }
 
+const WIRE_SQL = WIRE_PROTOCOLS.map((p) => `'${p}'`).join(', ');
+
 const ROW_COLUMNS = 'id, started_at, method, url, host, path, status, duration_ms, response_body_size, error, protocol';
 
 export function overview(db: TrafficDb, filter?: TrafficFilter): TrafficOverview {
   const w = whereOf(filter);
   const rows = db.query(
     `SELECT COALESCE(host, '') AS host, method, COALESCE(path, url) AS path, protocol, COUNT(*) AS n,
-       GROUP_CONCAT(DISTINCT status) AS statuses, SUM(status IS NULL) AS errors
+       GROUP_CONCAT(DISTINCT status) AS statuses,
+       SUM(CASE WHEN protocol IN (${WIRE_SQL}) THEN error IS NOT NULL ELSE status IS NULL END) AS errors
      FROM exchanges ${w.sql} GROUP BY host, method, COALESCE(path, url), protocol`,
     w.params,
   );
@@ -175,9 +198,10 @@ export function overview(db: TrafficDb, filter?: TrafficFilter): TrafficOverview
   for (const r of rows) {
     const hostName = String(r.host) || '(no host)';
     let host = hosts.get(hostName);
-    if (!host) hosts.set(hostName, (host = { host: hostName, count: 0, endpoints: [] }));
+    if (!host) hosts.set(hostName, (host = { host: hostName, count: 0, protocols: [], endpoints: [] }));
     const protocol = String(r.protocol);
-    const template = protocol === 'tunnel' ? String(r.path) : templatePath(String(r.path));
+    if (!host.protocols.includes(protocol)) host.protocols.push(protocol);
+    const template = templateOf(protocol, String(r.path));
     const key = `${hostName}\0${r.method}\0${template}\0${protocol}`;
     let ep = endpoints.get(key);
     if (!ep) {
@@ -208,12 +232,28 @@ export function endpointExchanges(db: TrafficDb, q: Extract<TrafficQuery, { kind
   let total = 0;
   for (const r of all) {
     const path = String(r.path ?? r.url);
-    const template = r.protocol === 'tunnel' ? path : templatePath(path);
-    if (template !== q.template) continue;
+    if (templateOf(String(r.protocol), path) !== q.template) continue;
     total++;
     if (rows.length < q.limit) rows.push(rowOf(r));
   }
+  const counts = callCounts(db, rows.filter((r) => !isWireProtocol(r.protocol)).map((r) => r.id));
+  for (const r of rows) if (counts.has(r.id)) r.calls = counts.get(r.id);
   return { total, rows };
+}
+
+/** How many calls are linked to each of `ids` (one scan: parent_id has no index, by design). */
+function callCounts(db: TrafficDb, ids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!ids.length) return out;
+  for (const r of db.query(`SELECT parent_id, COUNT(*) AS n FROM exchanges WHERE parent_id IN (${ids.map(() => '?').join(', ')}) GROUP BY parent_id`, ids)) {
+    out.set(Number(r.parent_id), Number(r.n));
+  }
+  return out;
+}
+
+/** The calls linked to exchange `id`, in the order they were made. */
+export function linkedCalls(db: TrafficDb, id: number): ExchangeRow[] {
+  return db.query(`SELECT ${ROW_COLUMNS} FROM exchanges WHERE parent_id = ? ORDER BY started_at, id`, [id]).map(rowOf);
 }
 
 export function page(db: TrafficDb, q: PageQuery): PageResult {
@@ -259,6 +299,8 @@ export function exchangeView(d: ExchangeDetail): ExchangeView {
     connectionId: d.connectionId,
     error: d.error,
     redacted: d.redacted,
+    parentId: d.parentId,
+    calls: [],
     requestHeaders: d.requestHeaders,
     responseHeaders: d.responseHeaders,
     requestBody: bodyView(d.requestBody),
@@ -274,6 +316,7 @@ export function exchangeView(d: ExchangeDetail): ExchangeView {
 
 /** Answers one query against an open database. */
 export function answer(db: TrafficDb, q: TrafficQuery): TrafficAnswers[TrafficQuery['kind']] {
+  if (q.kind !== 'page') ensureLinked(db);
   switch (q.kind) {
     case 'overview':
       return overview(db, q.filter);
@@ -283,7 +326,12 @@ export function answer(db: TrafficDb, q: TrafficQuery): TrafficAnswers[TrafficQu
       return page(db, q.query);
     case 'exchange': {
       const d = db.exchange(q.id);
-      return d ? exchangeView(d) : null;
+      if (!d) return null;
+      const view = exchangeView(d);
+      if (!isWireProtocol(d.protocol)) view.calls = linkedCalls(db, d.id);
+      return view;
     }
+    case 'calls':
+      return linkedCalls(db, q.id);
   }
 }

@@ -13,6 +13,7 @@ import { ensureParentDir, removeStaleTempFiles } from './atomicWrite';
 import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
+import { linkChanges } from './link';
 import { prepareExchange, prepareMessage } from './prepare';
 import type { FromWorker, PackedBody, ToWorker } from './protocol';
 import { answer } from './queries';
@@ -143,6 +144,9 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'close': {
       if (timer) clearInterval(timer);
+      // Database calls made while an HTTP request was in flight get their parent, in the file for every reader.
+      const links = linkChanges(db).changes;
+      if (links.length) record({ op: 'link', links });
       if (sessionId) record({ op: 'finish', sessionId, stoppedAt: Date.now(), dropped: msg.dropped });
       snapshot();
       journal.close(true);

@@ -8,7 +8,12 @@ import { RpcHost } from './rpcHost';
 type VSCode = typeof vscodeTypes;
 
 /** Tab title of an exchange: `GET /orders/7 → 200`. */
-export function exchangeTitle(x: Pick<ExchangeView, 'method' | 'url' | 'status' | 'error'>): string {
+export function exchangeTitle(x: Pick<ExchangeView, 'method' | 'url' | 'status' | 'error'> & { protocol?: string }): string {
+  // A database call: its statement, cut to fit a tab.
+  if (x.protocol && !/^(https?|wss?|tunnel)$/.test(x.protocol)) {
+    const statement = x.url.replace(/\s+/g, ' ');
+    return `${x.method} ${statement.length > 40 ? `${statement.slice(0, 39)}…` : statement}${x.error ? ' → error' : ''}`;
+  }
   let path = x.url;
   // Tunnels are `host:port`, which URL would read as a scheme and a path.
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(x.url)) {
@@ -76,6 +81,11 @@ export class ExchangePanel extends DisposableBase {
       },
       resend: async ({ id: wanted }) => {
         await this._backend.resend(wanted);
+        return null;
+      },
+      // A linked call (or its HTTP exchange) clicked in the page: this panel shows it.
+      openExchange: async ({ id: wanted }) => {
+        this._show(wanted);
         return null;
       },
     }));
