@@ -77,9 +77,9 @@ test('a capture stop writes the links into the file (journaled), through the rea
   const db = await openStore(t, file);
   const stored = db.query('SELECT id, protocol, host, path, url, parent_id FROM exchanges ORDER BY id');
   assert.deepEqual(stored.map((r) => [r.id, r.protocol, r.host, r.path, r.parent_id]), [
-    [1, 'postgres', '127.0.0.1:5432', null, 2],
+    [1, 'postgres', '127.0.0.1:5432', 'SELECT id FROM users WHERE id = $1', 2],
     [2, 'http', '127.0.0.1:9000', '/users/1', null],
-    [3, 'redis', '127.0.0.1:6379', null, null],
+    [3, 'redis', '127.0.0.1:6379', 'GET user:{id}', null],
   ]);
   assert.equal(stored[0].url, 'SELECT id FROM users WHERE id = $1', 'the statement is kept whole (no URL parsing cut it at ?)');
 });
