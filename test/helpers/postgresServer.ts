@@ -46,7 +46,12 @@ export function postgresUnavailable(): string | null {
   return null;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /** Serve TLS with a throwaway self-signed certificate (needs openssl): clients asking for SSL get 'S'. */
+  ssl?: boolean;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is not installed (Debian package postgresql)');
   const asRoot = process.getuid?.() === 0;
@@ -78,7 +83,12 @@ export async function startPostgres(): Promise<PostgresServer> {
       path.join(data, 'pg_hba.conf'),
       ['local all all trust', 'host all chaos_scram 127.0.0.1/32 scram-sha-256', 'host all chaos_md5 127.0.0.1/32 md5', 'host all all 127.0.0.1/32 trust', ''].join('\n'),
     );
-    const port = await startOnFreePort((p) => run([path.join(bin, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${p} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`, 'start']));
+    let settings = `-k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
+    if (options.ssl) {
+      run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', path.join(dir, 'server.key'), '-out', path.join(dir, 'server.crt')]);
+      settings += ` -c ssl=on -c ssl_cert_file=${path.join(dir, 'server.crt')} -c ssl_key_file=${path.join(dir, 'server.key')}`;
+    }
+    const port = await startOnFreePort((p) => run([path.join(bin, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${p} ${settings}`, 'start']));
     const scram = { user: 'chaos_scram', password: 'scram-s3cret-Pa55' };
     const md5 = { user: 'chaos_md5', password: 'md5-s3cret-Pa55' };
     // Roles are created over the unix socket with psql (trust), so no password travels on TCP here.
