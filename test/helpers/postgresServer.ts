@@ -86,6 +86,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     let settings = `-k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
     if (options.ssl) {
       run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', path.join(dir, 'server.key'), '-out', path.join(dir, 'server.crt')]);
+      fs.chmodSync(path.join(dir, 'server.key'), 0o600);
       settings += ` -c ssl=on -c ssl_cert_file=${path.join(dir, 'server.crt')} -c ssl_key_file=${path.join(dir, 'server.key')}`;
     }
     const port = await startOnFreePort((p) => run([path.join(bin, 'pg_ctl'), '-D', data, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${p} ${settings}`, 'start']));
