@@ -244,6 +244,32 @@ test('a pipeline of Parse/Bind/Execute x3 and one Sync, the middle one failing: 
   assert.equal(request(executes[3]).name, 'ok');
 });
 
+test('COPY through the extended protocol: the Sync pipelined before the copy is ignored by the server, and so by the parser', async (t) => {
+  const s = await server(t);
+  if (!s) return;
+  const relay = await relayFor(t, s);
+  const raw = await connectRawPg(relay.port, s.user, s.database);
+  t.after(() => raw.close());
+  raw.send(pgMessages.query('CREATE TEMP TABLE ext_copy (n int)'));
+  await raw.readyFor(1);
+  raw.send(pgMessages.parse('', 'COPY ext_copy FROM STDIN'), pgMessages.bind('', '', []), pgMessages.execute(''), pgMessages.sync());
+  await raw.next('G');
+  raw.send(pgMessages.copyData('1\n2\n'), pgMessages.copyData('3\n'), pgMessages.copyDone(), pgMessages.sync());
+  await raw.readyFor(1);
+  raw.send(pgMessages.query('SELECT n FROM ext_copy'));
+  await raw.readyFor(1);
+
+  const [copy] = byMethod(relay, 'EXECUTE');
+  assert.equal(copy.statement, 'COPY ext_copy FROM STDIN');
+  assert.equal(response(copy).tag, 'COPY 3');
+  assert.deepEqual(response(copy).copy, { direction: 'in', messages: 2, bytes: 6 });
+  assert.equal(response(copy).transaction, 'idle');
+  const select = byMethod(relay, 'QUERY').find((c) => c.statement === 'SELECT n FROM ext_copy');
+  assert.ok(select);
+  assert.equal(response(select).rows, 3, 'the query after the copy is matched to its own reply');
+  assert.equal(response(select).tag, 'SELECT 3');
+});
+
 test('COPY FROM STDIN and TO STDOUT through psql, with SSLRequest refused (the server has no TLS)', async (t) => {
   const s = await server(t);
   if (!s || !requireTool(t, 'psql', 'postgresql-client')) return;

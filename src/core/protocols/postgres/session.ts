@@ -346,6 +346,7 @@ export class PostgresSession implements WireParser {
           call.copy = { direction: f.type === 'G' ? 'in' : 'out', messages: 0, bytes: 0 };
           if (call.method === 'QUERY') call.method = 'COPY';
           if (f.type === 'G') this.copyIn = call;
+          if (f.type === 'G' && head.kind === 'execute') this.dropSyncSentBeforeCopy();
         }
         return;
       case 'd':
@@ -360,6 +361,17 @@ export class PostgresSession implements WireParser {
         // c (CopyDone), V (FunctionCallResponse) and message types of later protocol versions.
         return;
     }
+  }
+
+  /**
+   * The server ignores a Sync it reads in copy-in mode, so a Sync pipelined after this Execute gets no
+   * ReadyForQuery: its calls wait for the Sync the client sends after CopyDone.
+   */
+  private dropSyncSentBeforeCopy(): void {
+    const i = this.queue.findIndex((e) => e.kind === 'sync');
+    if (i < 0) return;
+    const [ignored] = this.queue.splice(i, 1);
+    if (ignored.kind === 'sync') this.batch = [...ignored.calls, ...this.batch];
   }
 
   private onEncryptionAnswer(f: Frame): void {
