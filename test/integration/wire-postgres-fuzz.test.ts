@@ -145,6 +145,8 @@ test('the parser on recorded real streams: random splits, truncation and corrupt
   assert.equal(referenceCount, 17, `${referenceCount} calls recorded`);
   assert.ok(references.flat().some((c) => c.method === 'COPY'));
   assert.ok(references.flat().some((c) => c.error?.startsWith('ERROR 42P01')));
+  const binary = references[1].find((c) => c.method === 'EXECUTE');
+  assert.deepEqual((binary?.request as { params: unknown[] }).params, [41, true], 'binary int8 and bool are decoded');
 
   await t.test('split into random chunk sizes: the same calls as unsplit', () => {
     fc.assert(

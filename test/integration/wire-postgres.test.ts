@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as net from 'node:net';
 import { after, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { definition } from '../../src/core/protocols/postgres';
@@ -382,4 +383,29 @@ test('long SQL is cut with its size, megabyte rows are counted, and the parser b
   assert.ok(maxBuffered <= 2 * (MAX_KEPT_BODY + 5), `buffered ${maxBuffered} bytes`);
   assert.ok(maxBuffered > 0);
   assert.deepEqual(relay.failures, []);
+});
+
+test('a CancelRequest is a CANCEL call naming the backend, without its secret key; the query fails with 57014', async (t) => {
+  const s = await server(t);
+  if (!s) return;
+  const relay = await relayFor(t, s);
+  const client = await pgClient(t, relay, s);
+  const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
+  const sleeping = client.query('SELECT pg_sleep(30)');
+  await new Promise((r) => setTimeout(r, 300));
+  const cancel = Buffer.alloc(16);
+  cancel.writeInt32BE(16, 0);
+  cancel.writeInt32BE(80877102, 4);
+  cancel.writeInt32BE(processID, 8);
+  cancel.writeInt32BE(secretKey, 12);
+  const socket = net.connect({ host: '127.0.0.1', port: relay.port });
+  socket.on('error', () => undefined);
+  socket.end(cancel);
+  await assert.rejects(sleeping, /canceling statement due to user request/);
+
+  const [call] = byMethod(relay, 'CANCEL');
+  assert.equal(call.statement, `CANCEL backend ${processID}`);
+  assert.ok(!JSON.stringify(call).includes(String(secretKey)));
+  const [query] = byMethod(relay, 'QUERY');
+  assert.equal(query.error, 'ERROR 57014: canceling statement due to user request');
 });
