@@ -178,15 +178,23 @@ export class PostgresSession implements WireParser {
         this.expect({ kind: 'bind', call: this.groupCall(f.at) });
         return;
       }
-      case 'D':
-        this.expect({ kind: 'describe', call: this.groupCall(f.at) });
+      case 'D': {
+        const call = this.groupCall(f.at);
+        if (!call.statement) call.statement = `DESCRIBE ${describeTarget(f.body)}`;
+        this.expect({ kind: 'describe', call });
         return;
+      }
       case 'C': {
         const r = new BodyReader(f.body);
         const what = r.byte();
         const name = r.cstring();
         (what === 0x53 ? this.prepared : this.portals).delete(name);
-        this.expect({ kind: 'close', call: this.groupCall(f.at) });
+        const call = this.groupCall(f.at);
+        if (!call.statement) {
+          call.method = 'CLOSE';
+          call.statement = `CLOSE ${describeTarget(f.body)}`;
+        }
+        this.expect({ kind: 'close', call });
         return;
       }
       case 'E':
@@ -469,4 +477,11 @@ function skipCstring(body: Buffer): BodyReader {
   const r = new BodyReader(body);
   r.cstring();
   return r;
+}
+
+/** Describe and Close name a statement ('S') or a portal ('P'). */
+function describeTarget(body: Buffer): string {
+  const r = new BodyReader(body);
+  const what = r.byte() === 0x53 ? 'statement' : 'portal';
+  return `${what} ${JSON.stringify(r.cstring().slice(0, 100))}`;
 }
