@@ -9,6 +9,7 @@ import { isWireProtocol } from './wireRecord';
 type Loader = () => Promise<{ definition: WireProtocolDefinition }>;
 
 const PARSERS: Partial<Record<WireProtocol, Loader>> = {
+  postgres: () => import('./postgres/index'),
   redis: () => import('./redis/index'),
 };
 
