@@ -10,6 +10,7 @@ type Loader = () => Promise<{ definition: WireProtocolDefinition }>;
 
 const PARSERS: Partial<Record<WireProtocol, Loader>> = {
   postgres: () => import('./postgres/index'),
+  mysql: () => import('./mysql/index'),
   redis: () => import('./redis/index'),
 };
 
