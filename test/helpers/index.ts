@@ -345,3 +345,35 @@ export function fdCount(pid: number): number | undefined {
     return undefined;
   }
 }
+
+export interface ProxyCli {
+  /** The proxy's listening port. */
+  port: number;
+  /** The fault API's host:port. */
+  api: string;
+  proc: import('node:child_process').ChildProcess;
+  /** The CLI's exit code, once it exits. */
+  exited: Promise<number | null>;
+}
+
+/** `chaos-testing proxy` (built CLI) in front of `upstream`, its fault API on a free loopback port; killed after the test. */
+export async function startProxyCli(t: TestContext, upstream: number, name: string, durationS = 120): Promise<ProxyCli> {
+  const { spawn } = await import('node:child_process');
+  const proc = spawn(process.execPath, [CLI, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstream}`, '--api', '127.0.0.1:0', '--name', name, '--duration', String(durationS)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
+  let err = '';
+  const started = new RegExp(`proxy '${name}' 127\\.0\\.0\\.1:(\\d+) → .*fault API http://(127\\.0\\.0\\.1:\\d+)`);
+  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s: ${err}`)), 15_000);
+    proc.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      const found = started.exec(err);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+  });
+  return { port: Number(m[1]), api: m[2], proc, exited };
+}

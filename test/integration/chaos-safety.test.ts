@@ -12,7 +12,7 @@ import { readJournal } from '../../src/core/chaos/journal';
 import { isAlive } from '../../src/core/chaos/process';
 import { callFaultApi } from '../../src/core/faults/client';
 import { startBackend, writeExperiment, type Backend } from '../helpers/chaos';
-import { CLI, ROOT, queryStore, request, runCli, tmpDir, waitFor } from '../helpers';
+import { CLI, ROOT, queryStore, request, runCli, startProxyCli, tmpDir, waitFor } from '../helpers';
 
 interface ApiProxy {
   port: number;
@@ -20,21 +20,8 @@ interface ApiProxy {
 }
 
 async function startApiProxy(t: TestContext, upstream: number): Promise<ApiProxy> {
-  const proc = spawn(process.execPath, [CLI, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstream}`, '--api', '127.0.0.1:0', '--name', 'edge', '--duration', '120'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
-  let err = '';
-  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s: ${err}`)), 15_000);
-    proc.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const found = /proxy 'edge' 127\.0\.0\.1:(\d+) → .*fault API http:\/\/(127\.0\.0\.1:\d+)/.exec(err);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-  });
-  return { port: Number(m[1]), api: m[2] };
+  const { port, api } = await startProxyCli(t, upstream, 'edge');
+  return { port, api };
 }
 
 function experimentYaml(proxy: ApiProxy, backend: Backend, opts: { start: boolean; faultMs: number }): string {

@@ -1,9 +1,8 @@
 /** `chaos-testing proxy` and `chaos-testing fault ...` through the built CLI (run `node scripts/build.mjs` first). */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { test } from 'node:test';
-import { CLI, echoServer, runCli } from '../helpers';
+import { echoServer, runCli, startProxyCli } from '../helpers';
 
 /** Round trip of one message; resolves with the reply and the time, or the error code. */
 function roundTrip(port: number, text: string): Promise<{ reply: string; ms: number; code?: string }> {
@@ -27,23 +26,8 @@ function roundTrip(port: number, text: string): Promise<{ reply: string; ms: num
 
 test('proxy and fault verbs: add, list, rm, down, up, reset, errors', async (t) => {
   const echo = await echoServer(t);
-  const proc = spawn(process.execPath, [CLI, 'proxy', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${echo}`, '--api', '127.0.0.1:0', '--name', 'echo', '--duration', '60'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
-  let err = '';
-  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy did not start in 15 s: ${err}`)), 15_000);
-    proc.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const found = /proxy 'echo' 127\.0\.0\.1:(\d+) → .*fault API http:\/\/(127\.0\.0\.1:\d+)/.exec(err);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-  });
-  const port = Number(m[1]);
-  const api = ['--api', m[2]];
+  const { port, api: address, proc, exited } = await startProxyCli(t, echo, 'echo', 60);
+  const api = ['--api', address];
 
   assert.equal((await roundTrip(port, 'plain')).reply, 'plain');
 
