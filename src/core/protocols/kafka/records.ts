@@ -20,7 +20,6 @@ export function formatKey(key: Buffer | null): string {
   if (key === null) return '<null>';
   const head = key.subarray(0, MAX_KEY_BYTES);
   const text = head.toString('utf8');
-  // eslint-disable-next-line no-control-regex
   const printable = !/[\x00-\x08\x0e-\x1f\ufffd]/.test(text);
   const shown = printable ? text : `0x${head.toString('hex')}`;
   return key.length > MAX_KEY_BYTES ? `${shown}…<${key.length.toLocaleString('en-US')} bytes>` : shown;
