@@ -125,3 +125,11 @@ test('acks=0 Produce v3 with a magic 1 message set is emitted at once; a 2 MiB o
   assert.equal(p.calls[1].error, 'connection closed before the reply');
   assert.equal((p.calls[1].request as { truncated: boolean }).truncated, true);
 });
+
+test('a TLS ClientHello is one note call, then the connection is left alone', () => {
+  const p = parse();
+  p.client(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));
+  p.server(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x7a]));
+  p.end();
+  assert.deepEqual(p.calls.map((c) => c.method), ['TLS']);
+});

@@ -27,6 +27,7 @@ export class KafkaConnection implements WireParser {
   private readonly pending = new Map<number, Pending>();
   private readonly requests: SizePrefixedFrames;
   private readonly responses: SizePrefixedFrames;
+  private sniffed = false;
 
   constructor(private readonly context: WireParserContext) {
     this.requests = new SizePrefixedFrames((body, info) => this.onRequest(body, info), context.now);
@@ -38,6 +39,11 @@ export class KafkaConnection implements WireParser {
   }
 
   client(chunk: Buffer): void {
+    if (!this.sniffed && chunk.length > 0) {
+      this.sniffed = true;
+      // A TLS record (0x16) where a frame size would start: no Kafka frame is that large.
+      if (chunk[0] === 0x16) return this.noteTls();
+    }
     this.guard(() => this.requests.push(chunk));
   }
 
@@ -65,6 +71,15 @@ export class KafkaConnection implements WireParser {
     this.requests.stop();
     this.responses.stop();
     this.pending.clear();
+  }
+
+  private noteTls(): void {
+    const now = this.context.now();
+    this.context.emit({
+      startedAt: now, ttfbMs: null, durationMs: null, method: 'TLS', statement: 'TLS ClientHello (Kafka over TLS is not decoded)', status: null, error: null,
+      response: { note: 'the connection is encrypted: point the client at the capture port with a PLAINTEXT listener to see its calls' },
+    });
+    this.stop();
   }
 
   private onRequest(body: Buffer, info: FrameInfo): void {
