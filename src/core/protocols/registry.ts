@@ -11,6 +11,8 @@ type Loader = () => Promise<{ definition: WireProtocolDefinition }>;
 const PARSERS: Partial<Record<WireProtocol, Loader>> = {
   postgres: () => import('./postgres/index'),
   mysql: () => import('./mysql/index'),
+  kafka: () => import('./kafka/index'),
+  grpc: () => import('./grpc/index'),
   redis: () => import('./redis/index'),
 };
 

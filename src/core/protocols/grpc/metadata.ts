@@ -1,0 +1,49 @@
+/**
+ * gRPC metadata as recorded: headers without HTTP/2 pseudo-headers, secrets redacted (authorization keeps its
+ * scheme), long values cut; and gRPC status codes by name.
+ */
+import { DEFAULT_REDACTED_HEADERS, fieldPattern } from '../../capture/redact';
+import type { HeaderList } from './hpack';
+
+const SECRET_NAME = fieldPattern();
+const SECRET_HEADERS = new Set(DEFAULT_REDACTED_HEADERS);
+const MAX_VALUE = 256;
+const MAX_ENTRIES = 64;
+
+export const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
+function redact(name: string, value: string): string {
+  if (!SECRET_HEADERS.has(name) && !SECRET_NAME.test(name)) return value;
+  const scheme = /^(\w+)\s+\S/.exec(value);
+  return scheme && name.endsWith('authorization') ? `${scheme[1]} [REDACTED]` : '[REDACTED]';
+}
+
+function cut(value: string): string {
+  return value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)}…<${Buffer.byteLength(value).toLocaleString('en-US')} bytes>` : value;
+}
+
+/** Headers without pseudo-headers and without `skip`, as { name: value } (repeated names joined with ", "). */
+export function toMetadata(headers: HeaderList, skip: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [name, value] of headers) {
+    if (name.startsWith(':') || skip.includes(name)) continue;
+    const shown = cut(redact(name, value));
+    if (name in out) out[name] += `, ${shown}`;
+    else if (n++ < MAX_ENTRIES) out[name] = shown;
+  }
+  return out;
+}
+
+export function header(headers: HeaderList, name: string): string | undefined {
+  return headers.find(([n]) => n === name)?.[1];
+}
+
+/** grpc-message is percent-encoded. */
+export function decodeGrpcMessage(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The gRPC parser on HTTP/2 features grpc-js rarely shows, produced by Node's own http2 (nghttp2) through the relay:
+ * padded HEADERS and DATA, a header block split into CONTINUATION frames, a compressed message, a trailers-only
+ * error response, and a stream reset by the server.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { definition } from '../../../src/core/protocols/grpc';
+import { startWireRelay } from '../../helpers/wireRelay';
+
+type Row = Record<string, unknown>;
+const { PADDING_STRATEGY_MAX, NGHTTP2_CANCEL } = http2.constants;
+
+function grpcMessage(body: Buffer, compressed = false): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = compressed ? 1 : 0;
+  head.writeUInt32BE(body.length, 1);
+  return Buffer.concat([head, body]);
+}
+
+test('padding, CONTINUATION, compressed messages, trailers-only errors and RST_STREAM', async (t) => {
+  const server = http2.createServer({ paddingStrategy: PADDING_STRATEGY_MAX });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    const path = headers[':path'];
+    if (path === '/x.Svc/Missing') {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'not%20here' }, { endStream: true });
+      return;
+    }
+    if (path === '/x.Svc/Reset') {
+      stream.close(NGHTTP2_CANCEL);
+      return;
+    }
+    stream.resume();
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(grpcMessage(Buffer.from('reply')));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // server.close waits for open sessions, which the client and relay close first.
+  t.after(() => void server.close());
+  const relay = await startWireRelay(t, definition, { port: (server.address() as AddressInfo).port });
+
+  const session = http2.connect(`http://127.0.0.1:${relay.port}`, { paddingStrategy: PADDING_STRATEGY_MAX });
+  t.after(() => session.destroy());
+  const call = (path: string, extra: Record<string, string>, body: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...extra });
+      req.on('error', () => resolve()).on('close', () => resolve());
+      req.resume();
+      req.end(body);
+    });
+  await call('/x.Svc/Big', { 'x-big': 'a'.repeat(40_000), 'grpc-encoding': 'gzip' }, Buffer.concat([grpcMessage(Buffer.alloc(30, 7), true), grpcMessage(Buffer.from('plain'))]));
+  await call('/x.Svc/Missing', {}, grpcMessage(Buffer.from('q')));
+  await call('/x.Svc/Reset', {}, grpcMessage(Buffer.from('q')));
+  const calls = await relay.waitForCalls(3);
+  assert.deepEqual(relay.failures, []);
+
+  const [big, missing, reset] = ['/x.Svc/Big', '/x.Svc/Missing', '/x.Svc/Reset'].map((p) => calls.find((c) => c.statement === p));
+  assert.ok(big && missing && reset, calls.map((c) => c.statement).join(' | '));
+  const req = big.request as Row;
+  assert.match((req.metadata as Row)['x-big'] as string, /^a{256}…<40,000 bytes>$/);
+  assert.deepEqual([req.messages, req.sizes, req.compressed], [2, [30, 5], 1]);
+  assert.deepEqual([big.status, big.error, (big.response as Row).messages], [0, null, 1]);
+  assert.deepEqual([missing.status, missing.error], [12, '12 UNIMPLEMENTED: not here']);
+  assert.equal(reset.status, null);
+  assert.equal(reset.error, 'RST_STREAM CANCEL from the server');
+});
