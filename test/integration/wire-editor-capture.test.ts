@@ -36,9 +36,14 @@ test('Start Capture offers .chaos/capture.yaml; its HTTP and Redis listeners rec
   await fake.run('chaosTesting.startCapture');
   const dismissed = ext.capture.info;
   assert.equal(dismissed, undefined);
+  assert.equal(fake.inputBoxes.length, 0);
+  fake.answers.pick.push('Capture one HTTP backend…');
+  fake.answers.input.push(undefined);
+  await fake.run('chaosTesting.startCapture');
+  assert.equal(fake.inputBoxes.length, 1, 'the single target is asked for');
   fake.answers.pick.push('Use .chaos/capture.yaml (2 listeners)');
   await fake.run('chaosTesting.startCapture');
-  assert.equal(fake.inputBoxes.length, 0, 'no target asked: the file has them');
+  assert.equal(fake.inputBoxes.length, 1, 'no target asked: the file has them');
   const info = ext.capture.info;
   assert.ok(info?.listeners, 'capturing from the file');
   assert.deepEqual(info.listeners.map((l) => `${l.name} ${l.protocol}`), ['http http', 'cache redis']);
