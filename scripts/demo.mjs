@@ -2,8 +2,10 @@
 // capture proxy in front of it, drives scripted traffic through it, and shows what was captured.
 // Later capabilities add their steps here (tests generated and run, chaos, load, audit).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,12 +158,7 @@ async function faultDemo(target) {
 
 /** A chaos experiment: a proxy the run starts in front of the backend is cut for 1 s; recovery time is measured. */
 async function chaosDemo(target) {
-  const port = await new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const free = s.address().port;
-      s.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const file = join(workDir, 'partition.yaml');
   writeFileSync(file, `title: The API answers again after a 1 s network partition
 targets:
@@ -230,8 +227,134 @@ function chaosMeshDemo(experiment) {
   }
 }
 
+/** A free loopback port (closed again: the caller's server takes it). */
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const free = s.address().port;
+      s.close(() => resolve(free));
+    });
+  });
+}
+
+/** The smallest RESP client: one connection, commands answered in order (simple, error, integer and bulk replies). */
+function respClient(port) {
+  const socket = connect({ host: '127.0.0.1', port });
+  const waiting = [];
+  let buf = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      const eol = buf.indexOf('\r\n');
+      if (eol < 0) return;
+      const line = buf.subarray(1, eol).toString();
+      let value = line;
+      let used = eol + 2;
+      if (buf[0] === 0x24 /* $ */) {
+        const n = Number(line);
+        if (n >= 0 && buf.length < used + n + 2) return;
+        value = n < 0 ? null : buf.subarray(used, used + n).toString();
+        used += n < 0 ? 0 : n + 2;
+      }
+      buf = buf.subarray(used);
+      const w = waiting.shift();
+      if (buf.length === 0 && !w) return;
+      w?.(value);
+    }
+  });
+  socket.on('error', () => undefined);
+  const command = (...args) =>
+    new Promise((resolve) => {
+      waiting.push(resolve);
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`);
+    });
+  return { command, close: () => socket.destroy() };
+}
+
+/** `command -v NAME` succeeds. */
+const installed = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+
+/**
+ * Beyond HTTP: a real redis-server, a tiny users API that caches in it, and one capture.yaml with an HTTP and a Redis
+ * listener: the Redis commands are recorded next to the requests and linked to the request that made them.
+ */
+async function beyondHttpDemo() {
+  if (!installed('redis-server')) return void console.log('  skipped: install redis-server (npm run setup)');
+  const dir = mkdtempSync(join(tmpdir(), 'chaos-demo-redis-'));
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redisExited = new Promise((resolve) => redis.once('exit', resolve));
+  const users = { 1: { id: 1, name: 'Ada Lovelace' }, 2: { id: 2, name: 'Grace Hopper' } };
+  let cache;
+  const api = createHttpServer(async (req, res) => {
+    const id = /^\/users\/(\d+)$/.exec(req.url)?.[1];
+    const cached = id && (await cache.command('GET', `user:${id}`));
+    const user = cached || (users[id] && JSON.stringify(users[id]));
+    if (user && !cached) await cache.command('SET', `user:${id}`, user, 'EX', '60');
+    res.writeHead(user ? 200 : 404, { 'content-type': 'application/json' }).end(user ?? '{"error":"no such user"}');
+  });
+  await new Promise((resolve) => api.listen(0, '127.0.0.1', resolve));
+  let observer;
+  try {
+    for (let i = 0; i < 100 && !(await pingable(redisPort)); i++) await new Promise((r) => setTimeout(r, 50));
+    const config = join(workDir, 'capture.yaml');
+    const wireDb = join(workDir, 'wire.db');
+    writeFileSync(config, `listeners:\n  - { protocol: http, port: 0, target: "http://127.0.0.1:${api.address().port}" }\n  - { protocol: redis, port: 0, target: "127.0.0.1:${redisPort}", name: cache }\n`);
+    console.log(readFileSync(config, 'utf8').replace(/^/gm, '  ').trimEnd());
+    const args = ['observe', '--config', relative(root, config), '--output', relative(root, wireDb), '--quiet'];
+    console.log(`$ chaos-testing ${args.join(' ')}`);
+    const proc = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    observer = { stop: () => (proc.kill('SIGINT'), exited) };
+    const ports = await new Promise((resolve, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`observe --config did not start: ${err}`)), 15_000);
+      proc.stderr.on('data', (c) => {
+        process.stderr.write(c);
+        err += c;
+        if (!err.includes('recording to')) return;
+        clearTimeout(timer);
+        resolve(Object.fromEntries([...err.matchAll(/(\S+) \(\w+\) listening on 127\.0\.0\.1:(\d+)/g)].map((m) => [m[1], Number(m[2])])));
+      });
+      proc.once('exit', (code) => reject(new Error(`observe --config exited with ${code}: ${err}`)));
+    });
+    cache = respClient(ports.cache);
+    for (const path of ['/users/1', '/users/2', '/users/1', '/users/9']) {
+      const res = await fetch(`http://127.0.0.1:${ports.http}${path}`);
+      await res.text();
+      console.log(`  GET    ${path.padEnd(22)} → ${res.status}`);
+    }
+    cache.close();
+    const code = await observer.stop();
+    observer = undefined;
+    if (code !== 0) throw new Error(`observe --config exited with ${code}`);
+    run(['list', '--db', relative(root, wireDb)]);
+    const listed = JSON.parse(spawnSync(process.execPath, [cli, 'list', '--json', '--limit', '0', '--db', wireDb], { encoding: 'utf8' }).stdout);
+    run(['show', String(listed.exchanges.find((e) => e.method === 'SET').id), '--db', relative(root, wireDb)]);
+    run(['learn', '--db', relative(root, wireDb)]);
+  } finally {
+    cache?.close();
+    if (observer) await observer.stop();
+    api.closeAllConnections();
+    api.close();
+    redis.kill('SIGTERM');
+    await redisExited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A PING on a fresh connection is answered (the server is up). */
+function pingable(port) {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('data', (c) => (s.destroy(), resolve(c.toString().startsWith('+PONG'))));
+    s.once('error', () => resolve(false));
+    s.once('connect', () => s.write('PING\r\n'));
+  });
+}
+
 async function main() {
-  const total = 10;
+  const total = 11;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -271,7 +394,10 @@ async function main() {
     step(9, total, 'Beyond one machine: the experiment as a Chaos Mesh Workflow (kubectl apply -f)');
     chaosMeshDemo(experiment);
 
-    step(10, total, 'The same in VS Code: the extension, packaged');
+    step(10, total, 'Beyond HTTP: a Redis listener beside the HTTP one (one capture.yaml); cache calls linked to their requests');
+    await beyondHttpDemo();
+
+    step(11, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);

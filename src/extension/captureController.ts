@@ -5,6 +5,8 @@ import { DisposableBase } from './disposable';
 import { captureSettings } from './settings';
 import type { VSCode, vscodeTypes } from './types';
 
+const SHORT: Record<string, string> = { postgres: 'pg' };
+
 /**
  * Starts and stops the capture in the engine child, and shows it in the status bar while it runs:
  * `port → target · exchanges`; a click offers stop and the traffic views.
@@ -31,9 +33,19 @@ export class CaptureController extends DisposableBase {
   }
 
   /** Starts capturing `target` into `db` with the workspace's settings. Rejects with the engine's one-line error. */
-  async start(db: string, target: string): Promise<CaptureInfo> {
+  start(db: string, target: string): Promise<CaptureInfo> {
+    return this._start(db, target);
+  }
+
+  /** Starts the listeners of a capture.yaml (HTTP and wire protocols) into `db`, with the workspace's redaction settings. */
+  startConfig(db: string, config: string): Promise<CaptureInfo> {
+    return this._start(db, '', config);
+  }
+
+  private async _start(db: string, target: string, config?: string): Promise<CaptureInfo> {
     const s = captureSettings(this._vscode);
     const info = await this._engine.request('startCapture', {
+      config,
       db,
       target,
       port: s.port,
@@ -67,10 +79,15 @@ export class CaptureController extends DisposableBase {
   private _render(exchanges: number, rps?: number, dropped = 0): void {
     const info = this._info;
     if (!info) return;
-    const port = info.listen.slice(info.listen.lastIndexOf(':'));
+    const port = (listen: string): string => listen.slice(listen.lastIndexOf(':'));
     const target = info.target.replace(/^https?:\/\//, '').replace(/\/$/, '');
-    this._status.text = `$(record) ${port} → ${target} · ${exchanges}`;
-    this._status.tooltip = `Chaos Testing is capturing http://${info.listen} → ${info.target}\n${exchanges} exchanges stored${rps === undefined ? '' : `, ${rps.toFixed(0)} req/s`}${dropped ? `, ${dropped} dropped (store behind)` : ''}\n${info.db}\nClick to stop or show the traffic.`;
+    const http = info.listeners?.find((l) => l.protocol === 'http');
+    // `:8080 → localhost:3000 · pg :6543 · 12`: the HTTP listener and its backend, then each database or cache listener.
+    const wire = (info.listeners ?? []).filter((l) => l.protocol !== 'http').map((l) => `${SHORT[l.protocol] ?? l.protocol} ${port(l.listen)}`);
+    const head = !info.listeners || http ? `${port(info.listen)} → ${target}` : undefined;
+    this._status.text = `$(record) ${[head, ...wire].filter(Boolean).join(' · ')} · ${exchanges}`;
+    const lines = info.listeners ? info.listeners.map((l) => `${l.name} (${l.protocol}) ${l.listen} → ${l.target}`).join('\n') : `http://${info.listen} → ${info.target}`;
+    this._status.tooltip = `Chaos Testing is capturing${info.listeners ? ':' : ''} ${lines}\n${exchanges} exchanges stored${rps === undefined ? '' : `, ${rps.toFixed(0)} req/s`}${dropped ? `, ${dropped} dropped (store behind)` : ''}\n${info.db}\nClick to stop or show the traffic.`;
     this._status.backgroundColor = dropped ? new this._vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineClient } from '../core/engine/engineClient';
 import type { ExperimentResult } from '../core/chaos/types';
@@ -224,6 +225,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
       return;
     }
     const db = this._db();
+    if (await this._startFromConfig(db)) return;
     const remembered = this._context.workspaceState.get<string>(LAST_TARGET) || vscode.workspace.getConfiguration('chaosTesting.capture').get<string>('target', '');
     const target = await vscode.window.showInputBox({
       title: 'Chaos Testing: Start Capture',
@@ -240,6 +242,29 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     const action = await vscode.window.showInformationMessage(`Chaos Testing: capturing ${proxy} → ${info.target}. Send your requests to ${proxy}.`, 'Copy Proxy URL', 'Stop');
     if (action === 'Copy Proxy URL') await vscode.env.clipboard.writeText(proxy);
     else if (action === 'Stop') await this.stopCapture();
+  }
+
+  /**
+   * With a .chaos/capture.yaml in the workspace, Start Capture offers its listeners (databases and caches too) or
+   * the single HTTP target. True when it started from the file, or the user dismissed the choice.
+   */
+  private async _startFromConfig(db: string): Promise<boolean> {
+    const vscode = this._vscode;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const config = folder && path.join(folder.uri.fsPath, '.chaos', 'capture.yaml');
+    if (!config || !fs.existsSync(config)) return false;
+    const listeners = await this._ask('captureConfig', { file: config });
+    const useFile = `Use .chaos/capture.yaml (${listeners.length} listener${listeners.length === 1 ? '' : 's'})`;
+    const pick = await vscode.window.showQuickPick([useFile, 'Capture one HTTP backend…'], {
+      title: 'Chaos Testing: Start Capture',
+      placeHolder: listeners.map((l) => `${l.name} (${l.protocol}) → ${l.target}`).join(', '),
+    });
+    if (pick === undefined) return true;
+    if (pick !== useFile) return false;
+    const info = await this.capture.startConfig(db, config);
+    const where = (info.listeners ?? []).map((l) => `${l.name} ${l.listen}`).join(', ');
+    void vscode.window.showInformationMessage(`Chaos Testing: capturing from .chaos/capture.yaml: ${where}. Point your clients (or your backend's database and cache settings) at these.`);
+    return true;
   }
 
   async stopCapture(): Promise<void> {

@@ -19,6 +19,15 @@ test('a call inside one request is linked to it; calls outside any request stay 
   assert.ok(!plan.parents.has(1), 'HTTP exchanges get no parent');
 });
 
+test('the tolerance is for rounding only: a request containing the call exactly wins over the next one, begun just after it', () => {
+  // Sequential requests to one backend over one cache connection (sub-millisecond calls, as the demo makes them):
+  // request 3 begins 0.8 ms after call 2 ended, inside the tolerance of call 2's start.
+  const redis = (id: number, at: number, duration: number): LinkRow => ({ id, protocol: 'redis', host: 'cache:6379', connectionId: 1, startedAt: at, durationMs: duration });
+  const plan = planLinks([http(1, 691.583, 0.718), redis(2, 691.922, 0.169), http(3, 692.888, 1.603), redis(4, 694.111, 0.119)]);
+  assert.equal(plan.parents.get(2), 1);
+  assert.equal(plan.parents.get(4), 3);
+});
+
 test('no HTTP traffic at all: every call stays unlinked, nothing is written', async () => {
   const plan = planLinks([pg(1, 0, 1), pg(2, 5, 1)]);
   assert.deepEqual([...plan.parents.values()], [null, null]);

@@ -28,6 +28,8 @@ test('Redis templates: ids in keys become {id}, values ?, repeated keys …', ()
   assert.equal(templateRedis('MGET user:1 user:2 user:3'), 'MGET user:{id} …');
   assert.equal(templateRedis('EXPIRE session:3f2a9c1e8b7d6a5f4e3d 60'), 'EXPIRE session:{id} ?');
   assert.equal(templateRedis('INCR counter'), 'INCR counter');
+  assert.equal(templateRedis('SET user:1 "{\\"id\\":1,\\"name\\":\\"ada\\"}" EX 60'), 'SET user:{id} ? EX ?', 'a quoted value is a value even with colons; options stay');
+  assert.equal(templateRedis('ZRANGE board:7 0 -1 WITHSCORES'), 'ZRANGE board:{id} ? … WITHSCORES');
   assert.equal(templateStatement('grpc', '/pkg.Users/Get'), '/pkg.Users/Get');
   assert.equal(templateStatement('mysql', 'SELECT * FROM t WHERE id = 7'), 'SELECT * FROM t WHERE id = ?');
 });

@@ -89,20 +89,21 @@ export class CaptureRun {
     return { listeners: this.listeners.map((l) => l.stats()), stored: this.writer.stats.stored, dropped: this.writer.stats.dropped };
   }
 
+  /** Every listener's counts added up, as a single-proxy capture reports them. */
+  totals(): Omit<CaptureSummary, 'file' | 'fileBytes' | 'seconds' | 'sessionId'> {
+    const all = this.listeners.map((l) => l.stats());
+    const sum = (k: 'calls' | 'recorded' | 'errors' | 'openConnections'): number => all.reduce((n, s) => n + s[k], 0);
+    return { requests: sum('calls'), recorded: sum('recorded'), stored: this.writer.stats.stored, dropped: this.writer.stats.dropped, errors: sum('errors'), openConnections: sum('openConnections') };
+  }
+
   /** Stops every listener, flushes and closes the file. Idempotent. */
   stop(): Promise<CaptureSummary> {
     this._stopping ??= (async () => {
       await Promise.all(this.listeners.map((l) => l.close()));
       const closed = await this.writer.close();
-      const all = this.listeners.map((l) => l.stats());
-      const sum = (k: 'calls' | 'recorded' | 'errors' | 'openConnections'): number => all.reduce((n, s) => n + s[k], 0);
       return {
-        requests: sum('calls'),
-        recorded: sum('recorded'),
+        ...this.totals(),
         stored: closed.exchanges,
-        dropped: this.writer.stats.dropped,
-        errors: sum('errors'),
-        openConnections: sum('openConnections'),
         file: this.file,
         fileBytes: closed.fileBytes,
         seconds: (Date.now() - this._t0) / 1000,

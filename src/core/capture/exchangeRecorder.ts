@@ -40,8 +40,9 @@ export class ExchangeRecorder {
   ) {
     this.request = new BodyTap(cap);
     this.response = new BodyTap(cap);
-    this._startedAt = Date.now();
     this._t0 = performance.now();
+    // epochNow()'s clock (clock.ts): the wire listeners' calls are compared with this window when linking.
+    this._startedAt = performance.timeOrigin + this._t0;
   }
 
   /** Response headers arrived; the body (if the status has one) streams through `response`. */

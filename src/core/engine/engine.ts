@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CaptureSession, type CaptureSummary } from '../capture/captureSession';
+import { CaptureRun } from '../capture/captureRun';
+import { CaptureSession, type CaptureStats, type CaptureSummary } from '../capture/captureSession';
+import { loadCaptureConfig } from '../capture/listeners';
 import { parseTarget } from '../capture/proxy';
 import { InputError, StoreError, describeError, isChaosError } from '../errors';
 import { FaultApi } from '../faults/api';
+import type { FaultTarget } from '../faults/target';
 import { HttpFaultTarget } from '../faults/httpTarget';
 import { formatHostPort, parseHostPort } from '../faults/tcpProxy';
 import { exportHar } from '../har/export';
@@ -23,7 +26,14 @@ import { journalPath } from '../store/journal';
 import { acquireLock, liveWriter, releaseLock } from '../store/lock';
 import { answer, type AnswerOf, type ExchangeView, type TrafficQuery } from '../store/queries';
 import { StoreWriter } from '../store/writer';
-import type { CaptureInfo, CaptureStart, EngineOp, EngineOps, FromEngine } from './protocol';
+import type { CaptureInfo, CaptureStart, EngineOp, EngineOps, FromEngine, ListenerInfo } from './protocol';
+
+/** What the engine needs of a running capture: one proxy (CaptureSession) or a capture.yaml's listeners (CaptureRun). */
+interface RunningCapture {
+  writer: StoreWriter;
+  stats(): CaptureStats;
+  stop(): Promise<CaptureSummary>;
+}
 
 /**
  * The engine: what the extension asks of captures and databases, answered off the editor's event loop. It runs
@@ -31,7 +41,7 @@ import type { CaptureInfo, CaptureStart, EngineOp, EngineOps, FromEngine } from 
  * (queries go to the store worker), and otherwise opens files read-only, reopening when they change on disk.
  */
 export class Engine {
-  private _capture: { session: CaptureSession; info: CaptureInfo; api?: FaultApi } | undefined;
+  private _capture: { session: RunningCapture; info: CaptureInfo; api?: FaultApi } | undefined;
   private _ticker: NodeJS.Timeout | undefined;
   private _readers = new Map<string, { db: TrafficDb; stamp: string }>();
   private _empty: TrafficDb | undefined;
@@ -41,6 +51,7 @@ export class Engine {
   private readonly _ops: { [K in EngineOp]: (p: EngineOps[K]['params']) => Promise<EngineOps[K]['result']> } = {
     startCapture: (p) => this.startCapture(p),
     stopCapture: () => this.stopCapture(),
+    captureConfig: async (p) => loadCaptureConfig(p.file).map((l) => ({ name: l.name, protocol: l.protocol, listen: `${l.host}:${l.port}`, target: l.target })),
     query: (p) => this.query(p.db, p.query),
     deleteExchanges: (p) => this.deleteExchanges(p),
     clear: (p) => this.clear(p),
@@ -67,28 +78,18 @@ export class Engine {
 
   async startCapture(o: CaptureStart): Promise<CaptureInfo> {
     if (this._capture) throw new InputError(`a capture is already running (${this._capture.info.listen} → ${this._capture.info.target}); stop it first`);
-    parseTarget(o.target, 'target URL');
+    if (o.config === undefined) parseTarget(o.target, 'target URL');
     const apiAddress = o.api === undefined ? undefined : parseHostPort(o.api, 'fault API address', true);
     const db = path.resolve(o.db);
     this._closeReader(db);
-    const session = await CaptureSession.start({
-      mode: 'reverse',
-      target: o.target,
-      host: o.host,
-      port: o.port,
-      output: db,
-      include: o.include,
-      exclude: o.exclude,
-      bodyCap: o.bodyLimit,
-      store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
-    });
-    const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId };
+    const started = o.config === undefined ? await this._startOne(o, db) : await this._startListeners(o, db, o.config);
+    const { session, info, faultTargets } = started;
     let api: FaultApi | undefined;
     if (apiAddress) {
       api = new FaultApi();
       try {
         info.api = formatHostPort(await api.listen(apiAddress));
-        api.register(new HttpFaultTarget('http', session.proxy, o.target));
+        for (const target of faultTargets) api.register(target);
       } catch (e) {
         await api.close();
         await session.stop();
@@ -109,6 +110,37 @@ export class Engine {
       void this._endCapture(`recording failed: ${e.message}`);
     });
     return info;
+  }
+
+  private async _startOne(o: CaptureStart, db: string): Promise<{ session: RunningCapture; info: CaptureInfo; faultTargets: FaultTarget[] }> {
+    const session = await CaptureSession.start({
+      mode: 'reverse',
+      target: o.target,
+      host: o.host,
+      port: o.port,
+      output: db,
+      include: o.include,
+      exclude: o.exclude,
+      bodyCap: o.bodyLimit,
+      store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
+    });
+    const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId };
+    return { session, info, faultTargets: [new HttpFaultTarget('http', session.proxy, o.target)] };
+  }
+
+  /** A capture.yaml's listeners, one session; each listener is a proxy of the fault API under its name. */
+  private async _startListeners(o: CaptureStart, db: string, config: string): Promise<{ session: RunningCapture; info: CaptureInfo; faultTargets: FaultTarget[] }> {
+    const run = await CaptureRun.start({
+      output: db,
+      listeners: loadCaptureConfig(config, o.host),
+      bodyCap: o.bodyLimit,
+      store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
+      http: { include: o.include, exclude: o.exclude },
+    });
+    const listeners: ListenerInfo[] = run.listeners.map((l) => ({ name: l.spec.name, protocol: l.spec.protocol, listen: l.listen, target: l.spec.target }));
+    const main = listeners.find((l) => l.protocol === 'http') ?? listeners[0];
+    const info: CaptureInfo = { db, target: main.target, listen: main.listen, sessionId: run.sessionId, listeners };
+    return { session: { writer: run.writer, stats: () => run.totals(), stop: () => run.stop() }, info, faultTargets: run.listeners.map((l) => l.faultTarget) };
   }
 
   async stopCapture(): Promise<CaptureSummary | null> {

@@ -19,6 +19,20 @@ export interface CaptureStart {
   exclude: string[];
   /** Serve the fault API on this loopback HOST:PORT (port 0 picks one), the capture proxy as proxy 'http'. */
   api?: string;
+  /**
+   * Run the listeners of this capture.yaml instead (HTTP and wire protocols, one session): `target` and `port` are
+   * then unused and `host` is the listen address of entries without their own.
+   */
+  config?: string;
+}
+
+/** One listener of a running capture (or of a capture.yaml). */
+export interface ListenerInfo {
+  name: string;
+  protocol: string;
+  /** HOST:PORT it listens on (capture.yaml: its configured port, 0 = any). */
+  listen: string;
+  target: string;
 }
 
 export interface CaptureInfo {
@@ -28,6 +42,8 @@ export interface CaptureInfo {
   sessionId: number;
   /** The fault API's HOST:PORT, when asked for. */
   api?: string;
+  /** Every listener, when started from a capture.yaml (target and listen are then the first HTTP one's, or the first's). */
+  listeners?: ListenerInfo[];
 }
 
 export interface ResendResult {
@@ -42,6 +58,8 @@ export interface ResendResult {
 export interface EngineOps {
   startCapture: { params: CaptureStart; result: CaptureInfo };
   stopCapture: { params: Record<string, never>; result: CaptureSummary | null };
+  /** A capture.yaml's listeners, checked (one-line error naming the file and entry when it is wrong). */
+  captureConfig: { params: { file: string }; result: ListenerInfo[] };
   query: { params: { db: string; query: TrafficQuery }; result: AnswerOf<TrafficQuery> };
   deleteExchanges: { params: { db: string; ids: number[] }; result: number };
   clear: { params: { db: string }; result: boolean };

@@ -43,9 +43,12 @@ export function templateRedis(statement: string): string {
   const out = [command.toUpperCase()];
   let last = '';
   for (const a of args) {
-    // A word with a separator and an id, or the first argument (the key of most commands): a key.
-    const keyLike = /[:.|#]/.test(a) && !/^<.*>$/.test(a);
-    const t = keyLike ? templateKey(a) : out.length === 1 && !/^<.*>$/.test(a) && !/^-?\d+(\.\d+)?$/.test(a) ? templateKey(a) : '?';
+    // The first argument (the key of most commands), or an unquoted word with a separator: a key. A quoted
+    // argument after the first is a value (`"{\"id\":1}"`); an upper-case word is an option (EX, NX, WITHSCORES).
+    const value = /^<.*>$/.test(a) || (a.startsWith('"') && out.length > 1);
+    const keyLike = !value && /[:.|#]/.test(a);
+    const option = out.length > 1 && /^[A-Z]{2,12}$/.test(a);
+    const t = option ? a : keyLike ? templateKey(a) : out.length === 1 && !value && !/^-?\d+(\.\d+)?$/.test(a) ? templateKey(a) : '?';
     // MGET a b c, DEL k1 k2: repeats of one template are one.
     if (t !== last) out.push(t);
     else if (out[out.length - 1] !== '…') out.push('…');

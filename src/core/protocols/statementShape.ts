@@ -10,8 +10,13 @@ const SQL = /^\s*(select|insert|update|delete|with|create|drop|alter|begin|commi
 const MAX = 300;
 
 export function statementShape(protocol: string, statement: string): string {
+  if (protocol === 'redis') return commandShape(statement);
   if (protocol === 'postgres' || protocol === 'mysql' || SQL.test(statement)) return sqlShape(statement);
-  if (protocol !== 'redis') return statement.slice(0, MAX);
+  return statement.slice(0, MAX);
+}
+
+/** A Redis command (`SET` is a command here, not SQL): its name and its key. */
+function commandShape(statement: string): string {
   const words = statement.split(' ', 3);
   if (words.length < 2) return words[0] ?? statement;
   return `${words[0]} ${keyShape(words[1])}`;

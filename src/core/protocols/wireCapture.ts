@@ -5,6 +5,7 @@
  * recorded as an exchange with the error) and the bytes keep flowing unchanged.
  */
 import type { RecordSink } from '../capture/proxy';
+import { epochNow as now } from '../clock';
 import { formatHostPort, TcpProxy, type ConnectionTap, type HostPort } from '../faults/tcpProxy';
 import type { WireCall, WireParser, WireProtocolDefinition } from './types';
 import { toCapturedExchange, type WireRecordContext } from './wireRecord';
@@ -31,8 +32,6 @@ export interface WireCaptureStats {
 }
 
 const DEFAULT_BODY_CAP = 1024 * 1024;
-/** Epoch ms with sub-millisecond resolution (a Redis call often takes less than one). */
-const now = (): number => performance.timeOrigin + performance.now();
 
 export class WireCapture {
   readonly proxy: TcpProxy;

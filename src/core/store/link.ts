@@ -6,8 +6,8 @@ import type { TrafficDb } from './database';
  *
  * The heuristic, from timings alone (the proxies see no trace ids):
  * 1. Candidates: the HTTP(S) exchanges whose window [started_at, started_at + duration_ms] contains the call's
- *    window, each edge widened by TOLERANCE_MS for clock rounding. None → the call is left unlinked (startup,
- *    a background job, a request the proxy did not see).
+ *    window; only when none does exactly, each edge widened by TOLERANCE_MS for clock rounding. None → the call
+ *    is left unlinked (startup, a background job, a request the proxy did not see).
  * 2. The innermost candidate wins (the one that started last): an outer request on another host is waiting on an
  *    inner one (a backend calling another service through the proxy), and the inner one made the call.
  * 3. Other candidates on the innermost one's host are concurrent requests to the same backend: timings cannot
@@ -66,7 +66,10 @@ function candidatesOf(call: LinkRow, http: LinkRow[], starts: number[], longest:
   for (let i = lo; i < http.length && http[i].startedAt <= to; i++) {
     if (end(http[i]) + TOLERANCE_MS >= end(call)) out.push(http[i]);
   }
-  return out.sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
+  // The tolerance is for rounding: requests containing the call exactly come first. Otherwise a request that
+  // began just after a sub-millisecond call (the client's next one) would be the innermost and take it.
+  const exact = out.filter((h) => h.startedAt <= call.startedAt && end(h) >= end(call));
+  return (exact.length ? exact : out).sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
 }
 
 export function planLinks(rows: LinkRow[]): LinkPlan {
