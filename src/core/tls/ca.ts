@@ -182,10 +182,12 @@ export class LeafCertificates {
     return minting;
   }
 
-  /** The leaf's certificate and key as PEM (for callers that build their own server options). */
-  async pem(host: string): Promise<{ cert: string; key: string }> {
-    const name = normalizeHost(host);
-    return this._leafPem(name);
+  /**
+   * A leaf for all these names (e.g. localhost, 127.0.0.1, ::1) as PEM, not cached: for a server's default
+   * certificate, which clients that send no SNI (IP addresses) get.
+   */
+  pem(hosts: string[]): Promise<{ cert: string; key: string }> {
+    return this._leafPem(hosts.map(normalizeHost));
   }
 
   stats(): { minted: number; cached: number } {
@@ -197,11 +199,12 @@ export class LeafCertificates {
   }
 
   private async _mint(name: string): Promise<tls.SecureContext> {
-    const { cert, key } = await this._leafPem(name);
+    const { cert, key } = await this._leafPem([name]);
     return tls.createSecureContext({ cert, key });
   }
 
-  private async _leafPem(name: string): Promise<{ cert: string; key: string }> {
+  private async _leafPem(names: string[]): Promise<{ cert: string; key: string }> {
+    const name = names[0];
     this._keys ??= (async () => {
       const keys = await subtle.generateKey(ALG, true, ['sign', 'verify']);
       return { keys, keyPem: pem('PRIVATE KEY', await subtle.exportKey('pkcs8', keys.privateKey)) };
@@ -214,7 +217,6 @@ export class LeafCertificates {
     const [{ keys, keyPem }, issuer] = await Promise.all([this._keys, this._issuer]);
     const now = Date.now();
     const notAfter = Math.min(now + LEAF_DAYS * DAY - BACKDATE, this._ca.notAfter.getTime());
-    const ip = net.isIP(name) !== 0;
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: name.length <= 64 ? [{ CN: [name] }] : [{ O: ['Chaos Testing'] }],
@@ -228,7 +230,7 @@ export class LeafCertificates {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([{ type: ip ? 'ip' : 'dns', value: name }]),
+        new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: net.isIP(n) ? ('ip' as const) : ('dns' as const), value: n }))),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         await x509.AuthorityKeyIdentifierExtension.create(issuer.cert),
       ],
