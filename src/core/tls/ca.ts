@@ -166,7 +166,12 @@ export class LeafCertificates {
   constructor(private readonly _ca: LocalCa, private readonly _capacity = 1000) {}
 
   secureContext(host: string): Promise<tls.SecureContext> {
-    const name = normalizeHost(host);
+    let name: string;
+    try {
+      name = normalizeHost(host);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const hit = this._cache.get(name);
     if (hit) {
       this._cache.delete(name);
