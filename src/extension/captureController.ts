@@ -2,7 +2,7 @@ import type { CaptureSummary } from '../core/capture/captureSession';
 import type { EngineClient, EngineEvent } from '../core/engine/engineClient';
 import type { CaptureInfo } from '../core/engine/protocol';
 import { DisposableBase } from './disposable';
-import { captureSettings } from './settings';
+import { caDirectory, captureSettings } from './settings';
 import type { VSCode, vscodeTypes } from './types';
 
 const SHORT: Record<string, string> = { postgres: 'pg' };
@@ -55,6 +55,7 @@ export class CaptureController extends DisposableBase {
       bodyLimit: s.bodyLimit,
       include: [],
       exclude: s.exclude,
+      ...(s.tls === 'localCa' && !config ? { tls: { caDir: caDirectory(this._vscode, db)! } } : {}),
     });
     this._setInfo(info);
     this._render(0);
@@ -85,8 +86,11 @@ export class CaptureController extends DisposableBase {
     // `:8080 → localhost:3000 · pg :6543 · 12`: the HTTP listener and its backend, then each database or cache listener.
     const wire = (info.listeners ?? []).filter((l) => l.protocol !== 'http').map((l) => `${SHORT[l.protocol] ?? l.protocol} ${port(l.listen)}`);
     const head = !info.listeners || http ? `${port(info.listen)} → ${target}` : undefined;
-    this._status.text = `$(record) ${[head, ...wire].filter(Boolean).join(' · ')} · ${exchanges}`;
-    const lines = info.listeners ? info.listeners.map((l) => `${l.name} (${l.protocol}) ${l.listen} → ${l.target}`).join('\n') : `http://${info.listen} → ${info.target}`;
+    // A lock when clients speak TLS to the proxy (an HTTPS listener, or forward-mode interception).
+    const lock = info.tls ? ' $(lock)' : '';
+    this._status.text = `$(record)${lock} ${[head, ...wire].filter(Boolean).join(' · ')} · ${exchanges}`;
+    const tlsLine = info.tls === 'intercept' ? '\nHTTPS is intercepted with the local CA.' : info.tls === 'reverse' ? '\nClients connect over HTTPS (local CA).' : '';
+    const lines = (info.listeners ? info.listeners.map((l) => `${l.name} (${l.protocol}) ${l.listen} → ${l.target}`).join('\n') : `${info.tls === 'reverse' ? 'https' : 'http'}://${info.listen} → ${info.target}`) + tlsLine;
     this._status.tooltip = `Chaos Testing is capturing${info.listeners ? ':' : ''} ${lines}\n${exchanges} exchanges stored${rps === undefined ? '' : `, ${rps.toFixed(0)} req/s`}${dropped ? `, ${dropped} dropped (store behind)` : ''}\n${info.db}\nClick to stop or show the traffic.`;
     this._status.backgroundColor = dropped ? new this._vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }

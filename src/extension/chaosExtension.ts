@@ -14,6 +14,7 @@ import type { TrafficBackend } from './panels/backend';
 import { generatedTestTask } from './generatedTests';
 import { ResponseDocuments } from './responseDocuments';
 import { LAST_TARGET, defaultDatabase, validateTarget } from './settings';
+import { trustCaptureCertificate } from './trustCertificate';
 import { TrafficTreeProvider, describeFilter, type TrafficNode } from './trafficTree';
 import type { VSCode, vscodeTypes } from './types';
 
@@ -214,6 +215,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     this._command('chaosTesting.exportOpenApi', () => this._exportOpenApi());
     this._command('chaosTesting.generateTests', () => this.generateTests());
     this._command('chaosTesting.runGeneratedTests', () => this.runGeneratedTests());
+    this._command('chaosTesting.trustCaptureCertificate', () => this._trusted('make or show a capture certificate') && trustCaptureCertificate(vscode));
     this._command('chaosTesting.deleteExchange', (arg?: TrafficNode | number, selected?: TrafficNode[]) => this._delete(arg, selected));
   }
 
@@ -238,7 +240,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     if (target === undefined) return;
     await this._context.workspaceState.update(LAST_TARGET, target.trim());
     const info = await this.capture.start(db, target.trim());
-    const proxy = `http://${info.listen}`;
+    const proxy = `${info.tls === 'reverse' ? 'https' : 'http'}://${info.listen}`;
     const action = await vscode.window.showInformationMessage(`Chaos Testing: capturing ${proxy} → ${info.target}. Send your requests to ${proxy}.`, 'Copy Proxy URL', 'Stop');
     if (action === 'Copy Proxy URL') await vscode.env.clipboard.writeText(proxy);
     else if (action === 'Stop') await this.stopCapture();

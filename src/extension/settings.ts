@@ -12,6 +12,8 @@ export interface CaptureSettings {
   redactFields: string[];
   bodyLimit: number;
   exclude: string[];
+  /** 'localCa': the proxy serves HTTPS with a certificate from the workspace's local CA (reverse mode over TLS). */
+  tls: 'off' | 'localCa';
 }
 
 /** `chaosTesting.capture.*`, with the CLI's defaults. */
@@ -25,6 +27,7 @@ export function captureSettings(vscode: VSCode): CaptureSettings {
     redactFields: c.get<string[]>('redactFields', []),
     bodyLimit: c.get<number>('bodyLimit', 1024 * 1024),
     exclude: c.get<string[]>('exclude', []),
+    tls: c.get<string>('tls', 'off') === 'localCa' ? 'localCa' : 'off',
   };
 }
 
@@ -34,6 +37,13 @@ export function defaultDatabase(vscode: VSCode): string | undefined {
   if (!folder || folder.uri.scheme !== 'file') return undefined;
   const configured = vscode.workspace.getConfiguration('chaosTesting').get<string>('database', '.chaos/traffic.db');
   return path.resolve(folder.uri.fsPath, configured || '.chaos/traffic.db');
+}
+
+/** The workspace's local CA directory (`.chaos/ca` of the first folder), or beside the database without a folder. */
+export function caDirectory(vscode: VSCode, db?: string): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder && folder.uri.scheme === 'file') return path.join(folder.uri.fsPath, '.chaos', 'ca');
+  return db ? path.join(path.dirname(db), 'ca') : undefined;
 }
 
 /** A target URL typed by the user: an error message, or undefined when it is fine. */

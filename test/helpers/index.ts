@@ -129,7 +129,7 @@ export async function startObserve(t: TestContext, args: string[], options: { cw
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`observe did not start in 15 s: ${err}`)), 15_000);
     const check = (): void => {
-      const m = /(?:proxying|forward proxy on) (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      const m = /(?:proxying|forward proxy on) (https?:\/\/127\.0\.0\.1:\d+)/.exec(err);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

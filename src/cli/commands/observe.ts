@@ -24,6 +24,10 @@ export const observe: Command = {
       'no-redact': { type: 'boolean', description: 'store secrets as they are (Authorization, cookies, tokens...)' },
       insecure: { type: 'boolean', short: 'k', description: "do not verify the target's TLS certificate" },
       ca: { type: 'string', value: 'FILE', description: 'PEM file of extra CA certificates to trust for an HTTPS target' },
+      'tls-cert': { type: 'string', value: 'FILE', description: 'reverse mode over TLS: clients call https://; the PEM certificate to serve (with --tls-key)' },
+      'tls-key': { type: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert' },
+      'tls-self-signed': { type: 'boolean', description: 'reverse mode over TLS with a certificate for localhost/127.0.0.1 from the local CA (made if missing)' },
+      'ca-dir': { type: 'string', value: 'DIR', default: '.chaos/ca', description: "the local CA, for --tls-self-signed (see 'chaos-testing ca')" },
       'header-timeout': { type: 'string', value: 'MS', default: '30000', description: 'a client must send its headers within this time' },
       'upstream-timeout': { type: 'string', value: 'MS', description: 'answer 504 when the target sends nothing for this long' },
       duration: { type: 'string', value: 'SECONDS', description: 'stop by itself after this many seconds' },
@@ -39,6 +43,9 @@ export const observe: Command = {
       '  HTTP_PROXY=http://127.0.0.1:8080 your-client',
       '  chaos-testing observe --target http://localhost:9000 --api 127.0.0.1:8474',
       "  chaos-testing fault add slow --proxy http --type http_delay --attr delay=200 --match-path '/api/**'",
+      '',
+      '  chaos-testing observe --target http://localhost:9000 --tls-self-signed',
+      '  curl --cacert .chaos/ca/ca.crt https://127.0.0.1:8080/   # HTTPS to the proxy, plain HTTP to the backend',
       '',
       '  chaos-testing observe --protocol redis --port 6380 --target 127.0.0.1:6379 --api 127.0.0.1:8474',
       '  chaos-testing observe --config .chaos/capture.yaml',
@@ -71,10 +78,12 @@ export const observe: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const tlsRequest = tlsFlags(flags, mode);
     const early = holdEarlyInterrupt();
     const { CaptureSession } = await import('../../core/capture/captureSession');
     const { parseTarget } = await import('../../core/capture/proxy');
     if (target) parseTarget(target);
+    const tls = tlsRequest ? await (await import('../../core/tls/listenerTls')).listenerTls(tlsRequest) : undefined;
     const session = await CaptureSession.start({
       mode,
       target,
@@ -86,6 +95,7 @@ export const observe: Command = {
       bodyCap: sizeFlag(flags, 'body-cap'),
       insecure: Boolean(flags.insecure),
       caFile: flags.ca as string | undefined,
+      tls,
       headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
       upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
       store: { redaction: { enabled: !flags['no-redact'], extraFields: listFlag(flags, 'redact') } },
@@ -105,9 +115,10 @@ export const observe: Command = {
         throw e;
       }
     }
-    const where = `http://${session.address.address}:${session.address.port}`;
+    const where = `${tls ? 'https' : 'http'}://${session.address.address}:${session.address.port}`;
     io.err(`chaos-testing: ${mode === 'reverse' ? `proxying ${where} → ${target}` : `forward proxy on ${where} (HTTP_PROXY=${where})`}, recording to ${session.file}`);
-    io.err(mode === 'reverse' ? `chaos-testing: try: curl ${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
+    if (tls) io.err(`chaos-testing: serving TLS with ${tls.source}`);
+    io.err(mode === 'reverse' ? `chaos-testing: try: curl ${tls?.source.startsWith('local CA') ? `--cacert ${String(flags['ca-dir'])}/ca.crt ` : ''}${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
 
     let last = { at: Date.now(), requests: 0 };
     const status = (): string => {
@@ -135,9 +146,25 @@ export const observe: Command = {
   },
 };
 
+/** --tls-cert/--tls-key or --tls-self-signed: what the listener serves HTTPS with (checked before anything starts). */
+function tlsFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): import('../../core/tls/listenerTls').ListenerTlsRequest | undefined {
+  const cert = flags['tls-cert'] as string | undefined;
+  const key = flags['tls-key'] as string | undefined;
+  const selfSigned = Boolean(flags['tls-self-signed']);
+  if (cert === undefined && key === undefined && !selfSigned) return undefined;
+  if (mode !== 'reverse') throw new UsageError('--tls-cert, --tls-key and --tls-self-signed are for reverse mode (clients call the proxy over HTTPS)');
+  if (selfSigned && (cert !== undefined || key !== undefined)) throw new UsageError('give either --tls-self-signed or --tls-cert with --tls-key, not both');
+  if (selfSigned) return { selfSigned: true, caDir: String(flags['ca-dir']), host: String(flags.host) };
+  if (cert === undefined || key === undefined) throw new UsageError(`--${cert === undefined ? 'tls-key' : 'tls-cert'} needs --${cert === undefined ? 'tls-cert' : 'tls-key'} too (the certificate and its private key, PEM files)`);
+  return { certFile: cert, keyFile: key };
+}
+
 /** --protocol NAME (not http) or --config FILE: the listeners run by observeListeners.ts. */
 async function runWire(flags: ParsedCommand['flags'], io: CliIO): Promise<number> {
   const protocol = String(flags.protocol);
+  if (flags['tls-cert'] !== undefined || flags['tls-key'] !== undefined || flags['tls-self-signed']) {
+    throw new UsageError('--tls-cert, --tls-key and --tls-self-signed are for one HTTP listener (leave out --config and --protocol)');
+  }
   const host = String(flags.host);
   const { loadCaptureConfig, resolveListeners } = await import('../../core/capture/listeners');
   const { parseHostPort } = await import('../../core/faults/tcpProxy');

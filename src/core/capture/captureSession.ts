@@ -61,6 +61,7 @@ export class CaptureSession {
       target: options.target ?? null,
       listen: `${address.address}:${address.port}`,
       startedAt: Date.now(),
+      note: options.tls ? `listened with TLS (https://${address.address}:${address.port}, certificate: ${options.tls.source})` : null,
     });
     return new CaptureSession(proxy, writer, address, file, sessionId);
   }

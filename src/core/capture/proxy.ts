@@ -47,6 +47,8 @@ export interface CaptureProxyOptions {
   upstreamClient?: 'lean' | 'node';
   /** false: forward only, record nothing (a fault proxy without a store). */
   record?: boolean;
+  /** Reverse mode over TLS: the listener speaks HTTPS with this certificate (core/tls/listenerTls.ts). */
+  tls?: { cert: string; key: string; source: string };
   /** The session's sequence, when several listeners record into one session (capture.yaml); default: our own. */
   nextSeq?: () => number;
 }
@@ -87,7 +89,7 @@ export class CaptureProxy extends EventEmitter {
   /** Faults applied per request, added and removed at run time (faults/httpFaults.ts). */
   readonly faults = new ToxicList('http');
   private _down = false;
-  private readonly _server: http.Server;
+  private readonly _server: http.Server | https.Server;
   private readonly _proxy: httpProxy;
   private readonly _target: URL | undefined;
   private readonly _filter: PathFilter;
@@ -134,13 +136,17 @@ export class CaptureProxy extends EventEmitter {
       // Errors are handled per request through the callbacks below; this keeps stray ones from crashing us.
     });
     const headersTimeout = _options.headersTimeoutMs ?? 30_000;
-    this._server = http.createServer({
+    const serverOptions = {
       headersTimeout,
       requestTimeout: 0,
       keepAliveTimeout: 5_000,
       // How often the server looks for connections past headersTimeout (default 30 s would let slowloris linger).
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
-    });
+    };
+    const tlsOptions = _options.tls;
+    this._server = tlsOptions
+      ? https.createServer({ ...serverOptions, cert: tlsOptions.cert, key: tlsOptions.key, ALPNProtocols: ['http/1.1'] })
+      : http.createServer(serverOptions);
     this._server.on('connection', (socket: TaggedSocket) => {
       if (this._down) {
         socket.destroy();
@@ -149,6 +155,14 @@ export class CaptureProxy extends EventEmitter {
       socket[CONN_ID] = ++this._connections;
       this._track(socket);
     });
+    if (tlsOptions) {
+      // Requests arrive on the TLS socket, not the TCP one tagged above: number it too.
+      this._server.on('secureConnection', (socket: TaggedSocket & { _parent?: TaggedSocket }) => (socket[CONN_ID] = socket._parent?.[CONN_ID] ?? ++this._connections));
+      this._server.on('tlsClientError', (_err: Error, socket: Duplex) => {
+        this.stats.errors++;
+        socket.destroy();
+      });
+    }
     this._server.on('request', (req, res) => this._onRequest(req, res));
     this._server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
     this._server.on('connect', (req, socket, head) => this._onConnect(req, socket, head));
@@ -186,6 +200,11 @@ export class CaptureProxy extends EventEmitter {
 
   get address(): net.AddressInfo | undefined {
     return this._address;
+  }
+
+  /** True when the listener speaks HTTPS (reverse mode over TLS). */
+  get secure(): boolean {
+    return this._options.tls !== undefined;
   }
 
   get down(): boolean {

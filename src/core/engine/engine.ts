@@ -4,6 +4,7 @@ import { CaptureRun } from '../capture/captureRun';
 import { CaptureSession, type CaptureStats, type CaptureSummary } from '../capture/captureSession';
 import { loadCaptureConfig } from '../capture/listeners';
 import { parseTarget } from '../capture/proxy';
+import { listenerTls } from '../tls/listenerTls';
 import { InputError, StoreError, describeError, isChaosError } from '../errors';
 import { FaultApi } from '../faults/api';
 import type { FaultTarget } from '../faults/target';
@@ -113,7 +114,9 @@ export class Engine {
   }
 
   private async _startOne(o: CaptureStart, db: string): Promise<{ session: RunningCapture; info: CaptureInfo; faultTargets: FaultTarget[] }> {
+    const tls = o.tls ? await listenerTls({ selfSigned: true, caDir: o.tls.caDir, host: o.host }) : undefined;
     const session = await CaptureSession.start({
+      tls,
       mode: 'reverse',
       target: o.target,
       host: o.host,
@@ -124,7 +127,7 @@ export class Engine {
       bodyCap: o.bodyLimit,
       store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
     });
-    const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId };
+    const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId, ...(tls ? { tls: 'reverse' as const } : {}) };
     return { session, info, faultTargets: [new HttpFaultTarget('http', session.proxy, o.target)] };
   }
 

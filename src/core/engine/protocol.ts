@@ -24,6 +24,8 @@ export interface CaptureStart {
    * then unused and `host` is the listen address of entries without their own.
    */
   config?: string;
+  /** Reverse mode over TLS: the HTTP listener serves HTTPS with a leaf from the local CA in `caDir` (made if missing). */
+  tls?: { caDir: string };
 }
 
 /** One listener of a running capture (or of a capture.yaml). */
@@ -44,6 +46,8 @@ export interface CaptureInfo {
   api?: string;
   /** Every listener, when started from a capture.yaml (target and listen are then the first HTTP one's, or the first's). */
   listeners?: ListenerInfo[];
+  /** How the capture speaks TLS to its clients: 'reverse' (an HTTPS listener), 'intercept' (forward-mode interception). */
+  tls?: 'reverse' | 'intercept';
 }
 
 export interface ResendResult {
