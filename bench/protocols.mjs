@@ -81,6 +81,16 @@ function cpuMs(pid) {
   }
 }
 
+/** System CPU time (ms) of a process so far (the kernel's share: socket reads and writes, file writes). */
+function sysMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
 /** Samples a child's CPU time until it exits; `last` is the latest figure (its whole life, to within a sample). */
 function watchCpu(child) {
   const w = { last: 0 };
@@ -187,11 +197,13 @@ async function oneRound(protocol, serverPort, round, measure, expected) {
     const fwd = await startForwarder(kind, protocol, serverPort, `${protocol}-${round}`);
     const cpu = watchCpu(fwd.child);
     const cpuBefore = cpuMs(fwd.child.proc.pid) ?? 0;
+    const sysBefore = sysMs(fwd.child.proc.pid) ?? 0;
     const m = await measure(fwd.port);
     const cpuRun = (cpuMs(fwd.child.proc.pid) ?? cpu.last) - cpuBefore;
+    const sysRun = (sysMs(fwd.child.proc.pid) ?? 0) - sysBefore;
     if (kind === 'pipe') {
       await stop(fwd.child);
-      result.pipe = { rate: m.rate, cpuRun };
+      result.pipe = { rate: m.rate, cpuRun, sysRun };
       continue;
     }
     const t0 = Date.now();
@@ -201,7 +213,7 @@ async function oneRound(protocol, serverPort, round, measure, expected) {
     const rows = await countRows(fwd.db);
     const want = await expected(m);
     const got = want.count(rows);
-    result.ours = { rate: m.rate, cpuRun, cpuAll: cpu.last - cpuBefore, expected: want.n, recorded: got, stopMs, dropped: /(\d+) dropped/.exec(fwd.child.out)?.[1] ?? '0' };
+    result.ours = { rate: m.rate, cpuRun, sysRun, cpuAll: cpu.last - cpuBefore, expected: want.n, recorded: got, stopMs, dropped: /(\d+) dropped/.exec(fwd.child.out)?.[1] ?? '0' };
     fs.rmSync(fwd.db, { force: true });
   }
   return result;
@@ -292,7 +304,8 @@ function report(protocol, r, label) {
   const o = r.ours;
   console.log(`  ${protocol} ${label}: direct ${fmt(r.direct.rate)}  pipe ${fmt(r.pipe.rate)}  ours ${fmt(o.rate)}  `
     + `(recorded ${o.recorded}/${o.expected}, dropped ${o.dropped}, stop ${o.stopMs} ms; `
-    + `CPU per call: pipe ${perCall(r.pipe.cpuRun, o.expected)}, ours ${perCall(o.cpuRun, o.expected)} during the run, ${perCall(o.cpuAll, o.expected)} in all)`);
+    + `CPU per call: pipe ${perCall(r.pipe.cpuRun, o.expected)} (sys ${perCall(r.pipe.sysRun, o.expected)}), `
+    + `ours ${perCall(o.cpuRun, o.expected)} (sys ${perCall(o.sysRun, o.expected)}) during the run, ${perCall(o.cpuAll, o.expected)} in all)`);
 }
 
 function summarise(protocol, res) {

@@ -67,7 +67,7 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     host = ex.url;
   } else if (wire) {
     host = ex.target ?? null;
-    path = statementShape(ex.protocol, ex.url);
+    path = shapeOf(ex.protocol, ex.url);
   } else {
     try {
       const u = new URL(url.url);
@@ -96,6 +96,23 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     error: ex.error,
     redacted: reqHeaders.changed || resHeaders.changed || url.changed || reqBody.redacted || resBody.redacted,
   };
+}
+
+/** Shapes of recent statements: the same command or prepared statement comes back call after call. */
+const recentShapes = new Map<string, string>();
+const RECENT_SHAPES_MAX = 4_096;
+const SHAPE_KEY_MAX = 512;
+
+function shapeOf(protocol: string, statement: string): string {
+  if (statement.length > SHAPE_KEY_MAX) return statementShape(protocol, statement);
+  const key = `${protocol} ${statement}`;
+  let shape = recentShapes.get(key);
+  if (shape === undefined) {
+    shape = statementShape(protocol, statement);
+    if (recentShapes.size >= RECENT_SHAPES_MAX) recentShapes.clear();
+    recentShapes.set(key, shape);
+  }
+  return shape;
 }
 
 /**
