@@ -5,7 +5,7 @@
 // Completeness: after each run of ours the proxy is stopped (SIGINT) and the rows in its database are counted
 // against what the tool ran (pgbench: clients × transactions; Redis: the server's own command counts).
 //
-//   npm run bench:protocols                       # full run (about 3 minutes)
+//   npm run bench:protocols                       # full run (about 2 minutes; cut at 4)
 //   node --import tsx bench/protocols.mjs --runs 1 --pg-transactions 2000 --redis-requests 50000   # quick trial
 //   node --import tsx bench/protocols.mjs --only redis --dist /tmp/old-dist      # one tool, another build
 import { spawn } from 'node:child_process';
