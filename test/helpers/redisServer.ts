@@ -16,7 +16,16 @@ export interface RedisServer {
 
 export async function startRedisServer(t: TestContext): Promise<RedisServer | undefined> {
   if (!requireTool(t, 'redis-server', 'redis-server')) return undefined;
-  const dir = tmpDir(t, 'chaos-redis-');
+  const server = await launchRedisServer(tmpDir(t, 'chaos-redis-'));
+  t.after(() => server.stop());
+  return server;
+}
+
+/**
+ * The same server without a test context (benchmarks): in `dir`, which the caller removes. Throws when
+ * redis-server is missing or does not start.
+ */
+export async function launchRedisServer(dir: string): Promise<RedisServer & { stop(): Promise<void> }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await closedPort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes'];
@@ -24,7 +33,8 @@ export async function startRedisServer(t: TestContext): Promise<RedisServer | un
     let log = '';
     proc.stdout!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
     proc.stderr!.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.on('error', (e) => (log += `spawn error: ${e.message}`));
+    const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
     const ready = await waitReady(port, exited, 10_000);
     if (!ready) {
       proc.kill('SIGKILL');
@@ -32,13 +42,13 @@ export async function startRedisServer(t: TestContext): Promise<RedisServer | un
       if (/Address already in use/i.test(log)) continue;
       throw new Error(`redis-server did not start on port ${port}: ${log.slice(-500)}`);
     }
-    t.after(async () => {
+    const stop = async (): Promise<void> => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
-    });
-    return { port, command: (line) => rawCommand(port, line) };
+    };
+    return { port, command: (line) => rawCommand(port, line), stop };
   }
   throw new Error('redis-server: no free port after 5 attempts');
 }

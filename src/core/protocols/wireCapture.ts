@@ -10,6 +10,11 @@ import { formatHostPort, TcpProxy, type ConnectionTap, type HostPort } from '../
 import type { WireCall, WireParser, WireProtocolDefinition } from './types';
 import { toCapturedExchange, type WireRecordContext } from './wireRecord';
 
+/** A sink that takes wire calls as they are (StoreWriter) records them without making an exchange here. */
+export interface WireRecordSink extends RecordSink {
+  enqueueWireCall?(call: WireCall, context: WireRecordContext): boolean;
+}
+
 export interface WireCaptureOptions {
   /** The proxy's name in the fault API. */
   name: string;
@@ -41,7 +46,7 @@ export class WireCapture {
   constructor(
     readonly definition: WireProtocolDefinition,
     private readonly _options: WireCaptureOptions,
-    private readonly _sink: RecordSink,
+    private readonly _sink: WireRecordSink,
   ) {
     this._target = formatHostPort(_options.target);
     this.proxy = new TcpProxy({ name: _options.name, listen: _options.listen, upstream: _options.target, tap: (id) => this._tap(id) });
@@ -65,7 +70,8 @@ export class WireCapture {
       this.stats.calls++;
       if (call.error !== null) this.stats.errors++;
       record.seq = this._options.nextSeq();
-      if (this._sink.enqueueExchange(toCapturedExchange(call, record))) this.stats.recorded++;
+      const sink = this._sink;
+      if (sink.enqueueWireCall ? sink.enqueueWireCall(call, record) : sink.enqueueExchange(toCapturedExchange(call, record))) this.stats.recorded++;
     };
     let parser: WireParser | undefined;
     const fail = (where: string, e: unknown): void => {

@@ -89,6 +89,7 @@ export class TrafficDb {
   private _seqToId = new Map<string, number>();
   private _stmts = new Map<string, Statement>();
   private _recentBodies = new Set<string>();
+  private readonly _texts = new TextBytes();
   private _appliedLsn: number;
   readonly salt: string;
 
@@ -263,14 +264,16 @@ export class TrafficDb {
       method, url, host, path, status, request_headers, response_headers,
       request_body_hash, request_body_size, request_body_truncated, request_content_type,
       response_body_hash, response_body_size, response_body_truncated, response_content_type, error, redacted)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT),
+      VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT),
       ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?)`);
+    // Values that repeat from row to row (protocol, method, host, the statement's shape, headers) are encoded once.
+    const t = this._texts;
     s.run([
-      sessionId, ex.seq, ex.protocol, ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
-      ex.method, utf8(ex.url), utf8(ex.host), utf8(ex.path), ex.status, utf8(JSON.stringify(ex.requestHeaders)),
-      ex.responseHeaders ? utf8(JSON.stringify(ex.responseHeaders)) : null,
-      reqHash, ex.requestBody?.size ?? 0, ex.requestBody?.truncated ? 1 : 0, utf8(ex.requestBody?.contentType ?? null),
-      resHash, ex.responseBody?.size ?? 0, ex.responseBody?.truncated ? 1 : 0, utf8(ex.responseBody?.contentType ?? null),
+      sessionId, ex.seq, t.get(ex.protocol), ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
+      t.get(ex.method), utf8(ex.url), t.get(ex.host), t.get(ex.path), ex.status, t.get(JSON.stringify(ex.requestHeaders)),
+      ex.responseHeaders ? t.get(JSON.stringify(ex.responseHeaders)) : null,
+      reqHash, ex.requestBody?.size ?? 0, ex.requestBody?.truncated ? 1 : 0, t.get(ex.requestBody?.contentType ?? null),
+      resHash, ex.responseBody?.size ?? 0, ex.responseBody?.truncated ? 1 : 0, t.get(ex.responseBody?.contentType ?? null),
       utf8(ex.error), ex.redacted ? 1 : 0,
     ]);
     if (ex.protocol === 'ws' || ex.protocol === 'wss') {
@@ -440,6 +443,27 @@ export class TrafficDb {
 
 function utf8(s: string | null): Uint8Array | null {
   return s === null ? null : Buffer.from(s, 'utf8');
+}
+
+/** UTF-8 bytes of recent short strings, so a value repeated on every row is not encoded on every row. */
+class TextBytes {
+  private static readonly MAX_ENTRIES = 4096;
+  private static readonly MAX_LENGTH = 512;
+  private readonly _bytes = new Map<string, Uint8Array>();
+
+  get(s: string | null): Uint8Array | null {
+    if (s === null) return null;
+    if (s.length > TextBytes.MAX_LENGTH) return utf8(s);
+    let b = this._bytes.get(s);
+    if (!b) {
+      if (this._bytes.size >= TextBytes.MAX_ENTRIES) this._bytes.clear();
+      // Its own buffer: a pooled slice would keep the whole pool alive.
+      b = new Uint8Array(Buffer.byteLength(s));
+      Buffer.from(b.buffer).write(s);
+      this._bytes.set(s, b);
+    }
+    return b;
+  }
 }
 
 function summaryFromRow(r: Record<string, SqlValue>): ExchangeSummary {

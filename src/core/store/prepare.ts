@@ -67,7 +67,7 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     host = ex.url;
   } else if (wire) {
     host = ex.target ?? null;
-    path = statementShape(ex.protocol, ex.url);
+    path = shapeOf(ex.protocol, ex.url);
   } else {
     try {
       const u = new URL(url.url);
@@ -98,12 +98,31 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
   };
 }
 
+/** Shapes of recent statements: the same command or prepared statement comes back call after call. */
+const recentShapes = new Map<string, string>();
+const RECENT_SHAPES_MAX = 4_096;
+const SHAPE_KEY_MAX = 512;
+
+function shapeOf(protocol: string, statement: string): string {
+  if (statement.length > SHAPE_KEY_MAX) return statementShape(protocol, statement);
+  const key = `${protocol} ${statement}`;
+  let shape = recentShapes.get(key);
+  if (shape === undefined) {
+    shape = statementShape(protocol, statement);
+    if (recentShapes.size >= RECENT_SHAPES_MAX) recentShapes.clear();
+    recentShapes.set(key, shape);
+  }
+  return shape;
+}
+
 /**
  * Prepared bodies by their wire hash and headers, per redactor: traffic repeats bodies (lists, health, errors),
  * and a repeat then costs one hash instead of a decode, a JSON parse and a redaction pass.
  */
 const recentBodies = new WeakMap<Redactor, Map<string, { body: PreparedBody; redacted: boolean }>>();
 const RECENT_BODIES_MAX = 2_000;
+/** Bodies up to this size are cached by their bytes rather than by their hash. */
+const SMALL_BODY = 256;
 
 function prepareBody(body: BodyCapture, headers: HeaderPairs | null, redactor: Redactor, decode: boolean): { body: PreparedBody | null; redacted: boolean } {
   if (body.size === 0) return { body: null, redacted: false };
@@ -111,12 +130,15 @@ function prepareBody(body: BodyCapture, headers: HeaderPairs | null, redactor: R
   // Counted but neither kept nor hashed (a CONNECT tunnel's bytes): only the size is stored, no body row.
   if (!body.data || (body.data.length === 0 && !body.sha256)) return { body: { hash: null, data: new Uint8Array(0), size: body.size, truncated: body.truncated, contentType }, redacted: false };
   const encoding = decode ? headerValue(headers, 'content-encoding') : undefined;
-  const wireHash = body.sha256 ?? sha256Hex(body.data);
-  const key = `${wireHash} ${body.data.length} ${contentType ?? ''} ${encoding ?? ''} ${body.truncated ? 1 : 0}`;
+  // A small body is its own key (a wire call's JSON): a repeat then costs no hash at all.
+  const byContent = !body.sha256 && body.data.length <= SMALL_BODY;
+  const id = byContent ? `\0${Buffer.from(body.data.buffer, body.data.byteOffset, body.data.length).toString('latin1')}` : (body.sha256 ?? sha256Hex(body.data));
+  const key = `${id} ${body.data.length} ${contentType ?? ''} ${encoding ?? ''} ${body.truncated ? 1 : 0}`;
   let cache = recentBodies.get(redactor);
   if (!cache) recentBodies.set(redactor, (cache = new Map()));
   const hit = cache.get(key);
   if (hit) return { body: { ...hit.body, size: body.size }, redacted: hit.redacted };
+  const wireHash = byContent ? sha256Hex(body.data) : id;
   const decoded = encoding ? decodeBody(body.data, encoding) : { data: body.data };
   const r = redactor.body(decoded.data, contentType ?? undefined);
   // The key of a redacted body is the hash of what is stored: a hash of the unredacted bytes would let anyone

@@ -1,4 +1,5 @@
 import type { CapturedExchange, CapturedMessage } from '../capture/types';
+import type { WireFields } from '../protocols/wireRecord';
 import type { NewSession } from './database';
 import type { TrafficQuery } from './queries';
 
@@ -29,7 +30,11 @@ export type PackedMessage = Omit<CapturedMessage, 'data'> & { data: PackedBody |
 export type ToWorker =
   | { type: 'init'; file: string; redaction: RedactionSpec; snapshotMinMs: number }
   | { type: 'session'; session: NewSession }
-  | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer }
+  /**
+   * `wire`: wire calls as flat fields (see pushWireFields); `at[i]` exchanges of this batch come before call i.
+   * `bytes` is their share of the back-pressure count, given back in the ack.
+   */
+  | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer; wire?: { fields: WireFields; at: number[]; bytes: number } }
   | { type: 'close'; dropped: number }
   /** A question from the editor about the database the worker holds (answered in order with the batches). */
   | { type: 'query'; id: number; query: TrafficQuery }

@@ -14,8 +14,9 @@ import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
-import { prepareExchange, prepareMessage } from './prepare';
-import type { FromWorker, PackedBody, ToWorker } from './protocol';
+import { prepareExchange, prepareMessage, type PreparedExchange } from './prepare';
+import { WIRE_FIELD_COUNT, wireExchange } from '../protocols/wireRecord';
+import type { FromWorker, PackedBody, PackedExchange, ToWorker } from './protocol';
 import { answer } from './queries';
 
 if (!parentPort) throw new Error('storeWorker must run in a worker thread');
@@ -105,13 +106,22 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'batch': {
-      let bytes = 0;
-      if (msg.exchanges.length) {
-        const rows = msg.exchanges.map((p) => {
+      let bytes = msg.wire?.bytes ?? 0;
+      const wireCount = msg.wire?.at.length ?? 0;
+      const exchangeCount = msg.exchanges.length + wireCount;
+      if (exchangeCount) {
+        const rows: PreparedExchange[] = [];
+        const packed = (p: PackedExchange): PreparedExchange => {
           const ex: CapturedExchange = { ...p, requestBody: unpack(p.requestBody, msg.buffer), responseBody: unpack(p.responseBody, msg.buffer) };
           bytes += (p.requestBody?.length ?? 0) + (p.responseBody?.length ?? 0);
           return prepareExchange(ex, redactor);
-        });
+        };
+        // Wire calls go back between the exchanges where they were queued: rows are stored in arrival order.
+        let w = 0;
+        for (let i = 0; i <= msg.exchanges.length; i++) {
+          for (; w < wireCount && msg.wire!.at[w] === i; w++) rows.push(prepareExchange(wireExchange(msg.wire!.fields, w * WIRE_FIELD_COUNT), redactor));
+          if (i < msg.exchanges.length) rows.push(packed(msg.exchanges[i]));
+        }
         record({ op: 'exchanges', sessionId, rows });
         exchangesStored += rows.length;
       }
@@ -124,7 +134,7 @@ async function handle(msg: ToWorker): Promise<void> {
         });
         record({ op: 'messages', sessionId, rows });
       }
-      send({ type: 'ack', exchanges: msg.exchanges.length, messages: msg.messages.length, bytes });
+      send({ type: 'ack', exchanges: exchangeCount, messages: msg.messages.length, bytes });
       maybeSnapshot();
       return;
     }
