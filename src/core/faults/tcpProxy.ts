@@ -29,6 +29,12 @@ export interface ConnectionTap {
   client(chunk: Buffer): void;
   server(chunk: Buffer): void;
   end(): void;
+  /**
+   * Transforms put first on each path (client → upstream, upstream → client): the tap's way to hold a side back
+   * (back-pressure); the pipes then stop reading that side's socket, so the tap sees at most what is buffered.
+   */
+  upstreamGate?: Transform;
+  downstreamGate?: Transform;
 }
 
 export interface TcpProxyOptions {
@@ -66,6 +72,12 @@ class Connection {
     const link: LinkControl = { reset: () => this.destroy(true), close: () => this.destroy(false) };
     const chain = (stream: Toxic['stream'], from: net.Socket, to: net.Socket): void => {
       let src: NodeJS.ReadableStream = from;
+      const gate = stream === 'upstream' ? _tap?.upstreamGate : _tap?.downstreamGate;
+      if (gate) {
+        gate.on('error', () => this.destroy(false));
+        this._transforms.push(gate);
+        src = src.pipe(gate);
+      }
       for (const { toxic } of toxics) {
         // Toxicity is drawn once per connection, as Toxiproxy does per link.
         if (toxic.stream !== stream || !(Math.random() < toxic.toxicity)) continue;

@@ -4,6 +4,7 @@
  * The forward path never waits on the parser; a parser that throws is dropped for that connection (a note is
  * recorded as an exchange with the error) and the bytes keep flowing unchanged.
  */
+import { Transform, type TransformCallback } from 'node:stream';
 import type { RecordSink } from '../capture/proxy';
 import { epochNow as now } from '../clock';
 import { formatHostPort, TcpProxy, type ConnectionTap, type HostPort } from '../faults/tcpProxy';
@@ -13,6 +14,27 @@ import { toCapturedExchange, type WireRecordContext } from './wireRecord';
 /** A sink that takes wire calls as they are (StoreWriter) records them without making an exchange here. */
 export interface WireRecordSink extends RecordSink {
   enqueueWireCall?(call: WireCall, context: WireRecordContext): boolean;
+  /** The store is behind: hold the clients back (see StoreWriter.behind) rather than drop their calls. */
+  readonly behind?: boolean;
+  whenCaughtUp?(fn: () => void): void;
+}
+
+/**
+ * Holds one side of a connection while the store is behind: chunks already read pass, the next one waits until the
+ * store has caught up, and the pipe's own back-pressure stops reading that socket meanwhile. Both sides are gated:
+ * a pipelined client may have sent thousands of commands before the first reply, and it is the replies that make
+ * calls. A database client then waits a little, as it would for a slow server, instead of its calls going unrecorded.
+ */
+class StoreGate extends Transform {
+  constructor(private readonly _sink: Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (!this._sink.behind) return cb(null, chunk);
+    this._sink.whenCaughtUp(() => {
+      if (!this.destroyed) cb(null, chunk);
+    });
+  }
 }
 
 export interface WireCaptureOptions {
@@ -86,7 +108,11 @@ export class WireCapture {
       fail('start', e);
     }
     this.stats.openConnections++;
+    const sink = this._sink;
+    const gated = sink.whenCaughtUp && sink.behind !== undefined ? (sink as Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) : undefined;
     return {
+      upstreamGate: gated && new StoreGate(gated),
+      downstreamGate: gated && new StoreGate(gated),
       client(chunk) {
         if (!parser) return;
         try {

@@ -46,6 +46,9 @@ export function workerEntry(name: string): string {
  * forwarding path. A timer packs the queue into one transferable buffer and posts it to the store worker.
  * Back-pressure is by counting: past the limits, records are dropped and counted, never waited for.
  */
+/** How many times the record limit wire calls may take before they are dropped (see enqueueWireCall). */
+const WIRE_RECORDS_HEADROOM = 4;
+
 export class StoreWriter extends EventEmitter {
   private _exchanges: CapturedExchange[] = [];
   private _messages: CapturedMessage[] = [];
@@ -64,6 +67,7 @@ export class StoreWriter extends EventEmitter {
   private _failed: Error | undefined;
   readonly stats: WriterStats = { enqueued: 0, stored: 0, dropped: 0, pending: 0 };
   sessionId = 0;
+  private readonly _caughtUpWaiters: Array<() => void> = [];
 
   private constructor(private readonly _worker: Worker, private readonly _options: Required<StoreWriterOptions>) {
     super();
@@ -105,10 +109,33 @@ export class StoreWriter extends EventEmitter {
     return this._failed;
   }
 
-  private _accept(bytes: number): boolean {
+  private _pendingRecords(): number {
+    return this._inFlightRecords + this._exchanges.length + this._messages.length + this._wireAt.length;
+  }
+
+  /**
+   * Half way to the drop limits. A producer that can hold its input without blocking the event loop (a wire
+   * capture, which can stop reading a client socket) waits here, so that nothing it records is dropped.
+   */
+  get behind(): boolean {
+    return this._pendingRecords() >= this._options.maxPendingRecords / 2 || this._inFlightBytes + this._queuedBytes >= this._options.maxPendingBytes / 2;
+  }
+
+  /** Calls `fn` once the worker has caught up to a quarter of the limits (or at once; or when the writer ends). */
+  whenCaughtUp(fn: () => void): void {
+    if (!this.behind || this._closed || this._failed) fn();
+    else this._caughtUpWaiters.push(fn);
+  }
+
+  private _releaseCaughtUp(force: boolean): void {
+    if (!this._caughtUpWaiters.length) return;
+    const caughtUp = this._pendingRecords() <= this._options.maxPendingRecords / 4 && this._inFlightBytes + this._queuedBytes <= this._options.maxPendingBytes / 4;
+    if (force || caughtUp) for (const fn of this._caughtUpWaiters.splice(0)) fn();
+  }
+
+  private _accept(bytes: number, headroom = 1): boolean {
     if (this._closed || this._failed) return false;
-    const pendingRecords = this._inFlightRecords + this._exchanges.length + this._messages.length + this._wireAt.length;
-    if (pendingRecords >= this._options.maxPendingRecords || this._inFlightBytes + this._queuedBytes + bytes > this._options.maxPendingBytes) {
+    if (this._pendingRecords() >= this._options.maxPendingRecords * headroom || this._inFlightBytes + this._queuedBytes + bytes > this._options.maxPendingBytes) {
       this.stats.dropped++;
       return false;
     }
@@ -134,7 +161,9 @@ export class StoreWriter extends EventEmitter {
     if (this._closed || this._failed) return false;
     const at = this._wire.length;
     const bytes = pushWireFields(this._wire, call, context);
-    if (!this._accept(bytes)) {
+    // A wire capture holds its clients back once the store is `behind` (half the limit), but what is already on
+    // the wire still arrives: a chunk of pipelined replies is thousands of calls. Room for those, not a drop.
+    if (!this._accept(bytes, WIRE_RECORDS_HEADROOM)) {
       this._wire.length = at;
       return false;
     }
@@ -236,6 +265,7 @@ export class StoreWriter extends EventEmitter {
     this._timer = undefined;
     this.flush();
     this._closed = true;
+    this._releaseCaughtUp(true);
     if (this._failed) {
       await this._worker.terminate();
       throw this._failed;
@@ -263,6 +293,7 @@ export class StoreWriter extends EventEmitter {
       this._inFlightBytes -= m.bytes;
       this.stats.stored += m.exchanges;
       this.stats.pending = this._inFlightRecords + this._exchanges.length + this._wireAt.length;
+      this._releaseCaughtUp(false);
       return;
     }
     if (m.type === 'error') {
@@ -283,6 +314,7 @@ export class StoreWriter extends EventEmitter {
   private _fail(e: Error): void {
     if (this._failed) return;
     this._failed = e;
+    this._releaseCaughtUp(true);
     for (const w of this._waiters.splice(0)) w.reject(e);
     for (const a of this._answers.values()) a.reject(e);
     this._answers.clear();
