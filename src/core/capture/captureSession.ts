@@ -61,6 +61,7 @@ export class CaptureSession {
       target: options.target ?? null,
       listen: `${address.address}:${address.port}`,
       startedAt: Date.now(),
+      note: options.intercept?.insecureUpstream ? 'TLS interception with --insecure-upstream: upstream certificates were not verified' : null,
     });
     return new CaptureSession(proxy, writer, address, file, sessionId);
   }
