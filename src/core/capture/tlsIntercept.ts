@@ -41,6 +41,7 @@ export function interceptAgent(o: InterceptOptions): https.Agent {
     keepAlive: true,
     maxFreeSockets: 1024,
     scheduling: 'lifo',
+    noDelay: true,
     rejectUnauthorized: !o.insecureUpstream,
     ca: o.upstreamCa ? [...tls.rootCertificates, o.upstreamCa] : undefined,
   });
@@ -72,6 +73,7 @@ export function terminateTls(
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       // Bytes the client sent after the CONNECT head (its ClientHello, if it did not wait) start the TLS stream.
       if (head.length) client.unshift(head);
+      (client as net.Socket).setNoDelay?.(true);
       const socket = new tls.TLSSocket(client as net.Socket, {
         isServer: true,
         secureContext: context,
