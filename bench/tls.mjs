@@ -64,6 +64,7 @@ async function proxyRole(dir) {
     intercept: { leaves: (h) => ca.secureContext(h), upstreamCa: fs.readFileSync(path.join(dir, 'backend-ca.pem'), 'utf8') },
   });
   process.on('message', async (m) => {
+    if (m === 'cpu') return process.send({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
     if (m !== 'stop') return;
     const s = await session.stop(1_000);
     process.send({ stopped: s.stored, requests: s.requests });
@@ -172,18 +173,25 @@ async function main() {
     const viaProxy = new ProxyAgent({ uri: `http://${HOST}:${proxyPort}`, connections, requestTls: { ca } });
     await rps(url, direct, connections, 0.5); // warm-up
     await rps(url, viaProxy, connections, 0.5);
+    const ask = (msg) => new Promise((resolve) => {
+      proxy.proc.once('message', resolve);
+      proxy.proc.send(msg);
+    });
     const d = await rps(url, direct, connections, seconds);
+    const cpu0 = (await ask('cpu')).cpuMs;
     const p = await rps(url, viaProxy, connections, seconds);
+    const proxyCpuMs = (await ask('cpu')).cpuMs - cpu0;
     await direct.close();
     await viaProxy.close();
     const ratio = p.rps / d.rps;
     console.log(`HTTPS requests/s (${connections} keep-alive connections, ${seconds} s): direct ${d.rps.toFixed(0)}, through interception ${p.rps.toFixed(0)}, ratio ${ratio.toFixed(2)} (failed: ${d.failed} direct, ${p.failed} intercepted)`);
+    console.log(`proxy CPU while intercepting: ${((proxyCpuMs * 1000) / p.requests).toFixed(0)} µs per request, ${((proxyCpuMs / (seconds * 1000)) * 100).toFixed(0)} % of one core`);
 
     proxy.proc.send('stop');
     const stopped = await new Promise((resolve) => proxy.proc.once('message', resolve));
     console.log(`recorded ${stopped.stopped} exchanges (${stopped.requests - stopped.stopped} CONNECTs)`);
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, handshakeMs: { first, repeated }, rps: { direct: d, intercepted: p, ratio }, recorded: stopped.stopped }, null, 2));
+    fs.writeFileSync(RESULTS, JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, handshakeMs: { first, repeated }, rps: { direct: d, intercepted: p, ratio, proxyCpuMs }, recorded: stopped.stopped }, null, 2));
     console.log(`raw figures: ${path.relative(ROOT, RESULTS)}`);
   } finally {
     for (const p of procs) if (p.exitCode === null) p.kill();
