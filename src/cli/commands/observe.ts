@@ -4,6 +4,7 @@ import { DB_FLAG, type Command } from '../command';
 import { bytes } from '../../core/textFormat';
 import type { CliIO } from '../io';
 import { holdEarlyInterrupt, waitUntilStopped } from '../observeWait';
+import type { InterceptOptions, LeafProvider } from '../../core/capture/tlsIntercept';
 
 export const observe: Command = {
   spec: {
@@ -28,6 +29,9 @@ export const observe: Command = {
       'tls-key': { type: 'string', value: 'FILE', description: 'the PEM private key of --tls-cert' },
       'tls-self-signed': { type: 'boolean', description: 'reverse mode over TLS with a certificate for localhost/127.0.0.1 from the local CA (made if missing)' },
       'ca-dir': { type: 'string', value: 'DIR', default: '.chaos/ca', description: "the local CA, for --tls-self-signed (see 'chaos-testing ca')" },
+      'intercept-tls': { type: 'boolean', description: 'forward mode: decrypt and record HTTPS (CONNECT) with certificates from the local CA (.chaos/ca)' },
+      intercept: { type: 'string', multiple: true, value: 'HOST_GLOB', description: 'with --intercept-tls: only these hosts (e.g. "*.example.com"); others stay opaque tunnels' },
+      'insecure-upstream': { type: 'boolean', description: "with --intercept-tls: do not verify the upstream's certificate (noted on the session)" },
       'header-timeout': { type: 'string', value: 'MS', default: '30000', description: 'a client must send its headers within this time' },
       'upstream-timeout': { type: 'string', value: 'MS', description: 'answer 504 when the target sends nothing for this long' },
       duration: { type: 'string', value: 'SECONDS', description: 'stop by itself after this many seconds' },
@@ -41,6 +45,8 @@ export const observe: Command = {
       '  curl http://127.0.0.1:8080/users        # goes to the backend, lands in .chaos/traffic.db',
       '  chaos-testing observe --mode forward --port 8080 --exclude "/health" --exclude "**/*.js"',
       '  HTTP_PROXY=http://127.0.0.1:8080 your-client',
+      '  chaos-testing observe --mode forward --intercept-tls --intercept "api.example.com"',
+      '  curl --proxy http://127.0.0.1:8080 --cacert .chaos/ca/ca.pem https://api.example.com/   # recorded as https',
       '  chaos-testing observe --target http://localhost:9000 --api 127.0.0.1:8474',
       "  chaos-testing fault add slow --proxy http --type http_delay --attr delay=200 --match-path '/api/**'",
       '',
@@ -69,6 +75,7 @@ export const observe: Command = {
     if (mode === 'reverse' && !target) throw new UsageError("observe needs --target URL (the backend), or --mode forward; see 'chaos-testing observe --help'");
     if (mode === 'forward' && target) throw new UsageError('--target is for reverse mode; in forward mode clients say where they go');
     const duration = intFlag(flags, 'duration', 1, 365 * 24 * 3600);
+    const intercept = await interceptFlags(flags, mode);
     const name = String(flags.name ?? 'http');
     if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name '${name}' must be 1-64 letters, digits, '_', '.' or '-'`);
     const { parseHostPort } = await import('../../core/faults/tcpProxy');
@@ -99,6 +106,7 @@ export const observe: Command = {
       headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
       upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
       store: { redaction: { enabled: !flags['no-redact'], extraFields: listFlag(flags, 'redact') } },
+      intercept,
     });
     let api: import('../../core/faults/api').FaultApi | undefined;
     if (apiAddress) {
@@ -116,6 +124,13 @@ export const observe: Command = {
       }
     }
     const where = `${tls ? 'https' : 'http'}://${session.address.address}:${session.address.port}`;
+    if (intercept) {
+      const hosts = intercept.hosts?.length ? intercept.hosts.join(', ') : 'all hosts';
+      io.err(`chaos-testing: intercepting TLS for ${hosts}${intercept.insecureUpstream ? ' (upstream certificates NOT verified)' : ''}`);
+      session.proxy.on('interceptError', (m: string) => {
+        if (!flags.quiet) io.err(`chaos-testing: TLS interception: ${m}`);
+      });
+    }
     io.err(`chaos-testing: ${mode === 'reverse' ? `proxying ${where} → ${target}` : `forward proxy on ${where} (HTTP_PROXY=${where})`}, recording to ${session.file}`);
     if (tls) io.err(`chaos-testing: serving TLS with ${tls.source}`);
     io.err(mode === 'reverse' ? `chaos-testing: try: curl ${tls?.source.startsWith('local CA') ? `--cacert ${String(flags['ca-dir'])}/ca.crt ` : ''}${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
@@ -157,6 +172,27 @@ function tlsFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): i
   if (selfSigned) return { selfSigned: true, caDir: String(flags['ca-dir']), host: String(flags.host) };
   if (cert === undefined || key === undefined) throw new UsageError(`--${cert === undefined ? 'tls-key' : 'tls-cert'} needs --${cert === undefined ? 'tls-cert' : 'tls-key'} too (the certificate and its private key, PEM files)`);
   return { certFile: cert, keyFile: key };
+}
+
+/** --intercept-tls, --intercept, --insecure-upstream: checked, and the local CA's leaf certificates loaded. */
+async function interceptFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): Promise<InterceptOptions | undefined> {
+  const hosts = listFlag(flags, 'intercept');
+  if (!flags['intercept-tls']) {
+    if (hosts?.length) throw new UsageError('--intercept names hosts for --intercept-tls; add --intercept-tls');
+    if (flags['insecure-upstream']) throw new UsageError('--insecure-upstream is for --intercept-tls (for a reverse-mode target, use --insecure)');
+    return undefined;
+  }
+  if (mode !== 'forward') throw new UsageError('--intercept-tls is for --mode forward (clients that use the proxy as HTTPS_PROXY)');
+  const { interceptMatcher } = await import('../../core/capture/tlsIntercept');
+  interceptMatcher(hosts);
+  return { leaves: await localCaLeaves(String(flags['ca-dir'])), hosts, insecureUpstream: Boolean(flags['insecure-upstream']) };
+}
+
+/** Leaf certificates minted per host (and cached) by the workspace's local CA under .chaos/ca. */
+async function localCaLeaves(caDir: string): Promise<LeafProvider> {
+  const { initCa, LeafCertificates } = await import('../../core/tls/ca');
+  const leaves = new LeafCertificates((await initCa(caDir)).ca);
+  return (host) => leaves.secureContext(host);
 }
 
 /** --protocol NAME (not http) or --config FILE: the listeners run by observeListeners.ts. */

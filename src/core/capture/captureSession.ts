@@ -61,7 +61,13 @@ export class CaptureSession {
       target: options.target ?? null,
       listen: `${address.address}:${address.port}`,
       startedAt: Date.now(),
-      note: options.tls ? `listened with TLS (https://${address.address}:${address.port}, certificate: ${options.tls.source})` : null,
+      note:
+        [
+          options.tls ? `listened with TLS (https://${address.address}:${address.port}, certificate: ${options.tls.source})` : null,
+          options.intercept?.insecureUpstream ? 'TLS interception with --insecure-upstream: upstream certificates were not verified' : null,
+        ]
+          .filter((n): n is string => n !== null)
+          .join('; ') || null,
     });
     return new CaptureSession(proxy, writer, address, file, sessionId);
   }

@@ -4,6 +4,7 @@ import { describeError } from '../errors';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ExchangeFaults } from '../faults/httpFaults';
 import type { ExchangeRecorder } from './exchangeRecorder';
+import { certificateCause } from './tlsIntercept';
 import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool } from './upstreamPool';
 
 /**
@@ -81,6 +82,8 @@ function responseHeaders(raw: string[]): string[] {
 }
 
 function hasBody(req: http.IncomingMessage): boolean {
+  // HTTP/2 (an intercepted client): a body need not announce a length; the stream says whether one follows.
+  if (req.httpVersionMajor === 2) return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   return req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
 }
 
@@ -125,7 +128,9 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
       relayBody(proxyRes, o.faults.respond(res, status, proxyRes.statusMessage ?? '', responseHeaders(proxyRes.rawHeaders), req.method === 'HEAD'), rec);
       return;
     }
-    res.writeHead(status, proxyRes.statusMessage, responseHeaders(proxyRes.rawHeaders) as unknown as http.OutgoingHttpHeaders);
+    // HTTP/2 has no status message (and warns when given one).
+    const message = req.httpVersionMajor === 2 ? undefined : proxyRes.statusMessage;
+    res.writeHead(status, message as string, responseHeaders(proxyRes.rawHeaders) as unknown as http.OutgoingHttpHeaders);
     relayBody(proxyRes, res, rec);
   });
 
@@ -141,7 +146,7 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
     o.onError();
     const status = timedOut ? 504 : 502;
-    const cause = `${timedOut ? 'upstream timed out' : 'upstream unreachable'}: ${describeError(err)}`;
+    const cause = upstreamCause(err, timedOut);
     rec?.fail(cause, status);
     if (!res.headersSent) {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
@@ -245,6 +250,12 @@ function relayBody(proxyRes: http.IncomingMessage, res: Writable, rec: ExchangeR
     rec?.responseEnded();
     res.end();
   });
+}
+
+/** Why an upstream request failed, for the client's 502/504 and the record. */
+function upstreamCause(err: Error, timedOut: boolean): string {
+  if (timedOut) return `upstream timed out: ${describeError(err)}`;
+  return certificateCause(err) ?? `upstream unreachable: ${describeError(err)}`;
 }
 
 export function pathAndQuery(requestTarget: string): string {

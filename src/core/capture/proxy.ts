@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import type * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { ListenError, UsageError, describeError } from '../errors';
 import { planHttpFaults } from '../faults/httpFaults';
@@ -12,6 +14,7 @@ import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
 import { forwardRequest, pathAndQuery } from './forward';
 import { UpstreamPool, loadParser } from './upstreamPool';
+import { interceptAgent, interceptMatcher, terminateTls, type InterceptOptions } from './tlsIntercept';
 import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 import { tapWebSocket } from './wsTap';
 
@@ -51,6 +54,8 @@ export interface CaptureProxyOptions {
   tls?: { cert: string; key: string; source: string };
   /** The session's sequence, when several listeners record into one session (capture.yaml); default: our own. */
   nextSeq?: () => number;
+  /** Forward mode: terminate TLS of matching CONNECTs and record the exchanges inside (tlsIntercept.ts). */
+  intercept?: InterceptOptions;
 }
 
 export interface ProxyStats {
@@ -65,6 +70,9 @@ const CONN_ID = Symbol('chaos.connectionId');
 type TaggedSocket = net.Socket & { [CONN_ID]?: number };
 const WS_TAP = Symbol('chaos.wsTap');
 type TappedSocket = net.Socket & { [WS_TAP]?: { rec: ExchangeRecorder; client: Duplex } };
+/** On a decrypted (intercepted) client socket: the origin its requests go to. */
+const INTERCEPTED = Symbol('chaos.intercepted');
+type InterceptedSocket = TaggedSocket & { [INTERCEPTED]?: URL };
 
 /** Parses and checks a target URL; a clear error for anything that is not http(s)://host[:port]. */
 export function parseTarget(target: string, flag = '--target'): URL {
@@ -103,6 +111,11 @@ export class CaptureProxy extends EventEmitter {
   private readonly _nextSeq: () => number;
   private _connections = 0;
   private _address: net.AddressInfo | undefined;
+  private readonly _intercepts: ((host: string) => boolean) | null = null;
+  private readonly _interceptAgent: https.Agent | null = null;
+  /** Serves the HTTP/2 connections of intercepted clients (ALPN h2); their requests take the common path. */
+  private readonly _h2: http2.Http2Server | null = null;
+  private readonly _h2Sessions = new Set<http2.ServerHttp2Session>();
 
   constructor(private readonly _options: CaptureProxyOptions, private readonly _sink: RecordSink) {
     super();
@@ -168,6 +181,22 @@ export class CaptureProxy extends EventEmitter {
     this._server.on('connect', (req, socket, head) => this._onConnect(req, socket, head));
     this._server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this._onClientError(err, socket));
     this._wireResponses();
+    const intercept = _options.intercept;
+    if (intercept) {
+      if (_options.mode !== 'forward') throw new UsageError('TLS interception (--intercept-tls) is for --mode forward');
+      this._intercepts = interceptMatcher(intercept.hosts);
+      this._interceptAgent = interceptAgent(intercept);
+      this._h2 = http2.createServer({ maxSessionMemory: 64 });
+      this._h2.on('request', (req, res) => {
+        fromH2(req);
+        this._onRequest(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+      });
+      this._h2.on('session', (session: http2.ServerHttp2Session) => {
+        this._h2Sessions.add(session);
+        session.once('close', () => this._h2Sessions.delete(session));
+        session.on('error', () => session.destroy());
+      });
+    }
   }
 
   private _track(socket: Duplex): void {
@@ -221,19 +250,28 @@ export class CaptureProxy extends EventEmitter {
   async close(graceMs = 2_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this._server.close(() => resolve()));
     this._server.closeIdleConnections();
+    // HTTP/2 sessions (intercepted) end once their open streams have: GOAWAY, then close.
+    const h2Closed = [...this._h2Sessions].map((s) => new Promise<void>((resolve) => {
+      s.once('close', resolve);
+      s.close();
+    }));
     const timer = setTimeout(() => {
       for (const s of this._sockets) s.destroy();
+      for (const s of this._h2Sessions) s.destroy();
     }, graceMs);
-    await closed;
+    await Promise.all([closed, ...h2Closed]);
     clearTimeout(timer);
     this._proxy.close();
     this._httpAgent.destroy();
     this._httpsAgent.destroy();
+    this._interceptAgent?.destroy();
     this._pool?.destroy();
   }
 
   private _upstreamFor(req: http.IncomingMessage): URL | string {
     if (this._target) return this._target;
+    const intercepted = (req.socket as InterceptedSocket)[INTERCEPTED];
+    if (intercepted) return intercepted;
     const raw = req.url ?? '';
     if (!/^https?:\/\//i.test(raw)) return 'this is a forward proxy: send absolute URLs (set HTTP_PROXY=http://HOST:PORT in the client)';
     try {
@@ -246,7 +284,8 @@ export class CaptureProxy extends EventEmitter {
     }
   }
 
-  private _agentFor(target: URL): http.Agent {
+  private _agentFor(target: URL, req: http.IncomingMessage): http.Agent {
+    if (this._interceptAgent !== null && (req.socket as InterceptedSocket)[INTERCEPTED]) return this._interceptAgent;
     return target.protocol === 'https:' ? this._httpsAgent : this._httpAgent;
   }
 
@@ -267,7 +306,7 @@ export class CaptureProxy extends EventEmitter {
     const recorder = this._filter(path) ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null;
     const options = {
       upstream,
-      agent: this._agentFor(upstream),
+      agent: this._agentFor(upstream, req),
       pool: this._pool,
       rewriteHost: this._options.mode === 'reverse',
       timeoutMs: this._options.upstreamTimeoutMs,
@@ -327,7 +366,7 @@ export class CaptureProxy extends EventEmitter {
     const record = this._filter(pathnameOf(req.url ?? '/'));
     const exchange = record ? this._startExchange(req, upstream, secure ? 'wss' : 'ws') : null;
     socket.on('error', () => socket.destroy());
-    this._proxy.ws(req, socket, head, { target: wsUpstream, agent: this._agentFor(upstream) }, (err: Error) => {
+    this._proxy.ws(req, socket, head, { target: wsUpstream, agent: this._agentFor(upstream, req) }, (err: Error) => {
       this.stats.errors++;
       exchange?.fail(`upstream unreachable: ${describeError(err)}`, 502);
       if (!socket.destroyed) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -355,6 +394,10 @@ export class CaptureProxy extends EventEmitter {
     if (this._options.mode !== 'forward' || !m) {
       this.stats.errors++;
       client.end(`HTTP/1.1 ${m ? 405 : 400} ${m ? 'Method Not Allowed' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    if (this._intercepts !== null && this._intercepts(m[1])) {
+      this._intercept(client, head, m[1], Number(m[2]));
       return;
     }
     let up = 0;
@@ -407,6 +450,32 @@ export class CaptureProxy extends EventEmitter {
     });
   }
 
+  /**
+   * An intercepted CONNECT: TLS ends here, and the decrypted connection is served like a plain client's (HTTP/1.1
+   * by our own server, h2 by the HTTP/2 one), its requests forwarded to https://host:port. A failed handshake
+   * (a client that does not trust the local CA) is counted and reported, not recorded: nothing was exchanged.
+   */
+  private _intercept(client: Duplex, head: Buffer, host: string, port: number): void {
+    const origin = new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    terminateTls(client, head, host, this._options.intercept!.leaves, (socket: tls.TLSSocket) => {
+      (socket as InterceptedSocket)[INTERCEPTED] = origin;
+      if (socket.alpnProtocol !== 'h2') {
+        this._server.emit('connection', socket);
+        return;
+      }
+      if (this._down) {
+        socket.destroy();
+        return;
+      }
+      (socket as TaggedSocket)[CONN_ID] = ++this._connections;
+      this._track(socket);
+      this._h2!.emit('connection', socket);
+    }, (cause) => {
+      this.stats.errors++;
+      this.emit('interceptError', `${host}:${port}: ${cause}`);
+    });
+  }
+
   private _onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     this.stats.errors++;
     if (!socket.writable || (socket as net.Socket).bytesWritten > 0) {
@@ -450,6 +519,25 @@ export class CaptureProxy extends EventEmitter {
       });
     });
   }
+}
+
+/** An HTTP/2 request seen as HTTP/1.1 headers for the common path: pseudo-headers out, :authority as Host. */
+function fromH2(req: http2.Http2ServerRequest): void {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let authority: string | undefined;
+  let host = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name[0] === ':') {
+      if (name === ':authority') authority = raw[i + 1];
+      continue;
+    }
+    if (name.toLowerCase() === 'host') host = true;
+    out.push(name, raw[i + 1]);
+  }
+  if (!host && authority !== undefined) out.unshift('host', authority);
+  Object.defineProperty(req, 'rawHeaders', { value: out });
 }
 
 function listenError(e: NodeJS.ErrnoException, host: string, port: number): ListenError {

@@ -20,6 +20,8 @@ export interface SessionRow {
   stoppedAt: number | null;
   dropped: number;
   exchanges: number;
+  /** What the capture noted about itself (e.g. upstream certificates not verified). */
+  note: string | null;
 }
 
 export interface NewSession {
@@ -337,6 +339,7 @@ export class TrafficDb {
       stoppedAt: r.stopped_at === null ? null : Number(r.stopped_at),
       dropped: Number(r.dropped),
       exchanges: Number(r.n),
+      note: (r.note as string | null) ?? null,
     }));
   }
 
