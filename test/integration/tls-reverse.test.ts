@@ -98,3 +98,30 @@ test('observe --tls-cert/--tls-key serves the given certificate; bad ones are on
   assert.equal(node.stdout.trim(), '200 ok');
   assert.equal(await proxy.stop(), 0);
 });
+
+test('forward mode with --intercept-tls: curl trusting the local CA is intercepted and its HTTPS exchange stored', { timeout: 60_000 }, async (t) => {
+  if (!requireTool(t, 'curl', 'curl')) return;
+  const ws = tmpDir(t);
+  // The backend speaks HTTPS with a certificate from a CA nobody trusts; --insecure-upstream lets the proxy reach it.
+  const { initCa, LeafCertificates } = await import('../../src/core/tls/ca');
+  const backendCa = (await initCa(path.join(ws, 'backend-ca'))).ca;
+  const leaf = await new LeafCertificates(backendCa).pem(['localhost']);
+  const https = await import('node:https');
+  const server = https.createServer({ cert: leaf.cert, key: leaf.key }, (req, res) => res.end(`secret ${req.url}`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const backendPort = (server.address() as import('node:net').AddressInfo).port;
+
+  const db = path.join(ws, 'traffic.db');
+  const proxy = await startObserve(t, ['--mode', 'forward', '--intercept-tls', '--insecure-upstream', '--output', db], { cwd: ws });
+  const caFile = path.join(ws, '.chaos', 'ca', 'ca.crt');
+  assert.ok(fs.existsSync(caFile), 'the local CA was made on first use');
+  const url = `https://localhost:${backendPort}/inside?x=1`;
+  const { stdout } = await run('curl', ['-sS', '--noproxy', '', '--proxy', proxy.url, '--cacert', caFile, url]);
+  assert.equal(stdout, 'secret /inside?x=1');
+  // Without trusting the local CA, curl refuses the proxy's certificate (exit 60): nothing is forced on a client.
+  await assert.rejects(run('curl', ['-sS', '--noproxy', '', '--proxy', proxy.url, url]), (e: { code?: number }) => e.code === 60);
+  assert.equal(await proxy.stop(), 0);
+  const rows = await queryStore(db, "SELECT protocol, method, url, status FROM exchanges WHERE protocol = 'https'");
+  assert.deepEqual(rows, [{ protocol: 'https', method: 'GET', url, status: 200 }]);
+});
