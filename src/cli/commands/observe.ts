@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { isChaosError, UsageError } from '../../core/errors';
 import { choiceFlag, intFlag, listFlag, sizeFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, type Command } from '../command';
@@ -11,7 +12,8 @@ export const observe: Command = {
     name: 'observe',
     summary: 'Run the capture proxy: forward every request (or query, command, call) to the target and record each exchange in the store.',
     flags: {
-      protocol: { type: 'string', short: 'P', value: 'NAME', default: 'http', description: 'http, or a wire protocol: redis (postgres, mysql, kafka, grpc where this build has them)' },
+      protocol: { type: 'string', short: 'P', value: 'NAME', default: 'http', description: 'http, or a wire protocol: postgres, mysql, redis, kafka, grpc' },
+      proto: { type: 'string', multiple: true, value: 'FILE', description: 'with --protocol grpc: .proto files, to store messages decoded as JSON' },
       config: { type: 'string', short: 'c', value: 'FILE', description: 'run the listeners of this file (e.g. .chaos/capture.yaml) at once, into one database' },
       port: { type: 'string', short: 'p', value: 'PORT', default: '8080', description: 'port to listen on (0 picks a free one)' },
       target: { type: 'string', short: 't', value: 'URL|HOST:PORT', description: 'backend to forward to: http://localhost:9000 for http (reverse mode), 127.0.0.1:6379 for a wire protocol' },
@@ -220,7 +222,10 @@ async function runWire(flags: ParsedCommand['flags'], io: CliIO): Promise<number
     if (flags.mode !== 'reverse') throw new UsageError('--mode forward is for http only');
     const port = intFlag(flags, 'port', 0, 65535)!;
     const name = flags.name === undefined ? undefined : String(flags.name);
-    listeners = usage(() => resolveListeners([{ protocol: protocol as 'redis', host, port, target: String(flags.target), name }], () => `observe --protocol ${protocol}`));
+    const protoFiles = listFlag(flags, 'proto');
+    if (protoFiles?.length && protocol !== 'grpc') throw new UsageError('--proto is for --protocol grpc (the .proto files of its services)');
+    const options = protoFiles?.length ? { protoFiles: protoFiles.map((f) => path.resolve(f)) } : undefined;
+    listeners = usage(() => resolveListeners([{ protocol: protocol as 'redis', host, port, target: String(flags.target), name, ...(options ? { options } : {}) }], () => `observe --protocol ${protocol}`));
   }
   const api = flags.api === undefined ? undefined : usage(() => parseHostPort(String(flags.api), '--api', true));
   const { runListeners } = await import('../observeListeners');
