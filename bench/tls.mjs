@@ -74,7 +74,9 @@ async function proxyRole(dir) {
 }
 
 function child(role, dir) {
-  const proc = fork(fileURLToPath(import.meta.url), ['--role', role, '--dir', dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // CHAOS_BENCH_PROF=DIR: a CPU profile of the proxy process (written when it stops) into DIR.
+  const prof = role === 'proxy' && process.env.CHAOS_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CHAOS_BENCH_PROF] : [];
+  const proc = fork(fileURLToPath(import.meta.url), ['--role', role, '--dir', dir], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = new Promise((resolve, reject) => {
     proc.once('message', resolve);
     proc.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -189,6 +191,8 @@ async function main() {
 
     proxy.proc.send('stop');
     const stopped = await new Promise((resolve) => proxy.proc.once('message', resolve));
+    // Let it exit on its own (a CPU profile is written only at a clean exit).
+    if (proxy.proc.exitCode === null) await new Promise((resolve) => proxy.proc.once('exit', resolve));
     console.log(`recorded ${stopped.stopped} exchanges (${stopped.requests - stopped.stopped} CONNECTs)`);
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
     fs.writeFileSync(RESULTS, JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, handshakeMs: { first, repeated }, rps: { direct: d, intercepted: p, ratio, proxyCpuMs }, recorded: stopped.stopped }, null, 2));
