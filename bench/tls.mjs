@@ -173,13 +173,15 @@ async function main() {
     const backendCa = fs.readFileSync(bca[0]);
     const direct = new Agent({ connections, connect: { ca: backendCa } });
     const viaProxy = new ProxyAgent({ uri: `http://${HOST}:${proxyPort}`, connections, requestTls: { ca } });
-    await rps(url, direct, connections, 0.5); // warm-up
-    await rps(url, viaProxy, connections, 0.5);
     const ask = (msg) => new Promise((resolve) => {
       proxy.proc.once('message', resolve);
       proxy.proc.send(msg);
     });
+    // Each warm-up right before its run: connections left idle for longer than the keep-alive timeouts (4-5 s)
+    // would be closed, and the measured run would start with fresh CONNECTs and handshakes.
+    await rps(url, direct, connections, 0.5);
     const d = await rps(url, direct, connections, seconds);
+    await rps(url, viaProxy, connections, 0.5);
     const cpu0 = (await ask('cpu')).cpuMs;
     const p = await rps(url, viaProxy, connections, seconds);
     const proxyCpuMs = (await ask('cpu')).cpuMs - cpu0;

@@ -5,7 +5,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { ListenError, UsageError, describeError } from '../errors';
 import { planHttpFaults } from '../faults/httpFaults';
@@ -126,16 +126,24 @@ export class CaptureProxy extends EventEmitter {
     this._filter = _options.record === false ? () => false : pathFilter(_options.include, _options.exclude);
     this._cap = _options.bodyCap ?? DEFAULT_BODY_CAP;
     this._nextSeq = _options.nextSeq ?? (() => ++this._seq);
-    let ca: Buffer | undefined;
+    // One SecureContext for every upstream connection (given `ca`, the agent would redo it per connection and put
+    // the whole certificate into its pool key on every request).
+    let secureContext: tls.SecureContext | undefined;
     if (_options.caFile) {
+      let ca: Buffer;
       try {
         ca = fs.readFileSync(_options.caFile);
       } catch (e) {
         throw new UsageError(`--ca ${_options.caFile}: ${describeError(e)}`);
       }
+      try {
+        secureContext = tls.createSecureContext({ ca });
+      } catch (e) {
+        throw new UsageError(`--ca ${_options.caFile}: not a PEM certificate (${describeError(e)}); give the CA's certificate in PEM form`);
+      }
     }
     this._httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo' });
-    this._httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', rejectUnauthorized: !_options.insecure, ca });
+    this._httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', rejectUnauthorized: !_options.insecure, secureContext });
     const parser = _options.upstreamClient === 'node' ? null : loadParser();
     this._pool = parser ? new UpstreamPool(parser) : null;
     this._proxy = httpProxy.createProxyServer({
