@@ -136,11 +136,7 @@ export class CaptureProxy extends EventEmitter {
       } catch (e) {
         throw new UsageError(`--ca ${_options.caFile}: ${describeError(e)}`);
       }
-      try {
-        secureContext = tls.createSecureContext({ ca });
-      } catch (e) {
-        throw new UsageError(`--ca ${_options.caFile}: not a PEM certificate (${describeError(e)}); give the CA's certificate in PEM form`);
-      }
+      secureContext = tls.createSecureContext({ ca });
     }
     this._httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo' });
     this._httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', rejectUnauthorized: !_options.insecure, secureContext });

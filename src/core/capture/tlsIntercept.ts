@@ -41,12 +41,7 @@ export function interceptMatcher(hosts: string[] = []): (host: string) => boolea
  * every connection and join them all into its pool key on every request (most of the proxy's CPU).
  */
 export function interceptAgent(o: InterceptOptions): https.Agent {
-  let secureContext: tls.SecureContext;
-  try {
-    secureContext = tls.createSecureContext({ ca: o.upstreamCa ? [...tls.rootCertificates, o.upstreamCa] : undefined });
-  } catch (e) {
-    throw new UsageError(`upstream CA: not a PEM certificate (${(e as Error).message}); give the CA's certificate in PEM form`);
-  }
+  const secureContext = tls.createSecureContext({ ca: o.upstreamCa ? [...tls.rootCertificates, o.upstreamCa] : undefined });
   return new https.Agent({
     keepAlive: true,
     maxFreeSockets: 1024,
