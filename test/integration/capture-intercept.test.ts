@@ -364,6 +364,34 @@ test('keep-alive through interception: one CONNECT and one upstream connection s
   assert.equal(stats.requests - stats.stored, 1, 'the client kept its one intercepted connection (one CONNECT)');
 });
 
+test('HTTP/1.1 through interception checks the upstream certificate: untrusted CA and wrong name are 502s with the cause', { timeout: 120_000 }, async (t) => {
+  if (!requireTool(t, 'openssl', 'openssl')) return;
+  const { ProxyAgent, request } = await import('undici');
+  const ask = async (s: Setup, url: string): Promise<[number, string]> => {
+    const client = new ProxyAgent({ uri: s.proxyUrl, requestTls: { ca: fs.readFileSync(s.proxyCa.certFile) } });
+    try {
+      const r = await request(url, { dispatcher: client });
+      return [r.statusCode, await r.body.text()];
+    } finally {
+      await client.close();
+    }
+  };
+  const untrusted = await setup(t, {}, false);
+  const [status, text] = await ask(untrusted, `https://localhost:${untrusted.backend.port}/untrusted`);
+  assert.equal(status, 502);
+  assert.match(text, /upstream certificate: /);
+  assert.deepEqual(untrusted.backend.seen, []);
+  assert.deepEqual((await untrusted.finish()).rows.map((r) => r.status), [502]);
+  // The backend's leaf names localhost only: reached as 127.0.0.1 it does not match.
+  const trusted = await setup(t);
+  const [status2, text2] = await ask(trusted, `https://127.0.0.1:${trusted.backend.port}/by-ip`);
+  assert.equal(status2, 502);
+  assert.match(text2, /upstream certificate: .*127\.0\.0\.1/);
+  assert.deepEqual(trusted.backend.seen, []);
+  const { rows } = await trusted.finish();
+  assert.deepEqual(rows.map((r) => [r.url, r.status]), [[`https://127.0.0.1:${trusted.backend.port}/by-ip`, 502]]);
+});
+
 test('the upstream agent\'s pool key stays short: the trusted CAs are not joined into it on every request', () => {
   const agent = interceptAgent({ leaves: () => Promise.reject(new Error('unused')), upstreamCa: shared?.backendCa.certPem ?? 'x' });
   // What the agent computes per request (request options merged over its own).

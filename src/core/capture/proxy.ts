@@ -13,8 +13,8 @@ import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
 import { forwardRequest, pathAndQuery } from './forward';
-import { UpstreamPool, loadParser } from './upstreamPool';
-import { interceptAgent, interceptMatcher, terminateTls, type InterceptOptions } from './tlsIntercept';
+import { UpstreamPool, loadParser, type UpstreamTls } from './upstreamPool';
+import { interceptAgent, interceptMatcher, interceptUpstreamTls, terminateTls, type InterceptOptions } from './tlsIntercept';
 import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 import { tapWebSocket } from './wsTap';
 
@@ -113,6 +113,7 @@ export class CaptureProxy extends EventEmitter {
   private _address: net.AddressInfo | undefined;
   private readonly _intercepts: ((host: string) => boolean) | null = null;
   private readonly _interceptAgent: https.Agent | null = null;
+  private readonly _interceptTls: UpstreamTls | null = null;
   /** Serves the HTTP/2 connections of intercepted clients (ALPN h2); their requests take the common path. */
   private readonly _h2: http2.Http2Server | null = null;
   private readonly _h2Sessions = new Set<http2.ServerHttp2Session>();
@@ -189,7 +190,8 @@ export class CaptureProxy extends EventEmitter {
     if (intercept) {
       if (_options.mode !== 'forward') throw new UsageError('TLS interception (--intercept-tls) is for --mode forward');
       this._intercepts = interceptMatcher(intercept.hosts);
-      this._interceptAgent = interceptAgent(intercept);
+      this._interceptTls = interceptUpstreamTls(intercept);
+      this._interceptAgent = interceptAgent(intercept, this._interceptTls);
       this._h2 = http2.createServer({ maxSessionMemory: 64 });
       this._h2.on('request', (req, res) => {
         fromH2(req);
@@ -312,6 +314,7 @@ export class CaptureProxy extends EventEmitter {
       upstream,
       agent: this._agentFor(upstream, req),
       pool: this._pool,
+      upstreamTls: this._interceptTls !== null && (req.socket as InterceptedSocket)[INTERCEPTED] ? this._interceptTls : null,
       rewriteHost: this._options.mode === 'reverse',
       timeoutMs: this._options.upstreamTimeoutMs,
       recorder,
