@@ -74,7 +74,9 @@ async function proxyRole(dir) {
 }
 
 function child(role, dir) {
-  const proc = fork(fileURLToPath(import.meta.url), ['--role', role, '--dir', dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // CHAOS_BENCH_PROF=DIR: a CPU profile of the proxy process (written when it stops) into DIR.
+  const prof = role === 'proxy' && process.env.CHAOS_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CHAOS_BENCH_PROF] : [];
+  const proc = fork(fileURLToPath(import.meta.url), ['--role', role, '--dir', dir], { execArgv: ['--import', 'tsx', ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = new Promise((resolve, reject) => {
     proc.once('message', resolve);
     proc.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -171,13 +173,15 @@ async function main() {
     const backendCa = fs.readFileSync(bca[0]);
     const direct = new Agent({ connections, connect: { ca: backendCa } });
     const viaProxy = new ProxyAgent({ uri: `http://${HOST}:${proxyPort}`, connections, requestTls: { ca } });
-    await rps(url, direct, connections, 0.5); // warm-up
-    await rps(url, viaProxy, connections, 0.5);
     const ask = (msg) => new Promise((resolve) => {
       proxy.proc.once('message', resolve);
       proxy.proc.send(msg);
     });
+    // Each warm-up right before its run: connections left idle for longer than the keep-alive timeouts (4-5 s)
+    // would be closed, and the measured run would start with fresh CONNECTs and handshakes.
+    await rps(url, direct, connections, 0.5);
     const d = await rps(url, direct, connections, seconds);
+    await rps(url, viaProxy, connections, 0.5);
     const cpu0 = (await ask('cpu')).cpuMs;
     const p = await rps(url, viaProxy, connections, seconds);
     const proxyCpuMs = (await ask('cpu')).cpuMs - cpu0;
@@ -189,6 +193,8 @@ async function main() {
 
     proxy.proc.send('stop');
     const stopped = await new Promise((resolve) => proxy.proc.once('message', resolve));
+    // Let it exit on its own (a CPU profile is written only at a clean exit).
+    if (proxy.proc.exitCode === null) await new Promise((resolve) => proxy.proc.once('exit', resolve));
     console.log(`recorded ${stopped.stopped} exchanges (${stopped.requests - stopped.stopped} CONNECTs)`);
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
     fs.writeFileSync(RESULTS, JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, handshakeMs: { first, repeated }, rps: { direct: d, intercepted: p, ratio, proxyCpuMs }, recorded: stopped.stopped }, null, 2));

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import * as tls from 'node:tls';
 import { CaptureSession } from '../../src/core/capture/captureSession';
-import type { InterceptOptions } from '../../src/core/capture/tlsIntercept';
+import { interceptAgent, type InterceptOptions } from '../../src/core/capture/tlsIntercept';
 import { ROOT, openStore, requireTool, runCli, assertCliError, tmpDir } from '../helpers';
 import { makeTestCa, type TestCa } from '../helpers/testCa';
 
@@ -26,6 +26,8 @@ interface Backend {
   port: number;
   /** What the backend saw, one line per request. */
   seen: string[];
+  /** TCP connections it accepted. */
+  connections: number;
 }
 
 /** An HTTPS (HTTP/1.1) backend on 127.0.0.1 with a leaf for localhost from `ca`; echoes method, path and body. */
@@ -43,7 +45,9 @@ async function httpsBackend(t: TestContext, ca: TestCa): Promise<Backend> {
     });
   });
   const sockets = new Set<net.Socket>();
+  const backend: Backend = { port: 0, seen, connections: 0 };
   server.on('connection', (s: net.Socket) => {
+    backend.connections++;
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
@@ -52,7 +56,8 @@ async function httpsBackend(t: TestContext, ca: TestCa): Promise<Backend> {
     for (const s of sockets) s.destroy();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { port: (server.address() as net.AddressInfo).port, seen };
+  backend.port = (server.address() as net.AddressInfo).port;
+  return backend;
 }
 
 interface Setup {
@@ -338,6 +343,64 @@ test('leaf certificates are minted once per host and reused across connections',
   assert.ok(s.proxyCa.minted - before <= 1, 'and the provider minted at most one new leaf');
   const { rows } = await s.finish();
   assert.equal(rows.length, 3);
+});
+
+test('keep-alive through interception: one CONNECT and one upstream connection serve many requests', { timeout: 120_000 }, async (t) => {
+  if (!requireTool(t, 'openssl', 'openssl')) return;
+  const s = await setup(t);
+  const { ProxyAgent, request } = await import('undici');
+  const client = new ProxyAgent({ uri: s.proxyUrl, connections: 1, requestTls: { ca: fs.readFileSync(s.proxyCa.certFile) } });
+  t.after(() => client.destroy());
+  const n = 40;
+  for (let i = 0; i < n; i++) {
+    const r = await request(`https://localhost:${s.backend.port}/k${i}`, { dispatcher: client });
+    assert.equal(r.statusCode, 200);
+    assert.equal(((await r.body.json()) as { url: string }).url, `/k${i}`);
+  }
+  assert.equal(s.backend.connections, 1, 'the proxy reuses its upstream TLS connection');
+  await client.close();
+  const stats = await s.session.stop(2_000);
+  assert.equal(stats.stored, n);
+  assert.equal(stats.requests - stats.stored, 1, 'the client kept its one intercepted connection (one CONNECT)');
+});
+
+test('HTTP/1.1 through interception checks the upstream certificate: untrusted CA and wrong name are 502s with the cause', { timeout: 120_000 }, async (t) => {
+  if (!requireTool(t, 'openssl', 'openssl')) return;
+  const { ProxyAgent, request } = await import('undici');
+  const ask = async (s: Setup, url: string): Promise<[number, string]> => {
+    const client = new ProxyAgent({ uri: s.proxyUrl, requestTls: { ca: fs.readFileSync(s.proxyCa.certFile) } });
+    try {
+      const r = await request(url, { dispatcher: client });
+      return [r.statusCode, await r.body.text()];
+    } finally {
+      await client.close();
+    }
+  };
+  const untrusted = await setup(t, {}, false);
+  const [status, text] = await ask(untrusted, `https://localhost:${untrusted.backend.port}/untrusted`);
+  assert.equal(status, 502);
+  assert.match(text, /upstream certificate: /);
+  assert.deepEqual(untrusted.backend.seen, []);
+  assert.deepEqual((await untrusted.finish()).rows.map((r) => r.status), [502]);
+  // The backend's leaf names localhost only: reached as 127.0.0.1 it does not match.
+  const trusted = await setup(t);
+  const [status2, text2] = await ask(trusted, `https://127.0.0.1:${trusted.backend.port}/by-ip`);
+  assert.equal(status2, 502);
+  assert.match(text2, /upstream certificate: .*127\.0\.0\.1/);
+  assert.deepEqual(trusted.backend.seen, []);
+  const { rows } = await trusted.finish();
+  assert.deepEqual(rows.map((r) => [r.url, r.status]), [[`https://127.0.0.1:${trusted.backend.port}/by-ip`, 502]]);
+});
+
+test('the upstream agent\'s pool key stays short: the trusted CAs are not joined into it on every request', () => {
+  const agent = interceptAgent({ leaves: () => Promise.reject(new Error('unused')), upstreamCa: shared?.backendCa.certPem ?? 'x' });
+  // What the agent computes per request (request options merged over its own).
+  try {
+    const key = agent.getName({ ...(agent as unknown as { options: https.AgentOptions }).options, host: 'localhost', port: 443, servername: 'localhost' });
+    assert.ok(key.length < 500, `pool key of ${key.length} characters`);
+  } finally {
+    agent.destroy();
+  }
 });
 
 test('observe: the interception flags are checked with one-line errors', { timeout: 60_000 }, (t) => {

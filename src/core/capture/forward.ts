@@ -5,7 +5,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ExchangeFaults } from '../faults/httpFaults';
 import type { ExchangeRecorder } from './exchangeRecorder';
 import { certificateCause } from './tlsIntercept';
-import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool } from './upstreamPool';
+import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool, type UpstreamTls } from './upstreamPool';
 
 /**
  * The forwarding path for ordinary HTTP requests: one upstream request over a keep-alive agent, headers passed as
@@ -23,6 +23,8 @@ export interface ForwardOptions {
   agent: http.Agent;
   /** The lean client for plain-http upstreams (requests without a chunked body); null to always use http.request. */
   pool: UpstreamPool | null;
+  /** TLS for the lean client to an https upstream (intercepted HTTP/1.1 requests); null: https goes through `agent`. */
+  upstreamTls: UpstreamTls | null;
   /** Rewrite Host to the upstream's (reverse mode); forward mode keeps the client's. */
   rewriteHost: boolean;
   timeoutMs?: number;
@@ -89,7 +91,7 @@ function hasBody(req: http.IncomingMessage): boolean {
 
 export function forwardRequest(req: http.IncomingMessage, res: http.ServerResponse, o: ForwardOptions): void {
   const secure = o.upstream.protocol === 'https:';
-  if (o.pool !== null && !secure) {
+  if (o.pool !== null && (!secure || (o.upstreamTls !== null && req.httpVersionMajor === 1))) {
     const head = rawRequestHead(req, o.upstream, o.rewriteHost);
     if (head !== null) {
       new RawForward(req, res, o, head, rawHeadHasBody);
@@ -286,7 +288,8 @@ class RawForward implements UpstreamHandler {
 
   constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, head: string, hasBody: boolean) {
     const u = _o.upstream;
-    this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || 80, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
+    const secure = u.protocol === 'https:';
+    this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || (secure ? 443 : 80), secure ? _o.upstreamTls : null, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
     this._out = _res;
     this._body = _o.faults === null || !hasBody ? _req : _o.faults.requestBody(_req);
     _res.once('close', this._onClientClose);
@@ -363,7 +366,7 @@ class RawForward implements UpstreamHandler {
     const o = this._o;
     o.onError();
     const status = timedOut ? 504 : 502;
-    const cause = `${timedOut ? 'upstream timed out' : 'upstream unreachable'}: ${describeError(err)}`;
+    const cause = upstreamCause(err, timedOut);
     o.recorder?.fail(cause, status);
     if (!res.headersSent) {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });

@@ -5,7 +5,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { ListenError, UsageError, describeError } from '../errors';
 import { planHttpFaults } from '../faults/httpFaults';
@@ -13,8 +13,8 @@ import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
 import { forwardRequest, pathAndQuery } from './forward';
-import { UpstreamPool, loadParser } from './upstreamPool';
-import { interceptAgent, interceptMatcher, terminateTls, type InterceptOptions } from './tlsIntercept';
+import { UpstreamPool, loadParser, type UpstreamTls } from './upstreamPool';
+import { interceptAgent, interceptMatcher, interceptUpstreamTls, terminateTls, type InterceptOptions } from './tlsIntercept';
 import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 import { tapWebSocket } from './wsTap';
 
@@ -113,6 +113,7 @@ export class CaptureProxy extends EventEmitter {
   private _address: net.AddressInfo | undefined;
   private readonly _intercepts: ((host: string) => boolean) | null = null;
   private readonly _interceptAgent: https.Agent | null = null;
+  private readonly _interceptTls: UpstreamTls | null = null;
   /** Serves the HTTP/2 connections of intercepted clients (ALPN h2); their requests take the common path. */
   private readonly _h2: http2.Http2Server | null = null;
   private readonly _h2Sessions = new Set<http2.ServerHttp2Session>();
@@ -126,16 +127,20 @@ export class CaptureProxy extends EventEmitter {
     this._filter = _options.record === false ? () => false : pathFilter(_options.include, _options.exclude);
     this._cap = _options.bodyCap ?? DEFAULT_BODY_CAP;
     this._nextSeq = _options.nextSeq ?? (() => ++this._seq);
-    let ca: Buffer | undefined;
+    // One SecureContext for every upstream connection (given `ca`, the agent would redo it per connection and put
+    // the whole certificate into its pool key on every request).
+    let secureContext: tls.SecureContext | undefined;
     if (_options.caFile) {
+      let ca: Buffer;
       try {
         ca = fs.readFileSync(_options.caFile);
       } catch (e) {
         throw new UsageError(`--ca ${_options.caFile}: ${describeError(e)}`);
       }
+      secureContext = tls.createSecureContext({ ca });
     }
     this._httpAgent = new http.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo' });
-    this._httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', rejectUnauthorized: !_options.insecure, ca });
+    this._httpsAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 1024, scheduling: 'lifo', rejectUnauthorized: !_options.insecure, secureContext });
     const parser = _options.upstreamClient === 'node' ? null : loadParser();
     this._pool = parser ? new UpstreamPool(parser) : null;
     this._proxy = httpProxy.createProxyServer({
@@ -185,7 +190,8 @@ export class CaptureProxy extends EventEmitter {
     if (intercept) {
       if (_options.mode !== 'forward') throw new UsageError('TLS interception (--intercept-tls) is for --mode forward');
       this._intercepts = interceptMatcher(intercept.hosts);
-      this._interceptAgent = interceptAgent(intercept);
+      this._interceptTls = interceptUpstreamTls(intercept);
+      this._interceptAgent = interceptAgent(intercept, this._interceptTls);
       this._h2 = http2.createServer({ maxSessionMemory: 64 });
       this._h2.on('request', (req, res) => {
         fromH2(req);
@@ -308,6 +314,7 @@ export class CaptureProxy extends EventEmitter {
       upstream,
       agent: this._agentFor(upstream, req),
       pool: this._pool,
+      upstreamTls: this._interceptTls !== null && (req.socket as InterceptedSocket)[INTERCEPTED] ? this._interceptTls : null,
       rewriteHost: this._options.mode === 'reverse',
       timeoutMs: this._options.upstreamTimeoutMs,
       recorder,

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 /**
  * A lean HTTP/1.1 client for plain-http upstreams (requests without a body or with a Content-Length one): a pool of keep-alive sockets per host:port, the request head
@@ -43,6 +44,12 @@ export interface UpstreamHandler {
 const KEEP_ALIVE_MARGIN_MS = 1000;
 const MAX_IDLE_PER_HOST = 1024;
 
+/** TLS to the upstream (intercepted requests): one context for every connection, verified unless told not to. */
+export interface UpstreamTls {
+  secureContext: tls.SecureContext;
+  rejectUnauthorized: boolean;
+}
+
 let parserClass: ParserClass | null | undefined;
 
 /** Node's HTTP parser binding if it is there and parses a response as expected; null otherwise (or when disabled). */
@@ -82,12 +89,12 @@ export class UpstreamPool {
   constructor(readonly parser: ParserClass) {}
 
   /**
-   * Sends `head` (a complete request head; a body, if any, follows through `writeBody`) on an idle connection to host:port or a new one, and reports
+   * Sends `head` (a complete request head; a body, if any, follows through `writeBody`) on an idle connection to host:port (over TLS when `secure`) or a new one, and reports
    * the response to `handler`. Returns the connection, for `abort`.
    */
-  request(host: string, port: number, head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
-    const key = `${host}:${port}`;
-    const conn = this._idle.get(key)?.pop() ?? new UpstreamConnection(this, key, host, port);
+  request(host: string, port: number, secure: UpstreamTls | null, head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
+    const key = secure === null ? `${host}:${port}` : `tls:${host}:${port}`;
+    const conn = this._idle.get(key)?.pop() ?? new UpstreamConnection(this, key, host, port, secure);
     conn.send(head, isHead, hasBody, timeoutMs, handler);
     return conn;
   }
@@ -148,9 +155,13 @@ export class UpstreamConnection {
   /** The whole request (head and body) was written: only then may the socket serve another request. */
   private _requestComplete = true;
 
-  constructor(private readonly _pool: UpstreamPool, readonly key: string, host: string, port: number) {
+  constructor(private readonly _pool: UpstreamPool, readonly key: string, host: string, port: number, secure: UpstreamTls | null) {
     const P = _pool.parser;
-    this.socket = net.connect({ host, port, noDelay: true });
+    // Writes made before the TLS handshake completes are held by the socket until it has.
+    this.socket = secure === null
+      ? net.connect({ host, port, noDelay: true })
+      // (noDelay is passed on to the TCP connect; the typings do not list it.)
+      : tls.connect({ host, port, noDelay: true, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...secure } as tls.ConnectionOptions);
     const parser = new P();
     parser.initialize(P.RESPONSE, this, 0, 0);
     parser[P.kOnHeaders] = (headers: string[]) => {
