@@ -200,3 +200,17 @@ test('reverse mode refuses CONNECT with 405', { timeout: 60_000 }, async (t) => 
   tunnel.socket.destroy();
   assert.equal(await proxy.stop(), 0);
 });
+
+test('forward mode: a tunnel still open when the capture stops is recorded, not lost', { timeout: 60_000 }, async (t) => {
+  const db = path.join(tmpDir(t), 'traffic.db');
+  const port = await tcpServer(t, (s) => s.write('HELLO\n'));
+  const { CaptureSession } = await import('../../src/core/capture/captureSession');
+  const session = await CaptureSession.start({ mode: 'forward', port: 0, host: '127.0.0.1', output: db } as Parameters<typeof CaptureSession.start>[0]);
+  const tunnel = await connect(session.address.port, `127.0.0.1:${port}`);
+  assert.equal(tunnel.status, 200);
+  tunnel.socket.on('error', () => undefined);
+  // The client keeps the tunnel open; the capture stops with a short grace, cutting it.
+  await session.stop(300);
+  const rows = await queryStore(db, 'SELECT protocol, method, url, status FROM exchanges');
+  assert.deepEqual(rows, [{ protocol: 'tunnel', method: 'CONNECT', url: `127.0.0.1:${port}`, status: 200 }]);
+});

@@ -107,6 +107,8 @@ export class CaptureProxy extends EventEmitter {
   /** The lean client for plain-http upstreams; null where Node's parser binding is not usable (http.request then). */
   private readonly _pool: UpstreamPool | null;
   private readonly _sockets = new Set<Duplex>();
+  /** Open CONNECT tunnels, each settled once it is recorded: close() waits for them, so none ends unrecorded. */
+  private readonly _tunnels = new Set<Promise<void>>();
   private _seq = 0;
   private readonly _nextSeq: () => number;
   private _connections = 0;
@@ -265,7 +267,7 @@ export class CaptureProxy extends EventEmitter {
       for (const s of this._sockets) s.destroy();
       for (const s of this._h2Sessions) s.destroy();
     }, graceMs);
-    await Promise.all([closed, ...h2Closed]);
+    await Promise.all([closed, ...h2Closed, ...this._tunnels]);
     clearTimeout(timer);
     this._proxy.close();
     this._httpAgent.destroy();
@@ -414,9 +416,14 @@ export class CaptureProxy extends EventEmitter {
     let done = false;
     const upstream = net.connect(Number(m[2]), m[1]);
     this._track(upstream);
+    let recorded!: () => void;
+    const tunnel = new Promise<void>((resolve) => (recorded = resolve));
+    this._tunnels.add(tunnel);
     const finish = (): void => {
       if (done) return;
       done = true;
+      this._tunnels.delete(tunnel);
+      recorded();
       this._emitExchange({
         ...base,
         ttfbMs: ttfb,
