@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import * as tls from 'node:tls';
 import { CaptureSession } from '../../src/core/capture/captureSession';
+import { exchangeToHarEntry } from '../../src/core/har/export';
 import { openStore, requireTool, tmpDir } from '../helpers';
 import { makeTestCa, type TestCa } from '../helpers/testCa';
 
@@ -186,6 +187,7 @@ test('an h2 client reaches an h2-only backend over h2: one upstream session for 
   assert.ok(rows.every((r) => r.protocol === 'https' && r.error === null));
   assert.ok(rows.find((r) => r.url.endsWith('/h2/b'))!.responseHeaders?.some(([k, v]) => k === 'x-backend' && v === 'yes'));
   assert.ok(rows.every((r) => r.requestHeaders.every(([k]) => !k.startsWith(':'))), 'pseudo-headers are not stored as headers');
+  assert.equal(exchangeToHarEntry(rows[0]).request.httpVersion, 'HTTP/2.0', 'a HAR export says what the client spoke');
 });
 
 test('an HTTP/1.1-only backend still serves an h2 client: the upstream leg falls back to HTTP/1.1', { timeout: 120_000 }, async (t) => {
