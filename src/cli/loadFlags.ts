@@ -7,7 +7,7 @@ import { intFlag, type FlagValues } from './args';
 
 const PROFILES: readonly ProfileKind[] = ['constant', 'ramp-up', 'spike', 'soak', 'stress'];
 
-function positive(flags: FlagValues, name: string, raw = flags[name]): number | undefined {
+function positive(name: string, raw: FlagValues[string]): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || n > 1_000_000) throw new UsageError(`--${name} '${String(raw)}' must be a number above 0 (up to 1000000)`);
@@ -44,13 +44,13 @@ export function planInputFromFlags(flags: FlagValues, base: LoadPlanInput = {}, 
     if (!PROFILES.includes(p)) throw new UsageError(`--profile '${p}' must be one of: ${PROFILES.join(', ')}`);
     input.profile = p;
   }
-  set('from', positive(flags, 'from'));
+  set('from', positive('from', flags.from));
   const to = splitTo(flags);
   if (to.format !== undefined && !forExport) throw new UsageError(`--to '${to.format}' must be a number (the level the profile drives to); to write a k6 script use 'chaos-testing load export --to k6'`);
-  set('to', positive(flags, 'to', to.level));
+  set('to', positive('to', to.level));
   set('durationMs', duration(flags, 'duration'));
   set('stepEveryMs', duration(flags, 'step-every'));
-  set('rate', positive(flags, 'rate'));
+  set('rate', positive('rate', flags.rate));
   set('connections', intFlag(flags, 'connections', 1, 10_000));
   if (flags.mix !== undefined) {
     const m = String(flags.mix);

@@ -18,7 +18,7 @@ const MIX: RequestMix = {
   skipped: {},
   entries: [
     { endpoint: 'GET /api/items/{itemId}', method: 'GET', pathAndQuery: '/api/items/42?full=1', headers: [['accept', 'application/json']], body: null, weight: 0.75, write: false, chain: [{ where: 'path', producer: 1, pointer: '/id', recorded: '42' }] },
-    { endpoint: 'POST /api/items', method: 'POST', pathAndQuery: '/api/items', headers: [['content-type', 'application/json'], ['authorization', 'Bearer t0k']], body: Buffer.from('{"name":"Ada"}'), weight: 0.25, write: true },
+    { endpoint: 'POST /api/items', method: 'POST', pathAndQuery: '/api/items', headers: [['content-type', 'application/json'], ['authorization', 'Bearer t0k'], ['x-key', '{{env:CHAOS_SECRET_KEY}}']], body: Buffer.from('{"name":"Ada"}'), weight: 0.25, write: true },
   ],
 };
 
@@ -47,7 +47,7 @@ async function load(t: TestContext, script: string): Promise<{ mod: K6Module; ca
   writeFileSync(stubbed, script.split("from 'k6/http'").join(`from ${JSON.stringify(pathToFileURL(stub).href)}`));
   const calls: Call[] = [];
   const g = globalThis as Record<string, unknown>;
-  g.__ENV = {};
+  g.__ENV = { CHAOS_SECRET_KEY: 'k-from-env' };
   g.__k6calls = calls;
   let nextId = 100;
   g.__k6answer = (method: string) => {
@@ -102,6 +102,7 @@ test('the default function draws the mix by weight and sends the id a POST creat
   assert.equal(posts[0].body, '{"name":"Ada"}');
   assert.equal(posts[0].params.headers.authorization, 'Bearer t0k');
   assert.equal(posts[0].params.tags.name, 'POST /api/items');
+  assert.equal(posts[0].params.headers['x-key'], 'k-from-env');
   assert.ok(posts.every((p) => p.url === 'http://127.0.0.1:3000/api/items'));
   // Before any POST the recorded id goes out; after one, the id it answered.
   const firstPost = calls.findIndex((c) => c.method === 'POST');

@@ -95,7 +95,9 @@ async function plan(flags: FlagValues, forExport: boolean): Promise<{ spec: Load
   if (!input.target) throw new UsageError("load needs --target URL (the backend) or --spec FILE; see 'chaos-testing load --help'");
   const { planSpec, planMix } = await import('../../core/load/plan');
   const spec = planSpec(input);
-  return { spec, mix: await planMix(spec, input), input };
+  // An export never holds a secret: the script reads CHAOS_SECRET_* from k6's environment.
+  const env = forExport ? (await import('../../core/load/k6')).K6_SECRET_ENV : process.env;
+  return { spec, mix: await planMix(spec, input, env), input };
 }
 
 async function run(spec: LoadSpec, mix: RequestMix, database: string, flags: FlagValues, io: CliIO): Promise<number> {

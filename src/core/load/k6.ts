@@ -5,6 +5,14 @@
  */
 import type { LoadSpec, MixEntry, RequestMix, SloClause } from './types';
 
+/**
+ * What the mix is built with for an export: every CHAOS_SECRET_* variable reads as a `{{env:NAME}}` placeholder
+ * that the script fills from k6's own environment, so no secret is ever written into the script.
+ */
+export const K6_SECRET_ENV: NodeJS.ProcessEnv = new Proxy({}, {
+  get: (_t, name) => (typeof name === 'string' && name.startsWith('CHAOS_SECRET_') ? `{{env:${name}}}` : undefined),
+});
+
 /** k6 takes Go-style durations. */
 export function k6Duration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
@@ -70,10 +78,11 @@ export function k6Script(spec: LoadSpec, mix: RequestMix): string {
   const entries = mix.entries.map(k6Entry);
   const target = new URL(spec.target);
   const binary = entries.some((e) => e.base64);
+  const secrets = [...new Set(JSON.stringify(entries).match(/\{\{env:(CHAOS_SECRET_\w+)\}\}/g) ?? [])].map((m) => m.slice(6, -2));
   return `// k6 script written by chaos-testing from '${spec.name}': ${spec.profile.kind}, ${spec.model.kind} model.
 // Mix: ${mix.source.replace(/\n/g, ' ')}
 // Run: k6 run script.js   (TARGET=https://staging.example.com k6 run script.js to aim elsewhere)
-import http from 'k6/http';
+${secrets.length ? `// Secrets redacted at capture are read from the environment: ${secrets.map((n) => `-e ${n}=…`).join(' ')}\n` : ''}import http from 'k6/http';
 ${binary ? "import encoding from 'k6/encoding';\n" : ''}
 export const options = ${JSON.stringify(k6Options(spec), null, 2)};
 
@@ -107,6 +116,11 @@ function getPointer(value, pointer) {
   return cur;
 }
 
+/** Secrets redacted at capture, from the environment k6 runs in (-e CHAOS_SECRET_…=…). */
+function fillEnv(text) {
+  return text.indexOf('{{env:') < 0 ? text : text.replace(/\{\{env:(\w+)\}\}/g, (_, name) => __ENV[name] || '');
+}
+
 /** The request of entry e with the chained values this VU has so far (recorded ones otherwise), as the generator builds it. */
 function build(e) {
   let path = e.path;
@@ -122,8 +136,10 @@ function build(e) {
       for (const h of Object.keys(headers)) if (h.toLowerCase() === name) headers[h] = headers[h].split(c.recorded).join(value);
     }
   }
+  for (const h of Object.keys(headers)) headers[h] = fillEnv(headers[h]);
+  if (body !== null && !e.base64) body = fillEnv(body);
   if (body !== null && e.base64) body = encoding.b64decode(body);
-  return { url: TARGET + path, headers, body };
+  return { url: TARGET + fillEnv(path), headers, body };
 }
 
 export default function () {
