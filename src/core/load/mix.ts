@@ -29,6 +29,7 @@ export interface MixOptions {
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ONLY_ERRORS = 'exchanges of endpoints that only answered errors (4xx, 5xx) when recorded';
 
 /** "0.8:0.2", "80:20", "4:1" → the read share (0.8). */
 export function parseReadWrite(text: string): number {
@@ -88,7 +89,7 @@ export async function buildMix(options: MixOptions): Promise<RequestMix> {
   } finally {
     db.close();
   }
-  for (const [endpoint, n] of calls) if (!variants.has(endpoint)) skipped['endpoints that only answered errors (4xx, 5xx) when recorded'] = (skipped['endpoints that only answered errors (4xx, 5xx) when recorded'] ?? 0) + n;
+  for (const [endpoint, n] of calls) if (!variants.has(endpoint)) skipped[ONLY_ERRORS] = (skipped[ONLY_ERRORS] ?? 0) + n;
   if (variants.size === 0) {
     const reasons = Object.entries(skipped).map(([why, n]) => `${n} ${why}`).join(', ');
     throw new InputError(`${options.database} has no HTTP exchanges to draw a request mix from${reasons ? ` (skipped: ${reasons})` : ''}; capture some with 'chaos-testing observe', or load the target URL alone (--mix target)`);

@@ -27,7 +27,7 @@ function kinds(byKind: Partial<Record<ErrorKind, number>>): string {
 export function statusLine(t: LoadTick, totalSeconds: number): string {
   const errors = t.errors ? `  errors ${t.errors} (${kinds(t.errorsByKind)})` : '  errors 0';
   const rss = t.targetRssBytes !== undefined ? `  rss ${bytes(t.targetRssBytes)}` : '';
-  return `load ${Math.min(t.second, totalSeconds)}/${totalSeconds}s  level ${round(t.level)}  ${Math.round(t.rps)} req/s  p50 ${usAsMs(t.latency.p50)}  p99 ${usAsMs(t.latency.p99)}${errors}${rss}`;
+  return `load ${t.second > totalSeconds ? 'end' : `${t.second}/${totalSeconds}s`}  level ${round(t.level)}  ${Math.round(t.rps)} req/s  p50 ${usAsMs(t.latency.p50)}  p99 ${usAsMs(t.latency.p99)}${errors}${rss}`;
 }
 
 function round(n: number): string {
