@@ -63,15 +63,21 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   let ending = false;
   let second = 0;
   let lastTickAt = t0;
+  let endedAt = t0;
 
   const tick = (final: boolean): void => {
     const now = performance.now();
     const f = stats.foldSecond();
     const span = final ? (now - lastTickAt) / 1000 : 1;
+    const spanStart = lastTickAt;
     lastTickAt = now;
     if (final && span < 0.05 && f.sent === 0 && f.completed === 0 && f.errors === 0) return;
     second++;
-    const level = levelAt(profile, Math.min(spec.durationMs, (second - 0.5) * 1000));
+    // The last, partial second is mostly the drain after the end: it keeps the level of the second before it.
+    const previous = timeline.at(-1);
+    const level = final && previous && endedAt - spanStart < 500
+      ? previous.level
+      : levelAt(profile, Math.min(spec.durationMs, final ? (spanStart + endedAt) / 2 - t0 : (second - 0.5) * 1000));
     const t: LoadTick = {
       second,
       level: Math.round(level * 100) / 100,
@@ -107,6 +113,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   async function finish(reason: string | undefined, immediately = false): Promise<void> {
     if (ending) return;
     ending = true;
+    endedAt = performance.now();
     stopped = reason;
     clearTimeout(durationTimer);
     hooks.signal?.removeEventListener('abort', onAbort);
@@ -212,6 +219,7 @@ class SloTracker {
 /** stress: each step's window against the SLO; the highest step that met every clause, and the first that did not. */
 class StressTracker {
   private _step = -1;
+  private _judged = -1;
   private _level = 0;
   private _window = new Window();
   private _lastGood: { level: number; rps: number } | null = null;
@@ -223,13 +231,13 @@ class StressTracker {
     const step = stressStepAt(profile, (second - 0.5) * 1000);
     if (!step) return false;
     if (step.index !== this._step) {
-      if (this._step >= 0 && this._judge()) return true;
       this._step = step.index;
       this._level = step.level;
       this._window = new Window();
     }
     this._window.add(second, f, span);
-    return final ? this._judge() : false;
+    // A step is judged on its last second (or when the run ends inside it), before the next step's level is seen.
+    return final || second * 1000 >= step.endMs ? this._judge() : false;
   }
 
   stopReason(): string {
@@ -248,7 +256,8 @@ class StressTracker {
   }
 
   private _judge(): boolean {
-    if (this._broke || this._window.empty) return this._broke !== null;
+    if (this._broke || this._window.empty || this._judged === this._step) return this._broke !== null;
+    this._judged = this._step;
     const f = this._window.figures();
     const broken = this._clauses.filter((c) => !holds(c, measure(c, f)));
     if (broken.length) {

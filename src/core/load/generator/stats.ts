@@ -16,13 +16,16 @@ export function newHistogram(): Histogram {
 
 export function percentiles(h: Histogram): LatencyPercentiles {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0, max: 0, mean: 0, min: 0 };
+  // A percentile reads as the top of its HDR bucket: never above the largest value recorded.
+  const max = h.maxValue;
+  const at = (p: number): number => Math.min(max, h.getValueAtPercentile(p));
   return {
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p95: h.getValueAtPercentile(95),
-    p99: h.getValueAtPercentile(99),
-    'p99.9': h.getValueAtPercentile(99.9),
-    max: h.maxValue,
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    'p99.9': at(99.9),
+    max,
     mean: Math.round(h.mean),
     min: h.minNonZeroValue,
   };
