@@ -118,7 +118,7 @@ function getPointer(value, pointer) {
 
 /** Secrets redacted at capture, from the environment k6 runs in (-e CHAOS_SECRET_…=…). */
 function fillEnv(text) {
-  return text.indexOf('{{env:') < 0 ? text : text.replace(/\{\{env:(\w+)\}\}/g, (_, name) => __ENV[name] || '');
+  return text.indexOf('{{env:') < 0 ? text : text.replace(/\\{\\{env:(\\w+)\\}\\}/g, (_, name) => __ENV[name] || '');
 }
 
 /** The request of entry e with the chained values this VU has so far (recorded ones otherwise), as the generator builds it. */
