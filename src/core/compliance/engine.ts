@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openForReading } from '../store/reader';
 import { checkOf, controlsFor } from './controls';
+import { maskText } from './detect/maskText';
 import { RULES } from './rules';
 import type { Hit, Rule, TlsProbe } from './rules/rule';
 import { notAutomated, summarise } from './summary';
@@ -30,8 +31,10 @@ class FindingSet {
       if (ids.length) frameworks[f] = ids;
     }
     const file = 'file' in location ? location.file : undefined;
+    // URLs can carry what the rules found (an SSN in a query): they are masked like evidence.
+    const where = 'url' in location ? { ...location, url: maskText(location.url) } : location;
     const finding: Finding = {
-      ruleId: rule.id, title: rule.title, severity: rule.severity, message: hit.message, evidence: hit.evidence, location, frameworks,
+      ruleId: rule.id, title: rule.title, severity: rule.severity, message: maskText(hit.message), evidence: hit.evidence, location: where, frameworks,
       remediation: rule.remediation, ...(hit.fix && file ? { fix: { file, ...hit.fix } } : {}), occurrences: 1,
     };
     this.findings.push(finding);

@@ -52,7 +52,7 @@ export function findSecrets(text: string): SecretHit[] {
     for (const m of text.matchAll(k.pattern)) {
       const value = m[k.group ?? 0];
       const index = m.index + m[0].indexOf(value);
-      if (isPlaceholder(value)) continue;
+      if (isPlaceholder(value) || isReference(value)) continue;
       if (k.minEntropy !== undefined && shannonEntropy(value) < k.minEntropy) continue;
       if (taken.some(([a, b]) => index < b && index + value.length > a)) continue;
       taken.push([index, index + value.length]);
@@ -65,8 +65,13 @@ export function findSecrets(text: string): SecretHit[] {
 /** A config key that names a secret (PASSWORD, API_KEY, CLIENT_SECRET...). */
 export const SECRET_NAME = /(passw(or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential)/i;
 
+/** A path or URL names where the secret lives (PASSWORD_FILE=/run/secrets/db), not the secret. */
+function isReference(v: string): boolean {
+  return /^(\.{0,2}\/|[a-z][\w+.-]*:\/\/)/i.test(v);
+}
+
 /** A literal value under a secret-named key: not empty, a placeholder or a reference to somewhere else. */
 export function isLiteralSecret(value: string): boolean {
   const v = value.trim().replace(/^["']|["']$/g, '');
-  return v.length >= 6 && !isPlaceholder(v) && !/^(true|false|\d+)$/i.test(v);
+  return v.length >= 6 && !isPlaceholder(v) && !/^(true|false|\d+)$/i.test(v) && !isReference(v);
 }
