@@ -354,7 +354,7 @@ function pingable(port) {
 }
 
 async function main() {
-  const total = 11;
+  const total = 12;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -397,7 +397,10 @@ async function main() {
     step(10, total, 'Beyond HTTP: a Redis listener beside the HTTP one (one capture.yaml); cache calls linked to their requests');
     await beyondHttpDemo();
 
-    step(11, total, 'The same in VS Code: the extension, packaged');
+    step(11, total, 'A compliance audit of the capture (PCI-DSS): controls assessed, violations with masked evidence');
+    auditDemo();
+
+    step(12, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
@@ -413,6 +416,14 @@ async function main() {
     backend.server.closeAllConnections();
     backend.server.close();
   }
+}
+
+/** The audit exits 1 when it finds a high violation; the demo shows the report either way. */
+function auditDemo() {
+  const args = ['audit', '--framework', 'pci-dss', '--input', db, '--workspace', join(root, 'examples', 'sample-backend')];
+  console.log(`$ chaos-testing ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`chaos-testing audit exited with ${r.status}`);
 }
 
 main().catch((e) => {

@@ -53,7 +53,7 @@ test('mechanical fixes: USER before CMD, a securityContext at the container inde
 test('SARIF 2.1.0: rules with help and control tags, file regions and traffic artifacts; valid against the schema when one is installed', async (t) => {
   const db = await corpusDb(tmpDir(t));
   const r = await runAudit({ frameworks: [...FRAMEWORKS], traffic: db, workspace: WORKSPACE, now: NOW });
-  const sarif = toSarif(r) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string; help: { text: string }; properties: { tags: string[] } }> } }; results: Array<{ ruleId: string; level: string; locations: Array<Record<string, any>> }> }> };
+  const sarif = toSarif(r) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string; help: { text: string }; properties: { tags: string[] } }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { region?: unknown; artifactLocation: { uri: string } } }> }> }> };
   const run = sarif.runs[0];
   assert.equal(run.results.length, EXPECTED.length);
   const pan = run.tool.driver.rules.find((x) => x.id === 'pan-exposed')!;
