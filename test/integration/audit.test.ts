@@ -86,7 +86,7 @@ function findSarifSchema(): string | null {
     } catch { /* unreadable */ }
     for (const e of entries) {
       if (e.isDirectory() && !e.isSymbolicLink()) stack.push(path.join(dir, e.name));
-      else if (/^sarif-schema-2\.1\.0\.json$/.test(e.name)) return path.join(dir, e.name);
+      else if (/^sarif-(schema-)?2\.1\.0[\w.-]*\.json$/.test(e.name)) return path.join(dir, e.name);
     }
   }
   return null;
@@ -140,4 +140,32 @@ test('CLI: exit 1 on a high violation, 0 with --fail-on none; text report, SARIF
   } finally {
     store.close();
   }
+});
+
+test('--probe-tls end to end: a loopback server that still speaks TLS 1.1 is reported at the exchange that reached it', async (t) => {
+  const dir = tmpDir(t);
+  const ca = await makeTestCa(t, 'audit-old');
+  const leaf = await ca.leaf('127.0.0.1');
+  const server = tls.createServer({ cert: leaf.cert, key: leaf.key, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'ALL:@SECLEVEL=0' }, (s) => s.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/api`;
+  const entry = (u: string) => ({
+    startedDateTime: '2025-01-31T12:00:00.000Z', time: 1, cache: {}, timings: { send: 0, wait: 1, receive: 0 },
+    request: { method: 'GET', url: u, httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status: 200, statusText: '', httpVersion: 'HTTP/1.1', headers: [{ name: 'strict-transport-security', value: 'max-age=31536000' }, { name: 'x-content-type-options', value: 'nosniff' }], cookies: [], content: { size: 0, mimeType: 'application/json' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+  });
+  const har = path.join(dir, 'tls.har');
+  fs.writeFileSync(har, JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [entry('http://127.0.0.1:1/plain'), entry(url)] } }));
+  const db = path.join(dir, 'traffic.db');
+  await importHar(har, db, { enabled: false, extraFields: [] });
+  const withoutProbe = await runAudit({ frameworks: ['pci-dss'], traffic: db });
+  assert.equal(withoutProbe.summaries[0].assessed.includes('4.2.1.1'), false, 'TLS controls are not assessed without --probe-tls');
+  const r = await runAudit({ frameworks: ['pci-dss'], traffic: db, probeTls: true });
+  assert.deepEqual(r.inputs.tlsTargets, [new URL(url).host]);
+  const weak = r.findings.find((f) => f.ruleId === 'tls-weak')!;
+  assert.match(weak.message, /accepted TLSv1\.1 \(deprecated\)/);
+  assert.deepEqual(weak.location, { exchangeId: 2, url });
+  assert.ok(r.findings.some((f) => f.ruleId === 'cert-expiry' && /not trusted/.test(f.message)));
+  assert.ok(r.summaries[0].failing.includes('4.2.1.1'));
 });

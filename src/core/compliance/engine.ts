@@ -62,13 +62,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     const db = await openForReading(options.traffic);
     try {
       const scans = rules.filter((r) => r.traffic).map((r) => ({ rule: r, scan: r.traffic!() }));
-      scans.forEach((s) => ran.add(s.rule));
       for (const ex of trafficExchanges(db)) {
         inputs.exchanges++;
         if (!urls.has(ex.url)) urls.set(ex.url, ex.id);
         for (const { rule, scan } of scans) for (const h of scan.visit(ex)) set.add(rule, h, { exchangeId: ex.id, url: ex.url });
       }
       for (const { rule, scan } of scans) for (const h of scan.end?.() ?? []) set.add(rule, h, { exchangeId: h.exchangeId, url: h.url });
+      // A rule assesses its controls only when it saw something to judge.
+      if (inputs.exchanges > 0) scans.forEach((s) => ran.add(s.rule));
     } finally {
       db.close();
     }
@@ -80,9 +81,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     const files = readWorkspace(root, options.maxFiles);
     inputs.files = files.length;
     for (const rule of rules.filter((r) => r.files)) {
-      ran.add(rule);
       for (const file of files) {
         if (!rule.files!.kinds.includes(file.kind)) continue;
+        ran.add(rule);
         for (const h of rule.files!.scan(file, now)) {
           set.add(rule, { ...h, key: h.key ?? `${file.path}:${h.at?.line ?? 1}:${h.at?.column ?? 1}` }, { file: file.path, line: h.at?.line ?? 1, column: h.at?.column ?? 1, ...(h.at?.endLine ? { endLine: h.at.endLine, endColumn: h.at.endColumn } : {}) });
         }
@@ -95,7 +96,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     for (const t of httpsTargets(urls.keys())) probes.push(await probeTls(t.host, t.port));
     inputs.tlsTargets = probes.map((p) => p.target);
     const tlsRules = rules.filter((r) => r.tls);
-    tlsRules.forEach((r) => ran.add(r));
+    if (probes.some((p) => !p.error)) tlsRules.forEach((r) => ran.add(r));
     for (const p of probes) {
       const [url, exchangeId] = [...urls].find(([u]) => httpsTargets([u])[0] && `${httpsTargets([u])[0].host}:${httpsTargets([u])[0].port}` === p.target) ?? [`https://${p.target}/`, 0];
       for (const rule of tlsRules) for (const h of rule.tls!(p, now)) set.add(rule, h, { exchangeId, url });

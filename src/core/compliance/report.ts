@@ -22,8 +22,14 @@ export function auditReport(r: AuditResult): string {
   for (const f of findings) {
     const controls = Object.entries(f.frameworks).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ');
     out.push(`  [${f.severity.toUpperCase()}] ${f.ruleId}: ${f.message}${f.occurrences > 1 ? ` (seen ${f.occurrences} times)` : ''}`);
-    out.push(`      at ${locationText(f)}`, `      evidence: ${f.evidence}`, `      controls: ${controls}`, `      fix: ${f.remediation}`);
+    out.push(`      at ${locationText(f)}`, `      evidence: ${f.evidence}`, `      controls: ${controls}`);
   }
+  const byRule = new Map<string, Finding[]>();
+  for (const f of findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  if (byRule.size) out.push('', 'Remediation:');
+  for (const [rule, fs] of byRule) out.push(`  ${rule} (${fs.length}): ${fs[0].remediation}`);
+  const probedNothing = r.inputs.tlsTargets.length === 0;
+  if (probedNothing && r.inputs.traffic) out.push('', 'TLS versions, ciphers and certificates were not probed (add --probe-tls to connect to the HTTPS hosts in the traffic).');
   out.push(
     '',
     'An automated audit covers only the controls it can observe in captured traffic and workspace files; it is not a',

@@ -1,3 +1,4 @@
+import type { Location, Log, ReportingDescriptor } from 'sarif';
 import { checkOf } from './controls';
 import { RULES } from './rules';
 import type { AuditResult, Finding, Severity } from './types';
@@ -5,10 +6,10 @@ import { VERSION } from '../version';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { high: 'error', medium: 'warning', low: 'note' };
 
-function location(f: Finding, trafficUri: string): Record<string, unknown> {
+function location(f: Finding, trafficUri: string): Location {
   const l = f.location;
   if ('file' in l) {
-    const region: Record<string, number> = { startLine: l.line, startColumn: l.column };
+    const region: NonNullable<NonNullable<Location['physicalLocation']>['region']> = { startLine: l.line, startColumn: l.column };
     if (l.endLine) region.endLine = l.endLine;
     if (l.endColumn) region.endColumn = l.endColumn;
     return { physicalLocation: { artifactLocation: { uri: l.file, uriBaseId: '%SRCROOT%' }, region } };
@@ -20,11 +21,11 @@ function location(f: Finding, trafficUri: string): Record<string, unknown> {
 }
 
 /** The audit as a SARIF 2.1.0 log, with control ids as rule tags, for code-scanning tools. */
-export function toSarif(r: AuditResult): Record<string, unknown> {
+export function toSarif(r: AuditResult): Log {
   const rules = RULES.filter((x) => r.rulesRun.includes(x.id));
   const trafficUri = r.inputs.traffic ? r.inputs.traffic.replace(/\\/g, '/') : 'traffic.db';
   return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
     version: '2.1.0',
     runs: [{
       tool: {
@@ -32,7 +33,7 @@ export function toSarif(r: AuditResult): Record<string, unknown> {
           name: 'chaos-testing audit',
           version: VERSION,
           informationUri: 'https://github.com/chaos-testing/chaos-testing',
-          rules: rules.map((x) => {
+          rules: rules.map((x): ReportingDescriptor => {
             const c = checkOf(x.check);
             const tags = [...c.nist.map((i) => `NIST-800-53:${i}`), ...c.soc2.map((i) => `SOC2:${i}`), ...c.hipaa.map((i) => `HIPAA:${i}`), ...c.pci.map((i) => `PCI-DSS:${i}`)];
             return {

@@ -12,7 +12,7 @@ export const tlsWeak: Rule = {
   remediation: 'Accept only TLS 1.2 and 1.3 with AEAD ciphers: nginx `ssl_protocols TLSv1.2 TLSv1.3;` and no RC4/3DES/NULL/EXPORT suites.',
   tls: (p) => {
     if (p.error || !p.protocol) return [];
-    const problems = [DEPRECATED.has(p.protocol) ? `negotiated ${p.protocol}` : '', p.cipher && WEAK_CIPHER.test(p.cipher) ? `weak cipher ${p.cipher}` : ''].filter(Boolean);
+    const problems = [DEPRECATED.has(p.protocol) ? `${p.protocol} (deprecated)` : '', p.cipher && WEAK_CIPHER.test(p.cipher) ? `weak cipher ${p.cipher}` : ''].filter(Boolean);
     return problems.length ? [{ key: p.target, message: `${p.target} accepted ${problems.join(' and ')}`, evidence: `${p.protocol} ${p.cipher ?? ''}`.trim() }] : [];
   },
   files: {
