@@ -8,7 +8,7 @@ function kubernetes(file: WorkspaceFile): Hit[] {
   for (const pod of podSpecs(y)) {
     for (const flag of ['hostNetwork', 'hostPID', 'hostIPC']) {
       const e = entry(pod.spec, flag);
-      if (e && scalar(e.value) === true) hits.push({ message: `${pod.kind} ${pod.name} shares the node's ${flag.slice(4)} namespace`, evidence: `${flag}: true`, at: rangeOf(y, e.key) });
+      if (e && scalar(e.value) === true) hits.push({ message: `${pod.kind} ${pod.name} shares the node's ${flag.slice(4).toLowerCase()} namespace`, evidence: `${flag}: true`, at: rangeOf(y, e.key) });
     }
     for (const c of pod.containers) {
       for (const port of mapsIn(entry(c, 'ports')?.value)) {
