@@ -29,6 +29,8 @@ test('the audit of the labelled corpus reports exactly the expected findings, no
   const db = await corpusDb(tmpDir(t));
   const r = await runAudit({ frameworks: [...FRAMEWORKS], traffic: db, workspace: WORKSPACE, now: NOW });
   assert.deepEqual(r.findings.map(findingLabel).sort(), [...EXPECTED].sort());
+  assert.deepEqual(r.inputs.skipped.map((s) => s.input), ['k8s/broken.yaml']);
+  assert.match(r.inputs.skipped[0].reason, /YAML does not parse \(line \d+/);
   const json = JSON.stringify(r);
   for (const raw of ['4111 1111 1111 1111', '5555555555554444', '512-44-1234', 'Zx9fK2pQ7vL3mN8rT4wY', 'AKIAZ3MSJV2QXHK7PL4N', 'Tr0ub4dor', 's3cr3t-Pa55w0rd', 'Xk29!vQe']) {
     assert.ok(!json.includes(raw), `the result leaks ${raw.slice(0, 4)}…`);

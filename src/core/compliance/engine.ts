@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { openForReading } from '../store/reader';
 import { checkOf, controlsFor } from './controls';
 import { maskText } from './detect/maskText';
+import { yamlOf } from './detect/yamlDocs';
 import { RULES } from './rules';
 import type { Hit, Rule, TlsProbe } from './rules/rule';
 import { notAutomated, summarise } from './summary';
@@ -54,7 +55,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const rules = relevant(options);
   const set = new FindingSet(options.frameworks);
   const ran = new Set<Rule>();
-  const inputs: AuditResult['inputs'] = { traffic: null, exchanges: 0, workspace: null, files: 0, tlsTargets: [] };
+  const inputs: AuditResult['inputs'] = { traffic: null, exchanges: 0, workspace: null, files: 0, tlsTargets: [], skipped: [] };
   const urls = new Map<string, number>(); // url → first exchange id
 
   if (options.traffic && fs.existsSync(options.traffic)) {
@@ -80,6 +81,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     inputs.workspace = root;
     const files = readWorkspace(root, options.maxFiles);
     inputs.files = files.length;
+    for (const f of files.filter((x) => x.kind === 'kubernetes' || x.kind === 'compose' || (x.kind === 'config' && /\.ya?ml$/.test(x.path)))) {
+      const errors = yamlOf(f).errors;
+      if (errors.length) inputs.skipped.push({ input: f.path, reason: `YAML does not parse (${errors[0]}); fix it to have it audited` });
+    }
     for (const rule of rules.filter((r) => r.files)) {
       for (const file of files) {
         if (!rule.files!.kinds.includes(file.kind)) continue;
@@ -95,6 +100,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     const probes: TlsProbe[] = [];
     for (const t of httpsTargets(urls.keys())) probes.push(await probeTls(t.host, t.port));
     inputs.tlsTargets = probes.map((p) => p.target);
+    for (const p of probes) if (p.error) inputs.skipped.push({ input: p.target, reason: `TLS handshake failed: ${p.error}` });
     const tlsRules = rules.filter((r) => r.tls);
     if (probes.some((p) => !p.error)) tlsRules.forEach((r) => ran.add(r));
     for (const p of probes) {

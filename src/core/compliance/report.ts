@@ -11,6 +11,7 @@ export function auditReport(r: AuditResult): string {
   const out: string[] = [];
   const src = [r.inputs.traffic ? `${r.inputs.exchanges} exchanges from ${r.inputs.traffic}` : '', r.inputs.workspace ? `${r.inputs.files} files in ${r.inputs.workspace}` : '', r.inputs.tlsTargets.length ? `TLS probes of ${r.inputs.tlsTargets.join(', ')}` : ''].filter(Boolean);
   out.push(`Compliance audit of ${src.join(', ') || 'nothing (no traffic database, no workspace)'}`);
+  for (const s of r.inputs.skipped) out.push(`  skipped ${s.input}: ${s.reason}`);
   for (const s of r.summaries) {
     out.push('', `${FRAMEWORK_NAMES[s.framework]}: ${s.compliant.length} of ${s.assessed.length} controls assessed compliant, ${s.failing.length} failing`);
     if (s.failing.length) out.push(`  failing: ${s.failing.join(', ')}`);

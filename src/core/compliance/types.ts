@@ -54,7 +54,15 @@ export interface AuditResult {
   startedAt: number;
   finishedAt: number;
   frameworks: Framework[];
-  inputs: { traffic: string | null; exchanges: number; workspace: string | null; files: number; tlsTargets: string[] };
+  inputs: {
+    traffic: string | null;
+    exchanges: number;
+    workspace: string | null;
+    files: number;
+    tlsTargets: string[];
+    /** Files (or TLS targets) that could not be judged, and why: malformed YAML, a failed handshake. */
+    skipped: Array<{ input: string; reason: string }>;
+  };
   /** Rule ids that ran (a traffic rule runs only with traffic, a file rule only with a workspace, TLS with --probe-tls). */
   rulesRun: string[];
   findings: Finding[];

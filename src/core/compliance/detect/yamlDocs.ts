@@ -2,8 +2,10 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, 
 import type { WorkspaceFile } from '../workspace';
 
 export interface YamlFile {
+  /** Documents that parsed cleanly; the others are left out (and named in `errors`). */
   docs: Document.Parsed[];
   lines: LineCounter;
+  errors: string[];
 }
 
 const cache = new WeakMap<WorkspaceFile, YamlFile>();
@@ -14,7 +16,9 @@ export function yamlOf(file: WorkspaceFile): YamlFile {
   if (!y) {
     const lines = new LineCounter();
     const docs = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false });
-    y = { docs: Array.isArray(docs) ? docs.filter((d) => d.errors.length === 0) : [], lines };
+    const all = Array.isArray(docs) ? docs : [docs];
+    const errors = all.flatMap((d) => d.errors.map((e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${e.message.split('\n')[0]}`));
+    y = { docs: all.filter((d) => d.errors.length === 0), lines, errors };
     cache.set(file, y);
   }
   return y;
