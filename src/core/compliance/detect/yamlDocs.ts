@@ -17,7 +17,7 @@ export function yamlOf(file: WorkspaceFile): YamlFile {
     const lines = new LineCounter();
     const docs = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false });
     const all = Array.isArray(docs) ? docs : [docs];
-    const errors = all.flatMap((d) => d.errors.map((e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${e.message.split('\n')[0]}`));
+    const errors = all.flatMap((d) => d.errors.map((e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ''}${e.message.split('\n')[0].replace(/:$/, '')}`));
     y = { docs: all.filter((d) => d.errors.length === 0), lines, errors };
     cache.set(file, y);
   }
