@@ -129,14 +129,17 @@ test('CLI: exit 1 on a high violation, 0 with --fail-on none; text report, SARIF
   const ok = cli('--format', 'sarif', '--output', sarifFile, '--fail-on', 'none');
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(fs.readFileSync(sarifFile, 'utf8')).version, '2.1.0');
+  const json = JSON.parse(cli('--format', 'json', '--framework', 'hipaa,soc2', '--fail-on', 'low').stdout);
+  assert.deepEqual(json.summaries.map((x: { framework: string }) => x.framework), ['hipaa', 'soc2']);
+  assert.equal(json.findings.every((f: { frameworks: object }) => Object.keys(f.frameworks).every((k) => k === 'hipaa' || k === 'soc2')), true);
   const bad = cli('--framework', 'iso27001');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--framework 'iso27001' is not one of/);
   const store = await openForReading(db);
   try {
     const runs = store.query("SELECT id FROM runs WHERE kind = 'audit'");
-    assert.equal(runs.length, 2);
-    const rows = store.query('SELECT rule, severity, exchange_id FROM findings WHERE run_id = ?', [runs[1].id]);
+    assert.equal(runs.length, 3);
+    const rows = store.query('SELECT rule, severity, exchange_id FROM findings WHERE run_id = ?', [runs[1].id]); // the all-frameworks SARIF run
     assert.equal(rows.length, EXPECTED.length);
     assert.ok(rows.some((r) => r.rule === 'ssn-in-url' && r.exchange_id === 4 && r.severity === 'high'));
   } finally {

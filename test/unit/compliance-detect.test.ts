@@ -32,3 +32,34 @@ test('HSTS and image pinning verdicts', () => {
   assert.match(unpinned('node') ?? '', /latest/);
   assert.match(unpinned('localhost:5000/app:1.2') ?? '', /tag :1.2/);
 });
+
+test('Dockerfile parser: continuations, comments inside them, build stages', async () => {
+  const { finalStage, parseDockerfile } = await import('../../src/core/compliance/detect/dockerfile');
+  const ins = parseDockerfile('FROM node:20 AS build\nRUN a \\\n  # note\n  && b\n\nFROM alpine\nuser app\nCMD ["x"]\n');
+  assert.deepEqual(ins.map((i) => [i.keyword, i.line, i.endLine, i.stage]), [['FROM', 1, 1, 0], ['RUN', 2, 4, 0], ['FROM', 6, 6, 1], ['USER', 7, 7, 1], ['CMD', 8, 8, 1]]);
+  assert.equal(ins[1].args, 'a  && b');
+  assert.deepEqual(finalStage(ins).map((i) => i.keyword), ['FROM', 'USER', 'CMD']);
+});
+
+test('YAML positions: line and column of the offending node in the second document', async () => {
+  const { entry, podSpecs, rangeOf, yamlOf } = await import('../../src/core/compliance/detect/yamlDocs');
+  const file = { path: 'k.yaml', kind: 'kubernetes' as const, text: 'kind: Service\n---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: x\n' };
+  const y = yamlOf(file);
+  const [pod] = podSpecs(y);
+  assert.equal(pod.name, 'p');
+  assert.deepEqual(rangeOf(y, entry(pod.containers[0], 'image')!.value), { line: 8, column: 14, endLine: 8, endColumn: 15 });
+});
+
+test('cookie and JWT lifetimes; URLs masked', async () => {
+  const { cookieLifetime, parseSetCookie } = await import('../../src/core/compliance/detect/cookies');
+  const { jwtLifetimes } = await import('../../src/core/compliance/detect/jwt');
+  const { maskText } = await import('../../src/core/compliance/detect/maskText');
+  const t = Date.UTC(2025, 0, 31);
+  assert.equal(cookieLifetime(parseSetCookie('sid=1; Max-Age=600; Secure'), t), 600);
+  assert.equal(cookieLifetime(parseSetCookie(`sid=1; Expires=${new Date(t + 3_600_000).toUTCString()}`), t), 3600);
+  assert.equal(cookieLifetime(parseSetCookie('sid=1; HttpOnly'), t), null);
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const jwt = `${b64({ alg: 'none' })}.${b64({ iat: 100, exp: 7300 })}.sig`;
+  assert.deepEqual(jwtLifetimes(`{"token":"${jwt}"}`, t).map((x) => x.seconds), [7200]);
+  assert.equal(maskText('/pay?card=4111111111111111&ssn=512-44-1234'), '/pay?card=411111******1111&ssn=***-**-1234');
+});

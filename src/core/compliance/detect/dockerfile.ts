@@ -18,9 +18,11 @@ export function parseDockerfile(text: string): Instruction[] {
     if (!first || first.startsWith('#')) continue;
     const start = i;
     let joined = first;
+    // Comment lines inside a continuation are dropped and the continuation goes on (as docker build does).
     while (joined.endsWith('\\') && i + 1 < lines.length) {
       joined = joined.slice(0, -1);
-      const next = lines[++i].trim();
+      let next = lines[++i].trim();
+      while (next.startsWith('#') && i + 1 < lines.length) next = lines[++i].trim();
       if (!next.startsWith('#')) joined += ' ' + next;
     }
     const m = /^(\w+)\s*(.*)$/s.exec(joined);
