@@ -17,7 +17,10 @@ const workDir = join(root, '.chaos', 'demo');
 const db = join(workDir, 'traffic.db');
 const { createSampleBackend } = require(join(root, 'examples', 'sample-backend', 'server.js'));
 
-const step = (n, total, title) => console.log(`\n\x1b[1m[${n}/${total}] ${title}\x1b[0m`);
+// Steps number themselves; the total is how many step( calls main() makes (counted once, here).
+let stepNo = 0;
+const STEPS = (readFileSync(fileURLToPath(import.meta.url), 'utf8').match(/^\s+step\([\x60']/gm) ?? []).length;
+const step = (title) => console.log(`\n\x1b[1m[${++stepNo}/${STEPS}] ${title}\x1b[0m`);
 const run = (args) => {
   console.log(`$ chaos-testing ${args.join(' ')}`);
   const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
@@ -372,53 +375,55 @@ function pingable(port) {
 }
 
 async function main() {
-  const total = 12;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
   let proxy;
   try {
-    step(1, total, `Capture: sample backend on ${backend.url}, capture proxy in front of it`);
+    step(`Capture: sample backend on ${backend.url}, capture proxy in front of it`);
     proxy = await startProxy(backend.url);
     await driveTraffic(proxy.url);
     const code = await proxy.stop();
     proxy = undefined;
     if (code !== 0) throw new Error(`the proxy exited with ${code}`);
 
-    step(2, total, 'What was captured (health checks were forwarded but excluded with --exclude /health)');
+    step('What was captured (health checks were forwarded but excluded with --exclude /health)');
     run(['list', '--db', relative(root, db)]);
 
-    step(3, total, 'One exchange in full: the login, with its password and token redacted at capture');
+    step('One exchange in full: the login, with its password and token redacted at capture');
     const listed = JSON.parse(spawnSync(process.execPath, [cli, 'list', '--json', '--limit', '0', '--db', db], { encoding: 'utf8' }).stdout);
     const login = listed.exchanges.find((e) => e.method === 'POST' && e.path === '/api/login');
     run(['show', String(login.id), '--db', relative(root, db)]);
 
-    step(4, total, 'What the backend does: the learned behaviour model (and an OpenAPI 3.1 document of it)');
+    step('What the backend does: the learned behaviour model (and an OpenAPI 3.1 document of it)');
     run(['learn', '--db', relative(root, db)]);
     run(['export', '--format', 'openapi', '--db', relative(root, db), '--output', relative(root, join(workDir, 'openapi.json'))]);
 
-    step(5, total, 'Generated regression tests, run by their own runners against a fresh backend');
+    step('Generated regression tests, run by their own runners against a fresh backend');
     await generateAndRun();
 
-    step(6, total, 'A fault: the TCP proxy in front of the backend, 150 ms of latency added at run time');
+    step('A fault: the TCP proxy in front of the backend, 150 ms of latency added at run time');
     await faultDemo(backend.url);
 
-    step(7, total, 'A chaos experiment: hypothesis, a 1 s partition on a proxy the run starts, recovery time, rollback');
+    step('A chaos experiment: hypothesis, a 1 s partition on a proxy the run starts, recovery time, rollback');
     const experiment = await chaosDemo(backend.url);
 
-    step(8, total, 'Chaos replay: the captured traffic against a fresh backend, then with GET /api/orders/{id} aborted (503)');
+    step('Chaos replay: the captured traffic against a fresh backend, then with GET /api/orders/{id} aborted (503)');
     await replayDemo();
 
-    step(9, total, 'Load: the captured traffic as a 3 s ramp-up to 8 connections, p99 SLO; then the same mix as a k6 script');
+    step('Load: the captured traffic as a 3 s ramp-up to 8 connections, p99 SLO; then the same mix as a k6 script');
     await loadDemo();
 
-    step(10, total, 'Beyond one machine: the experiment as a Chaos Mesh Workflow (kubectl apply -f)');
+    step('Beyond one machine: the experiment as a Chaos Mesh Workflow (kubectl apply -f)');
     chaosMeshDemo(experiment);
 
-    step(11, total, 'Beyond HTTP: a Redis listener beside the HTTP one (one capture.yaml); cache calls linked to their requests');
+    step('Beyond HTTP: a Redis listener beside the HTTP one (one capture.yaml); cache calls linked to their requests');
     await beyondHttpDemo();
 
-    step(12, total, 'The same in VS Code: the extension, packaged');
+    step('A compliance audit of the capture (PCI-DSS): controls assessed, violations with masked evidence');
+    auditDemo();
+
+    step('The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);
@@ -434,6 +439,14 @@ async function main() {
     backend.server.closeAllConnections();
     backend.server.close();
   }
+}
+
+/** The audit exits 1 when it finds a high violation; the demo shows the report either way. */
+function auditDemo() {
+  const args = ['audit', '--framework', 'pci-dss', '--input', db, '--workspace', join(root, 'examples', 'sample-backend')];
+  console.log(`$ chaos-testing ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`chaos-testing audit exited with ${r.status}`);
 }
 
 main().catch((e) => {

@@ -80,6 +80,24 @@ export interface MessageRow {
   truncated: boolean;
 }
 
+/** A finding of a run (an audit's violation, a test's failure...), for the `findings` table. */
+export interface NewFinding {
+  kind: string;
+  rule: string | null;
+  severity: string | null;
+  exchangeId: number | null;
+  detail: unknown;
+}
+
+export interface NewRun {
+  kind: string;
+  spec: unknown;
+  result: unknown;
+  startedAt: number;
+  finishedAt: number | null;
+  findings?: NewFinding[];
+}
+
 export interface ExchangeQuery {
   sessionId?: number;
   limit?: number;
@@ -415,11 +433,19 @@ export class TrafficDb {
   }
 
   /** Records an engine run (replay, chaos, load...) in the `runs` table; returns its id. */
-  addRun(run: { kind: string; spec: unknown; result: unknown; startedAt: number; finishedAt: number | null }): number {
+  addRun(run: NewRun): number {
     this._db.run('INSERT INTO runs(kind, spec, result, started_at, finished_at) VALUES (?, ?, ?, ?, ?)', [
       run.kind, JSON.stringify(run.spec), JSON.stringify(run.result), run.startedAt, run.finishedAt,
     ]);
-    return Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+    const id = Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+    for (const f of run.findings ?? []) {
+      // An exchange id the file does not hold (deleted since) would break the reference: keep the finding, drop the link.
+      const known = f.exchangeId !== null && this._db.exec('SELECT 1 FROM exchanges WHERE id = ?', [f.exchangeId]).length > 0;
+      this._db.run('INSERT INTO findings(run_id, kind, rule, severity, exchange_id, detail) VALUES (?, ?, ?, ?, ?, ?)', [
+        id, f.kind, f.rule, f.severity, known ? f.exchangeId : null, JSON.stringify(f.detail),
+      ]);
+    }
+    return id;
   }
 
   // ---- persistence ----

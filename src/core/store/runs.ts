@@ -1,12 +1,13 @@
 import { describeError, isChaosError } from '../errors';
 import { TrafficDb } from './database';
+import type { NewRun } from './database';
 import { acquireLock, liveWriter, releaseLock } from './lock';
 
 /**
  * Stores an engine run in the database file's `runs` table, unless a capture is writing the file: then it is left
  * alone (a capture owns its file; two writers would lose one's changes) and the note says so. Never throws.
  */
-export async function saveRun(file: string, run: { kind: string; spec: unknown; result: unknown; startedAt: number; finishedAt: number | null }): Promise<{ saved: boolean; note: string }> {
+export async function saveRun(file: string, run: NewRun): Promise<{ saved: boolean; note: string }> {
   const writer = liveWriter(file);
   if (writer !== null) return { saved: false, note: `not stored in ${file}: a capture (pid ${writer}) is writing it` };
   try {

@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import { InputError, UsageError } from '../../core/errors';
+import type { Framework, Severity } from '../../core/compliance/types';
+import type { ParsedCommand } from '../args';
+import { DB_FLAG, type Command } from '../command';
+import type { CliIO } from '../io';
+
+const FRAMEWORK_CHOICES = ['fisma', 'fedramp', 'soc2', 'hipaa', 'pci-dss'] as const;
+const THRESHOLDS = { high: 3, medium: 2, low: 1, none: Infinity } as const;
+
+export const auditCommand: Command = {
+  spec: {
+    name: 'audit',
+    summary: 'Audit captured traffic and workspace files (Dockerfile, compose, Kubernetes YAML, nginx conf, .env, app config) against FISMA, FedRAMP Moderate, SOC 2, HIPAA and PCI-DSS controls.',
+    flags: {
+      framework: { type: 'string', short: 'f', value: 'NAME', default: 'all', description: 'fisma, fedramp, soc2, hipaa, pci-dss, or all (comma-separate several)' },
+      input: { ...DB_FLAG, short: 'i', description: 'traffic database (skipped when it does not exist)' },
+      workspace: { type: 'string', short: 'w', value: 'DIR', default: '.', description: "folder whose files are audited ('' for none)" },
+      format: { type: 'string', value: 'FORMAT', default: 'text', description: 'text, json or sarif' },
+      output: { type: 'string', short: 'o', value: 'FILE', description: 'write the report to FILE instead of stdout' },
+      'fail-on': { type: 'string', value: 'SEVERITY', default: 'high', description: 'exit 1 when a violation is at least this severe: high, medium, low or none' },
+      'probe-tls': { type: 'boolean', description: 'connect to each HTTPS host in the traffic to check its TLS version, cipher and certificate' },
+    },
+    details: [
+      'Examples:',
+      '  chaos-testing audit --framework pci-dss',
+      '  chaos-testing audit -f all -i .chaos/traffic.db -w . --format sarif -o audit.sarif',
+      '  chaos-testing audit -f hipaa,soc2 --fail-on medium --probe-tls',
+      '',
+      'Evidence is masked: card numbers as first 6 + last 4 digits, SSNs as ***-**-1234, secrets never shown.',
+      'An automated audit covers only the controls it can observe; the report lists what it did not assess.',
+      'The run and its findings are stored in the database (runs and findings tables) unless a capture is writing it.',
+      '',
+      'Exit code: 0 when no violation reaches --fail-on, 1 when one does, 2 for bad flags.',
+    ].join('\n'),
+  },
+
+  async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
+    const frameworks = frameworksOf(String(flags.framework));
+    const format = String(flags.format);
+    if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format '${format}' is not one of text, json, sarif`);
+    const failOn = String(flags['fail-on']) as keyof typeof THRESHOLDS;
+    if (!(failOn in THRESHOLDS)) throw new UsageError(`--fail-on '${failOn}' is not one of high, medium, low, none`);
+    const input = String(flags.input);
+    const workspace = flags.workspace ? String(flags.workspace) : null;
+    const hasTraffic = fs.existsSync(input);
+    if (!hasTraffic && !workspace) throw new InputError(`nothing to audit: no traffic database at ${input} and no --workspace; capture traffic first or pass --workspace DIR`);
+
+    const { runAudit } = await import('../../core/compliance/engine');
+    const options = { frameworks, traffic: hasTraffic ? input : null, workspace, probeTls: Boolean(flags['probe-tls']) };
+    const result = await runAudit(options);
+    const text = format === 'json' ? JSON.stringify(result, null, 2)
+      : format === 'sarif' ? JSON.stringify((await import('../../core/compliance/sarif')).toSarif(result), null, 2)
+      : (await import('../../core/compliance/report')).auditReport(result);
+    if (flags.output) fs.writeFileSync(String(flags.output), text + '\n');
+    else io.out(text);
+    if (!hasTraffic) io.err(`no traffic database at ${input}: traffic rules skipped`);
+    else {
+      const { saveAudit } = await import('../../core/compliance/persist');
+      io.err((await saveAudit(input, options, result)).note);
+    }
+    return failing(result.findings.map((f) => f.severity), failOn) ? 1 : 0;
+  },
+};
+
+function failing(severities: Severity[], failOn: keyof typeof THRESHOLDS): boolean {
+  const rank = { high: 3, medium: 2, low: 1 };
+  return severities.some((s) => rank[s] >= THRESHOLDS[failOn]);
+}
+
+export function frameworksOf(value: string): Framework[] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.includes('all')) return [...FRAMEWORK_CHOICES];
+  for (const n of names) if (!(FRAMEWORK_CHOICES as readonly string[]).includes(n)) throw new UsageError(`--framework '${n}' is not one of ${FRAMEWORK_CHOICES.join(', ')}, all`);
+  if (!names.length) throw new UsageError('--framework needs a name: fisma, fedramp, soc2, hipaa, pci-dss or all');
+  return [...new Set(names)] as Framework[];
+}
+

@@ -1,0 +1,34 @@
+import { accessLogOff } from './access-log-off';
+import { certExpiry } from './cert-expiry';
+import { cleartextHttp } from './cleartext-http';
+import { containerPrivileged } from './container-privileged';
+import { containerRoot } from './container-root';
+import { cookieFlags } from './cookie-flags';
+import { credentialsOverHttp } from './credentials-over-http';
+import { cvvReturned } from './cvv-returned';
+import { dockerfileHealthcheck } from './dockerfile-healthcheck';
+import { hostNamespaces } from './host-namespaces';
+import { hstsMissing } from './hsts-missing';
+import { k8sLimitsProbes } from './k8s-limits-probes';
+import { noLockout } from './no-lockout';
+import { panExposed } from './pan-exposed';
+import { rbacWildcard } from './rbac-wildcard';
+import type { Rule } from './rule';
+import { secretsInConfig } from './secrets-in-config';
+import { securityHeaders } from './security-headers';
+import { sessionLifetime } from './session-lifetime';
+import { sshExposed } from './ssh-exposed';
+import { ssnInUrl } from './ssn-in-url';
+import { stackTraceDisclosure } from './stack-trace-disclosure';
+import { tlsVerifyDisabled } from './tls-verify-disabled';
+import { tlsWeak } from './tls-weak';
+import { unpinnedImage } from './unpinned-image';
+import { versionDisclosure } from './version-disclosure';
+
+/** Every rule, in matrix order. */
+export const RULES: readonly Rule[] = [
+  cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
+  stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
+  containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
+  k8sLimitsProbes, dockerfileHealthcheck,
+].sort((a, b) => a.check - b.check);
