@@ -161,7 +161,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
         const n = (names.get(v.check) ?? 0) + 1;
         names.set(v.check, n);
         const test = regressionTest({
-          language: options.language!, check: v.check, trace, plan: plans.find((p) => p.endpoint.key === v.endpoint), model,
+          language: options.language!, framework: options.framework, check: v.check, trace, plan: plans.find((p) => p.endpoint.key === v.endpoint), model,
           target: options.target, replay: v.replay, name: n === 1 ? v.check : `${v.check}_${n}`, outDir: options.outDir,
         });
         if (test) v.regressionTest = test;

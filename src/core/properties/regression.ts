@@ -82,6 +82,7 @@ function scenarioSteps(trace: TraceEntry[], check: string, plan: EndpointPlan | 
 /** Renders (and with `outDir`, writes) the regression test of one violation; undefined when none can be written. */
 export function regressionTest(options: {
   language: RegressionLanguage;
+  framework?: string;
   check: string;
   trace: TraceEntry[];
   plan: EndpointPlan | undefined;
@@ -91,7 +92,7 @@ export function regressionTest(options: {
   name: string;
   outDir?: string;
 }): RegressionTest | undefined {
-  const d = findDialect(options.language);
+  const d = findDialect(options.language, options.framework);
   if (!d) return undefined;
   const steps = scenarioSteps(options.trace, options.check, options.plan);
   if (!steps) return undefined;

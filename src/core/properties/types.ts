@@ -56,6 +56,8 @@ export interface PropertiesOptions {
   maxResponseTimeMs?: number;
   /** Language of the regression tests written for violations (default: none written). */
   language?: RegressionLanguage;
+  /** Its test framework when the language has several (typescript: vitest or node). */
+  framework?: string;
   /** Project folder the regression tests go into (default: the working directory). */
   outDir?: string;
   /** Where CHAOS_SECRET_* values come from (default process.env). */
