@@ -108,7 +108,7 @@ export function regressionTest(options: {
     noiseHeaders: [],
   };
   const file = fileFor(d, options.name);
-  let code = renderSuite(d, model, `a property-run violation; replay: ${options.replay}`);
+  let code = renderSuite({ ...d, file }, model, `a property-run violation; replay: ${options.replay}`);
   if (d.language === 'java') code = rename(d, code, path.basename(file, '.java'));
   if (!options.outDir) return { language: d.language, framework: d.framework, file: null, code };
   return { language: d.language, framework: d.framework, file: write(path.resolve(options.outDir, file), code), code };
