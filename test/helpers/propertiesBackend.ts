@@ -10,7 +10,6 @@ import type { TestContext } from 'node:test';
 import { CaptureSession } from '../../src/core/capture/captureSession';
 import { listen, tmpDir, type RunningServer } from './index';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fixture = require('../fixtures/properties/backend.js') as { createPropertiesBackend(o?: { bugs?: string[] }): http.Server; API_TOKEN: string; BUGS: string[] };
 
 export const API_TOKEN = fixture.API_TOKEN;
