@@ -57,6 +57,14 @@ for (const p of PLANTED) {
   });
 }
 
+test('every planted bug at once: one run reports each, by its own check, each minimal', { timeout: 120_000 }, async (t) => {
+  const db = await capturePropertiesSession(t);
+  const r = await runAgainst(t, db, PLANTED.map((p) => p.bug), { maxSteps: 10 });
+  assert.deepEqual(r.violations.map((v) => `${v.check} ${v.endpoint}`).sort(), PLANTED.map((p) => `${p.check} ${p.endpoint}`).sort());
+  assert.deepEqual(r.violations.map((v) => v.minimalExample.length).sort(), [1, 2, 3]);
+  assert.equal(new Set(r.violations.map((v) => v.seed)).size, 3, 'each violation has the seed of its own round');
+});
+
 test('the clean backend raises no alarm in 1,000 runs, and the run reports what it exercised', { timeout: 300_000 }, async (t) => {
   const db = await capturePropertiesSession(t);
   const t0 = performance.now();

@@ -77,6 +77,7 @@ export const propertiesCommand: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let shown = false;
+    let lastLine = { at: 0, phase: '' };
     try {
       const result = await runProperties({
         database: String(flags.input), target: String(flags.target), sessionId, runs, seed, path: flags.path as string | undefined,
@@ -87,7 +88,12 @@ export const propertiesCommand: Command = {
           if (io.statusInPlace) {
             shown = true;
             process.stderr.write(`\r\x1b[K${line}`);
-          } else io.err(line);
+            return;
+          }
+          // Not a terminal: a line when the phase changes, else every 2 s.
+          if (p.phase === lastLine.phase && Date.now() - lastLine.at < 2_000) return;
+          lastLine = { at: Date.now(), phase: p.phase };
+          io.err(line);
         },
       });
       if (shown) process.stderr.write('\r\x1b[K');

@@ -64,6 +64,8 @@ export class EndpointCommand implements fc.AsyncCommand<SequenceModel, SequenceR
     const recorded = chooseStep(this.plan, m, stepVariables)!;
     const req = shared.builder.build(this.plan, recorded, m, this.pick, this.choice);
     const res = await shared.sender.send(shared.base, req.method, req.path, req.headers, req.body);
+    // A request cut by Ctrl-C says nothing about the backend.
+    if (shared.signal?.aborted) return;
     shared.requests++;
     shared.onRequest?.();
     const endpoint = this.plan.endpoint.key;
