@@ -4,6 +4,7 @@
  * after a DELETE, 401 without credentials, 400 for an invalid body, the documented success status instead of a 500).
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, describeError } from '../errors';
 import { findDialect } from '../generate/dialects';
@@ -111,7 +112,13 @@ export function regressionTest(options: {
   let code = renderSuite({ ...d, file }, model, `a property-run violation; replay: ${options.replay}`);
   if (d.language === 'java') code = rename(d, code, path.basename(file, '.java'));
   if (!options.outDir) return { language: d.language, framework: d.framework, file: null, code };
-  return { language: d.language, framework: d.framework, file: write(path.resolve(options.outDir, file), code), code };
+  const written = write(path.resolve(options.outDir, file), code);
+  // What the suite needs around it when the project has none (go.mod, a minimal Cargo.toml), as generate writes it.
+  for (const extra of d.scaffold?.(path.resolve(options.outDir)) ?? []) {
+    const target = path.resolve(options.outDir, extra.path);
+    if (!fs.existsSync(target)) write(target, extra.content);
+  }
+  return { language: d.language, framework: d.framework, file: written, code };
 }
 
 /** Java wants the class named as its file, in a package named as its folder; the hash line is made again. */
