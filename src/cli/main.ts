@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   proxy: { summary: 'run a TCP proxy (e.g. to a database or cache) whose faults change at run time', load: async () => (await import('./commands/proxy')).proxyCommand },
   fault: { summary: 'add, remove and list faults on a running proxy: latency, bandwidth, reset, timeout, down...', load: async () => (await import('./commands/fault')).faultCommand },
   replay: { summary: 'replay captured traffic against a backend (optionally through faults) and report what diverged', load: async () => (await import('./commands/replay')).replayCommand },
+  properties: { summary: 'property-based, stateful API testing from the traffic: random sequences, checks, shrunk failures, regression tests', load: async () => (await import('./commands/properties')).propertiesCommand },
   chaos: { summary: 'run, validate and recover chaos experiments: hypothesis, faults, recovery time, rollbacks', load: async () => (await import('./commands/chaos')).chaosCommand },
   load: { summary: 'load-test a backend with its captured traffic: ramp-up, spike, soak, stress, SLOs, compare runs, k6 export', load: async () => (await import('./commands/load')).loadCommand },
   audit: { summary: 'audit traffic and workspace files against FISMA, FedRAMP, SOC 2, HIPAA and PCI-DSS controls', load: async () => (await import('./commands/audit')).auditCommand },

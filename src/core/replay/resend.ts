@@ -57,6 +57,8 @@ export interface OutgoingRequest {
 
 export interface SendOptions {
   timeoutMs?: number;
+  /** A keep-alive agent for many requests to one backend (default: a fresh connection each time). */
+  agent?: http.Agent;
   insecure?: boolean;
   signal?: AbortSignal;
 }
@@ -72,7 +74,7 @@ export function sendRequest(r: OutgoingRequest, options: SendOptions = {}): Prom
   return new Promise<FreshResponse>((resolve, reject) => {
     const req = client.request(
       r.url,
-      { method: r.method, headers, rejectUnauthorized: !options.insecure, timeout: timeoutMs, signal: options.signal, agent: false, ...(r.servername ? { servername: r.servername } : {}) },
+      { method: r.method, headers, rejectUnauthorized: !options.insecure, timeout: timeoutMs, signal: options.signal, agent: options.agent ?? false, ...(r.servername ? { servername: r.servername } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;

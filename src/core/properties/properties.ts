@@ -1,0 +1,202 @@
+/**
+ * A property run: the behaviour model learned from the traffic, one command per endpoint and variant, fast-check
+ * sequences run against the target with every response checked; a failure shrunk to a minimal sequence and
+ * reported with its seed and replay path. After a violation the search goes on (seed + round) with that check at
+ * that endpoint set aside, so one run reports several distinct violations. Invariants judge the run at the end.
+ */
+import fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { InputError, StoreError, UsageError } from '../errors';
+import { learn } from '../learn/learn';
+import { parseTarget } from '../replay/replay';
+import { openForReading } from '../store/reader';
+import { saveRun } from '../store/runs';
+import { ResponseSchemas, defaultMaxResponseTime } from './checks';
+import { CheckViolation, SequenceReal, commandArbitraries, type RunShared } from './commands';
+import { resolveInvariants } from './invariants';
+import { buildPlans } from './plan';
+import { regressionTest } from './regression';
+import { RequestBuilder } from './request';
+import { SequenceModel, httpSender, type TraceEntry } from './state';
+import { CHECK_NAMES, type CheckCount, type InvariantOutcome, type PropertiesOptions, type PropertiesResult, type Violation } from './types';
+
+/** Distinct violations one run reports at most (each needs a search round of its own). */
+export const MAX_VIOLATIONS = 5;
+const PROGRESS_EVERY_MS = 200;
+
+/** `--path` is fast-check's path, then `@` and the commands' replay path when there is one. */
+function parsePath(p: string): { fc: string; replay?: string } {
+  const [fcPath, replay] = p.split('@', 2);
+  if (!/^\d+(:\d+)*$/.test(fcPath)) throw new UsageError(`--path '${p}' is not a replay path; copy it from a violation's replay command (e.g. 12:0:3@AAB)`);
+  return replay ? { fc: fcPath, replay } : { fc: fcPath };
+}
+
+function replayCommand(o: PropertiesOptions, seed: number, path: string | null, check: string | null): string {
+  const parts = ['chaos-testing properties', '--input', o.database, '--target', o.target];
+  if (o.sessionId !== undefined) parts.push('--session', String(o.sessionId));
+  parts.push('--seed', String(seed));
+  if (path) parts.push('--path', path);
+  if (check) parts.push('--check', check);
+  parts.push('--max-steps', String(o.maxSteps));
+  return parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) || p === 'chaos-testing properties' ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export async function runProperties(options: PropertiesOptions): Promise<PropertiesResult> {
+  const target = parseTarget(options.target);
+  const enabled = options.checks?.length ? CHECK_NAMES.filter((c) => options.checks!.includes(c)) : [...CHECK_NAMES];
+  const invariants = resolveInvariants(options.invariants ?? []);
+  const replaying = options.path ? parsePath(options.path) : undefined;
+  if (!fs.existsSync(options.database)) throw new StoreError(`no traffic database at ${options.database}: capture some first with 'chaos-testing observe', or pass --input PATH`);
+  const db = await openForReading(options.database);
+  let model;
+  try {
+    if (options.sessionId !== undefined && !db.sessions().some((s) => s.id === options.sessionId)) {
+      throw new InputError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
+    }
+    model = learn(db, { sessionId: options.sessionId });
+  } finally {
+    db.close();
+  }
+  const plans = buildPlans(model);
+  if (!plans.length) throw new InputError(`${options.database} has no HTTP requests with responses to build commands from; capture some traffic first`);
+  const seed = options.seed ?? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const agent = new (target.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 4 });
+  const checks: Record<string, CheckCount> = Object.fromEntries(enabled.map((c) => [c, { checked: 0, failed: 0 }]));
+  const shared: RunShared = {
+    base: target,
+    sender: httpSender(agent, options.timeoutMs, options.signal),
+    builder: new RequestBuilder(options.env ?? process.env),
+    enabled,
+    excluded: new Set(),
+    schemas: new ResponseSchemas(),
+    maxResponseTimeMs: options.maxResponseTimeMs ?? defaultMaxResponseTime(model.endpoints),
+    checks,
+    pairs: new Set(),
+    steps: [],
+    requests: 0,
+    searching: true,
+    signal: options.signal,
+  };
+  const arbs = commandArbitraries(plans, options.signal);
+  const violations: Violation[] = [];
+  const traces: TraceEntry[][] = [];
+  let runs = 0;
+  let shrinkMs = 0;
+  let searchMs = 0;
+  let lastProgress = 0;
+  const progress = (force = false): void => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - lastProgress < PROGRESS_EVERY_MS)) return;
+    lastProgress = now;
+    options.onProgress({ runs, requests: shared.requests, violations: violations.length, phase: shared.searching ? 'searching' : 'shrinking' });
+  };
+  shared.onRequest = () => progress();
+
+  try {
+    for (let round = 0; round < MAX_VIOLATIONS && !options.signal?.aborted; round++) {
+      const roundSeed = (seed + round) | 0;
+      let lastFailure: CheckViolation | undefined;
+      let failedAt: number | undefined;
+      const roundStart = performance.now();
+      shared.searching = true;
+      const property = fc.asyncProperty(fc.commands(arbs, { maxCommands: options.maxSteps, ...(replaying?.replay ? { replayPath: replaying.replay } : {}) }), async (cmds) => {
+        if (shared.searching) runs++;
+        try {
+          await fc.asyncModelRun(() => ({ model: new SequenceModel(), real: new SequenceReal(shared) }), cmds);
+        } catch (e) {
+          if (e instanceof CheckViolation) {
+            lastFailure = e;
+            if (shared.searching) {
+              shared.searching = false;
+              failedAt = performance.now();
+              progress(true);
+            }
+          }
+          throw e;
+        }
+      });
+      const details = await fc.check(property, { numRuns: options.runs, seed: roundSeed, ...(replaying ? { path: replaying.fc } : {}) });
+      const end = performance.now();
+      searchMs += (failedAt ?? end) - roundStart;
+      if (failedAt !== undefined) shrinkMs += end - failedAt;
+      if (!details.failed) break;
+      const failure = lastFailure as CheckViolation | undefined;
+      if (!failure) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
+      const replayPath = /replayPath="([^"]*)"/.exec(String(details.counterexample?.[0] ?? ''))?.[1];
+      const path = details.counterexamplePath ? `${details.counterexamplePath}${replayPath ? `@${replayPath}` : ''}` : null;
+      violations.push({
+        check: failure.check, kind: 'check', endpoint: failure.endpoint, message: failure.message,
+        minimalExample: failure.trace.map((t) => t.step), seed: roundSeed, path, replay: replayCommand(options, roundSeed, path, failure.check),
+      });
+      traces.push(failure.trace);
+      shared.excluded.add(`${failure.check} ${failure.endpoint}`);
+      progress(true);
+      if (replaying) break;
+    }
+
+    // Invariants judge the whole run (the search's requests); they may send requests of their own.
+    const outcomes: InvariantOutcome[] = [];
+    for (const inv of invariants) {
+      options.onProgress?.({ runs, requests: shared.requests, violations: violations.length, phase: 'invariants' });
+      const r = await inv.run({
+        target, steps: shared.steps, options, signal: options.signal,
+        send: async (req) => {
+          const res = await shared.sender.send(target, req.method, req.path, req.headers ?? [], req.body);
+          return { endpoint: `${req.method} ${req.path}`, method: req.method, path: req.path, headers: req.headers ?? [], status: res.status, latencyMs: res.latencyMs, ...(res.error ? { error: res.error } : {}) };
+        },
+      });
+      outcomes.push(r.outcome);
+      for (const v of r.violations) violations.push({ ...v, seed, path: null, replay: replayCommand({ ...options, invariants: [inv.name] }, seed, null, null) + ` --invariant ${inv.name}` });
+    }
+
+    if (options.language) {
+      const names = new Map<string, number>();
+      violations.forEach((v, i) => {
+        const trace = traces[i];
+        if (!trace) return;
+        const n = (names.get(v.check) ?? 0) + 1;
+        names.set(v.check, n);
+        const test = regressionTest({
+          language: options.language!, framework: options.framework, check: v.check, trace, plan: plans.find((p) => p.endpoint.key === v.endpoint), model,
+          target: options.target, replay: v.replay, name: n === 1 ? v.check : `${v.check}_${n}`, outDir: options.outDir,
+        });
+        if (test) v.regressionTest = test;
+      });
+    }
+
+    const pairs = [...shared.pairs].sort();
+    const known = model.endpoints.flatMap((e) => Object.keys(e.statuses).map((s) => `${e.key} ${s}`));
+    const totalMs = performance.now() - t0;
+    const result: PropertiesResult = {
+      version: 1,
+      kind: 'properties',
+      database: options.database,
+      target: target.href,
+      passed: violations.length === 0 && outcomes.every((o) => o.passed),
+      runs,
+      requests: shared.requests,
+      seed,
+      ...(options.path ? { path: options.path } : {}),
+      checks,
+      invariants: outcomes,
+      violations,
+      codePathsExercised: { endpointStatusPairs: pairs, distinct: pairs.length, notHit: known.filter((k) => !shared.pairs.has(k)) },
+      timing: { totalMs: Math.round(totalMs), shrinkMs: Math.round(shrinkMs), perRunMs: runs ? Math.round((searchMs / runs) * 100) / 100 : 0 },
+      startedAt,
+      finishedAt: Date.now(),
+      aborted: Boolean(options.signal?.aborted),
+      notes: [],
+    };
+    if (options.store !== false) {
+      const spec = { target: result.target, sessionId: options.sessionId ?? null, runs: options.runs, seed, path: options.path ?? null, checks: enabled, invariants: options.invariants ?? [], maxSteps: options.maxSteps };
+      result.notes.push((await saveRun(options.database, { kind: 'properties', spec, result, startedAt, finishedAt: result.finishedAt })).note);
+    }
+    return result;
+  } finally {
+    agent.destroy();
+  }
+}
