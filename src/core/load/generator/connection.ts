@@ -28,6 +28,7 @@ export interface Endpoint {
 }
 
 const REFUSED_PAUSE_MS = 100;
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class Connection {
   busy = false;
@@ -78,9 +79,16 @@ export class Connection {
 
   private _open(): net.Socket {
     const e = this._endpoint;
+    const received = (chunk: Buffer): void => {
+      if (socket !== this._socket) return;
+      this._owner.bytesRead += chunk.length;
+      if (!this._parser.feed(chunk, this._onResponse)) this._fail('other');
+    };
+    // Plain TCP reads into one shared buffer (`onread`): no stream machinery and no allocation per read. The parser
+    // copies what it keeps, since the buffer is reused by the next read.
     const socket = e.tls
       ? tls.connect({ host: e.host, port: e.port, servername: e.servername, rejectUnauthorized: !e.insecure, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host: e.host, port: e.port });
+      : net.connect({ host: e.host, port: e.port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => (received((buf as Buffer).subarray(0, n)), true) } });
     socket.setNoDelay(true);
     this._socket = socket;
     this._lastCode = undefined;
@@ -89,11 +97,7 @@ export class Connection {
       this._everConnected = true;
       this._owner.connected();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (socket !== this._socket) return;
-      this._owner.bytesRead += chunk.length;
-      if (!this._parser.feed(chunk, this._onResponse)) this._fail('other');
-    });
+    if (e.tls) socket.on('data', received);
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (socket === this._socket) this._lastCode = err.code ?? 'ERR';
     });
