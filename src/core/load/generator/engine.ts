@@ -26,6 +26,8 @@ export interface EngineOptions {
 
 /** Refusals (with no connect ever) per connection before the run gives up on the target. */
 const REFUSALS_TO_GIVE_UP = 5;
+/** Open model: arrivals due within this much of now go out on this timer turn (timers fire to the millisecond). */
+const LOOKAHEAD_MS = 1;
 
 export class LoadEngine implements ConnectionOwner {
   bytesRead = 0;
@@ -162,12 +164,14 @@ export class LoadEngine implements ConnectionOwner {
     this._checkDrained();
   }
 
-  private _send(conn: Connection, startedAt: number): void {
+  /** Sends the next entry; latency counts from `intended`, or from now when that is earlier (sent ahead of time). */
+  private _send(conn: Connection, intended: number): void {
     const mix = this._o.mix;
     const entry = mix.pick();
+    const now = performance.now();
     this._inFlight++;
     this._o.stats.onSent();
-    conn.send(entry, mix.requestFor(entry), startedAt, mix.bodiless[entry], mix.keepBody[entry]);
+    conn.send(entry, mix.requestFor(entry), intended < now ? intended : now, mix.bodiless[entry], mix.keepBody[entry]);
   }
 
   private _checkDrained(): void {
@@ -203,16 +207,20 @@ export class LoadEngine implements ConnectionOwner {
     }
   }
 
-  /** Open model: every arrival due by now, at its own intended time; then sleeps until the next one is due. */
+  /**
+   * Open model: every arrival due by the next timer turn (timers fire to the millisecond), at its own intended time;
+   * then sleeps until the next one is due. An arrival sent before its intended time counts from its actual send.
+   */
   private _arrive(): void {
     this._timer = null;
     if (!this._sending) return;
     const now = performance.now();
+    const horizon = now + LOOKAHEAD_MS;
     const max = this._o.maxRequests;
     let t = this._cursor;
     let c = this._credit;
-    while (t < now && this._scheduled < max) {
-      const step = Math.min(1, now - t);
+    while (t < horizon && this._scheduled < max) {
+      const step = Math.min(1, horizon - t);
       const perMs = this._o.levelAt(t - this._t0) / 1000;
       if (!(perMs > 0)) {
         t += step;
@@ -238,7 +246,7 @@ export class LoadEngine implements ConnectionOwner {
       return;
     }
     const perMs = this._o.levelAt(t - this._t0) / 1000;
-    const wait = perMs > 0 ? (1 - c) / perMs : 10;
+    const wait = perMs > 0 ? t + (1 - c) / perMs - LOOKAHEAD_MS - performance.now() : 10;
     this._timer = setTimeout(() => this._arrive(), Math.max(1, Math.min(50, wait)));
   }
 
