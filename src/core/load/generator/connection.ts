@@ -1,7 +1,7 @@
 /**
  * One keep-alive HTTP/1.1 connection of the load generator: a raw `net` (or `tls`) socket that sends one prebuilt
- * request at a time and parses the response. A connection that fails is reopened on its next send; one refused
- * waits a little first (so a target that is down is not hammered in a tight loop).
+ * request at a time and parses the response. A connection that fails is reopened on its next send; one that could
+ * not connect (refused, TLS refused) waits a little first, so a target that is down is not hammered in a loop.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -11,7 +11,8 @@ import { ResponseParser, type ParsedResponse } from './responseParser';
 /** What the generator does when a connection answers, fails or is free again. */
 export interface ConnectionOwner {
   responded(conn: Connection, status: number, body: Buffer | null): void;
-  failed(conn: Connection, kind: ErrorKind): void;
+  /** `neverConnected`: the socket failed before it connected (refused, TLS verification…), with its error code. */
+  failed(conn: Connection, kind: ErrorKind, neverConnected?: string): void;
   /** The connection can take a request (after a failure, and after a refused connect's pause). */
   available(conn: Connection): void;
   connected(): void;
@@ -27,7 +28,7 @@ export interface Endpoint {
   servername?: string;
 }
 
-const REFUSED_PAUSE_MS = 100;
+const CONNECT_FAILED_PAUSE_MS = 100;
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class Connection {
@@ -41,7 +42,7 @@ export class Connection {
   closed = false;
   private _socket: net.Socket | null = null;
   private _lastCode: string | undefined;
-  private _everConnected = false;
+  private _connected = false;
   private _pause: NodeJS.Timeout | null = null;
   private readonly _parser = new ResponseParser();
   private readonly _onResponse = (r: ParsedResponse): void => this._responded(r);
@@ -92,9 +93,11 @@ export class Connection {
     socket.setNoDelay(true);
     this._socket = socket;
     this._lastCode = undefined;
+    this._connected = false;
     this._parser.reset();
     socket.on(e.tls ? 'secureConnect' : 'connect', () => {
-      this._everConnected = true;
+      if (socket !== this._socket) return;
+      this._connected = true;
       this._owner.connected();
     });
     if (e.tls) socket.on('data', received);
@@ -126,16 +129,16 @@ export class Connection {
   }
 
   private _fail(kind: ErrorKind): void {
-    const refusedOnly = kind === 'refused' && !this._everConnected;
+    const neverConnected = this._connected ? undefined : (this._lastCode ?? 'closed');
     this._drop();
     this.busy = false;
-    this._owner.failed(this, kind);
+    this._owner.failed(this, kind, neverConnected);
     if (this.closed) return;
-    if (refusedOnly) {
+    if (neverConnected) {
       this._pause = setTimeout(() => {
         this._pause = null;
         if (!this.closed) this._owner.available(this);
-      }, REFUSED_PAUSE_MS);
+      }, CONNECT_FAILED_PAUSE_MS);
     } else this._owner.available(this);
   }
 

@@ -20,12 +20,12 @@ export interface EngineOptions {
   levelAt: (ms: number) => number;
   /** Every request allowed was sent and answered (or failed). */
   onBoundReached: () => void;
-  /** Nothing ever connected and connects keep being refused. */
-  onAllRefused: () => void;
+  /** Nothing ever connected and connects keep failing: why ("target refused every connection"). */
+  onCannotConnect: (reason: string) => void;
 }
 
-/** Refusals (with no connect ever) per connection before the run gives up on the target. */
-const REFUSALS_TO_GIVE_UP = 5;
+/** Failed connects (with no connect ever) per connection before the run gives up on the target. */
+const CONNECT_FAILURES_TO_GIVE_UP = 5;
 /** Open model: arrivals due within this much of now go out on this timer turn (timers fire to the millisecond). */
 const LOOKAHEAD_MS = 1;
 
@@ -43,7 +43,7 @@ export class LoadEngine implements ConnectionOwner {
   private _sending = false;
   private _destroyed = false;
   private _connects = 0;
-  private _refusals = 0;
+  private _connectFailures = 0;
   private _cursor = 0;
   private _credit = 0;
   private _timer: NodeJS.Timeout | null = null;
@@ -125,11 +125,11 @@ export class LoadEngine implements ConnectionOwner {
     this._next(conn);
   }
 
-  failed(conn: Connection, kind: ErrorKind): void {
+  failed(conn: Connection, kind: ErrorKind, neverConnected?: string): void {
     this._inFlight--;
     this._o.stats.onError(conn.entry, kind);
-    if (kind === 'refused' && this._connects === 0 && ++this._refusals >= REFUSALS_TO_GIVE_UP * Math.max(1, this._conns.size)) {
-      this._o.onAllRefused();
+    if (neverConnected && this._connects === 0 && ++this._connectFailures >= CONNECT_FAILURES_TO_GIVE_UP * Math.max(1, this._conns.size)) {
+      this._o.onCannotConnect(neverConnected === 'ECONNREFUSED' ? 'target refused every connection' : `no connection to the target could be made (${neverConnected})`);
     }
   }
 
