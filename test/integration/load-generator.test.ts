@@ -219,3 +219,13 @@ test('https targets: --insecure accepts a self-signed certificate; without it no
   assert.equal(refused.totals.completed, 0);
   assert.ok((refused.totals.errorsByKind.other ?? 0) > 0, JSON.stringify(refused.totals));
 });
+
+test('open model: arrivals queued past the timeout fail as timeouts (the queue stays bounded while the target hangs)', async (t) => {
+  const server = http.createServer(() => undefined); // never answers
+  const { url } = await listen(t, server);
+  const r = await runLoad(spec(url, { kind: 'open', rate: 100, maxConnections: 2 }, 1500, { timeoutMs: 300 }), singleRequestMix(url));
+  const timeouts = r.totals.errorsByKind.timeout ?? 0;
+  assert.equal(r.totals.completed, 0);
+  assert.ok(timeouts >= 90, `${timeouts} timeouts of about 150 arrivals`);
+  assert.ok(r.totals.sent < timeouts, `only the arrivals that got a connection were sent (${r.totals.sent})`);
+});

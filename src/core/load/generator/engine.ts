@@ -269,9 +269,18 @@ export class LoadEngine implements ConnectionOwner {
     this._conns.delete(conn);
   }
 
+  /**
+   * Requests past the timeout fail as timeouts, in flight (the socket is replaced) or still queued for a connection
+   * (which also bounds the queue while the target stalls).
+   */
   private _timeOutStuck(): void {
     const limit = performance.now() - this._o.timeoutMs;
     for (const c of this._conns) if (c.busy && c.sentAt < limit) c.timeOut();
+    while (this._pendingHead < this._pending.length && this._pending[this._pendingHead] < limit) {
+      this._pendingHead++;
+      this._o.stats.onError(this._o.mix.pick(), 'timeout');
+    }
+    this._checkDrained();
   }
 
   private _clearPacing(): void {
