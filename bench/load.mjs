@@ -135,9 +135,20 @@ function wrkPacing(connections, rate) {
   return file;
 }
 
-async function wrk(url, { connections, rate }) {
+/**
+ * wrk's delay() is whole milliseconds after each response, so its paced connections run slower than asked: one
+ * short trial measures by how much, and the rate's connections are scaled up to reach the rate.
+ */
+async function wrkConnectionsFor(url, connections, rate) {
+  const { out } = await measured('wrk', ['-t1', `-c${connections}`, '-d2s', '-s', wrkPacing(connections, rate), url]);
+  const achieved = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  return achieved > 0 ? Math.max(connections, Math.round((connections * rate) / achieved)) : connections;
+}
+
+async function wrk(url, { connections, rate, wrkConnections }) {
+  const c = rate && wrkConnections ? wrkConnections : connections;
   const pacing = rate ? ['-s', wrkPacing(connections, rate)] : [];
-  const { out, cpuMs: cpu } = await measured('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', ...pacing, url]);
+  const { out, cpuMs: cpu } = await measured('wrk', ['-t1', `-c${c}`, `-d${SECONDS}s`, '--latency', ...pacing, url]);
   const pct = (p) => wrkMicros(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   return { rps: requests / SECONDS, requests, errors: 0, cpuMs: cpu, p50: pct(50), p90: pct(90), p99: pct(99) };
@@ -220,7 +231,9 @@ async function main() {
     const tools = { ours: (l) => ours(engine, url, l) };
     if (hasWrk) tools.wrk = (l) => wrk(url, l);
     tools.autocannon = (l) => autocannon(url, l);
-    const l = (results.latency = await rounds('latency', tools, { connections, rate }));
+    const wrkConnections = hasWrk ? await wrkConnectionsFor(url, connections, rate) : undefined;
+    if (wrkConnections) log(`  wrk paced: ${wrkConnections} connections, each waiting ${Math.round((connections * 1000) / rate)} ms after a response, to reach ${rate} req/s`);
+    const l = (results.latency = await rounds('latency', tools, { connections, rate, wrkConnections }));
     const row = (name, v) => [name, fmt(v.rps), fmt(v.p50), fmt(v.p90), fmt(v.p99)];
     out.push(`\nLatency (µs) at ${rate} req/s, ${connections} connections (median of ${RUNS}; ours counts from the intended send time, autocannon in whole ms)`);
     out.push(table(['generator', 'req/s', 'p50', 'p90', 'p99'], Object.entries(l.median).map(([k, v]) => row(k, v))));

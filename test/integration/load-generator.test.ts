@@ -229,3 +229,16 @@ test('open model: arrivals queued past the timeout fail as timeouts (the queue s
   assert.ok(timeouts >= 90, `${timeouts} timeouts of about 150 arrivals`);
   assert.ok(r.totals.sent < timeouts, `only the arrivals that got a connection were sent (${r.totals.sent})`);
 });
+
+test('a cancel while the run drains its last requests closes the sockets at once', async (t) => {
+  const server = http.createServer(() => undefined); // never answers: the drain would wait for the timeout
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 700);
+  const began = performance.now();
+  const r = await runLoad(spec(url, { kind: 'closed', connections: 3 }, 500, { timeoutMs: 30_000 }), singleRequestMix(url), { signal: controller.signal });
+  assert.ok(performance.now() - began < 1800, `ended ${Math.round(performance.now() - began)} ms after the start`);
+  assert.equal(r.stopped, 'cancelled');
+  await waitFor(() => tracked.open() === 0, 2000, 'every connection closed');
+});

@@ -133,13 +133,20 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   const onAbort = (): void => void finish('cancelled', true);
 
   async function finish(reason: string | undefined, immediately = false): Promise<void> {
-    if (ending) return;
+    if (ending) {
+      // A cancel while the run drains its last requests: close the sockets now.
+      if (reason === 'cancelled') {
+        stopped = reason;
+        engine.destroy();
+      }
+      return;
+    }
     ending = true;
     endedAt = performance.now();
     stopped = reason;
     clearTimeout(durationTimer);
-    hooks.signal?.removeEventListener('abort', onAbort);
     if (!immediately) await engine.stopSending(Math.min(spec.timeoutMs, 2000));
+    hooks.signal?.removeEventListener('abort', onAbort);
     engine.destroy();
     if (tickTimer) clearTimeout(tickTimer);
     tick(true);

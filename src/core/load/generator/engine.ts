@@ -112,6 +112,7 @@ export class LoadEngine implements ConnectionOwner {
     for (const c of this._conns) c.destroy();
     this._conns.clear();
     this._idle.length = 0;
+    this._drained?.(); // a stopSending() still waiting ends now
   }
 
   // ConnectionOwner ---------------------------------------------------------------------------------------------
