@@ -9,7 +9,8 @@
 // 1. Throughput: the same connections and duration for each; RPS, and requests per CPU-second of the generator's
 //    process (user + system from /proc, its whole life), since on 2 cores the target limits RPS.
 // 2. Latency at a fixed moderate rate over the same (fewer) connections: ours in the open model, wrk paced by a Lua
-//    delay() per connection (wrk measures in µs), autocannon -R (whole milliseconds).
+//    delay() per connection (wrk measures in µs), autocannon -R (whole milliseconds). 3. The round trip: one
+//    connection, one request at a time, ours against wrk.
 // Targets (issue 8): RPS ≥ 1.0× autocannon; requests per CPU-second ≥ 1.5× autocannon and ≥ 0.5× wrk; latency
 // percentiles within 10 % of wrk's. Raw figures go to bench/results/load.json. bench/setup.sh installs wrk.
 import { spawn, spawnSync } from 'node:child_process';
@@ -240,7 +241,16 @@ async function main() {
     if (l.median.wrk) {
       l.ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, ratio(l.median.ours[p], l.median.wrk[p])]));
       out.push(`ours / wrk: p50 ${fmt(l.ratios.p50, 2)}  p90 ${fmt(l.ratios.p90, 2)}  p99 ${fmt(l.ratios.p99, 2)}`);
-      for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} |ours / wrk − 1|`, Math.abs(l.ratios[p] - 1), '≤', 0.1));
+      for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} at ${rate} req/s |ours / wrk − 1|`, Math.abs(l.ratios[p] - 1), '≤', 0.1));
+
+      // The same measurement without pacing: one connection, one request at a time (the round trip, µs).
+      log('\n3. round trip: 1 connection, closed loop, ours vs wrk');
+      const rt = (results.roundTrip = await rounds('round trip', { ours: (x) => ours(engine, url, x), wrk: (x) => wrk(url, x) }, { connections: 1 }));
+      rt.ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, ratio(rt.median.ours[p], rt.median.wrk[p])]));
+      out.push(`\nRound trip (µs): 1 connection, closed loop (median of ${RUNS})`);
+      out.push(table(['generator', 'req/s', 'p50', 'p90', 'p99'], Object.entries(rt.median).map(([k, v]) => row(k, v))));
+      out.push(`ours / wrk: p50 ${fmt(rt.ratios.p50, 2)}  p90 ${fmt(rt.ratios.p90, 2)}  p99 ${fmt(rt.ratios.p99, 2)}`);
+      checks.push(check('round-trip p50 |ours / wrk − 1|', Math.abs(rt.ratios.p50 - 1), '≤', 0.1));
     }
   }
 
