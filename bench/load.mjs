@@ -112,7 +112,7 @@ async function ours(engine, url, { connections, rate }) {
   else args.push('--connections', String(connections));
   const { out, cpuMs: cpu } = await measured(process.execPath, args);
   const j = JSON.parse(out.trim().split('\n').pop());
-  return { rps: j.completed / SECONDS, requests: j.completed, errors: j.errors, cpuMs: cpu, p50: j.latencyUs.p50, p90: j.latencyUs.p90, p99: j.latencyUs.p99 };
+  return { rps: j.completed / SECONDS, requests: j.completed, errors: j.errors, cpuMs: cpu, p50: j.latencyUs.p50, p90: j.latencyUs.p90, p99: j.latencyUs.p99, loopDelayP99: j.loopDelayUs.p99, loopDelayMax: j.loopDelayUs.max };
 }
 
 async function autocannon(url, { connections, rate }) {
@@ -177,7 +177,7 @@ async function rounds(label, tools, load) {
   }
   const med = {};
   for (const [name, rs] of Object.entries(raw)) {
-    med[name] = Object.fromEntries(['rps', 'perCpuSecond', 'cpuMs', 'p50', 'p90', 'p99'].map((k) => [k, median(rs.map((r) => r[k]))]));
+    med[name] = Object.fromEntries(['rps', 'perCpuSecond', 'cpuMs', 'p50', 'p90', 'p99', 'loopDelayP99', 'loopDelayMax'].map((k) => [k, median(rs.map((r) => r[k]))]));
   }
   return { load, raw, median: med };
 }
@@ -238,6 +238,8 @@ async function main() {
     const row = (name, v) => [name, fmt(v.rps), fmt(v.p50), fmt(v.p90), fmt(v.p99)];
     out.push(`\nLatency (µs) at ${rate} req/s, ${connections} connections (median of ${RUNS}; ours counts from the intended send time, autocannon in whole ms)`);
     out.push(table(['generator', 'req/s', 'p50', 'p90', 'p99'], Object.entries(l.median).map(([k, v]) => row(k, v))));
+    // Ours counts from the intended send time, so its own stalls (a loaded machine) count too; wrk's do not.
+    out.push(`ours' own event-loop delay: p99 ${fmt(l.median.ours.loopDelayP99)} µs, max ${fmt(l.median.ours.loopDelayMax)} µs`);
     if (l.median.wrk) {
       l.ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, ratio(l.median.ours[p], l.median.wrk[p])]));
       out.push(`ours / wrk: p50 ${fmt(l.ratios.p50, 2)}  p90 ${fmt(l.ratios.p90, 2)}  p99 ${fmt(l.ratios.p99, 2)}`);

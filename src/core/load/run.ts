@@ -118,7 +118,11 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     slo.add(second, f, span, final);
     drift?.add(second, f, span, t.targetRssBytes);
     if (stress && stress.add(profile, second, f, span, final) && !final) void finish(stress.stopReason());
-    hooks.onTick?.(t);
+    try {
+      hooks.onTick?.(t);
+    } catch {
+      // A listener that throws (a closed panel) must not end the run: the ticks are in the result too.
+    }
   };
 
   let tickTimer: NodeJS.Timeout | null = null;
@@ -156,7 +160,8 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   const result = (): LoadResult => {
     const overall = newHistogram();
     for (const h of stats.endpointTotals) overall.add(h);
-    const elapsed = (performance.now() - t0) / 1000;
+    // Throughput over the time requests were being sent (the drain after the end adds answers, not time).
+    const elapsed = (endedAt - t0) / 1000;
     const transport = stats.errors - stats.errorCounts[0] - stats.errorCounts[1];
     const attempts = stats.completed + transport;
     const figures = { latency: percentiles(overall), errorRate: attempts ? stats.errors / attempts : 0, rps: stats.completed / Math.max(elapsed, 0.001) };
