@@ -2,6 +2,8 @@ import type { CaptureSummary } from '../core/capture/captureSession';
 import type { EngineClient, EngineEvent } from '../core/engine/engineClient';
 import type { CaptureInfo } from '../core/engine/protocol';
 import { DisposableBase } from './disposable';
+import { interceptMatcher } from '../core/capture/tlsIntercept';
+import { interceptedHosts } from './forwardCapture';
 import { caDirectory, captureSettings } from './settings';
 import type { VSCode, vscodeTypes } from './types';
 
@@ -44,6 +46,9 @@ export class CaptureController extends DisposableBase {
 
   private async _start(db: string, target: string, config?: string): Promise<CaptureInfo> {
     const s = captureSettings(this._vscode);
+    const forward = s.mode === 'forward' && !config;
+    const intercept = forward && s.interceptTls;
+    if (intercept) checkInterceptGlobs(s.intercept);
     const info = await this._engine.request('startCapture', {
       config,
       db,
@@ -55,7 +60,9 @@ export class CaptureController extends DisposableBase {
       bodyLimit: s.bodyLimit,
       include: [],
       exclude: s.exclude,
-      ...(s.tls === 'localCa' && !config ? { tls: { caDir: caDirectory(this._vscode, db)! } } : {}),
+      ...(s.tls === 'localCa' && !config && !forward ? { tls: { caDir: caDirectory(this._vscode, db)! } } : {}),
+      ...(forward ? { mode: 'forward' as const } : {}),
+      ...(intercept ? { intercept: { caDir: caDirectory(this._vscode, db)!, hosts: s.intercept, insecureUpstream: s.insecureUpstream } } : {}),
     });
     this._setInfo(info);
     this._render(0);
@@ -83,15 +90,20 @@ export class CaptureController extends DisposableBase {
     const port = (listen: string): string => listen.slice(listen.lastIndexOf(':'));
     const target = info.target.replace(/^https?:\/\//, '').replace(/\/$/, '');
     const http = info.listeners?.find((l) => l.protocol === 'http');
-    // `:8080 → localhost:3000 · pg :6543 · 12`: the HTTP listener and its backend, then each database or cache listener.
+    // `:8080 → localhost:3000 · pg :6543 · 12`: the HTTP listener and its backend, then each database or cache listener;
+    // a forward proxy shows its address, which is what clients are given (HTTP_PROXY).
     const wire = (info.listeners ?? []).filter((l) => l.protocol !== 'http').map((l) => `${SHORT[l.protocol] ?? l.protocol} ${port(l.listen)}`);
-    const head = !info.listeners || http ? `${port(info.listen)} → ${target}` : undefined;
+    const head = info.mode === 'forward' ? `proxy ${info.listen}` : !info.listeners || http ? `${port(info.listen)} → ${target}` : undefined;
     // A lock when clients speak TLS to the proxy (an HTTPS listener, or forward-mode interception).
     const lock = info.tls ? ' $(lock)' : '';
     this._status.text = `$(record)${lock} ${[head, ...wire].filter(Boolean).join(' · ')} · ${exchanges}`;
-    const tlsLine = info.tls === 'intercept' ? '\nHTTPS is intercepted with the local CA.' : info.tls === 'reverse' ? '\nClients connect over HTTPS (local CA).' : '';
-    const lines = (info.listeners ? info.listeners.map((l) => `${l.name} (${l.protocol}) ${l.listen} → ${l.target}`).join('\n') : `${info.tls === 'reverse' ? 'https' : 'http'}://${info.listen} → ${info.target}`) + tlsLine;
-    this._status.tooltip = `Chaos Testing is capturing${info.listeners ? ':' : ''} ${lines}\n${exchanges} exchanges stored${rps === undefined ? '' : `, ${rps.toFixed(0)} req/s`}${dropped ? `, ${dropped} dropped (store behind)` : ''}\n${info.db}\nClick to stop or show the traffic.`;
+    const tlsLine = info.intercept
+      ? `\nHTTPS is intercepted with the local CA for ${interceptedHosts(info.intercept.hosts)}${info.intercept.insecureUpstream ? '; upstream certificates are NOT verified' : ''}.`
+      : info.tls === 'reverse' ? '\nClients connect over HTTPS (local CA).' : '';
+    const where = info.mode === 'forward'
+      ? ` as a forward proxy: http://${info.listen} (HTTPS_PROXY / HTTP_PROXY)`
+      : info.listeners ? `: ${info.listeners.map((l) => `${l.name} (${l.protocol}) ${l.listen} → ${l.target}`).join('\n')}` : ` ${info.tls === 'reverse' ? 'https' : 'http'}://${info.listen} → ${info.target}`;
+    this._status.tooltip = `Chaos Testing is capturing${where}${tlsLine}\n${exchanges} exchanges stored${rps === undefined ? '' : `, ${rps.toFixed(0)} req/s`}${dropped ? `, ${dropped} dropped (store behind)` : ''}\n${info.db}\nClick to stop or show the traffic.`;
     this._status.backgroundColor = dropped ? new this._vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 
@@ -104,5 +116,14 @@ export class CaptureController extends DisposableBase {
       this._setInfo(undefined);
       if (!e.expected) void this._vscode.window.showErrorMessage('Chaos Testing: the capture engine stopped unexpectedly; what reached the journal is kept. Start the capture again.');
     }
+  }
+}
+
+/** chaosTesting.capture.intercept checked before the engine starts, with the setting named. */
+function checkInterceptGlobs(hosts: string[]): void {
+  try {
+    interceptMatcher(hosts);
+  } catch {
+    throw new Error(`chaosTesting.capture.intercept: ${hosts.join(', ')} is not a list of host globs; give ones like '*.example.com'`);
   }
 }

@@ -13,7 +13,8 @@ import { DisposableBase } from './disposable';
 import type { TrafficBackend } from './panels/backend';
 import { generatedTestTask } from './generatedTests';
 import { ResponseDocuments } from './responseDocuments';
-import { LAST_TARGET, defaultDatabase, validateTarget } from './settings';
+import { startForwardCapture, terminalEnv } from './forwardCapture';
+import { LAST_TARGET, captureSettings, defaultDatabase, validateTarget } from './settings';
 import { trustCaptureCertificate } from './trustCertificate';
 import { TrafficTreeProvider, describeFilter, type TrafficNode } from './trafficTree';
 import type { VSCode, vscodeTypes } from './types';
@@ -27,6 +28,8 @@ export interface PanelOpeners {
 
 const DATABASE = 'chaosTesting.database';
 const STATUS_CLASSES: StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'error'];
+
+const COPY_ENV_ITEM = 'Copy Terminal Env (HTTPS_PROXY, HTTP_PROXY, NODE_EXTRA_CA_CERTS)';
 
 /**
  * The root object of the extension: owns the engine child, the capture, the Traffic tree, the commands and the
@@ -223,11 +226,16 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     const vscode = this._vscode;
     if (!this._trusted('start a capture')) return;
     if (this.capture.info) {
-      void vscode.window.showInformationMessage(`Chaos Testing is already capturing http://${this.capture.info.listen} → ${this.capture.info.target}.`);
+      const running = this.capture.info;
+      void vscode.window.showInformationMessage(`Chaos Testing is already capturing ${running.mode === 'forward' ? `as a forward proxy on http://${running.listen}` : `http://${running.listen} → ${running.target}`}.`);
       return;
     }
     const db = this._db();
     if (await this._startFromConfig(db)) return;
+    if (captureSettings(vscode).mode === 'forward') {
+      if ((await startForwardCapture(vscode, this.capture, db)) === 'stop') await this.stopCapture();
+      return;
+    }
     const remembered = this._context.workspaceState.get<string>(LAST_TARGET) || vscode.workspace.getConfiguration('chaosTesting.capture').get<string>('target', '');
     const target = await vscode.window.showInputBox({
       title: 'Chaos Testing: Start Capture',
@@ -280,9 +288,11 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
   }
 
   private async _captureMenu(): Promise<void> {
-    const items = this.capture.info ? ['Stop Capture', 'Show Traffic', 'Open Traffic Browser'] : ['Start Capture', 'Show Traffic'];
+    const info = this.capture.info;
+    const items = info ? ['Stop Capture', 'Show Traffic', 'Open Traffic Browser', ...(info.mode === 'forward' ? [COPY_ENV_ITEM] : [])] : ['Start Capture', 'Show Traffic'];
     const pick = await this._vscode.window.showQuickPick(items, { title: 'Chaos Testing' });
-    if (pick === 'Stop Capture') await this.stopCapture();
+    if (pick === COPY_ENV_ITEM && info) await this._vscode.env.clipboard.writeText(terminalEnv(info));
+    else if (pick === 'Stop Capture') await this.stopCapture();
     else if (pick === 'Start Capture') await this.startCapture();
     else if (pick === 'Show Traffic') await this._vscode.commands.executeCommand('chaosTesting.traffic.focus');
     else if (pick === 'Open Traffic Browser') this._panels.showBrowser(this);
@@ -384,7 +394,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const last = this._context.workspaceState.get<{ dialect: string; file: string }>('chaosTesting.lastGenerated');
     if (!folder || !last) throw new Error('generate tests first (Chaos Testing: Generate Tests…)');
-    const baseUrl = this.capture.info?.target ?? this._context.workspaceState.get<string>(LAST_TARGET);
+    const baseUrl = this.capture.info?.target || this._context.workspaceState.get<string>(LAST_TARGET);
     const task = generatedTestTask(vscode, folder, last.dialect, last.file, baseUrl);
     if (!task) throw new Error(`running ${last.dialect} suites from the editor is not supported yet; run them with their own runner`);
     await vscode.tasks.executeTask(task);

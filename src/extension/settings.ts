@@ -14,6 +14,14 @@ export interface CaptureSettings {
   exclude: string[];
   /** 'localCa': the proxy serves HTTPS with a certificate from the workspace's local CA (reverse mode over TLS). */
   tls: 'off' | 'localCa';
+  /** 'forward': clients use the proxy as HTTP_PROXY/HTTPS_PROXY (no target). */
+  mode: 'reverse' | 'forward';
+  /** Forward mode: decrypt and record HTTPS with certificates from the workspace's local CA. */
+  interceptTls: boolean;
+  /** Host globs whose HTTPS is intercepted (none: all); the others stay opaque tunnels. */
+  intercept: string[];
+  /** Do not verify upstream certificates of intercepted HTTPS (noted on the session). */
+  insecureUpstream: boolean;
 }
 
 /** `chaosTesting.capture.*`, with the CLI's defaults. */
@@ -28,6 +36,10 @@ export function captureSettings(vscode: VSCode): CaptureSettings {
     bodyLimit: c.get<number>('bodyLimit', 1024 * 1024),
     exclude: c.get<string[]>('exclude', []),
     tls: c.get<string>('tls', 'off') === 'localCa' ? 'localCa' : 'off',
+    mode: c.get<string>('mode', 'reverse') === 'forward' ? 'forward' : 'reverse',
+    interceptTls: c.get<boolean>('interceptTls', false),
+    intercept: c.get<string[]>('intercept', []).map((h) => h.trim()).filter(Boolean),
+    insecureUpstream: c.get<boolean>('insecureUpstream', false),
   };
 }
 

@@ -1,14 +1,18 @@
 /**
  * The extension's own features in a real VS Code (code-server in Chromium), as a user drives them: Start Capture
  * from the palette against a backend this test starts, requests through the proxy, the endpoint in the Traffic
- * tree, an exchange in its webview panel, the Traffic Browser, Stop Capture; and Restricted Mode.
+ * tree, an exchange in its webview panel, the Traffic Browser, Stop Capture; a forward proxy with HTTPS
+ * interception (the lock and the proxy address in the status bar); and Restricted Mode.
  */
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { request, runCli, startSampleBackend, tmpDir } from '../helpers';
+import { request, requireTool, runCli, startSampleBackend, tmpDir } from '../helpers';
+import { makeTestCa } from '../helpers/testCa';
 import { EDITOR_TEST_TIMEOUT, ROOT, requireEditor, withEditor } from './harness';
 import { until } from './ui';
 import { captureSampleSession } from '../helpers/scripted';
@@ -61,6 +65,55 @@ test('capture from the palette, see the endpoint in the Traffic tree, open an ex
     await until(async () => (await status.count()) === 0, 'the status bar item to go');
   });
   assert.ok(fs.existsSync(path.join(folder, '.chaos', 'traffic.db')), 'the capture wrote the workspace database');
+});
+
+test('a forward proxy with HTTPS interception shows a lock and its address in the status bar, and records HTTPS through it', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+  if (!requireEditor(t) || !requireTool(t, 'curl', 'curl') || !requireTool(t, 'openssl', 'openssl')) return;
+  const backendCa = await makeTestCa(t, 'Chaos Test Backend CA');
+  const leaf = await backendCa.leaf('localhost');
+  const server = https.createServer({ cert: leaf.cert, key: leaf.key }, (req, res) => res.end(`secret ${req.url}`));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const backendPort = (server.address() as net.AddressInfo).port;
+  const folder = tmpDir(t);
+  // The CA made beforehand (chaos-testing ca init), so Start Capture has nothing to ask.
+  assert.equal(runCli(['ca', 'init'], { cwd: folder }).code, 0);
+  const caCert = path.join(folder, '.chaos', 'ca', 'ca.crt');
+  const port = await freePort();
+  const settings = {
+    'chaosTesting.capture.port': port,
+    'chaosTesting.capture.mode': 'forward',
+    'chaosTesting.capture.interceptTls': true,
+    'chaosTesting.capture.intercept': ['localhost'],
+    // The backend's CA is not in the editor's trust store.
+    'chaosTesting.capture.insecureUpstream': true,
+  };
+  await withEditor({ name: 'capture-forward-tls', folder, settings }, async (ed) => {
+    const { page } = ed;
+    await ed.runCommand('Chaos Testing: Start Capture');
+    await ed.notification(`forward proxy on http://127.0.0.1:${port}, intercepting HTTPS for localhost`);
+    const status = page.locator('.statusbar-item').filter({ hasText: `proxy 127.0.0.1:${port}` });
+    await status.waitFor();
+    assert.equal(await status.locator('.codicon-lock').count(), 1, 'the status bar item shows a lock');
+
+    // Not spawnSync: the backend answers from this process.
+    const curl = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('curl', ['-sS', '--proxy', `http://127.0.0.1:${port}`, '--cacert', caCert, `https://localhost:${backendPort}/through-editor`], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? Number(err.code) || -1 : 0, stdout, stderr });
+      });
+    });
+    assert.equal(curl.code, 0, curl.stderr);
+    assert.equal(curl.stdout, 'secret /through-editor');
+    await until(async () => /· 1$/.test((await status.innerText()).trim()), 'the status bar to count 1 exchange');
+    await ed.screenshot('forward-tls-status');
+
+    await ed.runCommand('Chaos Testing: Stop Capture');
+    await ed.notification('captured 1 exchanges');
+    await until(async () => (await status.count()) === 0, 'the status bar item to go');
+  });
 });
 
 test('Restricted Mode: Start Capture is refused with the reason; captured traffic can still be browsed', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {

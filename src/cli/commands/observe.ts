@@ -136,6 +136,10 @@ export const observe: Command = {
     io.err(`chaos-testing: ${mode === 'reverse' ? `proxying ${where} → ${target}` : `forward proxy on ${where} (HTTP_PROXY=${where})`}, recording to ${session.file}`);
     if (tls) io.err(`chaos-testing: serving TLS with ${tls.source}`);
     io.err(mode === 'reverse' ? `chaos-testing: try: curl ${tls?.source.startsWith('local CA') ? `--cacert ${String(flags['ca-dir'])}/ca.crt ` : ''}${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
+    if (intercept) {
+      const { proxyEnvLine } = await import('../../core/tls/trust');
+      io.err(`chaos-testing: in a terminal: ${proxyEnvLine(where, path.resolve(String(flags['ca-dir']), 'ca.crt'))}`);
+    }
 
     let last = { at: Date.now(), requests: 0 };
     const status = (): string => {

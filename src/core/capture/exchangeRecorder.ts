@@ -10,6 +10,8 @@ export interface ExchangeStart {
   url: string;
   /** Flat [name, value, name, value, ...] as the client sent them. */
   requestHeaders: string[];
+  /** The client's HTTP version as node reports it ('1.1', '2.0'). */
+  httpVersion: string;
 }
 
 /**
@@ -31,6 +33,8 @@ export class ExchangeRecorder {
   finished = false;
   /** Which faults hit this exchange (`faults: name (type), ...`); stored after the error, if any. */
   faults: string | null = null;
+  /** What the proxy spoke upstream: set to '2' by the HTTP/2 upstream path. */
+  upstreamHttpVersion = '1.1';
 
   constructor(
     private readonly _start: ExchangeStart,
@@ -93,6 +97,8 @@ export class ExchangeRecorder {
       requestBody: this.request.finish(),
       responseBody: this.response.finish(),
       error: this.faults === null ? this._error ?? error : withNote(this._error ?? error, this.faults),
+      httpVersion: s.httpVersion === '2.0' ? '2' : s.httpVersion,
+      upstreamHttpVersion: this.upstreamHttpVersion,
     });
   }
 }

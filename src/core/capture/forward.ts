@@ -83,7 +83,7 @@ function responseHeaders(raw: string[]): string[] {
   return out;
 }
 
-function hasBody(req: http.IncomingMessage): boolean {
+export function hasBody(req: http.IncomingMessage): boolean {
   // HTTP/2 (an intercepted client): a body need not announce a length; the stream says whether one follows.
   if (req.httpVersionMajor === 2) return !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   return req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
@@ -144,19 +144,7 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     onUpstreamError(unaskedUpgrade());
   });
 
-  const onUpstreamError = (err: Error): void => {
-    if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
-    o.onError();
-    const status = timedOut ? 504 : 502;
-    const cause = upstreamCause(err, timedOut);
-    rec?.fail(cause, status);
-    if (!res.headersSent) {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`chaos-testing: ${o.upstream.origin} ${cause}\n`);
-    } else {
-      res.destroy();
-    }
-  };
+  const onUpstreamError = (err: Error): void => answerUpstreamError(res, o, err, timedOut);
   proxyReq.on('error', onUpstreamError);
 
   res.once('close', () => {
@@ -252,6 +240,24 @@ function relayBody(proxyRes: http.IncomingMessage, res: Writable, rec: ExchangeR
     rec?.responseEnded();
     res.end();
   });
+}
+
+/**
+ * An upstream request that failed: counted, recorded with its cause, and answered 502 (504 when it timed out)
+ * with the cause as text, or the client's connection cut when the response had begun.
+ */
+export function answerUpstreamError(res: http.ServerResponse, o: ForwardOptions, err: Error, timedOut: boolean): void {
+  if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
+  o.onError();
+  const status = timedOut ? 504 : 502;
+  const cause = upstreamCause(err, timedOut);
+  o.recorder?.fail(cause, status);
+  if (!res.headersSent) {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`chaos-testing: ${o.upstream.origin} ${cause}\n`);
+  } else {
+    res.destroy();
+  }
 }
 
 /** Why an upstream request failed, for the client's 502/504 and the record. */
@@ -361,19 +367,7 @@ class RawForward implements UpstreamHandler {
   }
 
   onError(err: Error, timedOut: boolean): void {
-    const res = this._res;
-    if (res.destroyed || (res.writableEnded && !timedOut)) return; // the client left first: nothing to answer
-    const o = this._o;
-    o.onError();
-    const status = timedOut ? 504 : 502;
-    const cause = upstreamCause(err, timedOut);
-    o.recorder?.fail(cause, status);
-    if (!res.headersSent) {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`chaos-testing: ${o.upstream.origin} ${cause}\n`);
-    } else {
-      res.destroy();
-    }
+    answerUpstreamError(this._res, this._o, err, timedOut);
   }
 
   private readonly _onDrain = (): void => {

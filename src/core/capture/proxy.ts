@@ -12,8 +12,10 @@ import { planHttpFaults } from '../faults/httpFaults';
 import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
-import { forwardRequest, pathAndQuery } from './forward';
+import { answerUpstreamError, forwardRequest, pathAndQuery, type ForwardOptions } from './forward';
+import { forwardH2 } from './forwardH2';
 import { UpstreamPool, loadParser, type UpstreamTls } from './upstreamPool';
+import { UpstreamH2Sessions } from './upstreamH2';
 import { interceptAgent, interceptMatcher, interceptUpstreamTls, terminateTls, type InterceptOptions } from './tlsIntercept';
 import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 import { tapWebSocket } from './wsTap';
@@ -119,6 +121,8 @@ export class CaptureProxy extends EventEmitter {
   /** Serves the HTTP/2 connections of intercepted clients (ALPN h2); their requests take the common path. */
   private readonly _h2: http2.Http2Server | null = null;
   private readonly _h2Sessions = new Set<http2.ServerHttp2Session>();
+  /** The upstream HTTP/2 sessions of intercepted h2 clients' requests (one per origin that offers h2). */
+  private readonly _h2Upstream: UpstreamH2Sessions | null = null;
 
   constructor(private readonly _options: CaptureProxyOptions, private readonly _sink: RecordSink) {
     super();
@@ -194,6 +198,7 @@ export class CaptureProxy extends EventEmitter {
       this._intercepts = interceptMatcher(intercept.hosts);
       this._interceptTls = interceptUpstreamTls(intercept);
       this._interceptAgent = interceptAgent(intercept, this._interceptTls);
+      this._h2Upstream = new UpstreamH2Sessions(this._interceptTls, _options.upstreamTimeoutMs);
       this._h2 = http2.createServer({ maxSessionMemory: 64 });
       this._h2.on('request', (req, res) => {
         fromH2(req);
@@ -273,6 +278,7 @@ export class CaptureProxy extends EventEmitter {
     this._httpAgent.destroy();
     this._httpsAgent.destroy();
     this._interceptAgent?.destroy();
+    this._h2Upstream?.destroy();
     this._pool?.destroy();
   }
 
@@ -312,7 +318,7 @@ export class CaptureProxy extends EventEmitter {
     // Before recording: the recorded request is the one the backend gets.
     if (faults !== null) faults.prepareRequest(req);
     const recorder = this._filter(path) ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null;
-    const options = {
+    const options: ForwardOptions = {
       upstream,
       agent: this._agentFor(upstream, req),
       pool: this._pool,
@@ -323,13 +329,25 @@ export class CaptureProxy extends EventEmitter {
       faults,
       onError: () => this.stats.errors++,
     };
+    // An intercepted h2 client's request goes upstream over h2 when the origin offers it.
+    const forward = this._h2Upstream !== null && req.httpVersionMajor === 2 && (req.socket as InterceptedSocket)[INTERCEPTED] ? this._forwardH2 : forwardRequest;
     if (faults === null) {
-      forwardRequest(req, res, options);
+      forward(req, res, options);
       return;
     }
     if (recorder !== null) recorder.faults = faults.note;
-    faults.run(req, res, recorder, () => forwardRequest(req, res, options));
+    faults.run(req, res, recorder, () => forward(req, res, options));
   }
+
+  private readonly _forwardH2 = (req: http.IncomingMessage, res: http.ServerResponse, options: ForwardOptions): void => {
+    this._h2Upstream!.session(options.upstream).then(
+      (session) => {
+        if (session === null) forwardRequest(req, res, options);
+        else forwardH2(req, res, session, options);
+      },
+      (err: Error) => answerUpstreamError(res, options, err, false),
+    );
+  };
 
   private _startExchange(req: http.IncomingMessage, upstream: URL, protocol: Protocol): ExchangeRecorder {
     const socket = req.socket as TaggedSocket;
@@ -341,6 +359,7 @@ export class CaptureProxy extends EventEmitter {
         method: req.method ?? 'GET',
         url: upstream.origin + pathAndQuery(req.url ?? '/'),
         requestHeaders: req.rawHeaders,
+        httpVersion: req.httpVersion,
       },
       this._cap,
       this._emitExchange,

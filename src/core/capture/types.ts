@@ -42,6 +42,10 @@ export interface CapturedExchange {
   requestBody: BodyCapture;
   responseBody: BodyCapture;
   error: string | null;
+  /** HTTP exchanges: the version the client spoke to the proxy ('1.0', '1.1', '2'). */
+  httpVersion?: string;
+  /** HTTP exchanges: the version the proxy spoke upstream ('1.1', or '2' for an intercepted h2 origin). */
+  upstreamHttpVersion?: string;
 }
 
 export interface CapturedMessage {

@@ -4,6 +4,8 @@ import { CaptureRun } from '../capture/captureRun';
 import { CaptureSession, type CaptureStats, type CaptureSummary } from '../capture/captureSession';
 import { loadCaptureConfig } from '../capture/listeners';
 import { parseTarget } from '../capture/proxy';
+import { interceptMatcher, type InterceptOptions } from '../capture/tlsIntercept';
+import { initCa, LeafCertificates } from '../tls/ca';
 import { listenerTls } from '../tls/listenerTls';
 import { InputError, StoreError, describeError, isChaosError } from '../errors';
 import { FaultApi } from '../faults/api';
@@ -79,7 +81,7 @@ export class Engine {
 
   async startCapture(o: CaptureStart): Promise<CaptureInfo> {
     if (this._capture) throw new InputError(`a capture is already running (${this._capture.info.listen} → ${this._capture.info.target}); stop it first`);
-    if (o.config === undefined) parseTarget(o.target, 'target URL');
+    if (o.config === undefined && o.mode !== 'forward') parseTarget(o.target, 'target URL');
     const apiAddress = o.api === undefined ? undefined : parseHostPort(o.api, 'fault API address', true);
     const db = path.resolve(o.db);
     this._closeReader(db);
@@ -114,11 +116,15 @@ export class Engine {
   }
 
   private async _startOne(o: CaptureStart, db: string): Promise<{ session: RunningCapture; info: CaptureInfo; faultTargets: FaultTarget[] }> {
+    const forward = o.mode === 'forward';
+    if (forward && o.tls) throw new InputError('a forward proxy takes no listener certificate (chaosTesting.capture.tls is for reverse mode); use HTTPS interception for HTTPS through it');
+    if (!forward && o.intercept) throw new InputError('HTTPS interception is for a forward proxy: set chaosTesting.capture.mode to forward');
     const tls = o.tls ? await listenerTls({ selfSigned: true, caDir: o.tls.caDir, host: o.host }) : undefined;
+    const intercept = o.intercept ? await interceptWithLocalCa(o.intercept) : undefined;
     const session = await CaptureSession.start({
       tls,
-      mode: 'reverse',
-      target: o.target,
+      mode: forward ? 'forward' : 'reverse',
+      target: forward ? undefined : o.target,
       host: o.host,
       port: o.port,
       output: db,
@@ -126,9 +132,16 @@ export class Engine {
       exclude: o.exclude,
       bodyCap: o.bodyLimit,
       store: { redaction: { enabled: o.redact, extraFields: o.extraRedactFields } },
+      intercept: intercept?.options,
     });
-    const info: CaptureInfo = { db, target: o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId, ...(tls ? { tls: 'reverse' as const } : {}) };
-    return { session, info, faultTargets: [new HttpFaultTarget('http', session.proxy, o.target)] };
+    const info: CaptureInfo = { db, target: forward ? '' : o.target, listen: `${session.address.address}:${session.address.port}`, sessionId: session.sessionId };
+    if (tls) info.tls = 'reverse';
+    if (forward) info.mode = 'forward';
+    if (intercept) {
+      info.tls = 'intercept';
+      info.intercept = { hosts: o.intercept!.hosts, caCert: intercept.caCert, insecureUpstream: o.intercept!.insecureUpstream };
+    }
+    return { session, info, faultTargets: [new HttpFaultTarget('http', session.proxy, forward ? 'forward' : o.target)] };
   }
 
   /** A capture.yaml's listeners, one session; each listener is a proxy of the fault API under its name. */
@@ -326,6 +339,14 @@ export class Engine {
     for (const f of [...this._readers.keys()]) this._closeReader(f);
     this._empty?.close();
   }
+}
+
+/** Forward-mode interception with leaves minted (and cached) by the local CA in `caDir`, made if missing. */
+async function interceptWithLocalCa(o: NonNullable<CaptureStart['intercept']>): Promise<{ options: InterceptOptions; caCert: string }> {
+  interceptMatcher(o.hosts);
+  const { ca } = await initCa(o.caDir);
+  const leaves = new LeafCertificates(ca);
+  return { options: { leaves: (host) => leaves.secureContext(host), hosts: o.hosts, insecureUpstream: o.insecureUpstream }, caCert: ca.certPath };
 }
 
 function fileStamp(file: string): string {

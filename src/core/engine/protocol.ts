@@ -26,6 +26,13 @@ export interface CaptureStart {
   config?: string;
   /** Reverse mode over TLS: the HTTP listener serves HTTPS with a leaf from the local CA in `caDir` (made if missing). */
   tls?: { caDir: string };
+  /** 'forward': clients use the proxy as HTTP_PROXY/HTTPS_PROXY and `target` is unused. Default 'reverse'. */
+  mode?: 'reverse' | 'forward';
+  /**
+   * Forward mode: decrypt the HTTPS (CONNECT) of hosts matching `hosts` (picomatch globs; none = all) with leaves
+   * from the local CA in `caDir` (made if missing); `insecureUpstream` skips the upstream certificate check.
+   */
+  intercept?: { caDir: string; hosts: string[]; insecureUpstream: boolean };
 }
 
 /** One listener of a running capture (or of a capture.yaml). */
@@ -48,6 +55,10 @@ export interface CaptureInfo {
   listeners?: ListenerInfo[];
   /** How the capture speaks TLS to its clients: 'reverse' (an HTTPS listener), 'intercept' (forward-mode interception). */
   tls?: 'reverse' | 'intercept';
+  /** Set for a forward proxy (target is then ''). */
+  mode?: 'forward';
+  /** Forward-mode interception: the host globs intercepted ([] = all hosts), the CA certificate clients must trust, and whether upstream certificates go unchecked. */
+  intercept?: { hosts: string[]; caCert: string; insecureUpstream: boolean };
 }
 
 export interface ResendResult {

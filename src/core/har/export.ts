@@ -27,6 +27,11 @@ function cookies(pairs: HeaderPairs | null, name: 'cookie' | 'set-cookie'): HarN
   return out;
 }
 
+/** The version the client spoke (HAR describes the client's view); HTTP/1.1 when not recorded. */
+function harVersion(v: string | null): string {
+  return v === '2' ? 'HTTP/2.0' : `HTTP/${v ?? '1.1'}`;
+}
+
 export function exchangeToHarEntry(ex: ExchangeDetail): HarEntry {
   let queryString: HarNameValue[] = [];
   try {
@@ -42,7 +47,7 @@ export function exchangeToHarEntry(ex: ExchangeDetail): HarEntry {
     request: {
       method: ex.method,
       url: ex.protocol === 'tunnel' ? ex.url : ex.url,
-      httpVersion: 'HTTP/1.1',
+      httpVersion: harVersion(ex.httpVersion),
       headers: nv(ex.requestHeaders),
       queryString,
       cookies: cookies(ex.requestHeaders, 'cookie'),
@@ -52,7 +57,7 @@ export function exchangeToHarEntry(ex: ExchangeDetail): HarEntry {
     response: {
       status: ex.status ?? 0,
       statusText: ex.status ? STATUS_TEXT[ex.status] ?? '' : '',
-      httpVersion: 'HTTP/1.1',
+      httpVersion: harVersion(ex.httpVersion),
       headers: nv(ex.responseHeaders),
       cookies: cookies(ex.responseHeaders, 'set-cookie'),
       content: { size: ex.responseBody?.size ?? 0, mimeType: ex.responseBody?.contentType ?? header(ex.responseHeaders, 'content-type') ?? '' },

@@ -66,6 +66,9 @@ export interface ExchangeDetail extends ExchangeSummary {
   messages: MessageRow[];
   /** The HTTP exchange a database or cache call was made for (see link.ts). */
   parentId: number | null;
+  /** HTTP version client → proxy and proxy → upstream ('1.1', '2'); null where not HTTP or not known. */
+  httpVersion: string | null;
+  upstreamHttpVersion: string | null;
 }
 
 export interface MessageRow {
@@ -265,9 +268,10 @@ export class TrafficDb {
     const s = this._stmt(`INSERT INTO exchanges(session_id, seq, protocol, connection_id, started_at, ttfb_ms, duration_ms,
       method, url, host, path, status, request_headers, response_headers,
       request_body_hash, request_body_size, request_body_truncated, request_content_type,
-      response_body_hash, response_body_size, response_body_truncated, response_content_type, error, redacted)
+      response_body_hash, response_body_size, response_body_truncated, response_content_type, error, redacted,
+      http_version, upstream_http_version)
       VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT),
-      ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?)`);
+      ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT))`);
     // Values that repeat from row to row (protocol, method, host, the statement's shape, headers) are encoded once.
     const t = this._texts;
     s.run([
@@ -276,7 +280,7 @@ export class TrafficDb {
       ex.responseHeaders ? t.get(JSON.stringify(ex.responseHeaders)) : null,
       reqHash, ex.requestBody?.size ?? 0, ex.requestBody?.truncated ? 1 : 0, t.get(ex.requestBody?.contentType ?? null),
       resHash, ex.responseBody?.size ?? 0, ex.responseBody?.truncated ? 1 : 0, t.get(ex.responseBody?.contentType ?? null),
-      utf8(ex.error), ex.redacted ? 1 : 0,
+      utf8(ex.error), ex.redacted ? 1 : 0, t.get(ex.httpVersion ?? null), t.get(ex.upstreamHttpVersion ?? null),
     ]);
     if (ex.protocol === 'ws' || ex.protocol === 'wss') {
       // Messages of this exchange follow; remember its id so they need no index to find it.
@@ -389,6 +393,8 @@ export class TrafficDb {
       responseBody: body(r.response_body_hash, r.response_body_size, r.response_body_truncated, r.response_content_type),
       redacted: Boolean(r.redacted),
       parentId: r.parent_id === null || r.parent_id === undefined ? null : Number(r.parent_id),
+      httpVersion: (r.http_version as string | null | undefined) ?? null,
+      upstreamHttpVersion: (r.upstream_http_version as string | null | undefined) ?? null,
       messages: this._rows('SELECT * FROM messages WHERE exchange_id = ? ORDER BY id', [id]).map((m) => ({
         direction: String(m.direction),
         at: Number(m.at),

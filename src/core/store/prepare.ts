@@ -24,6 +24,9 @@ export interface PreparedExchange {
   responseBody: PreparedBody | null;
   error: string | null;
   redacted: boolean;
+  /** HTTP exchanges: client → proxy and proxy → upstream versions; absent otherwise (imports, wire calls). */
+  httpVersion?: string | null;
+  upstreamHttpVersion?: string | null;
 }
 
 export interface PreparedBody {
@@ -95,6 +98,8 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     responseBody: resBody.body,
     error: ex.error,
     redacted: reqHeaders.changed || resHeaders.changed || url.changed || reqBody.redacted || resBody.redacted,
+    httpVersion: ex.httpVersion ?? null,
+    upstreamHttpVersion: ex.upstreamHttpVersion ?? null,
   };
 }
 

@@ -300,6 +300,8 @@ export function exchangeView(d: ExchangeDetail): ExchangeView {
     error: d.error,
     redacted: d.redacted,
     parentId: d.parentId,
+    httpVersion: d.httpVersion,
+    upstreamHttpVersion: d.upstreamHttpVersion,
     calls: [],
     requestHeaders: d.requestHeaders,
     responseHeaders: d.responseHeaders,

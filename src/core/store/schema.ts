@@ -88,6 +88,11 @@ export const MIGRATIONS: readonly string[] = [
     LEFT JOIN bodies rq ON rq.hash = e.request_body_hash
     LEFT JOIN bodies rs ON rs.hash = e.response_body_hash;
   `,
+  // 1 → 2: the HTTP version of each leg (client → proxy, proxy → upstream); null for tunnels, wire calls, imports.
+  `
+  ALTER TABLE exchanges ADD COLUMN http_version TEXT;
+  ALTER TABLE exchanges ADD COLUMN upstream_http_version TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

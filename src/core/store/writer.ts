@@ -231,6 +231,8 @@ export class StoreWriter extends EventEmitter {
       requestBody: pack(ex.requestBody),
       responseBody: pack(ex.responseBody),
       error: ex.error,
+      httpVersion: ex.httpVersion,
+      upstreamHttpVersion: ex.upstreamHttpVersion,
     }));
     const packedMessages: PackedMessage[] = messages.map((m) => ({ ...m, data: pack({ data: m.data, size: m.size, truncated: m.truncated }) }));
     this._inFlightRecords += exchanges.length + messages.length + wire.at.length;

@@ -71,3 +71,13 @@ export function trustText(ca: LocalCa, steps: TrustStep[], markdown: boolean): s
   }
   return out.join('\n');
 }
+
+/**
+ * One shell line that points a terminal's clients at a forward proxy: HTTPS_PROXY and HTTP_PROXY, and with
+ * interception NODE_EXTRA_CA_CERTS (Node's extra roots; the other clients' variables are in trustSteps).
+ */
+export function proxyEnvLine(proxyUrl: string, caCert?: string): string {
+  const vars = [`HTTPS_PROXY=${q(proxyUrl)}`, `HTTP_PROXY=${q(proxyUrl)}`];
+  if (caCert) vars.push(`NODE_EXTRA_CA_CERTS=${q(caCert)}`);
+  return `export ${vars.join(' ')}`;
+}
