@@ -37,6 +37,8 @@ export class Connection {
   entry = 0;
   startedAt = 0;
   sentAt = 0;
+  /** When the latest bytes arrived: a response ends at the read that completed it, before it is parsed. */
+  readAt = 0;
   /** Closed model: close after the current response (the level went down). */
   retire = false;
   closed = false;
@@ -82,6 +84,7 @@ export class Connection {
     const e = this._endpoint;
     const received = (chunk: Buffer): void => {
       if (socket !== this._socket) return;
+      this.readAt = performance.now();
       this._owner.bytesRead += chunk.length;
       if (!this._parser.feed(chunk, this._onResponse)) this._fail('other');
     };

@@ -118,10 +118,9 @@ export class LoadEngine implements ConnectionOwner {
   // ConnectionOwner ---------------------------------------------------------------------------------------------
 
   responded(conn: Connection, status: number, body: Buffer | null): void {
-    const now = performance.now();
     const { stats, mix } = this._o;
     this._inFlight--;
-    stats.onResponse(conn.entry, Math.round((now - conn.startedAt) * 1000), status);
+    stats.onResponse(conn.entry, Math.round((conn.readAt - conn.startedAt) * 1000), status);
     if (body) mix.harvest(conn.entry, status, body);
     this._next(conn);
   }
