@@ -2,6 +2,7 @@
 //   node bench/load-client.mjs --engine BUNDLE.js --target URL [--connections 50 | --rate 2000 --max-connections 50] [--duration-ms 5000]
 // BUNDLE.js is src/core/load/run.ts bundled by esbuild (bench/load.mjs builds it). Prints the result's figures as JSON.
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -26,9 +27,14 @@ const spec = {
   maxRequests: 1e12, timeoutMs: 10_000, slo: [], allowRemote: false, insecure: false,
 };
 const cpuBefore = process.cpuUsage();
-const r = await runLoad(spec, singleRequestMix(o.target));
+// How late this process's own event loop ran: a stall of the generator shows here, one of the target does not.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+const r = await runLoad(spec, singleRequestMix(o.target), process.env.LOAD_CLIENT_TICKS ? { onTick: (t) => console.error(JSON.stringify(t)) } : {});
+loopDelay.disable();
 const cpu = process.cpuUsage(cpuBefore);
 console.log(JSON.stringify({
   rps: r.rps, completed: r.totals.completed, errors: r.totals.errors, latencyUs: r.latency,
   seconds: (r.finishedAt - r.startedAt) / 1000, runCpuMs: (cpu.user + cpu.system) / 1000,
+  loopDelayUs: { p99: Math.round(loopDelay.percentile(99) / 1000), max: Math.round(loopDelay.max / 1000) },
 }));

@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { test } from 'node:test';
 import { InputError } from '../../src/core/errors';
 import { buildProfile } from '../../src/core/load/profiles';
 import { runLoad, singleRequestMix } from '../../src/core/load/run';
 import type { LoadModel, LoadSpec, RequestMix } from '../../src/core/load/types';
 import { closedPort, listen, trackConnections, waitFor } from '../helpers';
+import { makeTestCa } from '../helpers/testCa';
 
 function spec(target: string, model: LoadModel, durationMs: number, more: Partial<LoadSpec> = {}): LoadSpec {
   const level = model.kind === 'closed' ? model.connections : model.rate;
@@ -186,4 +188,57 @@ test('a target that is not loopback is refused unless --allow-remote', async () 
     });
   }
   await assert.rejects(runLoad(spec('ftp://127.0.0.1/', { kind: 'closed', connections: 1 }, 1000), singleRequestMix('http://127.0.0.1/')), /http:\/\/ or https:\/\//);
+});
+
+test('closed model follows the profile: connections are added as the level rises and retired as it falls', async (t) => {
+  const server = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 2));
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  let peakOpen = 0;
+  const s = spec(url, { kind: 'closed', connections: 6 }, 3000);
+  s.profile = { kind: 'spike', from: 1, stages: [{ durationMs: 1000, target: 1 }, { durationMs: 0, target: 6 }, { durationMs: 1000, target: 6 }, { durationMs: 0, target: 2 }, { durationMs: 1000, target: 2 }] };
+  const levels: number[] = [];
+  const r = await runLoad(s, singleRequestMix(url), { onTick: (k) => (levels.push(k.level), (peakOpen = Math.max(peakOpen, tracked.open()))) });
+  assert.deepEqual(levels.slice(0, 3), [1, 6, 2]);
+  assert.equal(peakOpen, 6);
+  assert.ok(tracked.accepted() >= 6 && tracked.accepted() <= 7, `${tracked.accepted()} connections accepted`);
+  assert.equal(r.totals.errors, 0, 'retired connections finish their request first');
+  assert.equal(r.totals.completed, tracked.requests());
+});
+
+test('https targets: --insecure accepts a self-signed certificate; without it no connection is made', async (t) => {
+  const ca = await makeTestCa(t, 'load test CA');
+  const leaf = await ca.leaf('127.0.0.1');
+  const server = https.createServer({ cert: leaf.cert, key: leaf.key }, (_req, res) => res.end('ok'));
+  const { port } = await listen(t, server as unknown as http.Server);
+  const url = `https://127.0.0.1:${port}/`;
+  const ok = await runLoad(spec(url, { kind: 'closed', connections: 2 }, 600, { insecure: true }), singleRequestMix(url));
+  assert.ok(ok.totals.completed > 10 && ok.totals.errors === 0, JSON.stringify(ok.totals));
+  const refused = await runLoad(spec(url, { kind: 'closed', connections: 2 }, 10_000), singleRequestMix(url));
+  assert.match(refused.stopped ?? '', /no connection to the target could be made \(\w+/);
+  assert.equal(refused.totals.completed, 0);
+  assert.ok((refused.totals.errorsByKind.other ?? 0) > 0, JSON.stringify(refused.totals));
+});
+
+test('open model: arrivals queued past the timeout fail as timeouts (the queue stays bounded while the target hangs)', async (t) => {
+  const server = http.createServer(() => undefined); // never answers
+  const { url } = await listen(t, server);
+  const r = await runLoad(spec(url, { kind: 'open', rate: 100, maxConnections: 2 }, 1500, { timeoutMs: 300 }), singleRequestMix(url));
+  const timeouts = r.totals.errorsByKind.timeout ?? 0;
+  assert.equal(r.totals.completed, 0);
+  assert.ok(timeouts >= 90, `${timeouts} timeouts of about 150 arrivals`);
+  assert.ok(r.totals.sent < timeouts, `only the arrivals that got a connection were sent (${r.totals.sent})`);
+});
+
+test('a cancel while the run drains its last requests closes the sockets at once', async (t) => {
+  const server = http.createServer(() => undefined); // never answers: the drain would wait for the timeout
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 700);
+  const began = performance.now();
+  const r = await runLoad(spec(url, { kind: 'closed', connections: 3 }, 500, { timeoutMs: 30_000 }), singleRequestMix(url), { signal: controller.signal });
+  assert.ok(performance.now() - began < 1800, `ended ${Math.round(performance.now() - began)} ms after the start`);
+  assert.equal(r.stopped, 'cancelled');
+  await waitFor(() => tracked.open() === 0, 2000, 'every connection closed');
 });

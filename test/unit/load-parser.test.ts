@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildRequestBuffer, PreparedMix, seededRandom, weightedPicker } from '../../src/core/load/generator/requests';
 import { ResponseParser, type ParsedResponse } from '../../src/core/load/generator/responseParser';
+import { withReadShare } from '../../src/core/load/run';
 
 const RESPONSES = Buffer.from(
   'HTTP/1.1 100 Continue\r\n\r\n'
@@ -83,4 +84,14 @@ test('a consumer takes a value its producer returned, or the recorded one before
   mix.harvest(0, 500, Buffer.from('{"item":{"id":"failed"}}'));
   mix.harvest(0, 201, Buffer.from('not json'));
   assert.match(mix.requestFor(1).toString(), /^GET \/items\/new%207 /);
+});
+
+test('--read-write reweighs reads and writes, each side keeping its proportions (and twice is once)', () => {
+  const e = (endpoint: string, weight: number, write: boolean) => ({ endpoint, method: write ? 'POST' : 'GET', pathAndQuery: '/', headers: [] as Array<[string, string]>, body: null, weight, write });
+  const mix = { source: 't', skipped: {}, entries: [e('a', 6, false), e('b', 2, false), e('c', 1, true), e('d', 1, true)] };
+  const once = withReadShare(mix, 0.5);
+  assert.deepEqual(once.entries.map((x) => x.weight), [0.375, 0.125, 0.25, 0.25]);
+  assert.deepEqual(withReadShare(once, 0.5).entries.map((x) => x.weight), [0.375, 0.125, 0.25, 0.25]);
+  assert.equal(withReadShare({ ...mix, entries: mix.entries.slice(0, 2) }, 0.2).entries[0].weight, 6, 'no writes: nothing to balance');
+  assert.throws(() => withReadShare(mix, 1.5), /--read-write 0.8:0.2/);
 });

@@ -4,6 +4,7 @@
  * Every run ends by its duration, its request bound, a cancel, or (stress) the step where the SLO broke.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { InputError } from '../errors';
 import { LoadEngine } from './generator/engine';
 import { PreparedMix } from './generator/requests';
@@ -30,12 +31,33 @@ export function singleRequestMix(target: string): RequestMix {
   };
 }
 
+/**
+ * The mix with reads weighing `readShare` in all and writes the rest, each side keeping its own proportions
+ * (--read-write 0.8:0.2). Applying it twice gives the same mix.
+ */
+export function withReadShare(mix: RequestMix, readShare: number): RequestMix {
+  if (!(readShare >= 0 && readShare <= 1)) throw new InputError(`the read share must be between 0 and 1 (got ${readShare}): write --read-write 0.8:0.2`);
+  const sum = (write: boolean): number => mix.entries.reduce((s, e) => s + (e.write === write ? Math.max(0, e.weight) : 0), 0);
+  const reads = sum(false);
+  const writes = sum(true);
+  if (reads === 0 || writes === 0) return mix;
+  return {
+    ...mix,
+    entries: mix.entries.map((e) => ({ ...e, weight: (Math.max(0, e.weight) / (e.write ? writes : reads)) * (e.write ? 1 - readShare : readShare) })),
+  };
+}
+
 export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks = {}): Promise<LoadResult> {
   const url = checkTarget(spec.target, spec.allowRemote);
   if (mix.entries.length === 0) throw new InputError(`the request mix (${mix.source}) has no requests to send`);
   if (!(spec.durationMs > 0) || !(spec.maxRequests > 0)) throw new InputError('a load run needs a duration and a request bound above 0');
   const tls = url.protocol === 'https:';
-  const prepared = new PreparedMix(mix, url.host);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (spec.model.kind === 'closed' ? !(spec.model.connections >= 1) : !(spec.model.rate > 0) || !(spec.model.maxConnections >= 1)) {
+    throw new InputError('a load run needs at least 1 connection (--connections) or a rate above 0 with at least 1 connection (--rate)');
+  }
+  if (!(spec.timeoutMs > 0)) throw new InputError(`the request timeout must be above 0 ms (got ${spec.timeoutMs})`);
+  const prepared = new PreparedMix(spec.readShare === undefined ? mix : withReadShare(mix, spec.readShare), url.host);
   const stats = new RunStats(mix.entries.length);
   const startedAt = Date.now();
   const t0 = performance.now();
@@ -47,7 +69,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   let stopped: string | undefined;
 
   const engine = new LoadEngine({
-    endpoint: { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (tls ? 443 : 80), tls, insecure: spec.insecure, servername: tls ? url.hostname : undefined },
+    endpoint: { host, port: Number(url.port) || (tls ? 443 : 80), tls, insecure: spec.insecure, servername: tls && !net.isIP(host) ? host : undefined },
     mix: prepared,
     stats,
     model: spec.model,
@@ -55,7 +77,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     maxRequests: spec.maxRequests,
     levelAt: (ms) => levelAt(profile, ms),
     onBoundReached: () => void finish('request bound reached'),
-    onAllRefused: () => void finish('target refused every connection', true),
+    onCannotConnect: (reason) => void finish(reason, true),
   });
 
   let finished: (r: LoadResult) => void = () => undefined;
@@ -96,7 +118,11 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     slo.add(second, f, span, final);
     drift?.add(second, f, span, t.targetRssBytes);
     if (stress && stress.add(profile, second, f, span, final) && !final) void finish(stress.stopReason());
-    hooks.onTick?.(t);
+    try {
+      hooks.onTick?.(t);
+    } catch {
+      // A listener that throws (a closed panel) must not end the run: the ticks are in the result too.
+    }
   };
 
   let tickTimer: NodeJS.Timeout | null = null;
@@ -111,13 +137,20 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   const onAbort = (): void => void finish('cancelled', true);
 
   async function finish(reason: string | undefined, immediately = false): Promise<void> {
-    if (ending) return;
+    if (ending) {
+      // A cancel while the run drains its last requests: close the sockets now.
+      if (reason === 'cancelled') {
+        stopped = reason;
+        engine.destroy();
+      }
+      return;
+    }
     ending = true;
     endedAt = performance.now();
     stopped = reason;
     clearTimeout(durationTimer);
-    hooks.signal?.removeEventListener('abort', onAbort);
     if (!immediately) await engine.stopSending(Math.min(spec.timeoutMs, 2000));
+    hooks.signal?.removeEventListener('abort', onAbort);
     engine.destroy();
     if (tickTimer) clearTimeout(tickTimer);
     tick(true);
@@ -127,7 +160,8 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   const result = (): LoadResult => {
     const overall = newHistogram();
     for (const h of stats.endpointTotals) overall.add(h);
-    const elapsed = (performance.now() - t0) / 1000;
+    // Throughput over the time requests were being sent (the drain after the end adds answers, not time).
+    const elapsed = (endedAt - t0) / 1000;
     const transport = stats.errors - stats.errorCounts[0] - stats.errorCounts[1];
     const attempts = stats.completed + transport;
     const figures = { latency: percentiles(overall), errorRate: attempts ? stats.errors / attempts : 0, rps: stats.completed / Math.max(elapsed, 0.001) };

@@ -1,7 +1,7 @@
 /**
  * One keep-alive HTTP/1.1 connection of the load generator: a raw `net` (or `tls`) socket that sends one prebuilt
- * request at a time and parses the response. A connection that fails is reopened on its next send; one refused
- * waits a little first (so a target that is down is not hammered in a tight loop).
+ * request at a time and parses the response. A connection that fails is reopened on its next send; one that could
+ * not connect (refused, TLS refused) waits a little first, so a target that is down is not hammered in a loop.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -11,7 +11,8 @@ import { ResponseParser, type ParsedResponse } from './responseParser';
 /** What the generator does when a connection answers, fails or is free again. */
 export interface ConnectionOwner {
   responded(conn: Connection, status: number, body: Buffer | null): void;
-  failed(conn: Connection, kind: ErrorKind): void;
+  /** `neverConnected`: the socket failed before it connected (refused, TLS verification…), with its error code. */
+  failed(conn: Connection, kind: ErrorKind, neverConnected?: string): void;
   /** The connection can take a request (after a failure, and after a refused connect's pause). */
   available(conn: Connection): void;
   connected(): void;
@@ -27,7 +28,8 @@ export interface Endpoint {
   servername?: string;
 }
 
-const REFUSED_PAUSE_MS = 100;
+const CONNECT_FAILED_PAUSE_MS = 100;
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class Connection {
   busy = false;
@@ -35,12 +37,14 @@ export class Connection {
   entry = 0;
   startedAt = 0;
   sentAt = 0;
+  /** When the latest bytes arrived: a response ends at the read that completed it, before it is parsed. */
+  readAt = 0;
   /** Closed model: close after the current response (the level went down). */
   retire = false;
   closed = false;
   private _socket: net.Socket | null = null;
   private _lastCode: string | undefined;
-  private _everConnected = false;
+  private _connected = false;
   private _pause: NodeJS.Timeout | null = null;
   private readonly _parser = new ResponseParser();
   private readonly _onResponse = (r: ParsedResponse): void => this._responded(r);
@@ -78,22 +82,28 @@ export class Connection {
 
   private _open(): net.Socket {
     const e = this._endpoint;
+    const received = (chunk: Buffer): void => {
+      if (socket !== this._socket) return;
+      this.readAt = performance.now();
+      this._owner.bytesRead += chunk.length;
+      if (!this._parser.feed(chunk, this._onResponse)) this._fail('other');
+    };
+    // Plain TCP reads into one shared buffer (`onread`): no stream machinery and no allocation per read. The parser
+    // copies what it keeps, since the buffer is reused by the next read.
     const socket = e.tls
       ? tls.connect({ host: e.host, port: e.port, servername: e.servername, rejectUnauthorized: !e.insecure, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host: e.host, port: e.port });
+      : net.connect({ host: e.host, port: e.port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => (received((buf as Buffer).subarray(0, n)), true) } });
     socket.setNoDelay(true);
     this._socket = socket;
     this._lastCode = undefined;
+    this._connected = false;
     this._parser.reset();
     socket.on(e.tls ? 'secureConnect' : 'connect', () => {
-      this._everConnected = true;
+      if (socket !== this._socket) return;
+      this._connected = true;
       this._owner.connected();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (socket !== this._socket) return;
-      this._owner.bytesRead += chunk.length;
-      if (!this._parser.feed(chunk, this._onResponse)) this._fail('other');
-    });
+    if (e.tls) socket.on('data', received);
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (socket === this._socket) this._lastCode = err.code ?? 'ERR';
     });
@@ -122,16 +132,16 @@ export class Connection {
   }
 
   private _fail(kind: ErrorKind): void {
-    const refusedOnly = kind === 'refused' && !this._everConnected;
+    const neverConnected = this._connected ? undefined : (this._lastCode ?? 'closed');
     this._drop();
     this.busy = false;
-    this._owner.failed(this, kind);
+    this._owner.failed(this, kind, neverConnected);
     if (this.closed) return;
-    if (refusedOnly) {
+    if (neverConnected) {
       this._pause = setTimeout(() => {
         this._pause = null;
         if (!this.closed) this._owner.available(this);
-      }, REFUSED_PAUSE_MS);
+      }, CONNECT_FAILED_PAUSE_MS);
     } else this._owner.available(this);
   }
 

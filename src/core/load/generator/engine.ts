@@ -20,12 +20,14 @@ export interface EngineOptions {
   levelAt: (ms: number) => number;
   /** Every request allowed was sent and answered (or failed). */
   onBoundReached: () => void;
-  /** Nothing ever connected and connects keep being refused. */
-  onAllRefused: () => void;
+  /** Nothing ever connected and connects keep failing: why ("target refused every connection"). */
+  onCannotConnect: (reason: string) => void;
 }
 
-/** Refusals (with no connect ever) per connection before the run gives up on the target. */
-const REFUSALS_TO_GIVE_UP = 5;
+/** Failed connects (with no connect ever) per connection before the run gives up on the target. */
+const CONNECT_FAILURES_TO_GIVE_UP = 5;
+/** Open model: arrivals due within this much of now go out on this timer turn (timers fire to the millisecond). */
+const LOOKAHEAD_MS = 1;
 
 export class LoadEngine implements ConnectionOwner {
   bytesRead = 0;
@@ -41,7 +43,7 @@ export class LoadEngine implements ConnectionOwner {
   private _sending = false;
   private _destroyed = false;
   private _connects = 0;
-  private _refusals = 0;
+  private _connectFailures = 0;
   private _cursor = 0;
   private _credit = 0;
   private _timer: NodeJS.Timeout | null = null;
@@ -110,24 +112,24 @@ export class LoadEngine implements ConnectionOwner {
     for (const c of this._conns) c.destroy();
     this._conns.clear();
     this._idle.length = 0;
+    this._drained?.(); // a stopSending() still waiting ends now
   }
 
   // ConnectionOwner ---------------------------------------------------------------------------------------------
 
   responded(conn: Connection, status: number, body: Buffer | null): void {
-    const now = performance.now();
     const { stats, mix } = this._o;
     this._inFlight--;
-    stats.onResponse(conn.entry, Math.round((now - conn.startedAt) * 1000), status);
+    stats.onResponse(conn.entry, Math.round((conn.readAt - conn.startedAt) * 1000), status);
     if (body) mix.harvest(conn.entry, status, body);
     this._next(conn);
   }
 
-  failed(conn: Connection, kind: ErrorKind): void {
+  failed(conn: Connection, kind: ErrorKind, neverConnected?: string): void {
     this._inFlight--;
     this._o.stats.onError(conn.entry, kind);
-    if (kind === 'refused' && this._connects === 0 && ++this._refusals >= REFUSALS_TO_GIVE_UP * Math.max(1, this._conns.size)) {
-      this._o.onAllRefused();
+    if (neverConnected && this._connects === 0 && ++this._connectFailures >= CONNECT_FAILURES_TO_GIVE_UP * Math.max(1, this._conns.size)) {
+      this._o.onCannotConnect(neverConnected === 'ECONNREFUSED' ? 'target refused every connection' : `no connection to the target could be made (${neverConnected})`);
     }
   }
 
@@ -162,12 +164,14 @@ export class LoadEngine implements ConnectionOwner {
     this._checkDrained();
   }
 
-  private _send(conn: Connection, startedAt: number): void {
+  /** Sends the next entry; latency counts from `intended`, or from now when that is earlier (sent ahead of time). */
+  private _send(conn: Connection, intended: number): void {
     const mix = this._o.mix;
     const entry = mix.pick();
+    const now = performance.now();
     this._inFlight++;
     this._o.stats.onSent();
-    conn.send(entry, mix.requestFor(entry), startedAt, mix.bodiless[entry], mix.keepBody[entry]);
+    conn.send(entry, mix.requestFor(entry), intended < now ? intended : now, mix.bodiless[entry], mix.keepBody[entry]);
   }
 
   private _checkDrained(): void {
@@ -203,16 +207,20 @@ export class LoadEngine implements ConnectionOwner {
     }
   }
 
-  /** Open model: every arrival due by now, at its own intended time; then sleeps until the next one is due. */
+  /**
+   * Open model: every arrival due by the next timer turn (timers fire to the millisecond), at its own intended time;
+   * then sleeps until the next one is due. An arrival sent before its intended time counts from its actual send.
+   */
   private _arrive(): void {
     this._timer = null;
     if (!this._sending) return;
     const now = performance.now();
+    const horizon = now + LOOKAHEAD_MS;
     const max = this._o.maxRequests;
     let t = this._cursor;
     let c = this._credit;
-    while (t < now && this._scheduled < max) {
-      const step = Math.min(1, now - t);
+    while (t < horizon && this._scheduled < max) {
+      const step = Math.min(1, horizon - t);
       const perMs = this._o.levelAt(t - this._t0) / 1000;
       if (!(perMs > 0)) {
         t += step;
@@ -238,7 +246,7 @@ export class LoadEngine implements ConnectionOwner {
       return;
     }
     const perMs = this._o.levelAt(t - this._t0) / 1000;
-    const wait = perMs > 0 ? (1 - c) / perMs : 10;
+    const wait = perMs > 0 ? t + (1 - c) / perMs - LOOKAHEAD_MS - performance.now() : 10;
     this._timer = setTimeout(() => this._arrive(), Math.max(1, Math.min(50, wait)));
   }
 
@@ -261,9 +269,18 @@ export class LoadEngine implements ConnectionOwner {
     this._conns.delete(conn);
   }
 
+  /**
+   * Requests past the timeout fail as timeouts, in flight (the socket is replaced) or still queued for a connection
+   * (which also bounds the queue while the target stalls).
+   */
   private _timeOutStuck(): void {
     const limit = performance.now() - this._o.timeoutMs;
     for (const c of this._conns) if (c.busy && c.sentAt < limit) c.timeOut();
+    while (this._pendingHead < this._pending.length && this._pending[this._pendingHead] < limit) {
+      this._pendingHead++;
+      this._o.stats.onError(this._o.mix.pick(), 'timeout');
+    }
+    this._checkDrained();
   }
 
   private _clearPacing(): void {

@@ -1,7 +1,8 @@
 /**
  * A small incremental HTTP/1.1 response parser for the load generator: the status, where the body ends
  * (Content-Length, chunked, or the connection's close) and whether the server keeps the connection. Bodies are
- * skipped unless asked for (chained values). One response at a time: the generator does not pipeline.
+ * skipped unless asked for (chained values). One response at a time: the generator does not pipeline. The bytes fed
+ * may be reused by the caller after `feed` returns: whatever is kept is copied.
  */
 
 const enum State {
@@ -78,7 +79,7 @@ export class ResponseParser {
         }
         case State.Length: {
           const n = Math.min(this._remaining, len - pos);
-          if (this._bodyParts) this._bodyParts.push(chunk.subarray(pos, pos + n));
+          if (this._bodyParts) this._bodyParts.push(Buffer.from(chunk.subarray(pos, pos + n)));
           this._remaining -= n;
           pos += n;
           if (this._remaining === 0) this._finish(done);
@@ -107,7 +108,7 @@ export class ResponseParser {
         }
         case State.ChunkData: {
           const n = Math.min(this._remaining, len - pos);
-          if (this._bodyParts) this._bodyParts.push(chunk.subarray(pos, pos + n));
+          if (this._bodyParts) this._bodyParts.push(Buffer.from(chunk.subarray(pos, pos + n)));
           this._remaining -= n;
           pos += n;
           if (this._remaining === 0) {
@@ -133,7 +134,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose: {
-          if (this._bodyParts) this._bodyParts.push(chunk.subarray(pos));
+          if (this._bodyParts) this._bodyParts.push(Buffer.from(chunk.subarray(pos)));
           pos = len;
           break;
         }
@@ -201,6 +202,6 @@ export class ResponseParser {
     const parts = this._bodyParts;
     this._bodyParts = null;
     if (!parts) return null;
-    return parts.length === 1 ? Buffer.from(parts[0]) : Buffer.concat(parts);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 }

@@ -2,16 +2,20 @@
  * What a run measured: HDR histograms in microseconds (per endpoint for the current second, folded each second
  * into per-endpoint totals and a histogram of that second), and counts by error kind.
  */
-import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+// The plain-JS histogram alone: the package's index also loads its WebAssembly build and log codecs (startup time).
+import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
 import type { ErrorKind, LatencyPercentiles } from '../types';
 
-export type Histogram = hdr.Histogram;
+export type { Histogram };
 
 /** The longest latency kept apart (an hour, µs); longer ones count as this. */
 const HIGHEST_US = 3_600_000_000;
 
 export function newHistogram(): Histogram {
-  return hdr.build({ useWebAssembly: false, bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
+  const h = new Int32Histogram(1, 2, 3);
+  h.autoResize = true;
+  return h;
 }
 
 export function percentiles(h: Histogram): LatencyPercentiles {
