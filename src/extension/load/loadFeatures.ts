@@ -11,7 +11,7 @@ import { PROFILES, isLoopbackTarget, readSpecSummary, validateDuration, validate
 import type { LoadExit } from './loadProcess';
 import { loadRunChoices, type LoadRunChoice } from './loadRuns';
 import { LOAD_SPEC_GLOB, LOAD_TASK_TYPE, LoadTaskProvider, loadTask, type LoadTerminalFactory } from './loadTask';
-import { LoadTerminal, confirmRemote, formatMs, verdict } from './loadTerminal';
+import { LoadTerminal, confirmRemote, formatLatency, verdict } from './loadTerminal';
 import type { LoadRunInfo, LoadView } from './types';
 
 export interface LoadFeaturesOptions {
@@ -165,7 +165,7 @@ export class LoadFeatures extends DisposableBase {
       return;
     }
     this._options.view.result(r, r.stored);
-    const numbers = `${Math.round(r.rps)} req/s, p99 ${formatMs(r.latency.p99)}, ${r.totals.errors} errors`;
+    const numbers = `${Math.round(r.rps)} req/s, p99 ${formatLatency(r.latency.p99)}, ${r.totals.errors} errors`;
     if (r.stopped) void vscode.window.showWarningMessage(`Chaos Testing: load test ${r.spec.name} ${verdict(r)}: the partial result is shown (${numbers}).`);
     else if (r.passed) void vscode.window.showInformationMessage(`Chaos Testing: load test ${r.spec.name}: ${verdict(r)}; ${numbers}.`);
     else {

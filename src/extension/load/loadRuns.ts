@@ -5,7 +5,7 @@ import type { LoadResult } from '../../core/load/types';
 import type { VSCode } from '../types';
 import { findWorkspaceFiles } from '../chaos/workspaceFiles';
 import { isLoadResult } from './loadProcess';
-import { formatMs, verdict } from './loadTerminal';
+import { formatLatency, verdict } from './loadTerminal';
 import type { LabeledLoadResult } from './types';
 
 /** Load results saved as files by `chaos-testing load`. */
@@ -19,7 +19,7 @@ export interface LoadRunChoice extends LabeledLoadResult {
 }
 
 function describe(r: LoadResult): string {
-  return `${new Date(r.startedAt).toLocaleString()} · ${Math.round(r.rps)} req/s · p99 ${formatMs(r.latency.p99)} · ${verdict(r)}`;
+  return `${new Date(r.startedAt).toLocaleString()} · ${Math.round(r.rps)} req/s · p99 ${formatLatency(r.latency.p99)} · ${verdict(r)}`;
 }
 
 function parse(text: string | null): LoadResult | undefined {

@@ -37,7 +37,9 @@ export async function confirmRemote(vscode: VSCode, target: string): Promise<boo
   return answer === 'Send Load';
 }
 
-export function formatMs(us: number): string {
+/** A latency in µs with the resolution it has: "850 µs", "3.21 ms", "45 ms", "1.20 s" (as the panel shows it). */
+export function formatLatency(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
   const ms = us / 1000;
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${Math.round(ms)} ms` : `${ms.toFixed(2)} ms`;
 }
@@ -45,7 +47,7 @@ export function formatMs(us: number): string {
 /** One progress line: "12 s / 30 s (40 %) · 1234 req/s · p99 3.21 ms · 0 errors". */
 export function tickLine(tick: LoadTick, durationMs: number | undefined): string {
   const when = durationMs ? `${tick.second} s / ${Math.round(durationMs / 1000)} s (${percentDone(tick, durationMs)} %)` : `${tick.second} s`;
-  return `${when} · ${Math.round(tick.rps)} req/s · p99 ${formatMs(tick.latency.p99)} · ${tick.errors} error${tick.errors === 1 ? '' : 's'}`;
+  return `${when} · ${Math.round(tick.rps)} req/s · p99 ${formatLatency(tick.latency.p99)} · ${tick.errors} error${tick.errors === 1 ? '' : 's'}`;
 }
 
 function percentDone(tick: LoadTick, durationMs: number): number {
@@ -164,5 +166,5 @@ export function verdict(r: LoadResult): string {
 export function summary(exit: LoadExit): string {
   const r = exit.result;
   if (!r) return `No result: ${exit.error ?? 'the run ended without one'}`;
-  return `${r.spec.name}: ${verdict(r)}; ${Math.round(r.rps)} req/s, p99 ${formatMs(r.latency.p99)}, ${r.totals.errors} errors of ${r.totals.sent} requests.${r.stored ? ` ${r.stored}.` : ''}`;
+  return `${r.spec.name}: ${verdict(r)}; ${Math.round(r.rps)} req/s, p99 ${formatLatency(r.latency.p99)}, ${r.totals.errors} errors of ${r.totals.sent} requests.${r.stored ? ` ${r.stored}.` : ''}`;
 }
