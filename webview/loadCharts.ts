@@ -59,7 +59,9 @@ export class LoadCharts {
           width: this._width(host),
           height: 180,
           scales: { x: { time: false } },
-          axes: [{ ...axis, label: 'seconds since start' }, { ...axis, label: metric.axis, size: 60 }],
+          // Whole seconds on x: ticks are one a second.
+          axes: [{ ...axis, label: 'seconds since start', incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600] }, { ...axis, label: metric.axis, size: 60 }],
+          legend: { show: this._labels.length > 1 },
           series: [
             { label: 's', value: (_u, v) => (v === null ? '—' : `${v} s`) },
             ...this._labels.map((label, i) => ({ label, stroke: colours[i % colours.length], width: 1.5, points: { show: false }, spanGaps: false })),

@@ -5,7 +5,7 @@
  */
 import { el, replaceChildren } from './dom';
 import { LoadCharts } from './loadCharts';
-import { renderHeader, renderMetrics, renderResult } from './loadView';
+import { renderDetails, renderHeader, renderMetrics, renderVerdicts } from './loadView';
 import type { LoadResult, LoadRunInfo, LoadTick } from './protocol';
 import { RpcClient, vscodeApi } from './rpc';
 
@@ -23,6 +23,7 @@ const state: PanelState = { ticks: [], ...saved };
 let charts: LoadCharts | undefined;
 const header = el('div', {});
 const metrics = el('div', {});
+const verdicts = el('div', {});
 const tables = el('div', {});
 
 /** Lays the page out for the current run (the charts once, then updated in place). */
@@ -32,7 +33,7 @@ function renderAll(): void {
     return;
   }
   charts = new LoadCharts(['this run']);
-  replaceChildren(root, el('div', { class: 'ct-result ct-load', testid: 'load' }, header, metrics, charts.element, tables));
+  replaceChildren(root, el('div', { class: 'ct-result ct-load', testid: 'load' }, header, metrics, verdicts, charts.element, tables));
   charts.attach([state.ticks]);
   renderText();
 }
@@ -41,7 +42,8 @@ function renderText(): void {
   if (!state.run) return;
   replaceChildren(header, renderHeader(state.run, state.result, state.ticks, state.source));
   replaceChildren(metrics, renderMetrics(state.result, state.ticks));
-  replaceChildren(tables, state.result ? renderResult(state.result) : null);
+  replaceChildren(verdicts, state.result ? renderVerdicts(state.result) : null);
+  replaceChildren(tables, state.result ? renderDetails(state.result) : null);
 }
 
 function save(): void {

@@ -48,7 +48,7 @@ function metric(label: string, value: string, testid: string, bad = false): HTML
 }
 
 function table(testid: string, head: string[], rows: HTMLElement[], numeric: number[] = []): HTMLElement {
-  return el('table', { class: 'ct-table ct-result-table', testid },
+  return el('table', { class: 'ct-result-table', testid },
     el('thead', {}, el('tr', {}, ...head.map((h, i) => el('th', { class: numeric.includes(i) ? 'ct-num' : '' }, h)))),
     el('tbody', {}, ...rows));
 }
@@ -152,10 +152,15 @@ export function renderDrift(r: LoadResult): HTMLElement | null {
   return el('section', { testid: 'drift' }, el('h2', {}, 'Drift (first third → last third)'), table('drift-table', ['', 'start', 'end'], rows, [1, 2]));
 }
 
-/** Every table of a finished run, in reading order. */
-export function renderResult(r: LoadResult): HTMLElement {
+/** What the run concluded (above the charts): the SLO verdicts, the breaking point, the drift. */
+export function renderVerdicts(r: LoadResult): HTMLElement {
+  return el('div', { class: 'ct-load-tables', testid: 'verdicts' }, renderSlo(r), renderBreakingPoint(r), renderDrift(r));
+}
+
+/** The numbers behind it (below the charts): percentiles, errors by kind, per endpoint, the request mix. */
+export function renderDetails(r: LoadResult): HTMLElement {
   return el('div', { class: 'ct-load-tables', testid: 'summary' },
-    renderSlo(r), renderBreakingPoint(r), renderDrift(r), renderPercentiles(r.latency), renderErrors(r), renderEndpoints(r),
+    renderPercentiles(r.latency), renderErrors(r), renderEndpoints(r),
     el('p', { class: 'ct-muted', testid: 'mix' }, `Requests: ${r.mixSource}`));
 }
 
@@ -177,8 +182,9 @@ const COMPARE_ROWS: Row[] = [
 function delta(row: Row, a: number, b: number): { text: string; kind: string } {
   const d = b - a;
   if (d === 0) return { text: '=', kind: '' };
-  const rel = a !== 0 ? ` (${d > 0 ? '+' : ''}${((d / a) * 100).toFixed(1)} %)` : '';
-  const shown = row.show === percent ? `${d > 0 ? '+' : '−'}${((Math.abs(d)) * 100).toFixed(2)} pt` : `${d > 0 ? '+' : '−'}${row.show(Math.abs(d))}`;
+  const sign = d > 0 ? '+' : '−';
+  const rel = a !== 0 ? ` (${sign}${Math.abs((d / a) * 100).toFixed(1)} %)` : '';
+  const shown = row.show === percent ? `${sign}${(Math.abs(d) * 100).toFixed(2)} pt` : `${sign}${row.show(Math.abs(d))}`;
   return { text: `${shown}${row.show === percent ? '' : rel}`, kind: d > 0 === row.higherIsBetter ? 'ct-good' : 'ct-bad' };
 }
 

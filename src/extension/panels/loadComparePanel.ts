@@ -6,6 +6,10 @@ import { RpcHost } from './rpcHost';
 
 type VSCode = typeof vscodeTypes;
 
+export function compareTitle(a: LabeledLoadResult, b: LabeledLoadResult): string {
+  return `Compare: ${a.result.spec.name} ↔ ${b.result.spec.name}`;
+}
+
 /** Two load runs side by side: a table of their numbers with the deltas, and their timelines overlaid. */
 export class LoadComparePanel extends DisposableBase {
   static readonly viewType = 'chaosTesting.loadCompare';
@@ -22,7 +26,7 @@ export class LoadComparePanel extends DisposableBase {
       open.panel.reveal(undefined, true);
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(LoadComparePanel.viewType, 'Compare Load Runs', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, {
+    const panel = vscode.window.createWebviewPanel(LoadComparePanel.viewType, compareTitle(a, b), { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, {
       enableScripts: true,
       localResourceRoots: panelResourceRoots(vscode, extensionUri),
     });
@@ -47,11 +51,12 @@ export class LoadComparePanel extends DisposableBase {
   show(a: LabeledLoadResult, b: LabeledLoadResult): void {
     this._a = a;
     this._b = b;
+    this.panel.title = compareTitle(a, b);
     this._post();
   }
 
   private _post(): void {
-    this.panel.title = `Compare: ${this._a.result.spec.name} ↔ ${this._b.result.spec.name}`;
+    this.panel.title = compareTitle(this._a, this._b);
     this._rpc.post({ kind: 'event', name: 'loadCompare', a: this._a, b: this._b });
   }
 
