@@ -212,6 +212,24 @@ async function replayDemo() {
   }
 }
 
+/** Load: the captured traffic as a short ramp-up against a fresh sample backend, judged by an SLO, then as a k6 script. */
+async function loadDemo() {
+  const fresh = await startBackend();
+  try {
+    const args = ['load', '--input', relative(root, db), '--target', fresh.url, '--profile', 'ramp-up', '--to', '8', '--duration', '3s', '--slo', 'p99<500ms', '--dir', relative(root, workDir)];
+    console.log(`$ chaos-testing ${args.join(' ')}`);
+    // Spawned, not spawnSync: the backend runs on this process's event loop.
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, CHAOS_SECRET_PASSWORD: 'demo-password' }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`chaos-testing load exited with ${code}`);
+  } finally {
+    fresh.server.closeAllConnections();
+    fresh.server.close();
+  }
+  const script = join(workDir, 'load.k6.js');
+  run(['load', 'export', '--to', 'k6', '--input', relative(root, db), '--target', 'http://127.0.0.1:3000', '--profile', 'ramp-up', '--to', '50', '--duration', '5m', '--slo', 'p99<500ms,errors<1%', '--output', relative(root, script)]);
+}
+
 /** The demo's experiment as Chaos Mesh resources, checked against the CRDs when they are beside the project. */
 function chaosMeshDemo(experiment) {
   const out = join(workDir, 'partition.chaos-mesh.yaml');
@@ -354,7 +372,7 @@ function pingable(port) {
 }
 
 async function main() {
-  const total = 11;
+  const total = 12;
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   const backend = await startBackend();
@@ -391,13 +409,16 @@ async function main() {
     step(8, total, 'Chaos replay: the captured traffic against a fresh backend, then with GET /api/orders/{id} aborted (503)');
     await replayDemo();
 
-    step(9, total, 'Beyond one machine: the experiment as a Chaos Mesh Workflow (kubectl apply -f)');
+    step(9, total, 'Load: the captured traffic as a 3 s ramp-up to 8 connections, p99 SLO; then the same mix as a k6 script');
+    await loadDemo();
+
+    step(10, total, 'Beyond one machine: the experiment as a Chaos Mesh Workflow (kubectl apply -f)');
     chaosMeshDemo(experiment);
 
-    step(10, total, 'Beyond HTTP: a Redis listener beside the HTTP one (one capture.yaml); cache calls linked to their requests');
+    step(11, total, 'Beyond HTTP: a Redis listener beside the HTTP one (one capture.yaml); cache calls linked to their requests');
     await beyondHttpDemo();
 
-    step(11, total, 'The same in VS Code: the extension, packaged');
+    step(12, total, 'The same in VS Code: the extension, packaged');
     const vsix = join(workDir, 'chaos-testing.vsix');
     const packed = spawnSync(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { cwd: root, encoding: 'utf8' });
     if (packed.status !== 0) throw new Error(`packaging the extension failed: ${(packed.stderr || packed.stdout).trim().split('\n').pop()}`);

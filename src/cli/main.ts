@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   fault: { summary: 'add, remove and list faults on a running proxy: latency, bandwidth, reset, timeout, down...', load: async () => (await import('./commands/fault')).faultCommand },
   replay: { summary: 'replay captured traffic against a backend (optionally through faults) and report what diverged', load: async () => (await import('./commands/replay')).replayCommand },
   chaos: { summary: 'run, validate and recover chaos experiments: hypothesis, faults, recovery time, rollbacks', load: async () => (await import('./commands/chaos')).chaosCommand },
+  load: { summary: 'load-test a backend with its captured traffic: ramp-up, spike, soak, stress, SLOs, compare runs, k6 export', load: async () => (await import('./commands/load')).loadCommand },
   ca: { summary: 'make, show and replace the local certificate authority for HTTPS capture', load: async () => (await import('./commands/ca')).caCommand },
   export: { summary: 'export the store as HAR, JSON or OpenAPI', load: async () => (await import('./commands/export')).exportCommand },
 };

@@ -45,7 +45,7 @@ export function parseExperimentText(text: string, file?: string): ParsedExperime
 }
 
 /** The offset of the node at `path`, or of its deepest existing ancestor; a trailing key points at the key itself. */
-function offsetOf(doc: Document, path: (string | number)[]): number {
+export function offsetOf(doc: Document, path: (string | number)[]): number {
   let node: unknown = doc.contents;
   let offset = 0;
   for (const key of path) {

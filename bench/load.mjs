@@ -1,0 +1,240 @@
+// Load generator benchmark: ours (src/core/load, bundled, its own process: bench/load-client.mjs) against autocannon
+// and wrk, one trivial local Node target (bench/backend.mjs, 1 KiB JSON, its own process, no cluster), medians of N
+// rounds (the tools interleaved per round, so a load change on the machine hits all of them).
+//
+//   npm run bench:load                                   # full run (about 2 minutes)
+//   node bench/load.mjs --runs 1 --duration 3            # quick trial
+//   node bench/load.mjs --only throughput --connections 100
+//
+// 1. Throughput: the same connections and duration for each; RPS, and requests per CPU-second of the generator's
+//    process (user + system from /proc, its whole life), since on 2 cores the target limits RPS.
+// 2. Latency: at the same (fewer) connections, our percentiles against wrk's (wrk measures in µs); then ours in the
+//    open model at a fixed rate beside autocannon's -R (whole milliseconds), for the record.
+// Targets (issue 8): RPS ≥ 1.0× autocannon; requests per CPU-second ≥ 1.5× autocannon and ≥ 0.5× wrk; latency
+// percentiles within 10 % of wrk's. Raw figures go to bench/results/load.json. bench/setup.sh installs wrk.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const AUTOCANNON = path.join(ROOT, 'node_modules/autocannon/autocannon.js');
+const RESULTS = path.join(ROOT, 'bench/results/load.json');
+const HOST = '127.0.0.1';
+const TICK_MS = 1000 / 100; // USER_HZ: /proc/PID/stat counts CPU time in 1/100 s
+
+const { values: opt } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' }, // seconds per run
+    connections: { type: 'string', default: '50' },
+    'latency-connections': { type: 'string', default: '10' },
+    rate: { type: 'string', default: '2000' },
+    only: { type: 'string' }, // throughput | latency
+    'no-wrk': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (opt.help) {
+  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 10] [--rate 2000] [--only throughput|latency] [--no-wrk]');
+  process.exit(0);
+}
+const RUNS = Number(opt.runs);
+const SECONDS = Number(opt.duration);
+const want = (s) => !opt.only || opt.only.split(',').includes(s);
+const hasWrk = !opt['no-wrk'] && spawnSync('wrk', ['--version']).error === undefined;
+const log = (s) => console.error(s);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes
+
+const children = new Set();
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-load-'));
+
+function start(command, args) {
+  const proc = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = { proc, out: '', err: '' };
+  proc.stdout.on('data', (d) => (child.out += d));
+  proc.stderr.on('data', (d) => (child.err += d));
+  child.exited = new Promise((resolve) => proc.on('close', (code) => (children.delete(child), resolve(code))));
+  children.add(child);
+  return child;
+}
+
+function cpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs a generator to its end; returns its stdout and the CPU time (ms) its process used, sampled until it exits. */
+async function measured(command, args) {
+  const child = start(command, args);
+  let cpu = 0;
+  const timer = setInterval(() => (cpu = cpuMs(child.proc.pid) ?? cpu), 10);
+  const kill = setTimeout(() => child.proc.kill('SIGKILL'), (SECONDS + 30) * 1000);
+  const code = await child.exited;
+  clearInterval(timer);
+  clearTimeout(kill);
+  if (code !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} failed (${code}): ${(child.err || child.out).slice(-500)}`);
+  return { out: child.out, cpuMs: cpu };
+}
+
+function cleanup() {
+  for (const c of children) c.proc.kill('SIGKILL');
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), process.exit(130)));
+
+// ---------------------------------------------------------------------------------------------------------------
+// The three generators, each returning { rps, requests, cpuMs, p50, p90, p99 (µs) }
+
+async function bundleOurs() {
+  const outfile = path.join(scratch, 'load-engine.js');
+  await esbuild.build({
+    stdin: { contents: "export { runLoad, singleRequestMix } from './src/core/load/run';\nexport { buildProfile } from './src/core/load/profiles';\n", resolveDir: ROOT, loader: 'ts' },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning',
+  });
+  return outfile;
+}
+
+async function ours(engine, url, { connections, rate }) {
+  const args = [path.join(ROOT, 'bench/load-client.mjs'), '--engine', engine, '--target', url, '--duration-ms', String(SECONDS * 1000)];
+  if (rate) args.push('--rate', String(rate), '--max-connections', String(connections));
+  else args.push('--connections', String(connections));
+  const { out, cpuMs: cpu } = await measured(process.execPath, args);
+  const j = JSON.parse(out.trim().split('\n').pop());
+  return { rps: j.completed / SECONDS, requests: j.completed, errors: j.errors, cpuMs: cpu, p50: j.latencyUs.p50, p90: j.latencyUs.p90, p99: j.latencyUs.p99 };
+}
+
+async function autocannon(url, { connections, rate }) {
+  const args = [AUTOCANNON, '-c', String(connections), '-d', String(SECONDS), '--json'];
+  if (rate) args.push('-R', String(rate));
+  const { out, cpuMs: cpu } = await measured(process.execPath, [...args, url]);
+  const j = JSON.parse(out);
+  const ms = (x) => x * 1000;
+  return { rps: j.requests.total / SECONDS, requests: j.requests.total, errors: j.errors + j.non2xx, cpuMs: cpu, p50: ms(j.latency.p50), p90: ms(j.latency.p90), p99: ms(j.latency.p99) };
+}
+
+function wrkMicros(s) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(s);
+  return m ? Number(m[1]) * { us: 1, ms: 1000, s: 1e6 }[m[2]] : null;
+}
+
+async function wrk(url, { connections }) {
+  const { out, cpuMs: cpu } = await measured('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '--latency', url]);
+  const pct = (p) => wrkMicros(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  return { rps: requests / SECONDS, requests, errors: 0, cpuMs: cpu, p50: pct(50), p90: pct(90), p99: pct(99) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scenarios
+
+const median = (xs) => {
+  const s = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+const fmt = (x, digits = 0) => (x == null || Number.isNaN(x) ? '—' : Number(x).toFixed(digits));
+const ratio = (a, b) => (a != null && b ? a / b : null);
+
+async function rounds(label, tools, load) {
+  const raw = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
+  for (let i = 1; i <= RUNS; i++) {
+    for (const [name, fn] of Object.entries(tools)) {
+      const r = await fn(load);
+      r.perCpuSecond = r.requests / (r.cpuMs / 1000);
+      raw[name].push(r);
+      log(`  ${label} ${i}/${RUNS} ${name.padEnd(10)} ${fmt(r.rps).padStart(7)} req/s  ${fmt(r.perCpuSecond).padStart(7)} req/CPU-s  p50 ${fmt(r.p50)} µs  p99 ${fmt(r.p99)} µs${r.errors ? `  errors ${r.errors}` : ''}`);
+    }
+  }
+  const med = {};
+  for (const [name, rs] of Object.entries(raw)) {
+    med[name] = Object.fromEntries(['rps', 'perCpuSecond', 'cpuMs', 'p50', 'p90', 'p99'].map((k) => [k, median(rs.map((r) => r[k]))]));
+  }
+  return { load, raw, median: med };
+}
+
+function table(header, rows) {
+  const cells = [header, ...rows].map((r) => r.map((c) => String(c ?? '—')));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const check = (name, value, op, limit) => [name, fmt(value, 2), `${op} ${limit}`, value == null ? 'n/a' : (op === '≥' ? value >= limit : value <= limit) ? 'PASS' : 'MISS'];
+
+async function main() {
+  const loadBefore = os.loadavg();
+  const engine = await bundleOurs();
+  const backend = start(process.execPath, [path.join(ROOT, 'bench/backend.mjs')]);
+  const port = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('backend did not start')), 10_000);
+    backend.proc.stdout.on('data', () => {
+      const m = /listening (\d+)/.exec(backend.out);
+      if (m) (clearTimeout(t), resolve(Number(m[1])));
+    });
+  });
+  const url = `http://${HOST}:${port}/`;
+  const results = { options: { runs: RUNS, seconds: SECONDS, connections: Number(opt.connections), latencyConnections: Number(opt['latency-connections']), rate: Number(opt.rate) }, machine: { cpus: os.cpus().length, loadavgBefore: loadBefore, node: process.version } };
+  const out = [];
+  const checks = [];
+
+  if (want('throughput')) {
+    const connections = Number(opt.connections);
+    log(`\n1. throughput: ${connections} connections, ${SECONDS} s, target bench/backend.mjs (1 KiB JSON)`);
+    const tools = { ours: (l) => ours(engine, url, l), autocannon: (l) => autocannon(url, l) };
+    if (hasWrk) tools.wrk = (l) => wrk(url, l);
+    const t = (results.throughput = await rounds('throughput', tools, { connections }));
+    const m = t.median;
+    out.push(`\nThroughput: ${connections} connections, ${SECONDS} s (median of ${RUNS})`);
+    out.push(table(['generator', 'req/s', 'CPU s', 'req per CPU-s'], Object.entries(m).map(([k, v]) => [k, fmt(v.rps), fmt(v.cpuMs / 1000, 2), fmt(v.perCpuSecond)])));
+    t.ratios = { rpsOverAutocannon: ratio(m.ours.rps, m.autocannon.rps), rpsOverWrk: ratio(m.ours.rps, m.wrk?.rps), cpuOverAutocannon: ratio(m.ours.perCpuSecond, m.autocannon.perCpuSecond), cpuOverWrk: ratio(m.ours.perCpuSecond, m.wrk?.perCpuSecond) };
+    checks.push(check('RPS ours / autocannon', t.ratios.rpsOverAutocannon, '≥', 1.0));
+    checks.push(check('req per CPU-s ours / autocannon', t.ratios.cpuOverAutocannon, '≥', 1.5));
+    checks.push(check('req per CPU-s ours / wrk', t.ratios.cpuOverWrk, '≥', 0.5));
+    out.push(`ours / wrk RPS: ${fmt(t.ratios.rpsOverWrk, 2)}`);
+  }
+
+  if (want('latency')) {
+    const connections = Number(opt['latency-connections']);
+    log(`\n2. latency: ${connections} connections (ours vs wrk), then ${opt.rate} req/s open model (ours vs autocannon -R)`);
+    const same = { ours: (l) => ours(engine, url, l) };
+    if (hasWrk) same.wrk = (l) => wrk(url, l);
+    const l = (results.latency = await rounds('latency', same, { connections }));
+    const rate = Number(opt.rate);
+    const r = (results.rate = await rounds('rate', { ours: (x) => ours(engine, url, x), autocannon: (x) => autocannon(url, x) }, { connections, rate }));
+    const row = (name, v) => [name, fmt(v.rps), fmt(v.p50), fmt(v.p90), fmt(v.p99)];
+    out.push(`\nLatency (µs): ${connections} connections, closed loop (median of ${RUNS})`);
+    out.push(table(['generator', 'req/s', 'p50', 'p90', 'p99'], Object.entries(l.median).map(([k, v]) => row(k, v))));
+    if (l.median.wrk) {
+      l.ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, ratio(l.median.ours[p], l.median.wrk[p])]));
+      out.push(`ours / wrk: p50 ${fmt(l.ratios.p50, 2)}  p90 ${fmt(l.ratios.p90, 2)}  p99 ${fmt(l.ratios.p99, 2)}`);
+      for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} |ours / wrk − 1|`, Math.abs(l.ratios[p] - 1), '≤', 0.1));
+    }
+    out.push(`\nLatency (µs) at ${rate} req/s, open model (ours: from the intended send time; autocannon -R: whole ms)`);
+    out.push(table(['generator', 'req/s', 'p50', 'p90', 'p99'], Object.entries(r.median).map(([k, v]) => row(k, v))));
+  }
+
+  results.machine.loadavgAfter = os.loadavg();
+  out.push(`\nTargets (issue 8)\n${table(['check', 'measured', 'target', ''], checks)}`);
+  out.push(`\nmachine: ${os.cpus().length} CPUs, load average ${loadBefore.map((x) => x.toFixed(1)).join(' ')} before, ${results.machine.loadavgAfter.map((x) => x.toFixed(1)).join(' ')} after${hasWrk ? '' : '; wrk not installed (bench/setup.sh)'}`);
+  console.log(out.join('\n'));
+  results.checks = checks;
+  fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+  fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+  log(`\nraw figures: ${path.relative(ROOT, RESULTS)}`);
+}
+
+main().then(cleanup, (e) => {
+  console.error(`bench: ${e.stack ?? e}`);
+  cleanup();
+  process.exit(1);
+});

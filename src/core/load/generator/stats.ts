@@ -1,0 +1,122 @@
+/**
+ * What a run measured: HDR histograms in microseconds (per endpoint for the current second, folded each second
+ * into per-endpoint totals and a histogram of that second), and counts by error kind.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { ErrorKind, LatencyPercentiles } from '../types';
+
+export type Histogram = hdr.Histogram;
+
+/** The longest latency kept apart (an hour, µs); longer ones count as this. */
+const HIGHEST_US = 3_600_000_000;
+
+export function newHistogram(): Histogram {
+  return hdr.build({ useWebAssembly: false, bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
+}
+
+export function percentiles(h: Histogram): LatencyPercentiles {
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0, max: 0, mean: 0, min: 0 };
+  // A percentile reads as the top of its HDR bucket: never above the largest value recorded.
+  const max = h.maxValue;
+  const at = (p: number): number => Math.min(max, h.getValueAtPercentile(p));
+  return {
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    'p99.9': at(99.9),
+    max,
+    mean: Math.round(h.mean),
+    min: h.minNonZeroValue,
+  };
+}
+
+export const ERROR_KINDS: readonly ErrorKind[] = ['4xx', '5xx', 'timeout', 'reset', 'refused', 'other'];
+const KIND_INDEX: Record<ErrorKind, number> = { '4xx': 0, '5xx': 1, timeout: 2, reset: 3, refused: 4, other: 5 };
+
+export function byKind(counts: ArrayLike<number>): Partial<Record<ErrorKind, number>> {
+  const out: Partial<Record<ErrorKind, number>> = {};
+  for (let i = 0; i < ERROR_KINDS.length; i++) if (counts[i] > 0) out[ERROR_KINDS[i]] = counts[i];
+  return out;
+}
+
+/** One second's figures, folded out of the live counters. */
+export interface SecondFigures {
+  sent: number;
+  completed: number;
+  errors: number;
+  errorCounts: Float64Array;
+  histogram: Histogram;
+}
+
+export class RunStats {
+  /** Per endpoint: this second's latencies, and the whole run's. */
+  private readonly _second: Histogram[];
+  readonly endpointTotals: Histogram[];
+  readonly endpointRequests: Float64Array;
+  readonly endpointErrors: Float64Array;
+  sent = 0;
+  completed = 0;
+  readonly errorCounts = new Float64Array(ERROR_KINDS.length);
+  private _secSent = 0;
+  private _secCompleted = 0;
+  private readonly _secErrors = new Float64Array(ERROR_KINDS.length);
+
+  constructor(endpoints: number) {
+    this._second = Array.from({ length: endpoints }, newHistogram);
+    this.endpointTotals = Array.from({ length: endpoints }, newHistogram);
+    this.endpointRequests = new Float64Array(endpoints);
+    this.endpointErrors = new Float64Array(endpoints);
+  }
+
+  onSent(): void {
+    this.sent++;
+    this._secSent++;
+  }
+
+  /** A response arrived `us` after its (intended) start; 4xx/5xx also count as errors. */
+  onResponse(entry: number, us: number, status: number): void {
+    this._second[entry].recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+    this.completed++;
+    this._secCompleted++;
+    this.endpointRequests[entry]++;
+    if (status >= 400) this.onError(entry, status >= 500 ? '5xx' : '4xx');
+  }
+
+  /** An error; transport errors (no response) also count as a request of the endpoint. */
+  onError(entry: number, kind: ErrorKind): void {
+    const k = KIND_INDEX[kind];
+    this.errorCounts[k]++;
+    this._secErrors[k]++;
+    this.endpointErrors[entry]++;
+    if (k > 1) this.endpointRequests[entry]++;
+  }
+
+  /** Closes the current second: returns its figures (with a fresh merged histogram) and starts the next. */
+  foldSecond(): SecondFigures {
+    const histogram = newHistogram();
+    for (let i = 0; i < this._second.length; i++) {
+      const h = this._second[i];
+      if (h.totalCount === 0) continue;
+      histogram.add(h);
+      this.endpointTotals[i].add(h);
+      h.reset();
+    }
+    const errorCounts = Float64Array.from(this._secErrors);
+    const figures: SecondFigures = {
+      sent: this._secSent,
+      completed: this._secCompleted,
+      errors: errorCounts.reduce((s, x) => s + x, 0),
+      errorCounts,
+      histogram,
+    };
+    this._secSent = 0;
+    this._secCompleted = 0;
+    this._secErrors.fill(0);
+    return figures;
+  }
+
+  get errors(): number {
+    return this.errorCounts.reduce((s, x) => s + x, 0);
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * A load run: checks the target, prepares the mix, drives the generator through the profile, and turns one-second
+ * ticks into the result (throughput, latency, errors by kind, SLO verdicts, stress's breaking point, soak's drift).
+ * Every run ends by its duration, its request bound, a cancel, or (stress) the step where the SLO broke.
+ */
+import * as fs from 'node:fs';
+import { InputError } from '../errors';
+import { LoadEngine } from './generator/engine';
+import { PreparedMix } from './generator/requests';
+import { byKind, newHistogram, percentiles, RunStats, type SecondFigures } from './generator/stats';
+import { levelAt, stressStepAt } from './profiles';
+import { checkTarget } from './safety';
+import { formatActual, holds, measure, parseSlo } from './slo';
+import type { LoadHooks, LoadResult, LoadSpec, LoadTick, RequestMix, SloClause, SloVerdict } from './types';
+import { Window } from './windows';
+
+/** SLO windows (seconds) for `brokeAt`, outside stress (whose windows are its steps). */
+const SLO_WINDOW_SECONDS = 5;
+/** What stress holds each step to when the spec has no SLO. */
+const STRESS_DEFAULT_SLO = 'p99<1s,errors<1%';
+
+/** The mix for a run without traffic: a GET of the target's own path. */
+export function singleRequestMix(target: string): RequestMix {
+  const url = new URL(target);
+  const pathAndQuery = `${url.pathname || '/'}${url.search}`;
+  return {
+    entries: [{ endpoint: `GET ${url.pathname || '/'}`, method: 'GET', pathAndQuery, headers: [], body: null, weight: 1, write: false }],
+    source: `GET ${pathAndQuery}`,
+    skipped: {},
+  };
+}
+
+export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks = {}): Promise<LoadResult> {
+  const url = checkTarget(spec.target, spec.allowRemote);
+  if (mix.entries.length === 0) throw new InputError(`the request mix (${mix.source}) has no requests to send`);
+  if (!(spec.durationMs > 0) || !(spec.maxRequests > 0)) throw new InputError('a load run needs a duration and a request bound above 0');
+  const tls = url.protocol === 'https:';
+  const prepared = new PreparedMix(mix, url.host);
+  const stats = new RunStats(mix.entries.length);
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const profile = spec.profile;
+  const stress = profile.kind === 'stress' && profile.step ? new StressTracker(spec.slo.length ? spec.slo : parseSlo(STRESS_DEFAULT_SLO)) : null;
+  const slo = new SloTracker(spec.slo);
+  const drift = profile.kind === 'soak' ? new DriftTracker(spec.durationMs) : null;
+  const timeline: LoadTick[] = [];
+  let stopped: string | undefined;
+
+  const engine = new LoadEngine({
+    endpoint: { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (tls ? 443 : 80), tls, insecure: spec.insecure, servername: tls ? url.hostname : undefined },
+    mix: prepared,
+    stats,
+    model: spec.model,
+    timeoutMs: spec.timeoutMs,
+    maxRequests: spec.maxRequests,
+    levelAt: (ms) => levelAt(profile, ms),
+    onBoundReached: () => void finish('request bound reached'),
+    onAllRefused: () => void finish('target refused every connection', true),
+  });
+
+  let finished: (r: LoadResult) => void = () => undefined;
+  const done = new Promise<LoadResult>((resolve) => (finished = resolve));
+  let ending = false;
+  let second = 0;
+  let lastTickAt = t0;
+  let endedAt = t0;
+
+  const tick = (final: boolean): void => {
+    const now = performance.now();
+    const f = stats.foldSecond();
+    const span = final ? (now - lastTickAt) / 1000 : 1;
+    const spanStart = lastTickAt;
+    lastTickAt = now;
+    if (final && span < 0.05 && f.sent === 0 && f.completed === 0 && f.errors === 0) return;
+    second++;
+    // The last, partial second is mostly the drain after the end: it keeps the level of the second before it.
+    const previous = timeline.at(-1);
+    const level = final && previous && endedAt - spanStart < 500
+      ? previous.level
+      : levelAt(profile, Math.min(spec.durationMs, final ? (spanStart + endedAt) / 2 - t0 : (second - 0.5) * 1000));
+    const t: LoadTick = {
+      second,
+      level: Math.round(level * 100) / 100,
+      sent: f.sent,
+      completed: f.completed,
+      rps: Math.round((f.completed / Math.max(span, 0.001)) * 10) / 10,
+      errors: f.errors,
+      errorsByKind: byKind(f.errorCounts),
+      latency: percentiles(f.histogram),
+    };
+    if (spec.targetPid) {
+      const rss = rssBytes(spec.targetPid);
+      if (rss !== undefined) t.targetRssBytes = rss;
+    }
+    timeline.push(t);
+    slo.add(second, f, span, final);
+    drift?.add(second, f, span, t.targetRssBytes);
+    if (stress && stress.add(profile, second, f, span, final) && !final) void finish(stress.stopReason());
+    hooks.onTick?.(t);
+  };
+
+  let tickTimer: NodeJS.Timeout | null = null;
+  const scheduleTick = (): void => {
+    const due = t0 + (second + 1) * 1000;
+    tickTimer = setTimeout(() => {
+      tick(false);
+      if (!ending) scheduleTick();
+    }, Math.max(0, due - performance.now()));
+  };
+  const durationTimer = setTimeout(() => void finish(undefined), spec.durationMs);
+  const onAbort = (): void => void finish('cancelled', true);
+
+  async function finish(reason: string | undefined, immediately = false): Promise<void> {
+    if (ending) return;
+    ending = true;
+    endedAt = performance.now();
+    stopped = reason;
+    clearTimeout(durationTimer);
+    hooks.signal?.removeEventListener('abort', onAbort);
+    if (!immediately) await engine.stopSending(Math.min(spec.timeoutMs, 2000));
+    engine.destroy();
+    if (tickTimer) clearTimeout(tickTimer);
+    tick(true);
+    finished(result());
+  }
+
+  const result = (): LoadResult => {
+    const overall = newHistogram();
+    for (const h of stats.endpointTotals) overall.add(h);
+    const elapsed = (performance.now() - t0) / 1000;
+    const transport = stats.errors - stats.errorCounts[0] - stats.errorCounts[1];
+    const attempts = stats.completed + transport;
+    const figures = { latency: percentiles(overall), errorRate: attempts ? stats.errors / attempts : 0, rps: stats.completed / Math.max(elapsed, 0.001) };
+    const verdicts = slo.verdicts(figures);
+    const r: LoadResult = {
+      kind: 'load',
+      spec,
+      mixSource: mix.source,
+      startedAt,
+      finishedAt: Date.now(),
+      totals: { sent: stats.sent, completed: stats.completed, errors: stats.errors, errorsByKind: byKind(stats.errorCounts), bytesRead: engine.bytesRead },
+      rps: Math.round(figures.rps * 10) / 10,
+      latency: figures.latency,
+      endpoints: endpointResults(mix, stats),
+      timeline,
+      slo: verdicts,
+      passed: verdicts.every((v) => v.passed),
+    };
+    if (stopped) r.stopped = stopped;
+    if (stress) r.breakingPoint = stress.breakingPoint();
+    if (drift) r.drift = drift.result();
+    return r;
+  };
+
+  if (hooks.signal?.aborted) {
+    void finish('cancelled', true);
+    return done;
+  }
+  hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  engine.start(t0);
+  scheduleTick();
+  return done;
+}
+
+function endpointResults(mix: RequestMix, stats: RunStats): LoadResult['endpoints'] {
+  const byName = new Map<string, { requests: number; errors: number; histogram: ReturnType<typeof newHistogram> }>();
+  mix.entries.forEach((e, i) => {
+    let r = byName.get(e.endpoint);
+    if (!r) byName.set(e.endpoint, (r = { requests: 0, errors: 0, histogram: newHistogram() }));
+    r.requests += stats.endpointRequests[i];
+    r.errors += stats.endpointErrors[i];
+    r.histogram.add(stats.endpointTotals[i]);
+  });
+  return [...byName].map(([endpoint, r]) => ({ endpoint, requests: r.requests, errors: r.errors, latency: percentiles(r.histogram) }));
+}
+
+function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** SLO clauses per fixed window: the first window where each broke. */
+class SloTracker {
+  private _window = new Window();
+  private readonly _brokeAt = new Map<SloClause, NonNullable<SloVerdict['brokeAt']>>();
+  constructor(private readonly _clauses: SloClause[]) {}
+
+  add(second: number, f: SecondFigures, span: number, final: boolean): void {
+    if (!this._clauses.length) return;
+    this._window.add(second, f, span);
+    if (this._window.seconds >= SLO_WINDOW_SECONDS - 1e-9 || (final && this._window.seconds >= 0.5)) this._close();
+  }
+
+  verdicts(run: ReturnType<Window['figures']>): SloVerdict[] {
+    return this._clauses.map((c) => {
+      const actual = measure(c, run);
+      const v: SloVerdict = { clause: c.text, passed: holds(c, actual) && !this._brokeAt.has(c), actual };
+      const at = this._brokeAt.get(c);
+      if (at) v.brokeAt = at;
+      return v;
+    });
+  }
+
+  private _close(): void {
+    const w = this._window;
+    const f = w.figures();
+    for (const c of this._clauses) {
+      const actual = measure(c, f);
+      if (!this._brokeAt.has(c) && !holds(c, actual)) this._brokeAt.set(c, { fromSecond: w.fromSecond, toSecond: w.toSecond, actual });
+    }
+    this._window = new Window();
+  }
+}
+
+/** stress: each step's window against the SLO; the highest step that met every clause, and the first that did not. */
+class StressTracker {
+  private _step = -1;
+  private _judged = -1;
+  private _level = 0;
+  private _window = new Window();
+  private _lastGood: { level: number; rps: number } | null = null;
+  private _broke: { level: number; reason: string } | null = null;
+  constructor(private readonly _clauses: SloClause[]) {}
+
+  /** Adds a second; returns true when a step broke the SLO (the run should stop). */
+  add(profile: LoadSpec['profile'], second: number, f: SecondFigures, span: number, final: boolean): boolean {
+    const step = stressStepAt(profile, (second - 0.5) * 1000);
+    if (!step) return false;
+    if (step.index !== this._step) {
+      this._step = step.index;
+      this._level = step.level;
+      this._window = new Window();
+    }
+    this._window.add(second, f, span);
+    // A step is judged on its last second (or when the run ends inside it), before the next step's level is seen.
+    return final || second * 1000 >= step.endMs ? this._judge() : false;
+  }
+
+  stopReason(): string {
+    return `the SLO broke at level ${this._broke?.level} (${this._broke?.reason}): stress stopped stepping`;
+  }
+
+  breakingPoint(): LoadResult['breakingPoint'] {
+    return {
+      lastGoodLevel: this._lastGood?.level ?? 0,
+      lastGoodRps: Math.round((this._lastGood?.rps ?? 0) * 10) / 10,
+      brokeAtLevel: this._broke?.level ?? null,
+      reason: this._broke
+        ? `level ${this._broke.level} broke ${this._broke.reason}`
+        : `no step broke ${this._clauses.map((c) => c.text).join(',')} up to level ${this._lastGood?.level ?? this._level}`,
+    };
+  }
+
+  private _judge(): boolean {
+    if (this._broke || this._window.empty || this._judged === this._step) return this._broke !== null;
+    this._judged = this._step;
+    const f = this._window.figures();
+    const broken = this._clauses.filter((c) => !holds(c, measure(c, f)));
+    if (broken.length) {
+      this._broke = { level: this._level, reason: broken.map((c) => `${c.text} (${formatActual(c, measure(c, f))})`).join(', ') };
+      return true;
+    }
+    if (!this._lastGood || this._level >= this._lastGood.level) this._lastGood = { level: this._level, rps: f.rps };
+    return false;
+  }
+}
+
+/** soak: the first third of the run against the last (p99, error rate, the target's RSS). */
+class DriftTracker {
+  private readonly _first = new Window();
+  private readonly _last = new Window();
+  private _rssStart: number | undefined;
+  private _rssEnd: number | undefined;
+  constructor(private readonly _durationMs: number) {}
+
+  add(second: number, f: SecondFigures, span: number, rss: number | undefined): void {
+    const mid = (second - 0.5) * 1000;
+    if (mid < this._durationMs / 3) this._first.add(second, f, span);
+    else if (mid >= (2 * this._durationMs) / 3) this._last.add(second, f, span);
+    if (rss !== undefined) {
+      this._rssStart ??= rss;
+      this._rssEnd = rss;
+    }
+  }
+
+  result(): NonNullable<LoadResult['drift']> {
+    const a = this._first.figures();
+    const b = this._last.figures();
+    const d: NonNullable<LoadResult['drift']> = { p99Start: a.latency.p99, p99End: b.latency.p99, errorRateStart: a.errorRate, errorRateEnd: b.errorRate };
+    if (this._rssStart !== undefined) d.rssStartBytes = this._rssStart;
+    if (this._rssEnd !== undefined) d.rssEndBytes = this._rssEnd;
+    return d;
+  }
+}

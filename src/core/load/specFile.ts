@@ -1,0 +1,156 @@
+/**
+ * Reads a load spec (.chaos/load/*.yaml): YAML with node ranges kept, the JSON Schema (schemas/load.schema.json, ajv),
+ * then what a schema cannot check (the SLO clauses, the mix options that exclude each other). Every problem is one
+ * line with the place in the file: `file:line:col: message`.
+ */
+import { readFileSync } from 'node:fs';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import schema from '../../../schemas/load.schema.json';
+import { offsetOf, placeOf } from '../chaos/parse';
+import { DURATION_HINT, parseDuration } from '../chaos/duration';
+import { InputError, isChaosError } from '../errors';
+import type { LoadPlanInput, RequestInput } from './plan';
+import { parseSlo } from './slo';
+import type { ProfileKind } from './types';
+
+export interface LoadSpecProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
+type Path = (string | number)[];
+
+let validator: ValidateFunction | undefined;
+function validate(): ValidateFunction {
+  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+  return validator;
+}
+
+const EXAMPLE = 'see examples/load/checkout-ramp.yaml';
+
+export function parseLoadSpecText(text: string): { input?: LoadPlanInput; problems: LoadSpecProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): { line: number; column: number } => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  if (doc.errors.length) return { problems: doc.errors.map((e) => ({ message: `not valid YAML: ${e.message.split('\n')[0]}`, ...at(e.pos[0]) })) };
+  const raw: unknown = doc.toJS();
+  const problem = (path: Path, message: string): LoadSpecProblem => ({ message, ...at(offsetOf(doc, path)) });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a load spec is a YAML mapping with at least target:; ${EXAMPLE}`)] };
+  const check = validate();
+  if (!check(raw)) return { problems: dedupe(schemaProblems(check.errors ?? [], raw).map(([path, message]) => problem(path, message))) };
+  const r = raw as Record<string, unknown>;
+  const problems: LoadSpecProblem[] = [];
+  for (const clause of Array.isArray(r.slo) ? (r.slo as string[]) : r.slo ? [r.slo as string] : []) {
+    try {
+      parseSlo(clause);
+    } catch (e) {
+      if (!isChaosError(e)) throw e;
+      problems.push(problem(Array.isArray(r.slo) ? ['slo', (r.slo as string[]).indexOf(clause)] : ['slo'], `slo: ${e.message}`));
+    }
+  }
+  if (r.requests && (r.mix !== undefined || r['read-write'] !== undefined)) problems.push(problem([r.mix !== undefined ? 'mix' : 'read-write'], 'requests: is a mix of its own; remove mix and read-write, or remove requests'));
+  if (r.mix === 'target' && r['read-write'] !== undefined) problems.push(problem(['read-write'], "read-write reshapes the captured traffic; it needs mix: traffic, not mix: target"));
+  if (problems.length) return { problems };
+  const ms = (key: string): number | undefined => (r[key] === undefined ? undefined : parseDuration(r[key]));
+  const input: LoadPlanInput = {
+    name: r.name as string | undefined,
+    target: r.target as string,
+    profile: r.profile as ProfileKind | undefined,
+    from: r.from as number | undefined,
+    to: r.to as number | undefined,
+    durationMs: ms('duration'),
+    stepEveryMs: ms('step-every'),
+    rate: r.rate as number | undefined,
+    connections: r.connections as number | undefined,
+    mix: r.mix as LoadPlanInput['mix'],
+    readWrite: r['read-write'] as string | undefined,
+    requests: r.requests as RequestInput[] | undefined,
+    slo: r.slo as string | string[] | undefined,
+    input: r.input as string | undefined,
+    session: r.session as number | undefined,
+    maxRequests: r['max-requests'] as number | undefined,
+    timeoutMs: ms('timeout'),
+    pid: r.pid as number | undefined,
+    allowRemote: r['allow-remote'] as boolean | undefined,
+    insecure: r.insecure as boolean | undefined,
+  };
+  return { input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as LoadPlanInput, problems: [] };
+}
+
+/** Reads and parses a spec file; a problem is thrown as one InputError line per problem, `file:line:col: message`. */
+export function readLoadSpec(file: string): LoadPlanInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read the load spec ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+  }
+  const { input, problems } = parseLoadSpecText(text);
+  if (problems.length) throw new InputError(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  return input!;
+}
+
+function toPath(instancePath: string): Path {
+  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function schemaProblems(errors: ErrorObject[], raw: unknown): Array<[Path, string]> {
+  const anyOfAt = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const out: Array<[Path, string]> = [];
+  for (const e of errors) {
+    // An anyOf (a duration, the slo) is reported once in its own words, not once per branch.
+    if (e.keyword !== 'anyOf' && anyOfAt.has(e.instancePath)) continue;
+    const path = toPath(e.instancePath);
+    const place = placeOf(path, raw);
+    const value = JSON.stringify(getAt(raw, path));
+    switch (e.keyword) {
+      case 'required':
+        out.push([path, `${place}: '${(e.params as { missingProperty: string }).missingProperty}' is missing; add it (${EXAMPLE})`]);
+        break;
+      case 'additionalProperties': {
+        const field = (e.params as { additionalProperty: string }).additionalProperty;
+        const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+        out.push([[...path, field], `${place}: unknown field '${field}'; allowed here: ${allowed.join(', ')}`]);
+        break;
+      }
+      case 'enum':
+        out.push([path, `${place}: ${value} is not allowed; use one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`]);
+        break;
+      case 'anyOf':
+        out.push([path, path[0] === 'slo' ? `${place}: a list of clauses or one string, e.g. "p99<200ms,errors<1%"` : `${place}: ${value} is not a duration; ${DURATION_HINT}`]);
+        break;
+      case 'type':
+        out.push([path, `${place}: must be ${article((e.params as { type: string }).type)}, not ${value}`]);
+        break;
+      case 'pattern':
+        if (path[0] === 'target') out.push([path, `target: ${value} must be an http:// or https:// URL`]);
+        else if (path[0] === 'read-write') out.push([path, `read-write: ${value} is not a ratio; write reads:writes, e.g. '0.8:0.2'`]);
+        else out.push([path, `${place}: ${value} ${e.message ?? 'is not valid'}`]);
+        break;
+      default:
+        out.push([path, `${place}: ${value} ${e.message ?? 'is not valid'}`]);
+    }
+  }
+  return out;
+}
+
+function getAt(raw: unknown, path: Path): unknown {
+  let node = raw;
+  for (const k of path) node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined;
+  return node;
+}
+
+function article(type: string): string {
+  const t = type.split(',')[0];
+  return `${/^[aeio]/.test(t) ? 'an' : 'a'} ${t}`;
+}
+
+function dedupe(problems: LoadSpecProblem[]): LoadSpecProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => !seen.has(p.message) && seen.add(p.message) !== undefined);
+}

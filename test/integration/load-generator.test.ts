@@ -1,0 +1,189 @@
+/**
+ * The load generator against real Node HTTP servers on 127.0.0.1: counts the server agrees with, pacing, latency
+ * from the intended send time, error kinds, timeouts, cancel, chained values and the run's bounds.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import { test } from 'node:test';
+import { InputError } from '../../src/core/errors';
+import { buildProfile } from '../../src/core/load/profiles';
+import { runLoad, singleRequestMix } from '../../src/core/load/run';
+import type { LoadModel, LoadSpec, RequestMix } from '../../src/core/load/types';
+import { closedPort, listen, trackConnections, waitFor } from '../helpers';
+
+function spec(target: string, model: LoadModel, durationMs: number, more: Partial<LoadSpec> = {}): LoadSpec {
+  const level = model.kind === 'closed' ? model.connections : model.rate;
+  return {
+    name: 'test',
+    target,
+    model,
+    profile: buildProfile('constant', { to: level, durationMs, model: model.kind }),
+    durationMs,
+    maxRequests: 10_000_000,
+    timeoutMs: 5000,
+    slo: [],
+    allowRemote: false,
+    insecure: false,
+    ...more,
+  };
+}
+
+test('closed model: every request sent is one the server answered, over the connections asked for', async (t) => {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const ticks: number[] = [];
+  const r = await runLoad(spec(`${url}/hello`, { kind: 'closed', connections: 8 }, 1500), singleRequestMix(`${url}/hello`), { onTick: (k) => ticks.push(k.second) });
+  assert.ok(r.totals.completed > 100, `only ${r.totals.completed} requests`);
+  assert.equal(r.totals.completed, tracked.requests());
+  assert.equal(r.totals.sent, tracked.requests());
+  assert.equal(r.totals.errors, 0);
+  assert.equal(tracked.accepted(), 8);
+  assert.equal(r.timeline.reduce((s, k) => s + k.completed, 0), r.totals.completed, 'the ticks add up to the totals');
+  assert.deepEqual(ticks.slice(0, 1), [1]);
+  assert.deepEqual(r.endpoints.map((e) => [e.endpoint, e.requests]), [['GET /hello', r.totals.completed]]);
+  assert.ok(r.latency.p50 > 0 && r.latency.p50 <= r.latency.p99 && r.latency.p99 <= r.latency.max);
+  assert.equal(r.stopped, undefined);
+  assert.equal(r.passed, true);
+});
+
+test('open model: sends about rate × duration, whatever the target does', async (t) => {
+  let n = 0;
+  const { url } = await listen(t, http.createServer((_req, res) => (n++, res.end('ok'))));
+  const r = await runLoad(spec(url, { kind: 'open', rate: 400, maxConnections: 20 }, 2000), singleRequestMix(url));
+  assert.ok(r.totals.sent <= 801 && r.totals.sent >= 600, `sent ${r.totals.sent} at 400/s for 2 s`);
+  assert.equal(n, r.totals.completed);
+  assert.equal(r.timeline[0].level, 400);
+});
+
+test('open model: a stall counts from the intended send time (coordinated omission corrected)', async (t) => {
+  // Every request that arrives during a 300 ms pause is answered when the pause ends. With two connections, the
+  // arrivals of the pause wait for a connection: timed from their send they would look fast, from their intended
+  // time they show the pause.
+  let pauseFrom = 0;
+  const server = http.createServer((_req, res) => {
+    const now = Date.now();
+    pauseFrom ||= now + 700;
+    if (now >= pauseFrom && now < pauseFrom + 300) setTimeout(() => res.end('ok'), pauseFrom + 300 - now);
+    else res.end('ok');
+  });
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const r = await runLoad(spec(url, { kind: 'open', rate: 200, maxConnections: 2 }, 2000), singleRequestMix(url));
+  assert.ok(tracked.accepted() <= 2);
+  assert.ok(r.latency.p99 >= 250_000, `p99 ${r.latency.p99} µs, max ${r.latency.max} µs`);
+  assert.ok(r.latency.max >= 280_000 && r.latency.max < 2_000_000, `max ${r.latency.max} µs`);
+});
+
+test('errors are counted by kind: 4xx, 5xx, reset, refused', async (t) => {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/missing') res.writeHead(404).end();
+    else if (req.url === '/broken') res.writeHead(500).end('no');
+    else if (req.url === '/reset') req.socket.destroy();
+    else res.end('ok');
+  });
+  const { url } = await listen(t, server);
+  const mix: RequestMix = {
+    source: 'test',
+    skipped: {},
+    entries: ['/ok', '/missing', '/broken', '/reset'].map((p) => ({ endpoint: `GET ${p}`, method: 'GET', pathAndQuery: p, headers: [], body: null, weight: 1, write: false })),
+  };
+  const r = await runLoad(spec(url, { kind: 'closed', connections: 4 }, 1000), mix);
+  const k = r.totals.errorsByKind;
+  assert.ok((k['4xx'] ?? 0) > 10 && (k['5xx'] ?? 0) > 10 && (k.reset ?? 0) > 10, JSON.stringify(k));
+  assert.equal(k.timeout, undefined);
+  const by = Object.fromEntries(r.endpoints.map((e) => [e.endpoint, e]));
+  assert.equal(by['GET /ok'].errors, 0);
+  assert.equal(by['GET /missing'].errors, by['GET /missing'].requests);
+  assert.equal(by['GET /reset'].errors, k.reset);
+  assert.equal(r.totals.errors, (k['4xx'] ?? 0) + (k['5xx'] ?? 0) + (k.reset ?? 0));
+
+  const port = await closedPort();
+  const refused = await runLoad(spec(`http://127.0.0.1:${port}`, { kind: 'closed', connections: 2 }, 10_000), singleRequestMix(`http://127.0.0.1:${port}`));
+  assert.equal(refused.stopped, 'target refused every connection');
+  assert.ok((refused.totals.errorsByKind.refused ?? 0) >= 2);
+  assert.equal(refused.totals.completed, 0);
+});
+
+test('a request past its timeout counts as a timeout and its socket is replaced', async (t) => {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/hang') res.end('ok');
+  });
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const mix = singleRequestMix(`${url}/hang`);
+  const r = await runLoad(spec(url, { kind: 'closed', connections: 2 }, 1300, { timeoutMs: 200 }), mix);
+  const timeouts = r.totals.errorsByKind.timeout ?? 0;
+  assert.ok(timeouts >= 4 && timeouts <= 14, `${timeouts} timeouts in 1.3 s at 200 ms over 2 connections`);
+  assert.ok(tracked.accepted() >= timeouts, `${tracked.accepted()} connections for ${timeouts} timeouts`);
+  await waitFor(() => tracked.open() === 0, 5000, 'the hung sockets to be closed');
+});
+
+test('cancel stops every socket at once and returns the partial result', async (t) => {
+  const server = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 5));
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 400);
+  const began = performance.now();
+  const r = await runLoad(spec(url, { kind: 'closed', connections: 20 }, 30_000), singleRequestMix(url), { signal: controller.signal });
+  assert.ok(performance.now() - began < 5000, 'cancel ends the run');
+  assert.equal(r.stopped, 'cancelled');
+  assert.ok(r.totals.completed > 0);
+  await waitFor(() => tracked.open() === 0, 2000, 'the server to see every connection closed');
+});
+
+test('chained values: a GET uses ids its POSTs created', async (t) => {
+  const created = new Set<string>();
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      const id = randomUUID();
+      created.add(id);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ item: { id } }));
+    } else {
+      seen.push(decodeURIComponent(req.url!.split('/').pop()!));
+      res.end('{}');
+    }
+  });
+  const { url } = await listen(t, server);
+  const mix: RequestMix = {
+    source: 'test',
+    skipped: {},
+    entries: [
+      { endpoint: 'POST /items', method: 'POST', pathAndQuery: '/items', headers: [['content-type', 'application/json']], body: Buffer.from('{"n":1}'), weight: 1, write: true },
+      { endpoint: 'GET /items/{id}', method: 'GET', pathAndQuery: '/items/recorded-id', headers: [], body: null, weight: 3, write: false, chain: [{ where: 'path', producer: 0, pointer: '/item/id', recorded: 'recorded-id' }] },
+    ],
+  };
+  const r = await runLoad(spec(url, { kind: 'closed', connections: 2 }, 800), mix);
+  assert.equal(r.totals.errors, 0);
+  const fromServer = seen.filter((id) => created.has(id)).length;
+  const recorded = seen.filter((id) => id === 'recorded-id').length;
+  assert.ok(fromServer > seen.length * 0.9, `${fromServer} of ${seen.length} GETs used created ids`);
+  assert.equal(fromServer + recorded, seen.length, 'every GET used a created id or the recorded one');
+});
+
+test('the request bound ends the run, in both models', async (t) => {
+  let n = 0;
+  const { url } = await listen(t, http.createServer((_req, res) => (n++, res.end('ok'))));
+  const closed = await runLoad(spec(url, { kind: 'closed', connections: 10 }, 30_000, { maxRequests: 137 }), singleRequestMix(url));
+  assert.equal(closed.stopped, 'request bound reached');
+  assert.equal(n, 137);
+  assert.equal(closed.totals.sent, 137);
+  n = 0;
+  const open = await runLoad(spec(url, { kind: 'open', rate: 1000, maxConnections: 10 }, 30_000, { maxRequests: 50 }), singleRequestMix(url));
+  assert.equal(open.stopped, 'request bound reached');
+  assert.equal(n, 50);
+});
+
+test('a target that is not loopback is refused unless --allow-remote', async () => {
+  for (const target of ['http://10.1.2.3:8080', 'http://example.com', 'https://[2001:db8::1]/']) {
+    await assert.rejects(runLoad(spec(target, { kind: 'closed', connections: 1 }, 1000), singleRequestMix(target)), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, /--allow-remote/);
+      return true;
+    });
+  }
+  await assert.rejects(runLoad(spec('ftp://127.0.0.1/', { kind: 'closed', connections: 1 }, 1000), singleRequestMix('http://127.0.0.1/')), /http:\/\/ or https:\/\//);
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildRequestBuffer, PreparedMix, seededRandom, weightedPicker } from '../../src/core/load/generator/requests';
+import { ResponseParser, type ParsedResponse } from '../../src/core/load/generator/responseParser';
+
+const RESPONSES = Buffer.from(
+  'HTTP/1.1 100 Continue\r\n\r\n'
+  + 'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"id":"a1"}'
+  + 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: 1\r\n\r\n'
+  + 'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n'
+  + 'HTTP/1.1 503 Service Unavailable\r\nCONTENT-LENGTH: 4\r\nConnection: close\r\n\r\nbusy',
+);
+
+function parseIn(pieces: Buffer[]): ParsedResponse[] {
+  const p = new ResponseParser();
+  p.keepBody = true;
+  const out: ParsedResponse[] = [];
+  for (const b of pieces) assert.equal(p.feed(b, (r) => out.push(r)), true);
+  return out;
+}
+
+function summary(rs: ParsedResponse[]): string[] {
+  return rs.map((r) => `${r.status} ${r.body?.toString() ?? '-'} ${r.close ? 'close' : 'keep'}`);
+}
+
+test('responses parse the same however the bytes are split (Content-Length, chunked, interim, no body, close)', () => {
+  const want = ['201 {"id":"a1"} keep', '200 hello, world keep', '204  keep', '503 busy close'];
+  assert.deepEqual(summary(parseIn([RESPONSES])), want);
+  for (let cut = 1; cut < RESPONSES.length; cut++) {
+    assert.deepEqual(summary(parseIn([RESPONSES.subarray(0, cut), RESPONSES.subarray(cut)])), want, `split at ${cut}`);
+  }
+  assert.deepEqual(summary(parseIn([...RESPONSES].map((b) => Buffer.from([b])))), want, 'byte by byte');
+});
+
+test('a body without length runs until the close; bodies are not kept unless asked', () => {
+  const p = new ResponseParser();
+  const out: ParsedResponse[] = [];
+  p.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nsome'), (r) => out.push(r));
+  p.feed(Buffer.from(' more'), (r) => out.push(r));
+  assert.equal(out.length, 0);
+  assert.deepEqual(p.end(), { status: 200, body: null, close: true });
+  const head = new ResponseParser();
+  head.bodiless = true;
+  head.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n'), (r) => out.push(r));
+  assert.equal(out.length, 1, 'a HEAD response has no body whatever Content-Length says');
+});
+
+test('bytes that are not HTTP are refused', () => {
+  assert.equal(new ResponseParser().feed(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'), () => undefined), false);
+  assert.equal(new ResponseParser().feed(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'), () => undefined), false);
+});
+
+test('request buffers carry Host and Content-Length and drop recorded framing headers', () => {
+  const b = buildRequestBuffer({ method: 'POST', pathAndQuery: '/u?x=1', headers: [['Content-Type', 'application/json'], ['content-length', '999'], ['Host', 'old'], ['Connection', 'close']], body: Buffer.from('{"a":1}') }, '127.0.0.1:9');
+  assert.equal(b.toString(), 'POST /u?x=1 HTTP/1.1\r\nHost: 127.0.0.1:9\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}');
+  assert.match(buildRequestBuffer({ method: 'PUT', pathAndQuery: '/', headers: [], body: null }, 'h').toString(), /Content-Length: 0\r\n\r\n$/);
+});
+
+test('entries are drawn by weight (seeded)', () => {
+  const pick = weightedPicker([1, 3, 0, 6], seededRandom(7));
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 20_000; i++) counts[pick()]++;
+  assert.equal(counts[2], 0);
+  assert.ok(Math.abs(counts[0] / 20_000 - 0.1) < 0.02, String(counts));
+  assert.ok(Math.abs(counts[3] / 20_000 - 0.6) < 0.02, String(counts));
+});
+
+test('a consumer takes a value its producer returned, or the recorded one before any', () => {
+  const mix = new PreparedMix({
+    source: 't',
+    skipped: {},
+    entries: [
+      { endpoint: 'POST /items', method: 'POST', pathAndQuery: '/items', headers: [], body: Buffer.from('{}'), weight: 1, write: true },
+      { endpoint: 'GET /items/{id}', method: 'GET', pathAndQuery: '/items/rec-1', headers: [['X-Item', 'rec-1']], body: null, weight: 1, write: false, chain: [{ where: 'path', producer: 0, pointer: '/item/id', recorded: 'rec-1' }] },
+    ],
+  }, 'h');
+  assert.deepEqual(mix.keepBody, [true, false]);
+  assert.match(mix.requestFor(1).toString(), /^GET \/items\/rec-1 /);
+  mix.harvest(0, 201, Buffer.from('{"item":{"id":"new 7"}}'));
+  const sent = mix.requestFor(1).toString();
+  assert.match(sent, /^GET \/items\/new%207 /);
+  assert.match(sent, /X-Item: rec-1/, "where: 'path' leaves headers alone");
+  mix.harvest(0, 500, Buffer.from('{"item":{"id":"failed"}}'));
+  mix.harvest(0, 201, Buffer.from('not json'));
+  assert.match(mix.requestFor(1).toString(), /^GET \/items\/new%207 /);
+});
