@@ -5,7 +5,7 @@
  */
 import { el } from './dom';
 import { formatBytes } from './format';
-import type { LatencyPercentiles, LoadResult, LoadRunInfo, LoadTick, SloVerdict } from './protocol';
+import type { LatencyPercentiles, LoadComparisonView, LoadResult, LoadRunInfo, LoadTick, SloVerdict } from './protocol';
 
 /** A latency in µs, with the resolution it has: "850 µs", "3.21 ms", "45.2 ms", "1.20 s". */
 export function latency(us: number | null | undefined): string {
@@ -164,37 +164,35 @@ export function renderDetails(r: LoadResult): HTMLElement {
     el('p', { class: 'ct-muted', testid: 'mix' }, `Requests: ${r.mixSource}`));
 }
 
-interface Row {
-  label: string;
-  value(r: LoadResult): number;
-  show(v: number): string;
-  /** Whether more is better (RPS) or worse (latency, errors). */
-  higherIsBetter: boolean;
+const TREND_CLASS = { better: 'ct-good', worse: 'ct-bad', same: '' } as const;
+
+function figure(metric: string, v: number): string {
+  if (metric === 'rps') return `${v.toFixed(1)} req/s`;
+  if (metric === 'errors') return percent(v);
+  return latency(v);
 }
 
-const COMPARE_ROWS: Row[] = [
-  { label: 'requests/s', value: (r) => r.rps, show: (v) => count(v), higherIsBetter: true },
-  { label: 'sent', value: (r) => r.totals.sent, show: (v) => count(v), higherIsBetter: true },
-  { label: 'error rate', value: errorRate, show: percent, higherIsBetter: false },
-  ...(['p50', 'p90', 'p99', 'p99.9', 'max'] as const).map((p) => ({ label: p, value: (r: LoadResult) => r.latency[p], show: latency, higherIsBetter: false })),
-];
-
-function delta(row: Row, a: number, b: number): { text: string; kind: string } {
-  const d = b - a;
-  if (d === 0) return { text: '=', kind: '' };
+/** B − A: points for the error rate, the difference and its share for the rest. */
+function change(row: LoadComparisonView['rows'][number]): string {
+  const d = row.b - row.a;
+  if (d === 0) return '=';
   const sign = d > 0 ? '+' : '−';
-  const rel = a !== 0 ? ` (${sign}${Math.abs((d / a) * 100).toFixed(1)} %)` : '';
-  const shown = row.show === percent ? `${sign}${(Math.abs(d) * 100).toFixed(2)} pt` : `${sign}${row.show(Math.abs(d))}`;
-  return { text: `${shown}${row.show === percent ? '' : rel}`, kind: d > 0 === row.higherIsBetter ? 'ct-good' : 'ct-bad' };
+  if (row.metric === 'errors') return `${sign}${(Math.abs(d) * 100).toFixed(2)} pt`;
+  const rel = row.change === null ? '' : ` (${sign}${Math.abs(row.change * 100).toFixed(1)} %)`;
+  return `${sign}${figure(row.metric, Math.abs(d))}${rel}`;
 }
 
-/** Two runs' numbers side by side with B − A (green when B is better, red when worse). */
-export function renderCompareTable(a: LoadResult, b: LoadResult): HTMLElement {
-  const rows = COMPARE_ROWS.map((row) => {
-    const [va, vb] = [row.value(a), row.value(b)];
-    const d = delta(row, va, vb);
-    return el('tr', { testid: `cmp-${row.label}` }, td(row.label), td(row.show(va), { num: true, testid: 'a' }), td(row.show(vb), { num: true, testid: 'b' }), td(d.text, { num: true, testid: 'delta', class: d.kind }));
-  });
+/**
+ * Two runs' numbers side by side (the rows of `chaos-testing load compare`) with B − A, green where B is better
+ * and red where worse beyond noise, the SLO verdicts, and the comparison's one-line verdict.
+ */
+export function renderCompareTable(a: LoadResult, b: LoadResult, c: LoadComparisonView): HTMLElement {
+  const rows = c.rows.map((row) =>
+    el('tr', { testid: `cmp-${row.metric}`, attrs: { 'data-trend': row.trend } },
+      td(row.metric), td(figure(row.metric, row.a), { num: true, testid: 'a' }), td(figure(row.metric, row.b), { num: true, testid: 'b' }),
+      td(change(row), { num: true, testid: 'delta', class: TREND_CLASS[row.trend] })));
   rows.push(el('tr', { testid: 'cmp-verdict' }, td('verdict'), td(verdictOf(a).text, { testid: 'a' }), td(verdictOf(b).text, { testid: 'b' }), td('')));
-  return table('compare', ['', 'A', 'B', 'B − A'], rows, [1, 2, 3]);
+  return el('section', {},
+    el('div', { class: `ct-result-status ${c.verdict === 'regressed' ? 'ct-bad' : c.verdict === 'improved' ? 'ct-good' : 'ct-muted'}`, testid: 'compare-verdict', attrs: { 'data-verdict': c.verdict } }, `B vs A: ${c.summary}`),
+    table('compare', ['', 'A', 'B', 'B − A'], rows, [1, 2, 3]));
 }

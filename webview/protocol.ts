@@ -4,12 +4,12 @@
  */
 import type { ExperimentResult } from '../src/core/chaos/types';
 import type { LoadResult, LoadTick } from '../src/core/load/types';
-import type { LabeledLoadResult, LoadRunInfo } from '../src/extension/load/types';
+import type { LabeledLoadResult, LoadComparisonView, LoadRunInfo } from '../src/extension/load/types';
 import type { ExchangeView, PageQuery, PageResult } from '../src/core/store/queries';
 
 export type { ExperimentResult, PhaseStats, ProbeOutcome, ProbeSample, TimelineEvent } from '../src/core/chaos/types';
 export type { EndpointResult, ErrorKind, LatencyPercentiles, LoadResult, LoadTick, SloVerdict } from '../src/core/load/types';
-export type { LabeledLoadResult, LoadRunInfo } from '../src/extension/load/types';
+export type { LabeledLoadResult, LoadComparisonView, LoadRunInfo } from '../src/extension/load/types';
 export type { ExchangeRow, ExchangeView, PageQuery, PageResult, SortColumn, StatusClass } from '../src/core/store/queries';
 
 /** Every request a panel can make: its parameters and its answer. */
@@ -46,7 +46,7 @@ export type EventMessage =
   | { kind: 'event'; name: 'loadState'; run: LoadRunInfo; ticks: LoadTick[]; result?: LoadResult; source?: string }
   | { kind: 'event'; name: 'loadTick'; tick: LoadTick }
   | { kind: 'event'; name: 'loadResult'; result: LoadResult; source?: string }
-  | { kind: 'event'; name: 'loadCompare'; a: LabeledLoadResult; b: LabeledLoadResult };
+  | { kind: 'event'; name: 'loadCompare'; a: LabeledLoadResult; b: LabeledLoadResult; comparison: LoadComparisonView };
 
 export type ToHost = RequestMessage | { kind: 'ready' };
 export type ToWebview = ReplyMessage | EventMessage;

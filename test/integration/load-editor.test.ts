@@ -17,7 +17,7 @@ import { ChaosExtension } from '../../src/extension/chaosExtension';
 import { LoadFeatures, type LoadFeaturesOptions } from '../../src/extension/load/loadFeatures';
 import { LOAD_TASK_TYPE } from '../../src/extension/load/loadTask';
 import type { LabeledLoadResult, LoadRunInfo, LoadView } from '../../src/extension/load/types';
-import { listen, ROOT, tmpDir, waitFor } from '../helpers';
+import { CLI, listen, ROOT, tmpDir, waitFor } from '../helpers';
 import { fakeVscode, type FakeVscode } from '../helpers/fakeVscode';
 import { sampleLoadResult } from '../helpers/loadResult';
 
@@ -90,7 +90,7 @@ test('a quick run: its questions become the CLI flags; ticks reach the panel, th
 
   assert.deepEqual(args(folder), ['load', '--target', server.url, '--profile', 'ramp-up', '--duration', '3s', '--connections', '40', '--from', '10', '--to', '40', '--slo', 'p99<2000ms,errors<1%', '--events']);
   assert.equal(terminal.exitCode, 0);
-  assert.deepEqual(view.runs, [{ name: `load ${server.url}`, target: server.url, durationMs: 3000 }]);
+  assert.deepEqual(view.runs.at(-1), { name: `load ${server.url}`, target: server.url, durationMs: 3000 }, 'the run as the CLI planned it (its start event)');
   assert.deepEqual(view.ticks.map((x) => x.second), [1, 2, 3], 'every tick reached the panel, in order');
   assert.equal(server.hits(), 15, 'the stand-in CLI sent its 5 requests a tick to the real server');
   const progress = fake.progress[0];
@@ -288,4 +288,63 @@ test('Compare Load Runs with fewer than two runs says what is missing', async (t
   const fake = fakeVscode({ folder });
   const { load } = features(t, fake);
   await assert.rejects(() => load.compareRuns(), /^Error: comparing needs two stored load runs, and there is one: run a load test/);
+});
+
+test('the real CLI: a quick run and a cancelled spec run are stored in the database and .chaos/results; Compare Load Runs offers both', { timeout: 90_000 }, async (t) => {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const server = await target(t);
+  const folder = workspace(t, { '.chaos/load/soak.yaml': `name: long soak\ntarget: ${server.url}\nprofile: soak\nduration: 5m\nconnections: 2\nmix: target\n` });
+  const db = path.join(folder, '.chaos', 'traffic.db');
+  const empty = await TrafficDb.open(db, { create: true });
+  empty.save();
+  empty.close();
+  const fake = fakeVscode({ folder });
+  const view = new RecordedView();
+  const ext = new ChaosExtension(fake.api, fake.context as never, { showExchange: () => undefined, showBrowser: () => undefined, load: view }, new EngineClient({ entry: path.join(ROOT, 'dist', 'engine.js') }), { cli: { file: CLI, execArgv: [] } });
+  t.after(async () => {
+    const engine = ext.engine;
+    ext.dispose();
+    await engine.dispose();
+  });
+
+  fake.answers.pick.push({ label: '$(edit) Quick run…' }, { profile: 'constant' }, { slo: 'errors<1%' }, { mix: 'target' });
+  fake.answers.input.push(server.url, '2s', '2');
+  await fake.run('chaosTesting.runLoadTest');
+  const quick = fake.terminals[0];
+  await waitFor(() => quick.exitCode !== undefined, 30_000, 'the quick run to end');
+  assert.equal(quick.exitCode, 0, quick.output());
+  const first = view.results[0];
+  assert.ok(view.ticks.length >= 2, `${view.ticks.length} ticks`);
+  assert.deepEqual(view.ticks.map((x) => x.second), first.result.timeline.map((x) => x.second), 'every tick of the run reached the panel');
+  assert.ok(view.ticks.every((x) => x.errors === 0) && view.ticks[0].completed > 0, 'answered without errors');
+  assert.equal(first.result.passed, true);
+  assert.equal(first.result.totals.completed, server.hits(), 'every request the server got is counted once');
+  assert.match(first.source ?? '', /^stored as run 1 in .*traffic\.db; saved to \.chaos\/results\/load-.*\.json$/);
+  assert.match(quick.output(), /\r\nRequests: GET \/\r\n/, 'the mix, from the start event');
+  assert.match(quick.output(), /requests\. Stored as run 1 in .*; saved to \.chaos\/results\/load-.*\.json\.\r\n$/);
+
+  // A spec run, cancelled from the notification: SIGINT, and the real CLI still prints and stores its partial result.
+  fake.answers.pick.push({ label: 'soak.yaml', file: path.join(folder, '.chaos', 'load', 'soak.yaml') });
+  await fake.run('chaosTesting.runLoadTest');
+  const soak = fake.terminals[1];
+  await waitFor(() => view.ticks.length >= 1 && view.runs.at(-1)?.name === 'long soak', 30_000, 'the soak run to tick');
+  assert.equal(view.runs.at(-1)!.durationMs, 300_000);
+  fake.progress[1].cancel();
+  await waitFor(() => soak.exitCode !== undefined, 30_000, 'the cancelled run to end');
+  assert.equal(soak.exitCode, 1);
+  const partial = view.results[1].result;
+  assert.equal(partial.stopped, 'cancelled');
+  assert.ok(partial.timeline.length >= 1 && partial.timeline.length < 60, `partial: ${partial.timeline.length} s`);
+  assert.match(view.results[1].source ?? '', /^stored as run 2 in/);
+  await fake.waitForMessage(/long soak cancelled after \d+ s: the partial result is shown/);
+
+  let offered: string[] = [];
+  fake.api.window.showQuickPick = (async (items: Array<{ label: string }>) => {
+    if (!offered.length) offered = items.map((i) => i.label);
+    return items[0];
+  }) as never;
+  await fake.run('chaosTesting.compareLoadRuns');
+  assert.deepEqual(offered, ['Run 2 in traffic.db: long soak', `Run 1 in traffic.db: load ${server.url}`], 'each run once: the result files repeat the database');
+  assert.equal(view.compared[0][0].result.stopped, 'cancelled');
+  assert.equal(view.compared[0][1].result.passed, true);
 });

@@ -18,8 +18,10 @@ export type LoadRequest =
       level: string;
       /** 'p99<200ms,errors<1%', or empty for none. */
       slo: string;
-      /** The traffic database whose captured requests make the mix (absent: GET the target). */
+      /** The workspace's traffic database: where the run is stored, and with mix 'traffic' what it sends. */
       input?: string;
+      /** The captured requests ('traffic') or GET of the target URL ('target'); absent: the CLI's default. */
+      mix?: 'traffic' | 'target';
     };
 
 /** The level of a quick run as CLI flags, or undefined when it is not one of the forms above. */
@@ -50,7 +52,8 @@ export function loadArgs(request: LoadRequest, allowRemote: boolean): string[] {
   return [
     'load', '--target', request.target.trim(), '--profile', request.profile, '--duration', request.duration.trim(), ...level,
     ...(request.slo.trim() ? ['--slo', request.slo.trim()] : []),
-    ...(request.input ? ['--input', request.input, '--mix', 'traffic'] : []),
+    ...(request.input ? ['--input', request.input] : []),
+    ...(request.mix ? ['--mix', request.mix] : []),
     ...tail,
   ];
 }

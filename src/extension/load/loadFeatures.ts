@@ -121,11 +121,15 @@ export class LoadFeatures extends DisposableBase {
     const db = this._options.database();
     if (db && fs.existsSync(db)) {
       const mix = await vscode.window.showQuickPick(
-        [{ label: 'Captured traffic', description: path.basename(db), traffic: true }, { label: 'The target URL only', description: `GET ${request.target}`, traffic: false }],
+        [
+          { label: 'Captured traffic', description: `${path.basename(db)}: each endpoint by how often it was called`, mix: 'traffic' as const },
+          { label: 'The target URL only', description: `GET ${request.target}`, mix: 'target' as const },
+        ],
         { title: 'Chaos Testing: Run Load Test', placeHolder: 'Requests to send' },
       );
       if (!mix) return undefined;
-      if (mix.traffic) request.input = db;
+      // The run is stored in the database the views read, whichever requests it sends.
+      return { ...request, input: db, mix: mix.mix };
     }
     return request;
   }

@@ -1,4 +1,4 @@
-import type { LoadResult, LoadTick } from '../../core/load/types';
+import type { LoadResult, LoadSpec, LoadTick } from '../../core/load/types';
 import type { CliEntry } from '../chaos/cliEntry';
 import { startCli } from '../chaos/cliProcess';
 
@@ -17,6 +17,8 @@ export interface LoadExit {
 export interface LoadRunOptions {
   args: string[];
   cwd: string;
+  /** The CLI's `start` event: the run as it planned it (defaults filled in) and where its requests come from. */
+  onStart?(spec: LoadSpec, mixSource: string): void;
   onTick(tick: LoadTick): void;
   /** Each line of stderr (the CLI's messages). */
   onLine(line: string): void;
@@ -37,20 +39,22 @@ export function isLoadResult(v: unknown): v is LoadResult {
   return !!r && typeof r === 'object' && r.kind === 'load' && Array.isArray(r.timeline) && typeof r.rps === 'number' && !!r.latency && !!r.totals;
 }
 
-/** `chaos-testing load … --events` as a child process: stdout is NDJSON (`tick` each second, `result` at the end). */
+/** `chaos-testing load … --events` as a child process: stdout is NDJSON (`start`, a `tick` each second, `result` at the end). */
 export function startLoad(options: LoadRunOptions): LoadRun {
   let result: LoadResult | undefined;
   let ticks = 0;
   const onStdoutLine = (line: string): void => {
     if (!line.trim()) return;
-    let event: { event?: unknown; tick?: LoadTick; result?: unknown };
+    let event: { event?: unknown; tick?: LoadTick; result?: unknown; spec?: LoadSpec; mix?: { source?: string } };
     try {
       event = JSON.parse(line) as typeof event;
     } catch {
       options.onLine(line); // not an event: show it as the CLI wrote it
       return;
     }
-    if (event.event === 'tick' && event.tick && typeof event.tick.second === 'number') {
+    if (event.event === 'start' && event.spec && typeof event.spec.durationMs === 'number') {
+      options.onStart?.(event.spec, event.mix?.source ?? '');
+    } else if (event.event === 'tick' && event.tick && typeof event.tick.second === 'number') {
       ticks++;
       options.onTick(event.tick);
     } else if (event.event === 'result' && isLoadResult(event.result)) {

@@ -85,7 +85,7 @@ export class LoadTerminal implements vscodeTypes.Pseudoterminal {
   private async _start(): Promise<void> {
     const vscode = this._vscode;
     const { request, cwd } = this._options;
-    const info = runInfo(request);
+    let info = runInfo(request);
     let allowRemote = this._options.allowRemote;
     if (info.target && !isLoopbackTarget(info.target) && !allowRemote) {
       allowRemote = await confirmRemote(vscode, info.target);
@@ -106,6 +106,12 @@ export class LoadTerminal implements vscodeTypes.Pseudoterminal {
       cli: this._options.cli,
       graceMs: this._options.graceMs,
       onLine: (line) => this._line(line),
+      onStart: (spec, mixSource) => {
+        // What the CLI planned is what the panel and the progress show (a spec's defaults, flags over the file).
+        info = { name: spec.name, target: spec.target, durationMs: spec.durationMs };
+        this._options.view.start(info);
+        if (mixSource) this._line(`Requests: ${mixSource}`);
+      },
       onTick: (tick) => {
         this._options.view.tick(tick);
         this._line(tickLine(tick, info.durationMs));
@@ -166,5 +172,5 @@ export function verdict(r: LoadResult): string {
 export function summary(exit: LoadExit): string {
   const r = exit.result;
   if (!r) return `No result: ${exit.error ?? 'the run ended without one'}`;
-  return `${r.spec.name}: ${verdict(r)}; ${Math.round(r.rps)} req/s, p99 ${formatLatency(r.latency.p99)}, ${r.totals.errors} errors of ${r.totals.sent} requests.${r.stored ? ` ${r.stored}.` : ''}`;
+  return `${r.spec.name}: ${verdict(r)}; ${Math.round(r.rps)} req/s, p99 ${formatLatency(r.latency.p99)}, ${r.totals.errors} errors of ${r.totals.sent} requests.${r.stored ? ` ${r.stored[0].toUpperCase()}${r.stored.slice(1)}.` : ''}`;
 }

@@ -1,3 +1,4 @@
+import type { CompareRow, LoadComparison } from '../../core/load/compare';
 import type { LoadResult, LoadTick } from '../../core/load/types';
 
 /** A run as the panel titles it. */
@@ -22,4 +23,9 @@ export interface LoadView {
   /** The run's result (partial after a cancel); `source` says where it was stored or read from. */
   result(result: LoadResult, source?: string): void;
   compare(a: LabeledLoadResult, b: LabeledLoadResult): void;
+}
+
+/** `load compare`'s comparison with each row judged, for the panel to colour. */
+export interface LoadComparisonView extends Omit<LoadComparison, 'rows'> {
+  rows: Array<CompareRow & { trend: 'better' | 'worse' | 'same' }>;
 }

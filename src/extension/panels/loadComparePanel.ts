@@ -1,10 +1,17 @@
 import type * as vscodeTypes from 'vscode';
 import { DisposableBase } from '../disposable';
-import type { LabeledLoadResult } from '../load/types';
+import { compareLoad, isBetter, isWorse } from '../../core/load/compare';
+import type { LabeledLoadResult, LoadComparisonView } from '../load/types';
 import { panelHtml, panelResourceRoots } from './html';
 import { RpcHost } from './rpcHost';
 
 type VSCode = typeof vscodeTypes;
+
+/** The CLI's comparison (`load compare`), each row judged better, worse or the same (within noise). */
+export function comparison(a: LabeledLoadResult, b: LabeledLoadResult): LoadComparisonView {
+  const c = compareLoad(a, b);
+  return { ...c, rows: c.rows.map((r) => ({ ...r, trend: isWorse(r) ? 'worse' : isBetter(r) ? 'better' : 'same' })) };
+}
 
 export function compareTitle(a: LabeledLoadResult, b: LabeledLoadResult): string {
   return `Compare: ${a.result.spec.name} ↔ ${b.result.spec.name}`;
@@ -57,7 +64,7 @@ export class LoadComparePanel extends DisposableBase {
 
   private _post(): void {
     this.panel.title = compareTitle(this._a, this._b);
-    this._rpc.post({ kind: 'event', name: 'loadCompare', a: this._a, b: this._b });
+    this._rpc.post({ kind: 'event', name: 'loadCompare', a: this._a, b: this._b, comparison: comparison(this._a, this._b) });
   }
 
   override dispose(): void {
