@@ -64,7 +64,8 @@ export class LoadCharts {
           legend: { show: this._labels.length > 1 },
           series: [
             { label: 's', value: (_u, v) => (v === null ? '—' : `${v} s`) },
-            ...this._labels.map((label, i) => ({ label, stroke: colours[i % colours.length], width: 1.5, points: { show: false }, spanGaps: false })),
+            // Points while there are few (the first seconds of a live run are a point, then a short line).
+            ...this._labels.map((label, i) => ({ label, stroke: colours[i % colours.length], width: 1.5, points: { show: (_u: uPlot, _s: number, i0: number, i1: number) => i1 - i0 < 40, size: 5 }, spanGaps: false })),
           ],
         },
         metricData(metric, runs),

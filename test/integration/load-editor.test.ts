@@ -95,7 +95,7 @@ test('a quick run: its questions become the CLI flags; ticks reach the panel, th
   assert.equal(server.hits(), 15, 'the stand-in CLI sent its 5 requests a tick to the real server');
   const progress = fake.progress[0];
   assert.equal(progress.cancellable, true);
-  assert.match(progress.title, /load test load http:\/\/127\.0\.0\.1:\d+\//);
+  assert.match(progress.title, /^Chaos Testing: load http:\/\/127\.0\.0\.1:\d+\/$/);
   assert.match(progress.messages[0], /^1 s \/ 3 s \(33 %\) · \d+ req\/s · p99 [\d.]+ (µs|ms) · 0 errors$/);
   assert.match(progress.messages[2], /^3 s \/ 3 s \(100 %\)/);
   assert.equal(progress.done, true);
@@ -104,7 +104,7 @@ test('a quick run: its questions become the CLI flags; ticks reach the panel, th
   assert.equal(view.results.length, 1);
   assert.equal(view.results[0].result.passed, true);
   assert.equal(view.results[0].result.timeline.length, 3);
-  assert.match((await fake.waitForMessage(/SLOs met/)).message, /^Chaos Testing: load test load http:.*: SLOs met; \d+ req\/s/);
+  assert.match((await fake.waitForMessage(/SLOs met/)).message, /^Chaos Testing: load http:.*: SLOs met; \d+ req\/s/);
 
   // The answers are remembered for the next quick run.
   fake.answers.input.push(undefined);

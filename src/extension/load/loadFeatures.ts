@@ -12,7 +12,7 @@ import type { LoadExit } from './loadProcess';
 import { loadRunChoices, type LoadRunChoice } from './loadRuns';
 import { LOAD_SPEC_GLOB, LOAD_TASK_TYPE, LoadTaskProvider, loadTask, type LoadTerminalFactory } from './loadTask';
 import { LoadTerminal, confirmRemote, formatLatency, verdict } from './loadTerminal';
-import type { LoadRunInfo, LoadView } from './types';
+import { runTitle, type LoadRunInfo, type LoadView } from './types';
 
 export interface LoadFeaturesOptions {
   view: LoadView;
@@ -165,16 +165,16 @@ export class LoadFeatures extends DisposableBase {
     const vscode = this._vscode;
     const r = exit.result;
     if (!r) {
-      void vscode.window.showErrorMessage(`Chaos Testing: load test ${info.name} did not finish: ${exit.error ?? 'no result'}`);
+      void vscode.window.showErrorMessage(`Chaos Testing: ${runTitle(info.name)} did not finish: ${exit.error ?? 'no result'}`);
       return;
     }
     this._options.view.result(r, r.stored);
     const numbers = `${Math.round(r.rps)} req/s, p99 ${formatLatency(r.latency.p99)}, ${r.totals.errors} errors`;
-    if (r.stopped) void vscode.window.showWarningMessage(`Chaos Testing: load test ${r.spec.name} ${verdict(r)}: the partial result is shown (${numbers}).`);
-    else if (r.passed) void vscode.window.showInformationMessage(`Chaos Testing: load test ${r.spec.name}: ${verdict(r)}; ${numbers}.`);
+    if (r.stopped) void vscode.window.showWarningMessage(`Chaos Testing: ${runTitle(r.spec.name)} ${verdict(r)}: the partial result is shown (${numbers}).`);
+    else if (r.passed) void vscode.window.showInformationMessage(`Chaos Testing: ${runTitle(r.spec.name)}: ${verdict(r)}; ${numbers}.`);
     else {
       const broke = r.slo.find((s) => !s.passed && s.brokeAt)?.brokeAt;
-      void vscode.window.showErrorMessage(`Chaos Testing: load test ${r.spec.name}: ${verdict(r)}${broke ? ` (first broke at ${broke.fromSecond}–${broke.toSecond} s)` : ''}; ${numbers}.`);
+      void vscode.window.showErrorMessage(`Chaos Testing: ${runTitle(r.spec.name)}: ${verdict(r)}${broke ? ` (first broke at ${broke.fromSecond}–${broke.toSecond} s)` : ''}; ${numbers}.`);
     }
   }
 }

@@ -5,7 +5,7 @@ import type { VSCode, vscodeTypes } from '../types';
 import { isLoopbackTarget, loadArgs, readSpecSummary, type LoadRequest } from './loadArgs';
 import { startLoad, type LoadExit, type LoadRun } from './loadProcess';
 import { parseDuration } from '../../core/chaos/duration';
-import type { LoadRunInfo, LoadView } from './types';
+import { runTitle, type LoadRunInfo, type LoadView } from './types';
 
 export interface LoadTerminalOptions {
   request: LoadRequest;
@@ -119,7 +119,7 @@ export class LoadTerminal implements vscodeTypes.Pseudoterminal {
       },
     }));
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Chaos Testing: load test ${info.name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Chaos Testing: ${runTitle(info.name)}`, cancellable: true },
       (progress, token) => {
         let shown = 0;
         report = (tick) => {

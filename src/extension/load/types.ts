@@ -29,3 +29,8 @@ export interface LoadView {
 export interface LoadComparisonView extends Omit<LoadComparison, 'rows'> {
   rows: Array<CompareRow & { trend: 'better' | 'worse' | 'same' }>;
 }
+
+/** How messages name a run: a quick run is already called "load <target>"; a spec's name gets "load test". */
+export function runTitle(name: string): string {
+  return /^load\b/i.test(name) ? name : `load test ${name}`;
+}

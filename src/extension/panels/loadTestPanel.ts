@@ -7,10 +7,11 @@ import { RpcHost } from './rpcHost';
 
 type VSCode = typeof vscodeTypes;
 
-/** Tab title: `Load: name` while it runs, then `✓ Load: name` or `✗ Load: name`. */
+/** Tab title: `Load: name` while it runs, then `✓ Load: name` or `✗ Load: name` (a quick run is `load <target>`). */
 export function loadTitle(name: string, result?: LoadResult): string {
-  if (!result) return `Load: ${name}`;
-  return `${result.passed && !result.stopped ? '✓' : '✗'} Load: ${name}`;
+  const title = /^load\b/i.test(name) ? name : `Load: ${name}`;
+  if (!result) return title;
+  return `${result.passed && !result.stopped ? '✓' : '✗'} ${title}`;
 }
 
 /**
