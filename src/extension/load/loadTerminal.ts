@@ -97,7 +97,7 @@ export class LoadTerminal implements vscodeTypes.Pseudoterminal {
     }
     if (this._closed) return;
     const args = loadArgs(request, allowRemote);
-    this._line(`chaos-testing ${args.map((a) => (/[\s"<>|&;]/.test(a) ? JSON.stringify(a) : path.isAbsolute(a) ? path.relative(cwd, a) || a : a)).join(' ')}`);
+    this._line(commandLine(args.map((a) => (/[\s"<>|&;]/.test(a) ? JSON.stringify(a) : path.isAbsolute(a) ? path.relative(cwd, a) || a : a))));
     this._options.view.start(info);
     let report: ((tick: LoadTick) => void) | undefined;
     const run = (this._run = startLoad({
@@ -159,6 +159,16 @@ export class LoadTerminal implements vscodeTypes.Pseudoterminal {
   private _line(text: string): void {
     this._write.fire(`${text.replace(/\r?\n/g, '\r\n')}\r\n`);
   }
+}
+
+/** The command as a shell would take it, continued with `\` at about 72 columns (a narrow terminal reflows badly). */
+export function commandLine(args: string[]): string {
+  const lines = ['chaos-testing'];
+  for (const a of args) {
+    if (lines[lines.length - 1].length + a.length + 1 > 72) lines.push(`  ${a}`);
+    else lines[lines.length - 1] += ` ${a}`;
+  }
+  return lines.join(' \\\n');
 }
 
 /** The verdict in words: "passed", "SLO failed: p99<200ms", "cancelled after 3 s". */
