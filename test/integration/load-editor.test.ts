@@ -280,14 +280,22 @@ test('the extension registers every command package.json contributes; Compare Lo
   assert.equal(a.result.rps, 250);
   assert.equal(b.label, 'load-20261129T210000.json');
   assert.equal(b.result.spec.name, 'from a file');
+
+  // Show Load Result: one of them in the load panel, its timeline as the charts.
+  fake.api.window.showQuickPick = (async (items: Array<{ label: string }>) => items.find((i) => i.label.includes('after the fix'))) as never;
+  await fake.run('chaosTesting.showLoadResult');
+  assert.deepEqual(view.runs.at(-1), { name: 'after the fix', target: newer.spec.target, durationMs: newer.spec.durationMs });
+  assert.deepEqual(view.results.map((r) => [r.result.rps, r.source]), [[400, 'Run 3 in traffic.db: after the fix']]);
   assert.deepEqual(fake.shown.filter((s) => s.level === 'error'), []);
 });
 
-test('Compare Load Runs with fewer than two runs says what is missing', async (t) => {
-  const folder = workspace(t, { '.chaos/results/load-one.json': JSON.stringify(sampleLoadResult()) });
+test('Compare Load Runs with fewer than two runs, and Show Load Result with none, say what is missing', async (t) => {
+  const folder = workspace(t, { '.chaos/results/load-one.json': JSON.stringify(sampleLoadResult()), '.chaos/results/load-junk.json': '[]' });
   const fake = fakeVscode({ folder });
   const { load } = features(t, fake);
-  await assert.rejects(() => load.compareRuns(), /^Error: comparing needs two stored load runs, and there is one: run a load test/);
+  await assert.rejects(() => load.compareRuns(), /^Error: comparing needs two stored load runs, and there is one \(1 stored item is not a load result\): run a load test/);
+  const empty = fakeVscode({ folder: workspace(t) });
+  await assert.rejects(() => features(t, empty).load.showRun(), /^Error: there are no stored load runs: run a load test/);
 });
 
 test('the real CLI: a quick run and a cancelled spec run are stored in the database and .chaos/results; Compare Load Runs offers both', { timeout: 90_000 }, async (t) => {

@@ -39,7 +39,7 @@ const LAST_QUICK = 'chaosTesting.load.lastQuickRun';
 
 /**
  * The editor faces of load testing: Run Load Test (a task in a pseudoterminal, with progress, Cancel and the live
- * panel) and Compare Load Runs. An untrusted workspace gets neither a run nor a task.
+ * panel), Show Load Result and Compare Load Runs. An untrusted workspace gets neither a run nor a task.
  */
 export class LoadFeatures extends DisposableBase {
   readonly terminal: LoadTerminalFactory;
@@ -51,6 +51,7 @@ export class LoadFeatures extends DisposableBase {
     this._register(_vscode.tasks.registerTaskProvider(LOAD_TASK_TYPE, new LoadTaskProvider(_vscode, this.terminal)));
     command('chaosTesting.runLoadTest', (uri?: vscodeTypes.Uri) => this.runLoadTest(uri));
     command('chaosTesting.compareLoadRuns', () => this.compareRuns());
+    command('chaosTesting.showLoadResult', () => this.showRun());
   }
 
   /** Run Load Test: the spec given (explorer, editor title), else a spec or a quick run picked. */
@@ -146,12 +147,28 @@ export class LoadFeatures extends DisposableBase {
     return vscode.window.showInputBox({ title, prompt: 'Clauses separated by commas: p50/p90/p95/p99/p99.9/max/mean < ms, errors < %, rps > N', value: last ?? SLO_CHOICES[0] });
   }
 
+  private async _stored(): Promise<{ choices: LoadRunChoice[]; notes: string }> {
+    const { choices, skipped } = await loadRunChoices(this._vscode, await this._options.storedRuns(), this._options.database());
+    return { choices, notes: skipped ? ` (${skipped} stored item${skipped === 1 ? ' is' : 's are'} not a load result)` : '' };
+  }
+
+  /** Show Load Result: one stored run in the load panel (its timeline as the charts). */
+  async showRun(): Promise<void> {
+    const vscode = this._vscode;
+    const { choices, notes } = await this._stored();
+    if (!choices.length) throw new Error(`there are no stored load runs${notes}: run a load test (runs are kept in the traffic database and .chaos/results/load-*.json)`);
+    const pick = await vscode.window.showQuickPick(choices, { title: 'Chaos Testing: Show Load Result', placeHolder: 'Load run to show', matchOnDescription: true, matchOnDetail: true });
+    if (!pick) return;
+    const spec = pick.result.spec;
+    this._options.view.start({ name: spec.name, target: spec.target, durationMs: spec.durationMs });
+    this._options.view.result(pick.result, pick.label);
+  }
+
   /** Compare Load Runs: two stored runs picked, shown side by side. */
   async compareRuns(): Promise<void> {
     const vscode = this._vscode;
-    const { choices, skipped } = await loadRunChoices(vscode, await this._options.storedRuns(), this._options.database());
+    const { choices, notes } = await this._stored();
     if (choices.length < 2) {
-      const notes = skipped ? ` (${skipped} stored item${skipped === 1 ? ' is' : 's are'} not a load result)` : '';
       throw new Error(`comparing needs two stored load runs, and there ${choices.length === 1 ? 'is one' : 'are none'}${notes}: run a load test (runs are kept in the traffic database and .chaos/results/load-*.json)`);
     }
     const a = await vscode.window.showQuickPick(choices, { title: 'Chaos Testing: Compare Load Runs (1/2)', placeHolder: 'Run A (the baseline)', matchOnDescription: true, matchOnDetail: true });
