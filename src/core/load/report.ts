@@ -75,9 +75,11 @@ export function loadReport(r: LoadResult): string {
   }
   if (r.breakingPoint) {
     const b = r.breakingPoint;
-    lines.push('', b.brokeAtLevel === null
-      ? `breaking point: not reached; the last level ${round(b.lastGoodLevel)} (${b.lastGoodRps.toFixed(1)} req/s) still met the SLO`
-      : `breaking point: ${b.lastGoodRps.toFixed(1)} req/s at level ${round(b.lastGoodLevel)}; level ${round(b.brokeAtLevel)} broke it (${b.reason})`);
+    let line: string;
+    if (b.brokeAtLevel === null) line = `breaking point: not reached; the last level ${round(b.lastGoodLevel)} (${b.lastGoodRps.toFixed(1)} req/s) still met the SLO`;
+    else if (b.lastGoodLevel <= 0) line = `breaking point: below the first step; level ${round(b.brokeAtLevel)} already broke the SLO (${b.reason}); start lower with --from`;
+    else line = `breaking point: ${b.lastGoodRps.toFixed(1)} req/s at level ${round(b.lastGoodLevel)}; level ${round(b.brokeAtLevel)} broke it (${b.reason})`;
+    lines.push('', line);
   }
   if (r.drift) {
     const d = r.drift;
