@@ -33,7 +33,9 @@ test('Run Load Test… runs the real CLI as a task; the panel charts it live, th
     await ed.pick('constant');
     await ed.answer('8s');
     await ed.answer('2');
-    await ed.pick('p99<500ms,errors<5%');
+    // An SLO a loaded 2-core machine meets for sure (latency there can reach seconds): written through Other….
+    await ed.pick('Other…');
+    await ed.answer('errors<1%,p99<20s');
 
     // While it runs: the panel says so and its charts are drawn from the ticks so far.
     const frame = await ed.webviewFrame((f) => f.locator('[data-testid=verdict][data-verdict=running]').count().then((n) => n > 0));

@@ -81,14 +81,14 @@ test('a quick run: its questions become the CLI flags; ticks reach the panel, th
   const { view } = features(t, fake);
   // No spec in .chaos/load/: straight to the quick run's questions.
   fake.answers.input.push(server.url, '3s', '10..40');
-  fake.answers.pick.push({ profile: 'ramp-up' }, { slo: 'p99<2000ms,errors<1%' });
+  fake.answers.pick.push({ profile: 'ramp-up' }, { slo: 'p99<10000ms,errors<1%' });
   await fake.run('chaosTesting.runLoadTest');
   const terminal = fake.terminals[0];
   assert.equal(terminal.name, `Load test ${server.url} (ramp-up)`);
-  assert.deepEqual(terminal.definition, { type: LOAD_TASK_TYPE, target: server.url, profile: 'ramp-up', duration: '3s', level: '10..40', slo: 'p99<2000ms,errors<1%' });
+  assert.deepEqual(terminal.definition, { type: LOAD_TASK_TYPE, target: server.url, profile: 'ramp-up', duration: '3s', level: '10..40', slo: 'p99<10000ms,errors<1%' });
   await waitFor(() => terminal.exitCode !== undefined, 20_000, 'the run to end');
 
-  assert.deepEqual(args(folder), ['load', '--target', server.url, '--profile', 'ramp-up', '--duration', '3s', '--connections', '40', '--from', '10', '--to', '40', '--slo', 'p99<2000ms,errors<1%', '--events']);
+  assert.deepEqual(args(folder), ['load', '--target', server.url, '--profile', 'ramp-up', '--duration', '3s', '--connections', '40', '--from', '10', '--to', '40', '--slo', 'p99<10000ms,errors<1%', '--events']);
   assert.equal(terminal.exitCode, 0);
   assert.deepEqual(view.runs.at(-1), { name: `load ${server.url}`, target: server.url, durationMs: 3000 }, 'the run as the CLI planned it (its start event)');
   assert.deepEqual(view.ticks.map((x) => x.second), [1, 2, 3], 'every tick reached the panel, in order');
