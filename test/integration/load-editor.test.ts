@@ -199,6 +199,13 @@ test('a remote target is confirmed in a modal first; only then is --allow-remote
   assert.match(terminal.output(), /Not started: http:\/\/192\.0\.2\.10:8080\/ is not on this machine/);
   assert.equal(fs.existsSync(path.join(folder, 'load-cli-args.json')), false);
   assert.equal(fake.shown.filter((s) => /^Send load to/.test(s.message)).length, 3);
+
+  // A tasks.json level the CLI would refuse: the terminal says so in one line.
+  const bad = provider.resolveTask({ definition: { type: LOAD_TASK_TYPE, target: 'http://127.0.0.1:9/', level: 'lots' }, scope: fromJson.scope } as never, undefined as never);
+  await fake.api.tasks.executeTask(bad as never);
+  await waitFor(() => fake.terminals[2]?.exitCode !== undefined, 10_000, 'the refused task to end');
+  assert.equal(fake.terminals[2].exitCode, 2);
+  assert.match(fake.terminals[2].output(), /^Not started: load level 'lots': Enter connections \(10\), a rate \(200\/s\), or a range/);
 });
 
 test('Restricted Mode: Run Load Test refuses with a notification, and no task is offered or resolved', async (t) => {

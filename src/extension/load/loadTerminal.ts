@@ -96,7 +96,14 @@ export class LoadTerminal implements vscodeTypes.Pseudoterminal {
       }
     }
     if (this._closed) return;
-    const args = loadArgs(request, allowRemote);
+    let args: string[];
+    try {
+      args = loadArgs(request, allowRemote);
+    } catch (e) {
+      this._line(`Not started: ${(e as Error).message}`); // a tasks.json entry with a level the CLI would refuse
+      this._close.fire(2);
+      return;
+    }
     this._line(commandLine(args.map((a) => (/[\s"<>|&;]/.test(a) ? JSON.stringify(a) : path.isAbsolute(a) ? path.relative(cwd, a) || a : a))));
     this._options.view.start(info);
     let report: ((tick: LoadTick) => void) | undefined;
