@@ -42,8 +42,11 @@ const webviewEntries = [
   { entryPoints: ['webview/trafficBrowser.ts'], outfile: 'dist/webview/trafficBrowser.js' },
   { entryPoints: ['webview/exchangePanel.ts'], outfile: 'dist/webview/exchangePanel.js' },
   { entryPoints: ['webview/experimentResults.ts'], outfile: 'dist/webview/experimentResults.js' },
+  { entryPoints: ['webview/loadTest.ts'], outfile: 'dist/webview/loadTest.js' },
+  { entryPoints: ['webview/loadCompare.ts'], outfile: 'dist/webview/loadCompare.js' },
   { entryPoints: ['media/panels.css'], outfile: 'dist/webview/panels.css' },
   { entryPoints: ['media/experimentResults.css'], outfile: 'dist/webview/experimentResults.css' },
+  { entryPoints: ['media/loadTest.css'], outfile: 'dist/webview/loadTest.css' },
 ];
 const all = [...entries.map((e) => ({ ...common, ...e })), ...webviewEntries.map((e) => ({ ...browser, ...e }))];
 if (watch) {

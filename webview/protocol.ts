@@ -3,9 +3,13 @@
  * each request once (by id); the host may also push events. Types only: both sides import this file.
  */
 import type { ExperimentResult } from '../src/core/chaos/types';
+import type { LoadResult, LoadTick } from '../src/core/load/types';
+import type { LabeledLoadResult, LoadComparisonView, LoadRunInfo } from '../src/extension/load/types';
 import type { ExchangeView, PageQuery, PageResult } from '../src/core/store/queries';
 
 export type { ExperimentResult, PhaseStats, ProbeOutcome, ProbeSample, TimelineEvent } from '../src/core/chaos/types';
+export type { EndpointResult, ErrorKind, LatencyPercentiles, LoadResult, LoadTick, SloVerdict } from '../src/core/load/types';
+export type { LabeledLoadResult, LoadComparisonView, LoadRunInfo } from '../src/extension/load/types';
 export type { ExchangeRow, ExchangeView, PageQuery, PageResult, SortColumn, StatusClass } from '../src/core/store/queries';
 
 /** Every request a panel can make: its parameters and its answer. */
@@ -37,7 +41,12 @@ export type ReplyMessage<M extends PanelMethod = PanelMethod> =
 export type EventMessage =
   | { kind: 'event'; name: 'changed' }
   | { kind: 'event'; name: 'show'; id: number }
-  | { kind: 'event'; name: 'result'; result: ExperimentResult; file?: string };
+  | { kind: 'event'; name: 'result'; result: ExperimentResult; file?: string }
+  /** The load panel's whole state: on ready, and when a run starts (ticks empty, no result). */
+  | { kind: 'event'; name: 'loadState'; run: LoadRunInfo; ticks: LoadTick[]; result?: LoadResult; source?: string }
+  | { kind: 'event'; name: 'loadTick'; tick: LoadTick }
+  | { kind: 'event'; name: 'loadResult'; result: LoadResult; source?: string }
+  | { kind: 'event'; name: 'loadCompare'; a: LabeledLoadResult; b: LabeledLoadResult; comparison: LoadComparisonView };
 
 export type ToHost = RequestMessage | { kind: 'ready' };
 export type ToWebview = ReplyMessage | EventMessage;

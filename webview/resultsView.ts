@@ -57,7 +57,7 @@ function passed(outcomes: ProbeOutcome[]): string {
 }
 
 function table(testid: string, head: string[], rows: HTMLElement[]): HTMLElement {
-  return el('table', { class: 'ct-table ct-result-table', testid }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))), el('tbody', {}, ...rows));
+  return el('table', { class: 'ct-result-table', testid }, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))), el('tbody', {}, ...rows));
 }
 
 export function renderHypothesis(r: ExperimentResult): HTMLElement {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../core/engine/engineClient';
 import type { ExperimentResult } from '../core/chaos/types';
 import type { EngineOp, EngineOps } from '../core/engine/protocol';
+import type { StoredRun } from '../core/store/database';
 import type { ExchangeRow, ExchangeView, PageQuery, PageResult, StatusClass, TrafficFilter, TrafficOverview } from '../core/store/queries';
 import { VERSION } from '../core/version';
 import { CaptureController } from './captureController';
@@ -12,6 +13,8 @@ import { experimentValidator } from './chaos/validator';
 import { DisposableBase } from './disposable';
 import type { TrafficBackend } from './panels/backend';
 import { generatedTestTask } from './generatedTests';
+import { LoadFeatures } from './load/loadFeatures';
+import type { LoadView } from './load/types';
 import { ResponseDocuments } from './responseDocuments';
 import { startForwardCapture, terminalEnv } from './forwardCapture';
 import { LAST_TARGET, captureSettings, defaultDatabase, validateTarget } from './settings';
@@ -24,7 +27,12 @@ export interface PanelOpeners {
   showExchange(backend: TrafficBackend, id: number): void;
   showBrowser(backend: TrafficBackend): void;
   showResults?(result: ExperimentResult, file?: string): void;
+  /** The load test panels (live run, comparison). */
+  load?: LoadView;
 }
+
+/** Without panels (fast tests that do not look at them), load runs still run; their views go nowhere. */
+const NO_LOAD_VIEW: LoadView = { start: () => undefined, tick: () => undefined, result: () => undefined, compare: () => undefined };
 
 const DATABASE = 'chaosTesting.database';
 const STATUS_CLASSES: StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx', 'error'];
@@ -40,6 +48,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
   readonly capture: CaptureController;
   readonly tree: TrafficTreeProvider;
   readonly chaos: ChaosFeatures;
+  readonly load: LoadFeatures;
   private readonly _treeView: vscodeTypes.TreeView<TrafficNode>;
   private readonly _responses: ResponseDocuments;
   private readonly _changeListeners = new Set<() => void>();
@@ -76,6 +85,13 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
     }, (id, run) => this._command(id, run)));
     const replay = new ReplayTraffic(_vscode, { database: () => this.database, state: _context.workspaceState, showReport: (name, text) => this._showReadOnly(name, text), cli: chaosOptions.cli });
     this._command('chaosTesting.replayTraffic', () => replay.run());
+    this.load = this._register(new LoadFeatures(_vscode, {
+      view: _panels.load ?? NO_LOAD_VIEW,
+      database: () => this.database,
+      storedRuns: () => this.storedRuns('load'),
+      state: _context.workspaceState,
+      cli: chaosOptions.cli,
+    }, (id, run) => this._command(id, run)));
     this._updateDescription();
   }
 
@@ -133,6 +149,13 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
 
   async calls(id: number): Promise<ExchangeRow[]> {
     return (await this._ask('query', { db: this._db(), query: { kind: 'calls', id } })) as ExchangeRow[];
+  }
+
+  /** Runs stored in the traffic database, newest first ([] when there is no database yet). */
+  async storedRuns(kind: string): Promise<StoredRun[]> {
+    const db = this.database;
+    if (!db || !fs.existsSync(db)) return [];
+    return (await this._ask('query', { db, query: { kind: 'runs', runKind: kind, limit: 200 } })) as StoredRun[];
   }
 
   async page(query: PageQuery): Promise<PageResult> {

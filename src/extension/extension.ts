@@ -2,6 +2,9 @@ import type { ExtensionContext } from 'vscode';
 import { ChaosExtension, type PanelOpeners } from './chaosExtension';
 import { ExchangePanel } from './panels/exchangePanel';
 import { ExperimentResultsPanel } from './panels/experimentResultsPanel';
+import { LoadComparePanel } from './panels/loadComparePanel';
+import { loadPanels } from './panels/loadPanels';
+import { LoadTestPanel } from './panels/loadTestPanel';
 import { TrafficBrowserPanel } from './panels/trafficBrowserPanel';
 import type { VSCode } from './types';
 
@@ -13,6 +16,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
     showExchange: (backend, id) => void ExchangePanel.show(vscode, context.extensionUri, backend, id),
     showBrowser: (backend) => void TrafficBrowserPanel.show(vscode, context.extensionUri, backend),
     showResults: (result, file) => void ExperimentResultsPanel.show(vscode, context.extensionUri, result, file),
+    load: loadPanels(vscode, context.extensionUri),
   };
   const ext = new ChaosExtension(vscode, context, panels);
   root = ext;
@@ -25,7 +29,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
     vscode.window.registerWebviewPanelSerializer(ExchangePanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => void ExchangePanel.revive(vscode, panel, context.extensionUri, ext, state),
     }),
-    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose()) },
+    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose(), LoadTestPanel.current?.dispose(), LoadComparePanel.current?.dispose()) },
   );
   return ext;
 }

@@ -51,12 +51,14 @@ export function compareLoad(a: { result: LoadResult; label: string }, b: { resul
   return { a: a.label, b: b.label, rows, verdict, summary };
 }
 
-function isWorse(r: CompareRow): boolean {
+/** Whether B is significantly worse than A on this row. */
+export function isWorse(r: CompareRow): boolean {
   if (r.metric === 'errors') return r.b - r.a > 0.001 && (r.change === null || r.change > SIGNIFICANT);
   return r.change !== null && (r.higherIsBetter ? r.change < -SIGNIFICANT : r.change > SIGNIFICANT);
 }
 
-function isBetter(r: CompareRow): boolean {
+/** Whether B is significantly better than A on this row. */
+export function isBetter(r: CompareRow): boolean {
   if (r.metric === 'errors') return r.a - r.b > 0.001;
   return r.change !== null && (r.higherIsBetter ? r.change > SIGNIFICANT : r.change < -SIGNIFICANT);
 }

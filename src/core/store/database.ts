@@ -11,6 +11,15 @@ import { loadSqlJs } from './sqlite';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
+/** A row of the `runs` table; `result` is the run's result as the JSON text it was stored as. */
+export interface StoredRun {
+  id: number;
+  kind: string;
+  result: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
 export interface SessionRow {
   id: number;
   kind: string;
@@ -446,6 +455,20 @@ export class TrafficDb {
       ]);
     }
     return id;
+  }
+
+  /** Stored runs, newest first: of one kind when given ('load', 'chaos', …), at most `limit`. */
+  runs(kind: string | undefined, limit: number): StoredRun[] {
+    const where = kind === undefined ? '' : 'WHERE kind = ?';
+    const params = kind === undefined ? [limit] : [kind, limit];
+    const r = this._db.exec(`SELECT id, kind, result, started_at, finished_at FROM runs ${where} ORDER BY id DESC LIMIT ?`, params);
+    return (r[0]?.values ?? []).map(([id, k, result, startedAt, finishedAt]) => ({
+      id: Number(id),
+      kind: String(k),
+      result: typeof result === 'string' ? result : null,
+      startedAt: Number(startedAt),
+      finishedAt: finishedAt === null ? null : Number(finishedAt),
+    }));
   }
 
   // ---- persistence ----

@@ -1,7 +1,7 @@
 import { templatePath } from '../learn/pathTemplate';
 import { templateStatement } from '../learn/statementTemplate';
 import { bodyAsText } from './bodyText';
-import type { ExchangeDetail, StoredBody, TrafficDb } from './database';
+import type { ExchangeDetail, StoredBody, StoredRun, TrafficDb } from './database';
 import { WIRE_PROTOCOLS } from '../protocols/types';
 import { ensureLinked, isWireProtocol } from './link';
 
@@ -109,7 +109,9 @@ export type TrafficQuery =
   | { kind: 'page'; query: PageQuery }
   | { kind: 'exchange'; id: number }
   /** The calls linked to one exchange. */
-  | { kind: 'calls'; id: number };
+  | { kind: 'calls'; id: number }
+  /** Stored engine runs (the `runs` table), newest first, of one kind when given. */
+  | { kind: 'runs'; runKind?: string; limit: number };
 
 export interface TrafficAnswers {
   overview: TrafficOverview;
@@ -117,6 +119,7 @@ export interface TrafficAnswers {
   page: PageResult;
   exchange: ExchangeView | null;
   calls: ExchangeRow[];
+  runs: StoredRun[];
 }
 
 export type AnswerOf<Q extends TrafficQuery> = TrafficAnswers[Q['kind']];
@@ -318,6 +321,7 @@ export function exchangeView(d: ExchangeDetail): ExchangeView {
 
 /** Answers one query against an open database. */
 export function answer(db: TrafficDb, q: TrafficQuery): TrafficAnswers[TrafficQuery['kind']] {
+  if (q.kind === 'runs') return db.runs(q.runKind, Math.max(1, Math.min(1000, q.limit)));
   if (q.kind !== 'page') ensureLinked(db);
   switch (q.kind) {
     case 'overview':

@@ -17,15 +17,36 @@ export interface CliRunOptions {
   /** Each line the CLI writes to stderr (its progress). */
   onLine(line: string): void;
   cli?: CliEntry;
-  /** After SIGTERM, how long the CLI may take to wind down (rollbacks, a partial result) before it is killed. */
+  /** After the cancel signal, how long the CLI may take to wind down (rollbacks, a partial result) before it is killed. */
   graceMs?: number;
+  /** Each line the CLI writes to stdout, as it comes (NDJSON events); stdout is still collected whole. */
+  onStdoutLine?(line: string): void;
+  /** What cancel sends first (default SIGTERM). */
+  cancelSignal?: NodeJS.Signals;
 }
 
 export interface CliRun {
   readonly pid: number | undefined;
   readonly done: Promise<CliExit>;
-  /** SIGTERM (the CLI stops cleanly), then waits for the exit; SIGKILL only after the grace period. */
+  /** The cancel signal (the CLI stops cleanly), then waits for the exit; SIGKILL only after the grace period. */
   cancel(): Promise<CliExit>;
+}
+
+/** Splits a stream's chunks into lines; `flush` gives the unterminated rest. */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; flush(): void } {
+  let pending = '';
+  return {
+    push: (chunk) => {
+      pending += chunk;
+      const lines = pending.split(/\r?\n/);
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    },
+    flush: () => {
+      if (pending) onLine(pending);
+      pending = '';
+    },
+  };
 }
 
 /**
@@ -40,25 +61,26 @@ export function startCli(options: CliRunOptions): CliRun {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
-  let pending = '';
   let lastLine = '';
   let cancelled = false;
   let spawnError: string | undefined;
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => {
-    pending += c.toString('utf8');
-    const lines = pending.split(/\r?\n/);
-    pending = lines.pop() ?? '';
-    for (const line of lines) emit(line);
-  });
-  const emit = (line: string): void => {
+  const stdoutLines = lineSplitter((line) => options.onStdoutLine?.(line));
+  const stderrLines = lineSplitter((line) => {
     if (line.trim()) lastLine = line.trim();
     options.onLine(line);
-  };
+  });
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (c: string) => {
+    stdout += c;
+    if (options.onStdoutLine) stdoutLines.push(c);
+  });
+  child.stderr.on('data', (c: string) => stderrLines.push(c));
   child.on('error', (e) => (spawnError = `cannot start the chaos-testing CLI: ${e.message}`));
   const done = new Promise<CliExit>((resolve) => {
     child.on('close', (code, signal) => {
-      if (pending) emit(pending);
+      stderrLines.flush();
+      stdoutLines.flush();
       resolve({ code, signal, stdout, cancelled, lastLine: spawnError ?? (lastLine || `the CLI exited with ${signal ?? `code ${code}`} and printed nothing`) });
     });
   });
@@ -69,7 +91,7 @@ export function startCli(options: CliRunOptions): CliRun {
     cancel: async () => {
       if (!exited()) {
         cancelled = true;
-        child.kill('SIGTERM');
+        child.kill(options.cancelSignal ?? 'SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), options.graceMs ?? 60_000);
         void done.finally(() => clearTimeout(timer));
       }
