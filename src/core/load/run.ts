@@ -128,6 +128,8 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   let tickTimer: NodeJS.Timeout | null = null;
   const scheduleTick = (): void => {
     const due = t0 + (second + 1) * 1000;
+    // The last second is the final tick's, drain included: a tick of the drain alone would show a false dip in RPS.
+    if (due > t0 + spec.durationMs - 50) return;
     tickTimer = setTimeout(() => {
       tick(false);
       if (!ending) scheduleTick();
