@@ -31,6 +31,8 @@ export function errorRate(r: LoadResult): number {
 
 /** The verdict of a run: passed, failed (which clauses) or stopped early. */
 export function verdictOf(r: LoadResult): { text: string; kind: 'passed' | 'failed' | 'stopped' } {
+  const b = r.breakingPoint;
+  if (r.verdict === 'breaking-point' && b) return { text: `Breaking point: level ${b.lastGoodLevel} (${b.lastGoodRps.toFixed(1)} req/s) met the SLO${b.brokeAtLevel === null ? '' : `; ${b.brokeAtLevel} broke it`}`, kind: 'passed' };
   if (r.stopped) return { text: `Stopped: ${r.stopped} after ${r.timeline.length} s (partial result)`, kind: 'stopped' };
   if (r.passed) return { text: r.slo.length ? 'SLOs met' : 'Done (no SLO)', kind: 'passed' };
   return { text: `SLO failed: ${r.slo.filter((s) => !s.passed).map((s) => s.clause).join(', ')}`, kind: 'failed' };

@@ -62,7 +62,8 @@ export const loadCommand: Command = {
       '  {"event":"tick","tick":LoadTick}            once a second (src/core/load/types.ts)',
       '  {"event":"result","result":LoadResult}      at the end, also when cancelled',
       '',
-      'Exit code: 0 every SLO clause held; 1 a clause failed or the run was interrupted (Ctrl-C stops it, closes',
+      'Exit code: 0 every SLO clause held, or a stress run found its breaking point above the first step; 1 a clause',
+      'failed or the run was interrupted (Ctrl-C stops it, closes',
       'every socket and still prints and stores the partial result); 2 bad flags or spec.',
     ].join('\n'),
   },
@@ -102,7 +103,7 @@ async function plan(flags: FlagValues, forExport: boolean): Promise<{ spec: Load
 
 async function run(spec: LoadSpec, mix: RequestMix, database: string, flags: FlagValues, io: CliIO): Promise<number> {
   const { runLoad } = await import('../../core/load/run');
-  const { loadReport, statusLine } = await import('../../core/load/report');
+  const { loadReport, loadVerdict, statusLine } = await import('../../core/load/report');
   const { saveLoadResultFile, storeLoadRun } = await import('../../core/load/results');
   const events = Boolean(flags.events);
   const emit = (event: Record<string, unknown>): void => io.out(JSON.stringify(event));
@@ -148,9 +149,8 @@ async function run(spec: LoadSpec, mix: RequestMix, database: string, flags: Fla
   result.stored = notes.join('; ');
   if (events) emit({ event: 'result', result });
   else io.out(flags.json ? JSON.stringify(result, null, 2) : loadReport(result));
-  // A run cut short by the request bound or stress's breaking step is judged by its SLO; a cancel or a dead target is not a pass.
-  const interrupted = result.stopped === 'cancelled' || Boolean(result.stopped?.includes('refused'));
-  return result.passed && !interrupted ? 0 : 1;
+  const verdict = loadVerdict(result);
+  return verdict === 'passed' || verdict === 'breaking-point' ? 0 : 1;
 }
 
 async function compare(positionals: string[], flags: FlagValues, io: CliIO): Promise<number> {

@@ -1,6 +1,7 @@
 /** The text faces of a load run: the status line printed each second and the final report. */
 import { bytes, table, truncate } from '../textFormat';
-import type { ErrorKind, LatencyPercentiles, LoadResult, LoadTick, SloClause } from './types';
+import { loadVerdict } from './verdict';
+import type { ErrorKind, LoadVerdict, LatencyPercentiles, LoadResult, LoadTick, SloClause } from './types';
 
 const TRANSPORT: ErrorKind[] = ['timeout', 'reset', 'refused', 'other'];
 
@@ -86,6 +87,12 @@ export function loadReport(r: LoadResult): string {
     const rss = d.rssStartBytes !== undefined && d.rssEndBytes !== undefined ? `, target RSS ${bytes(d.rssStartBytes)} → ${bytes(d.rssEndBytes)}` : '';
     lines.push('', `drift (first vs last third): p99 ${usAsMs(d.p99Start)} → ${usAsMs(d.p99End)}, errors ${percent(d.errorRateStart)} → ${percent(d.errorRateEnd)}${rss}`);
   }
-  lines.push('', `${r.passed && !r.stopped ? 'PASSED' : r.passed ? 'INCOMPLETE' : 'FAILED'}${r.stored ? `  (${r.stored})` : ''}`);
+  lines.push('', `${verdictWord(loadVerdict(r))}${r.stored ? `  (${r.stored})` : ''}`);
   return lines.join('\n');
 }
+
+function verdictWord(v: LoadVerdict): string {
+  return v === 'breaking-point' ? 'BREAKING POINT FOUND' : v.toUpperCase();
+}
+
+export { loadVerdict };

@@ -12,6 +12,7 @@ import { byKind, newHistogram, percentiles, RunStats, type SecondFigures } from 
 import { levelAt, stressStepAt } from './profiles';
 import { checkTarget } from './safety';
 import { formatActual, holds, measure, parseSlo } from './slo';
+import { loadVerdict } from './verdict';
 import type { LoadHooks, LoadResult, LoadSpec, LoadTick, RequestMix, SloClause, SloVerdict } from './types';
 import { Window } from './windows';
 
@@ -185,6 +186,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     if (stopped) r.stopped = stopped;
     if (stress) r.breakingPoint = stress.breakingPoint();
     if (drift) r.drift = drift.result();
+    r.verdict = loadVerdict(r);
     return r;
   };
 

@@ -97,6 +97,8 @@ export interface LoadSpec {
   insecure: boolean;
 }
 
+export type LoadVerdict = 'passed' | 'breaking-point' | 'failed' | 'incomplete';
+
 export type ErrorKind = '4xx' | '5xx' | 'timeout' | 'reset' | 'refused' | 'other';
 
 export interface LatencyPercentiles {
@@ -159,6 +161,8 @@ export interface LoadResult {
   slo: SloVerdict[];
   /** All clauses passed (true when there are none). */
   passed: boolean;
+  /** What the run comes to (src/core/load/verdict.ts): a stress run that found its breaking point is 'breaking-point'. Absent in results stored before it existed. */
+  verdict?: LoadVerdict;
   /** stress: the highest level whose window met every SLO clause, and the first that did not. */
   breakingPoint?: { lastGoodLevel: number; lastGoodRps: number; brokeAtLevel: number | null; reason: string };
   /** soak: first vs last third of the run. */

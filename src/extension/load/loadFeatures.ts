@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadVerdict } from '../../core/load/verdict';
 import type { ProfileKind } from '../../core/load/types';
 import type { StoredRun } from '../../core/store/database';
 import type { CliEntry } from '../chaos/cliEntry';
@@ -187,7 +188,8 @@ export class LoadFeatures extends DisposableBase {
     }
     this._options.view.result(r, r.stored);
     const numbers = `${Math.round(r.rps)} req/s, p99 ${formatLatency(r.latency.p99)}, ${r.totals.errors} errors`;
-    if (r.stopped) void vscode.window.showWarningMessage(`Chaos Testing: ${runTitle(r.spec.name)} ${verdict(r)}: the partial result is shown (${numbers}).`);
+    if (loadVerdict(r) === 'breaking-point') void vscode.window.showInformationMessage(`Chaos Testing: ${runTitle(r.spec.name)}: ${verdict(r)}; ${numbers}.`);
+    else if (r.stopped) void vscode.window.showWarningMessage(`Chaos Testing: ${runTitle(r.spec.name)} ${verdict(r)}: the partial result is shown (${numbers}).`);
     else if (r.passed) void vscode.window.showInformationMessage(`Chaos Testing: ${runTitle(r.spec.name)}: ${verdict(r)}; ${numbers}.`);
     else {
       const broke = r.slo.find((s) => !s.passed && s.brokeAt)?.brokeAt;

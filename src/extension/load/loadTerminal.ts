@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { LoadResult, LoadTick } from '../../core/load/types';
+import { breakingPointText, loadVerdict } from '../../core/load/verdict';
 import type { CliEntry } from '../chaos/cliEntry';
 import type { VSCode, vscodeTypes } from '../types';
 import { isLoopbackTarget, loadArgs, readSpecSummary, type LoadRequest } from './loadArgs';
@@ -180,6 +181,7 @@ export function commandLine(args: string[]): string {
 
 /** The verdict in words: "passed", "SLO failed: p99<200ms", "cancelled after 3 s". */
 export function verdict(r: LoadResult): string {
+  if (loadVerdict(r) === 'breaking-point') return breakingPointText(r)!;
   if (r.stopped) return `${r.stopped} after ${r.timeline.length} s`;
   if (r.passed) return r.slo.length ? 'SLOs met' : 'done';
   return `SLO failed: ${r.slo.filter((s) => !s.passed).map((s) => s.clause).join(', ')}`;
