@@ -17,14 +17,16 @@ export interface CliRunOptions {
   /** Each line the CLI writes to stderr (its progress). */
   onLine(line: string): void;
   cli?: CliEntry;
-  /** After SIGTERM, how long the CLI may take to wind down (rollbacks, a partial result) before it is killed. */
+  /** After the cancel signal, how long the CLI may take to wind down (rollbacks, a partial result) before it is killed. */
   graceMs?: number;
+  /** What Cancel sends (default SIGTERM); SIGINT for a CLI that treats Ctrl-C as "stop and report". */
+  cancelSignal?: NodeJS.Signals;
 }
 
 export interface CliRun {
   readonly pid: number | undefined;
   readonly done: Promise<CliExit>;
-  /** SIGTERM (the CLI stops cleanly), then waits for the exit; SIGKILL only after the grace period. */
+  /** The cancel signal (the CLI stops cleanly), then waits for the exit; SIGKILL only after the grace period. */
   cancel(): Promise<CliExit>;
 }
 
@@ -69,7 +71,7 @@ export function startCli(options: CliRunOptions): CliRun {
     cancel: async () => {
       if (!exited()) {
         cancelled = true;
-        child.kill('SIGTERM');
+        child.kill(options.cancelSignal ?? 'SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), options.graceMs ?? 60_000);
         void done.finally(() => clearTimeout(timer));
       }
