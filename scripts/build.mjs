@@ -42,6 +42,8 @@ const webviewEntries = [
   { entryPoints: ['webview/trafficBrowser.ts'], outfile: 'dist/webview/trafficBrowser.js' },
   { entryPoints: ['webview/exchangePanel.ts'], outfile: 'dist/webview/exchangePanel.js' },
   { entryPoints: ['webview/experimentResults.ts'], outfile: 'dist/webview/experimentResults.js' },
+  { entryPoints: ['webview/propertiesResults.ts'], outfile: 'dist/webview/propertiesResults.js' },
+  { entryPoints: ['webview/auditResults.ts'], outfile: 'dist/webview/auditResults.js' },
   { entryPoints: ['media/panels.css'], outfile: 'dist/webview/panels.css' },
   { entryPoints: ['media/experimentResults.css'], outfile: 'dist/webview/experimentResults.css' },
 ];

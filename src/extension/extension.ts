@@ -1,7 +1,9 @@
 import type { ExtensionContext } from 'vscode';
 import { ChaosExtension, type PanelOpeners } from './chaosExtension';
+import { AuditPanel } from './panels/auditPanel';
 import { ExchangePanel } from './panels/exchangePanel';
 import { ExperimentResultsPanel } from './panels/experimentResultsPanel';
+import { PropertiesPanel } from './panels/propertiesPanel';
 import { TrafficBrowserPanel } from './panels/trafficBrowserPanel';
 import type { VSCode } from './types';
 
@@ -13,6 +15,8 @@ export function activate(context: ExtensionContext): ChaosExtension {
     showExchange: (backend, id) => void ExchangePanel.show(vscode, context.extensionUri, backend, id),
     showBrowser: (backend) => void TrafficBrowserPanel.show(vscode, context.extensionUri, backend),
     showResults: (result, file) => void ExperimentResultsPanel.show(vscode, context.extensionUri, result, file),
+    showProperties: (result, actions) => void PropertiesPanel.show(vscode, context.extensionUri, result, actions),
+    showAudit: (result, actions) => void AuditPanel.show(vscode, context.extensionUri, result, actions),
   };
   const ext = new ChaosExtension(vscode, context, panels);
   root = ext;
@@ -25,7 +29,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
     vscode.window.registerWebviewPanelSerializer(ExchangePanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => void ExchangePanel.revive(vscode, panel, context.extensionUri, ext, state),
     }),
-    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose()) },
+    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose(), PropertiesPanel.current?.dispose(), AuditPanel.current?.dispose()) },
   );
   return ext;
 }
