@@ -181,6 +181,8 @@ export interface FakeVscode {
   activeFile: string | undefined;
   grantTrust(): void;
   run(command: string, ...args: unknown[]): Promise<unknown>;
+  /** Ids of the commands registered now. */
+  commandIds(): string[];
   waitForMessage(re: RegExp, timeoutMs?: number): Promise<Shown>;
 }
 
@@ -247,6 +249,7 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       fake.trusted = true;
       trustGranted.fire();
     },
+    commandIds: () => [...commands.keys()],
     run: (command, ...args) => {
       const c = commands.get(command);
       if (!c) throw new Error(`command ${command} is not registered`);
