@@ -25,7 +25,7 @@ function stepRow(s: Step, i: number, last: boolean): HTMLElement {
     el('td', { class: 'ct-num' }, String(i + 1)),
     el('td', { testid: 'step-method' }, s.method),
     el('td', { testid: 'step-path' }, s.path),
-    el('td', { testid: 'step-body' }, el('code', {}, body(s))),
+    el('td', { testid: 'step-body' }, body(s) ? el('code', {}, body(s)) : ''),
     el('td', { testid: 'step-status', class: last ? 'ct-bad' : '' }, outcome),
     el('td', { class: 'ct-muted' }, s.variant ?? ''),
   );
