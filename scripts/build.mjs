@@ -44,6 +44,8 @@ const webviewEntries = [
   { entryPoints: ['webview/experimentResults.ts'], outfile: 'dist/webview/experimentResults.js' },
   { entryPoints: ['webview/loadTest.ts'], outfile: 'dist/webview/loadTest.js' },
   { entryPoints: ['webview/loadCompare.ts'], outfile: 'dist/webview/loadCompare.js' },
+  { entryPoints: ['webview/propertiesResults.ts'], outfile: 'dist/webview/propertiesResults.js' },
+  { entryPoints: ['webview/auditResults.ts'], outfile: 'dist/webview/auditResults.js' },
   { entryPoints: ['media/panels.css'], outfile: 'dist/webview/panels.css' },
   { entryPoints: ['media/experimentResults.css'], outfile: 'dist/webview/experimentResults.css' },
   { entryPoints: ['media/loadTest.css'], outfile: 'dist/webview/loadTest.css' },

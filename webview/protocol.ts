@@ -3,6 +3,8 @@
  * each request once (by id); the host may also push events. Types only: both sides import this file.
  */
 import type { ExperimentResult } from '../src/core/chaos/types';
+import type { AuditResult } from '../src/core/compliance/types';
+import type { PropertiesResult } from '../src/core/properties/types';
 import type { LoadResult, LoadTick } from '../src/core/load/types';
 import type { LabeledLoadResult, LoadComparisonView, LoadRunInfo } from '../src/extension/load/types';
 import type { ExchangeView, PageQuery, PageResult } from '../src/core/store/queries';
@@ -10,6 +12,8 @@ import type { ExchangeView, PageQuery, PageResult } from '../src/core/store/quer
 export type { ExperimentResult, PhaseStats, ProbeOutcome, ProbeSample, TimelineEvent } from '../src/core/chaos/types';
 export type { EndpointResult, ErrorKind, LatencyPercentiles, LoadResult, LoadTick, SloVerdict } from '../src/core/load/types';
 export type { LabeledLoadResult, LoadComparisonView, LoadRunInfo } from '../src/extension/load/types';
+export type { AuditResult, Finding, FrameworkSummary } from '../src/core/compliance/types';
+export type { PropertiesResult, Step, Violation } from '../src/core/properties/types';
 export type { ExchangeRow, ExchangeView, PageQuery, PageResult, SortColumn, StatusClass } from '../src/core/store/queries';
 
 /** Every request a panel can make: its parameters and its answer. */
@@ -24,6 +28,12 @@ export interface PanelRequests {
   copyCurl: { params: { id: number }; result: null };
   /** Send the recorded request again and show the new response as a diff against the recorded one. */
   resend: { params: { id: number }; result: null };
+  /** Properties panel: replay violation `index` of the shown run and write it as a regression test; the file written. */
+  createRegressionTest: { params: { index: number }; result: { file: string } | null };
+  /** Copy text (a replay command) to the clipboard. */
+  copyText: { params: { text: string }; result: null };
+  /** Audit panel: open a workspace file at a 1-based line and column. */
+  openLocation: { params: { file: string; line: number; column: number }; result: null };
 }
 
 export type PanelMethod = keyof PanelRequests;
@@ -36,7 +46,7 @@ export type ReplyMessage<M extends PanelMethod = PanelMethod> =
 
 /**
  * Pushed by the host: the traffic changed (refetch), the exchange panel should show another exchange, or the
- * experiment results panel should show a run's result.
+ * experiment results, properties or audit panel should show a run's result.
  */
 export type EventMessage =
   | { kind: 'event'; name: 'changed' }
@@ -46,7 +56,9 @@ export type EventMessage =
   | { kind: 'event'; name: 'loadState'; run: LoadRunInfo; ticks: LoadTick[]; result?: LoadResult; source?: string }
   | { kind: 'event'; name: 'loadTick'; tick: LoadTick }
   | { kind: 'event'; name: 'loadResult'; result: LoadResult; source?: string }
-  | { kind: 'event'; name: 'loadCompare'; a: LabeledLoadResult; b: LabeledLoadResult; comparison: LoadComparisonView };
+  | { kind: 'event'; name: 'loadCompare'; a: LabeledLoadResult; b: LabeledLoadResult; comparison: LoadComparisonView }
+  | { kind: 'event'; name: 'properties'; result: PropertiesResult }
+  | { kind: 'event'; name: 'audit'; result: AuditResult };
 
 export type ToHost = RequestMessage | { kind: 'ready' };
 export type ToWebview = ReplyMessage | EventMessage;

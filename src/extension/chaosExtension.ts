@@ -9,6 +9,12 @@ import { VERSION } from '../core/version';
 import { CaptureController } from './captureController';
 import { ChaosFeatures, type ChaosFeaturesOptions } from './chaos/chaosFeatures';
 import { ReplayTraffic } from './chaos/replayTraffic';
+import { AuditFeatures } from './compliance/auditFeatures';
+import type { AuditResult } from '../core/compliance/types';
+import type { PropertiesResult } from '../core/properties/types';
+import type { AuditPanelActions } from './panels/auditPanel';
+import type { PropertiesPanelActions } from './panels/propertiesPanel';
+import { PropertiesFeatures } from './properties/propertiesFeatures';
 import { experimentValidator } from './chaos/validator';
 import { DisposableBase } from './disposable';
 import type { TrafficBackend } from './panels/backend';
@@ -29,6 +35,8 @@ export interface PanelOpeners {
   showResults?(result: ExperimentResult, file?: string): void;
   /** The load test panels (live run, comparison). */
   load?: LoadView;
+  showProperties?(result: PropertiesResult, actions: PropertiesPanelActions): void;
+  showAudit?(result: AuditResult, actions: AuditPanelActions): void;
 }
 
 /** Without panels (fast tests that do not look at them), load runs still run; their views go nowhere. */
@@ -49,6 +57,8 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
   readonly tree: TrafficTreeProvider;
   readonly chaos: ChaosFeatures;
   readonly load: LoadFeatures;
+  readonly properties: PropertiesFeatures;
+  readonly audit: AuditFeatures;
   private readonly _treeView: vscodeTypes.TreeView<TrafficNode>;
   private readonly _responses: ResponseDocuments;
   private readonly _changeListeners = new Set<() => void>();
@@ -91,6 +101,23 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
       storedRuns: () => this.storedRuns('load'),
       state: _context.workspaceState,
       cli: chaosOptions.cli,
+    }, (id, run) => this._command(id, run)));
+    this.properties = this._register(new PropertiesFeatures(_vscode, {
+      database: () => this.database,
+      state: _context.workspaceState,
+      cli: chaosOptions.cli,
+      showResults: (r) => _panels.showProperties?.(r, {
+        createRegressionTest: (result, index) => this.properties.createRegressionTest(result, index),
+        copyText: async (text) => _vscode.env.clipboard.writeText(text),
+      }),
+    }, (id, run) => this._command(id, run)));
+    this.audit = this._register(new AuditFeatures(_vscode, {
+      database: () => this.database,
+      cli: chaosOptions.cli,
+      showResults: (r) => _panels.showAudit?.(r, {
+        openExchange: (id) => _panels.showExchange(this, id),
+        openLocation: (file, line, column) => this.audit.openLocation(file, line, column),
+      }),
     }, (id, run) => this._command(id, run)));
     this._updateDescription();
   }

@@ -1,10 +1,12 @@
 import type { ExtensionContext } from 'vscode';
 import { ChaosExtension, type PanelOpeners } from './chaosExtension';
+import { AuditPanel } from './panels/auditPanel';
 import { ExchangePanel } from './panels/exchangePanel';
 import { ExperimentResultsPanel } from './panels/experimentResultsPanel';
 import { LoadComparePanel } from './panels/loadComparePanel';
 import { loadPanels } from './panels/loadPanels';
 import { LoadTestPanel } from './panels/loadTestPanel';
+import { PropertiesPanel } from './panels/propertiesPanel';
 import { TrafficBrowserPanel } from './panels/trafficBrowserPanel';
 import type { VSCode } from './types';
 
@@ -17,6 +19,8 @@ export function activate(context: ExtensionContext): ChaosExtension {
     showBrowser: (backend) => void TrafficBrowserPanel.show(vscode, context.extensionUri, backend),
     showResults: (result, file) => void ExperimentResultsPanel.show(vscode, context.extensionUri, result, file),
     load: loadPanels(vscode, context.extensionUri),
+    showProperties: (result, actions) => void PropertiesPanel.show(vscode, context.extensionUri, result, actions),
+    showAudit: (result, actions) => void AuditPanel.show(vscode, context.extensionUri, result, actions),
   };
   const ext = new ChaosExtension(vscode, context, panels);
   root = ext;
@@ -29,7 +33,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
     vscode.window.registerWebviewPanelSerializer(ExchangePanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => void ExchangePanel.revive(vscode, panel, context.extensionUri, ext, state),
     }),
-    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose(), LoadTestPanel.current?.dispose(), LoadComparePanel.current?.dispose()) },
+    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose(), LoadTestPanel.current?.dispose(), LoadComparePanel.current?.dispose(), PropertiesPanel.current?.dispose(), AuditPanel.current?.dispose()) },
   );
   return ext;
 }

@@ -62,7 +62,41 @@ class Range {
 }
 class Diagnostic {
   source?: string;
+  code?: string | number;
   constructor(readonly range: Range, readonly message: string, readonly severity: number) {}
+}
+
+/** Text edits by file; `workspace.applyEdit` writes them to the file on disk (and to its open document). */
+class WorkspaceEdit {
+  readonly edits: Array<{ uri: Uri; range: Range; text: string }> = [];
+  insert(uri: Uri, at: Position, text: string): void {
+    this.edits.push({ uri, range: new Range(at.line, at.character, at.line, at.character), text });
+  }
+  replace(uri: Uri, range: Range, text: string): void {
+    this.edits.push({ uri, range, text });
+  }
+}
+class CodeAction {
+  edit?: WorkspaceEdit;
+  diagnostics?: Diagnostic[];
+  isPreferred?: boolean;
+  constructor(readonly title: string, readonly kind?: string) {}
+}
+
+/** Offset of a position in text (lines split on \n). */
+function offsetOf(text: string, p: Position): number {
+  const lines = text.split('\n');
+  let at = 0;
+  for (let i = 0; i < Math.min(p.line, lines.length); i++) at += lines[i].length + 1;
+  return Math.min(text.length, at + p.character);
+}
+
+/** Applies edits to a text, last first, so earlier offsets stay right. */
+export function applyEdits(text: string, edits: Array<{ range: Range; text: string }>): string {
+  const sorted = [...edits].sort((a, b) => offsetOf(text, b.range.start) - offsetOf(text, a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offsetOf(out, e.range.start)) + e.text + out.slice(offsetOf(out, e.range.end));
+  return out;
 }
 class RelativePattern {
   constructor(readonly base: { uri: Uri } | string, readonly pattern: string) {}
@@ -78,6 +112,8 @@ export interface FakeDocument {
   isDirty: boolean;
   getText(): string;
   save(): Promise<boolean>;
+  readonly lineCount: number;
+  lineAt(line: number): { text: string };
 }
 
 /** A progress notification the extension showed; `cancel()` is the user clicking its Cancel button. */
@@ -139,11 +175,14 @@ export interface FakeVscode {
   progress: FakeProgress[];
   terminals: FakeTerminal[];
   taskProviders: Map<string, vscodeTypes.TaskProvider>;
+  codeActionProviders: vscodeTypes.CodeActionProvider[];
   treeViews: Map<string, { visible: boolean; setVisible(v: boolean): void }>;
   documents$: { open(file: string, text?: string): FakeDocument; change(doc: FakeDocument, text: string): void; list: FakeDocument[] };
   activeFile: string | undefined;
   grantTrust(): void;
   run(command: string, ...args: unknown[]): Promise<unknown>;
+  /** Ids of the commands registered now. */
+  commandIds(): string[];
   waitForMessage(re: RegExp, timeoutMs?: number): Promise<Shown>;
 }
 
@@ -182,12 +221,19 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     progress: [],
     terminals: [],
     taskProviders: new Map(),
+    codeActionProviders: [],
     treeViews: new Map(),
     documents$: {
       list: documentList,
       open: (file, text) => {
         let content = text ?? fs.readFileSync(file, 'utf8');
-        const doc: FakeDocument = { uri: Uri.file(file), languageId: /\.ya?ml$/.test(file) ? 'yaml' : 'plaintext', isDirty: false, getText: () => content, save: async () => true };
+        const doc: FakeDocument = {
+          uri: Uri.file(file), languageId: /\.ya?ml$/.test(file) ? 'yaml' : 'plaintext', isDirty: false, getText: () => content, save: async () => true,
+          get lineCount() {
+            return content.split('\n').length;
+          },
+          lineAt: (line: number) => ({ text: content.split('\n')[line] ?? '' }),
+        };
         (doc as { _set?: (t: string) => void })._set = (t: string) => (content = t);
         documentList.push(doc);
         opened.fire(doc);
@@ -203,6 +249,7 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       fake.trusted = true;
       trustGranted.fire();
     },
+    commandIds: () => [...commands.keys()],
     run: (command, ...args) => {
       const c = commands.get(command);
       if (!c) throw new Error(`command ${command} is not registered`);
@@ -229,6 +276,9 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
     Range,
     Position,
     Diagnostic,
+    WorkspaceEdit,
+    CodeAction,
+    CodeActionKind: { QuickFix: 'quickfix' },
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
     RelativePattern,
     CustomExecution,
@@ -240,10 +290,15 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
         return {
           name,
           set: (uri: Uri, list: Diagnostic[]) => void byFile.set(uri.fsPath, [...list]),
+          get: (uri: Uri) => byFile.get(uri.fsPath),
           delete: (uri: Uri) => void byFile.delete(uri.fsPath),
           clear: () => byFile.clear(),
           dispose: () => byFile.clear(),
         };
+      },
+      registerCodeActionsProvider: (_selector: unknown, provider: vscodeTypes.CodeActionProvider) => {
+        fake.codeActionProviders.push(provider);
+        return { dispose: () => fake.codeActionProviders.splice(fake.codeActionProviders.indexOf(provider), 1) };
       },
     },
     TreeItem,
@@ -368,6 +423,18 @@ export function fakeVscode(options: { folder?: string; settings?: Record<string,
       }),
       onDidChangeConfiguration: () => ({ dispose() {} }),
       registerTextDocumentContentProvider: () => ({ dispose() {} }),
+      applyEdit: async (edit: WorkspaceEdit) => {
+        for (const file of new Set(edit.edits.map((e) => e.uri.fsPath))) {
+          const text = applyEdits(fs.readFileSync(file, 'utf8'), edit.edits.filter((e) => e.uri.fsPath === file));
+          fs.writeFileSync(file, text);
+          const doc = documentList.find((d) => d.uri.fsPath === file);
+          if (doc) {
+            (doc as unknown as { _set: (t: string) => void })._set(text);
+            changed.fire({ document: doc });
+          }
+        }
+        return true;
+      },
       openTextDocument: async (o?: { content?: string; language?: string } | Uri) => {
         if (o instanceof Uri) fake.opened.push(o.fsPath);
         else if (o && typeof o === 'object' && 'content' in o && o.content !== undefined) {

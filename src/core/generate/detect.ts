@@ -34,3 +34,9 @@ export function detectDialects(folder: string): Dialect[] {
   for (const d of DIALECTS) if (!out.includes(d)) out.push(d);
   return out;
 }
+
+/** The dialect the project's own files point to (a marker file such as pyproject.toml or go.mod), or none. */
+export function suggestedDialect(folder: string): Dialect | undefined {
+  if (!MARKERS.some((m) => m.files.some((f) => fs.existsSync(path.join(folder, f))))) return undefined;
+  return detectDialects(folder)[0];
+}

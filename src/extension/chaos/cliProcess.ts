@@ -21,7 +21,7 @@ export interface CliRunOptions {
   graceMs?: number;
   /** Each line the CLI writes to stdout, as it comes (NDJSON events); stdout is still collected whole. */
   onStdoutLine?(line: string): void;
-  /** What cancel sends first (default SIGTERM). */
+  /** What Cancel sends (default SIGTERM); SIGINT for a CLI that treats Ctrl-C as "stop and report". */
   cancelSignal?: NodeJS.Signals;
 }
 
