@@ -95,3 +95,65 @@ for (const p of PLANTED) {
     assert.deepEqual(w.minimalExample.map((s) => s.method), v.minimalExample.map((s) => s.method));
   });
 }
+
+test('the clean backend raises no false alarm: all four invariants, as many trials as fit in about 20 s', { timeout: 180_000 }, async (t) => {
+  const sys = await systems(t);
+  if (!sys) return;
+  await resetData(sys);
+  // The breaker's dependency through a running fault API (the other mode of a proxy target).
+  const api = new FaultApi();
+  t.after(() => api.close());
+  const apiAddress = await api.listen({ host: '127.0.0.1', port: 0 });
+  const clean = await startService(t, sys, []);
+  // cache_consistency needs PostgreSQL outside the other invariants' runs: this one reaches it directly.
+  const direct = await startService(t, sys, [], ['pg']);
+  await api.addProxy({ name: 'dependency', listen: { host: '127.0.0.1', port: clean.ports.breakerRedis }, upstream: { host: '127.0.0.1', port: sys.redis.port } });
+  const budget = { timeLimitMs: 5_000, runs: 1_000 };
+  const specs = [
+    `transaction_atomicity=${optionsFile(t, 'atomicity', { ...atomicity(sys, clean), ...budget })}`,
+    `queue_message_preservation=${optionsFile(t, 'queue', { ...queue(sys, clean), ...budget, settleMs: 2_000 })}`,
+    `circuit_breaker_never_stuck_open=${optionsFile(t, 'breaker', { ...breaker({ api: `127.0.0.1:${apiAddress.port}`, name: 'dependency' }), ...budget })}`,
+  ];
+  const t0 = performance.now();
+  const options = { database: '/nonexistent/traffic.db', runs: 0, seed: 20261130, maxSteps: 1, timeoutMs: 10_000, store: false };
+  const r = await runProperties({ ...options, target: clean.url, invariants: specs });
+  const c = await runProperties({ ...options, target: direct.url, invariants: [`cache_consistency=${optionsFile(t, 'cache', { ...cache(sys), ...budget })}`] });
+  const outcomes = [...r.invariants, ...c.invariants];
+  t.diagnostic(`${Math.round(performance.now() - t0)} ms: ${outcomes.map((i) => `${i.name}: ${i.summary}`).join(' | ')}`);
+  assert.deepEqual([...r.violations, ...c.violations], []);
+  assert.equal(r.passed && c.passed, true);
+  const summary = Object.fromEntries(outcomes.map((i) => [i.name, i.summary]));
+  const count = (name: string, re: RegExp): number => Number(re.exec(summary[name])?.[1] ?? NaN);
+  assert.ok(count('transaction_atomicity', /in (\d+) trials/) >= 5, summary.transaction_atomicity);
+  assert.ok(count('transaction_atomicity', /(\d+) with a connection reset/) >= 1, summary.transaction_atomicity);
+  assert.ok(count('cache_consistency', /in (\d+) checks/) >= 5, summary.cache_consistency);
+  assert.match(summary.queue_message_preservation, /^\d+ accepted messages all delivered to 'messages' over \d+ trials; \d+ duplicates?$/);
+  assert.ok(count('circuit_breaker_never_stuck_open', /after each of (\d+) faults/) >= 1, summary.circuit_breaker_never_stuck_open);
+  // Every fault was undone: the API's proxy is up, with no toxic left.
+  const proxy = api.proxies.get('dependency')!;
+  assert.equal(proxy.enabled, true);
+  assert.deepEqual(proxy.toxics, []);
+});
+
+test('an aborted run still undoes its fault: the proxy behind the fault API comes back up', { timeout: 60_000 }, async (t) => {
+  const sys = await systems(t);
+  if (!sys) return;
+  const api = new FaultApi();
+  t.after(() => api.close());
+  const apiAddress = await api.listen({ host: '127.0.0.1', port: 0 });
+  const service = await startService(t, sys, []);
+  await api.addProxy({ name: 'dependency', listen: { host: '127.0.0.1', port: service.ports.breakerRedis }, upstream: { host: '127.0.0.1', port: sys.redis.port } });
+  const proxy = api.proxies.get('dependency')!;
+  const controller = new AbortController();
+  // Abort as soon as the invariant has taken the dependency down.
+  const watch = setInterval(() => {
+    if (!proxy.enabled) controller.abort();
+  }, 5);
+  t.after(() => clearInterval(watch));
+  const spec = `circuit_breaker_never_stuck_open=${optionsFile(t, 'breaker', { ...breaker({ api: `127.0.0.1:${apiAddress.port}`, name: 'dependency' }), maxRequests: 200, faults: ['reset_peer'] })}`;
+  const r = await runProperties({ database: '/nonexistent/traffic.db', target: service.url, runs: 0, seed: 5, maxSteps: 1, timeoutMs: 10_000, store: false, invariants: [spec], signal: controller.signal });
+  assert.equal(controller.signal.aborted, true, 'the fault was seen and the run aborted');
+  assert.equal(r.aborted, true);
+  assert.equal(proxy.enabled, true);
+  assert.deepEqual(proxy.toxics, []);
+});
