@@ -157,3 +157,70 @@ test('an aborted run still undoes its fault: the proxy behind the fault API come
   assert.equal(proxy.enabled, true);
   assert.deepEqual(proxy.toxics, []);
 });
+
+/** .chaos/invariants with a declarative YAML invariant, a YAML that configures a built-in, and a TypeScript one. */
+function userInvariants(t: TestContext, sys: Systems, s: Service): string {
+  const dir = path.join(tmpDir(t), '.chaos', 'invariants');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'account_roundtrip.yaml'), stringify({
+    description: 'an updated account reads back with its new balance, in the service and in PostgreSQL',
+    database: sys.pgUrl,
+    steps: [
+      { request: { method: 'POST', path: '/api/accounts', body: { balance: 42 } }, expect: { status: 201, json: { '/balance': 42 } }, save: { id: '/id' } },
+      { request: { method: 'GET', path: '/api/accounts/{id}' }, expect: { status: 200 } },
+      { request: { method: 'PUT', path: '/api/accounts/{id}', body: { balance: 7 } }, expect: { status: [200, 204] } },
+      { request: { method: 'GET', path: '/api/accounts/{id}' }, expect: { status: 200, json: { '/balance': 7 } } },
+      { sql: 'SELECT balance FROM accounts WHERE id = $1', params: ['{id}'], expect: { value: 7 } },
+    ],
+  }));
+  fs.writeFileSync(path.join(dir, 'atomic.yaml'), stringify({ invariant: 'transaction_atomicity', options: { ...atomicity(sys, s), runs: 20, maxStatement: 4 } }));
+  fs.writeFileSync(path.join(dir, 'first_account_readable.ts'), [
+    "interface Account { id: number; balance: number }",
+    "const invariant = {",
+    "  name: 'first_account_readable',",
+    "  description: 'account 1 reads back with a whole balance',",
+    "  async run(ctx: { send(r: { method: string; path: string }): Promise<{ status: number | null; json?: unknown }> }) {",
+    "    const r = await ctx.send({ method: 'GET', path: '/api/accounts/1' });",
+    "    const a = r.json as Account | undefined;",
+    "    const passed = r.status === 200 && Number.isInteger(a?.balance);",
+    "    const summary = `GET /api/accounts/1 answered ${r.status} with balance ${a?.balance}`;",
+    "    return { outcome: { name: 'first_account_readable', passed, summary }, violations: passed ? [] : [{ check: 'first_account_readable', kind: 'invariant', endpoint: 'GET /api/accounts/{id}', message: summary, minimalExample: [r] }] };",
+    "  },",
+    "};",
+    "export default invariant;",
+  ].join('\n'));
+  return dir;
+}
+
+test('user invariants from .chaos/invariants: YAML steps with assertions, YAML configuring a built-in, TypeScript', { timeout: 120_000 }, async (t) => {
+  const sys = await systems(t);
+  if (!sys) return;
+  await resetData(sys);
+  const clean = await startService(t, sys, [], ['pg']);
+  const dir = userInvariants(t, sys, clean);
+  const ok = await run(clean, 'account_roundtrip', { invariantsDir: dir });
+  assert.deepEqual(ok.invariants.map((i) => [i.name, i.passed]), [['account_roundtrip', true]], JSON.stringify(ok.invariants));
+  const ts = await run(clean, 'first_account_readable', { invariantsDir: dir });
+  assert.deepEqual(ts.invariants.map((i) => [i.name, i.passed, i.summary]), [['first_account_readable', true, 'GET /api/accounts/1 answered 200 with balance 500']]);
+
+  // The same YAML against the stale cache: the read after the update fails, and the example stops there.
+  const stale = await startService(t, sys, ['stale-cache'], ['pg']);
+  const bad = await run(stale, 'account_roundtrip', { invariantsDir: dir });
+  assert.equal(bad.passed, false);
+  assert.match(bad.violations[0].message, /step 4: GET \/api\/accounts\/\d+ has \/balance = 42, expected 7/);
+  assert.deepEqual(bad.violations[0].minimalExample.map((s) => s.method), ['POST', 'GET', 'PUT', 'GET']);
+  assert.match(bad.violations[0].replay, /--runs 0 --seed 11 --invariant account_roundtrip$/);
+
+  // A YAML naming a built-in runs it with its options, found by its file name.
+  const atomic = await startService(t, sys, ['non-atomic-transfer']);
+  const found = await run(atomic, 'atomic', { invariantsDir: userInvariants(t, sys, atomic) });
+  assert.equal(found.violations[0]?.check, 'transaction_atomicity', JSON.stringify(found.invariants));
+  assert.ok(found.violations[0].minimalExample.length <= 3);
+  assert.match(found.violations[0].replay, /--invariant atomic$/);
+
+  await assert.rejects(() => run(clean, 'no_such', { invariantsDir: dir }), /--invariant no_such is not known; choose one of .*account_roundtrip.*first_account_readable/);
+  fs.writeFileSync(path.join(dir, 'broken.ts'), 'export default { name: 1 };');
+  await assert.rejects(() => run(clean, 'broken', { invariantsDir: dir }), /broken\.ts: export an invariant as the default export/);
+  fs.writeFileSync(path.join(dir, 'bad.yaml'), stringify({ steps: [{ nothing: true }] }));
+  await assert.rejects(() => run(clean, 'bad', { invariantsDir: dir }), /bad\.yaml steps\[0\]: a step has request: .* or sql:/);
+});

@@ -129,8 +129,7 @@ export async function resolveInvariants(names: readonly string[], dir = INVARIAN
       if (y.builtin !== undefined) {
         const builtin = INVARIANTS[y.builtin];
         if (!builtin?.stateful) throw new InputError(`${file}: 'invariant: ${y.builtin}' is not a configurable built-in; choose one of ${Object.keys(INVARIANTS).filter((k) => INVARIANTS[k].stateful).join(', ')}`);
-        const inv = makeStateful(y.builtin, y.options);
-        out.push({ ...inv, name });
+        out.push(makeStateful(y.builtin, y.options));
       } else out.push(yamlInvariant(name, file, y.doc));
     } else out.push(await loadCodeInvariant(file));
   }

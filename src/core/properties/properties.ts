@@ -203,7 +203,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       requests: shared.requests,
       seed,
       ...(options.path ? { path: options.path } : {}),
-      checks,
+      checks: invariantsOnly ? {} : checks,
       invariants: outcomes,
       violations,
       codePathsExercised: { endpointStatusPairs: pairs, distinct: pairs.length, notHit: known.filter((k) => !shared.pairs.has(k)) },
