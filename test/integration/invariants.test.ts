@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { FaultApi } from '../../src/core/faults/api';
 import { runProperties } from '../../src/core/properties/properties';
 import type { PropertiesResult } from '../../src/core/properties/types';
-import { tmpDir } from '../helpers';
+import { runCliAsync, tmpDir } from '../helpers';
 import { QUEUE_KEY, resetData, startService, stopSystems, systems, type Service, type StatefulBug, type Systems } from '../helpers/statefulBackend';
 
 after(stopSystems);
@@ -223,4 +223,38 @@ test('user invariants from .chaos/invariants: YAML steps with assertions, YAML c
   await assert.rejects(() => run(clean, 'broken', { invariantsDir: dir }), /broken\.ts: export an invariant as the default export/);
   fs.writeFileSync(path.join(dir, 'bad.yaml'), stringify({ steps: [{ nothing: true }] }));
   await assert.rejects(() => run(clean, 'bad', { invariantsDir: dir }), /bad\.yaml steps\[0\]: a step has request: .* or sql:/);
+});
+
+test('CLI (built bundle): --runs 0 --invariant NAME=FILE exits 1 with the minimal case and its replay, 0 when clean, 2 for bad flags', { timeout: 180_000 }, async (t) => {
+  const sys = await systems(t);
+  if (!sys) return;
+  await resetData(sys);
+  const buggy = await startService(t, sys, ['non-atomic-transfer']);
+  const file = optionsFile(t, 'atomicity', atomicity(sys, buggy));
+  const bad = await runCliAsync(['properties', '--target', buggy.url, '--runs', '0', '--seed', '11', '--invariant', `transaction_atomicity=${file}`]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stdout, /^FAILED: 0 runs, \d+ requests, 1 violation/m);
+  assert.match(bad.stdout, /transaction_atomicity \(invariant\): transaction_atomicity: 'SELECT SUM\(balance\) FROM accounts' was \d+ and became \d+/);
+  assert.match(bad.stdout, /minimal sequence \(3 steps\):\n {4}1\. FAULT reset (before|after) statement \d on the invariant's proxy .* → the connection was reset there\n {4}2\. POST \/api\/transfers \{"from":\d,"to":\d,"amount":\d+\} → 500\n {4}3\. SQL SELECT SUM\(balance\) FROM accounts → \d+, was \d+ before/);
+  const replay = /replay: (.*)/.exec(bad.stdout)?.[1] ?? '';
+  assert.match(replay, /^chaos-testing properties --target \S+ --runs 0 --seed 11 --path [\d:]+ --invariant transaction_atomicity=\S+$/);
+  assert.doesNotMatch(bad.stdout, /Checks \(responses judged/);
+
+  // The printed replay re-runs that case alone.
+  const again = await runCliAsync(replay.split(' ').slice(1));
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(again.stdout, /FAILED: 0 runs/);
+
+  const clean = await startService(t, sys, [], ['pg']);
+  const dir = userInvariants(t, sys, clean);
+  const ok = await runCliAsync(['properties', '-t', clean.url, '--runs', '0', '--invariants-dir', dir, '--invariant', 'account_roundtrip', '--invariant', 'first_account_readable', '--json']);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+  const json = JSON.parse(ok.stdout) as PropertiesResult;
+  assert.deepEqual(json.invariants.map((i) => [i.name, i.passed]), [['account_roundtrip', true], ['first_account_readable', true]]);
+
+  for (const flags of [['--invariant', 'transaction_atomicity'], ['--invariant', `transaction_atomicity=${path.join(dir, 'missing.yaml')}`], []]) {
+    const r = await runCliAsync(['properties', '-t', clean.url, '--runs', '0', '--invariants-dir', dir, ...flags]);
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
 });
