@@ -147,7 +147,7 @@ test('an aborted run still undoes its fault: the proxy behind the fault API come
   const controller = new AbortController();
   // Abort as soon as the invariant has taken the dependency down.
   const watch = setInterval(() => {
-    if (!proxy.enabled) controller.abort();
+    if (!proxy.enabled || proxy.toxics.length > 0) controller.abort();
   }, 5);
   t.after(() => clearInterval(watch));
   const spec = `circuit_breaker_never_stuck_open=${optionsFile(t, 'breaker', { ...breaker({ api: `127.0.0.1:${apiAddress.port}`, name: 'dependency' }), maxRequests: 200, faults: ['reset_peer'] })}`;

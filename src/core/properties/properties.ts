@@ -60,6 +60,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
   const invariantsOnly = options.runs === 0;
   if (invariantsOnly && !invariants.length) throw new UsageError('--runs 0 runs the invariants alone: name at least one with --invariant');
   const replaying = options.path && !invariantsOnly ? parsePath(options.path) : undefined;
+  if (invariantsOnly && options.path && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path '${options.path}' is not an invariant's replay path; copy it from the violation's replay command (e.g. 3:0:1)`);
   let model: BehaviourModel = { endpoints: [] } as unknown as BehaviourModel;
   if (!invariantsOnly) {
     if (!fs.existsSync(options.database)) throw new StoreError(`no traffic database at ${options.database}: capture some first with 'chaos-testing observe', or pass --input PATH`);
