@@ -1,6 +1,6 @@
 /**
  * Invariants: properties of the system as a whole, judged over the run (or by driving the system themselves).
- * Each is a module with a name and `run(ctx)`, registered here by name. `latency_bounded[=MS]` and
+ * Each is a module of invariants/ with a name and `run(ctx)`, registered here by name. `latency_bounded[=MS]` and
  * `error_rate_below[=FRACTION]` need only HTTP: they read the run's own requests. The stateful ones
  * (invariants/*.ts) drive fault proxies, PostgreSQL and Redis themselves, with options from a file; user
  * invariants come from .chaos/invariants/ (YAML or TypeScript).
@@ -14,53 +14,11 @@ import { NAME as QUEUE, queueMessagePreservation } from './invariants/queuePrese
 import { NAME as ATOMIC, transactionAtomicity } from './invariants/transactionAtomicity';
 import { findUserInvariant, listUserInvariants, loadCodeInvariant, readYamlInvariant } from './invariants/userInvariants';
 import { yamlInvariant } from './invariants/yamlInvariant';
-import type { Invariant, Step } from './types';
+import { errorRateBelow } from './invariants/errorRateBelow';
+import { latencyBounded } from './invariants/latencyBounded';
+import type { Invariant } from './types';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
-}
-
-function example(step: Step | undefined): Step[] {
-  return step ? [step] : [];
-}
-
-/** p99 latency of the run's requests at most `boundMs` (default 2000 ms: generous on a loaded machine). */
-export function latencyBounded(boundMs = 2_000): Invariant {
-  return {
-    name: 'latency_bounded',
-    description: `p99 latency of every request the run made is at most ${boundMs} ms`,
-    async run(ctx) {
-      const answered = ctx.steps.filter((s) => s.status !== null);
-      const sorted = answered.map((s) => s.latencyMs).sort((a, b) => a - b);
-      const p99 = percentile(sorted, 99);
-      const passed = p99 <= boundMs;
-      const summary = `p99 ${Math.round(p99)} ms ${passed ? '≤' : '>'} ${boundMs} ms over ${answered.length} requests`;
-      const slowest = answered.reduce<Step | undefined>((a, s) => (!a || s.latencyMs > a.latencyMs ? s : a), undefined);
-      return {
-        outcome: { name: 'latency_bounded', passed, summary },
-        violations: passed ? [] : [{ check: 'latency_bounded', kind: 'invariant', endpoint: slowest?.endpoint ?? null, message: `latency_bounded: ${summary}`, minimalExample: example(slowest) }],
-      };
-    },
-  };
-}
-
-/** Server errors and failed requests at most `fraction` of the run's requests (default 0.01). */
-export function errorRateBelow(fraction = 0.01): Invariant {
-  return {
-    name: 'error_rate_below',
-    description: `at most ${fraction * 100}% of requests fail (5xx or no response)`,
-    async run(ctx) {
-      const failed = ctx.steps.filter((s) => s.status === null || s.status >= 500);
-      const rate = ctx.steps.length ? failed.length / ctx.steps.length : 0;
-      const passed = rate <= fraction;
-      const summary = `${failed.length} of ${ctx.steps.length} requests failed (${(rate * 100).toFixed(2)}%, bound ${(fraction * 100).toFixed(2)}%)`;
-      return {
-        outcome: { name: 'error_rate_below', passed, summary },
-        violations: passed ? [] : [{ check: 'error_rate_below', kind: 'invariant', endpoint: failed[0]?.endpoint ?? null, message: `error_rate_below: ${summary}`, minimalExample: example(failed[0]) }],
-      };
-    },
-  };
-}
+export { errorRateBelow, latencyBounded };
 
 /** Invariant factories by name; an argument follows `=`: latency_bounded=500, transaction_atomicity=opts.yaml. */
 export const INVARIANTS: Record<string, { description: string; stateful?: boolean; make(arg?: string): Invariant }> = {
