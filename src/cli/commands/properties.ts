@@ -19,7 +19,7 @@ export const propertiesCommand: Command = {
       check: { type: 'string', value: 'NAME', multiple: true, description: `only these checks (default: all): ${CHECK_NAMES.join(', ')}` },
       invariant: {
         type: 'string', value: 'NAME[=V]', multiple: true,
-        description: 'also judge the run by: latency_bounded[=MS] (p99, default 2000), error_rate_below[=FRACTION] (default 0.01); circuit_breaker_never_stuck_open, queue_message_preservation, transaction_atomicity, cache_consistency with =OPTIONS.yaml (or .chaos/invariants/NAME.yaml); or a user invariant .chaos/invariants/NAME.yaml|.ts',
+        description: 'also judge the run by: latency_bounded[=MS] (p99, default 2000), error_rate_below[=FRACTION] (default 0.01); circuit_breaker_never_stuck_open, queue_message_preservation, transaction_atomicity, cache_consistency with =OPTIONS.yaml or ={inline YAML} (or .chaos/invariants/NAME.yaml); or a user invariant .chaos/invariants/NAME.yaml|.ts',
       },
       'invariants-dir': { type: 'string', value: 'DIR', default: '.chaos/invariants', description: 'where user invariants (YAML, TypeScript) live' },
       'max-steps': { type: 'string', value: 'N', default: '10', description: 'most requests in one sequence' },

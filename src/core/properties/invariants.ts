@@ -43,7 +43,7 @@ function stateful(name: string, description: string, make: (o: Obj) => Invariant
       description: `${description} (options: ${name}=FILE)`,
       stateful: true,
       make: (arg) => {
-        if (arg === undefined) throw new UsageError(`--invariant ${name} needs its options: ${name}=FILE (YAML or JSON), or a .chaos/invariants/${name}.yaml with 'invariant: ${name}' and 'options:'; see the README`);
+        if (arg === undefined) throw new UsageError(`--invariant ${name} needs its options: ${name}=FILE (YAML or JSON), ${name}='{key: value, …}' inline, or a .chaos/invariants/${name}.yaml with 'invariant: ${name}' and 'options:'; see the README`);
         return make(readOptionsFile(name, arg));
       },
     },

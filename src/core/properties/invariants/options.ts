@@ -10,21 +10,24 @@ import type { InvariantRequest } from '../types';
 
 export type Obj = Record<string, unknown>;
 
-/** Reads an options file (YAML or JSON: YAML is a superset). */
+/** Reads an options file (YAML or JSON: YAML is a superset), or options written inline as a YAML/JSON mapping: `{…}`. */
 export function readOptionsFile(name: string, file: string): Obj {
   let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--invariant ${name}=${file}: cannot read the options file (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a YAML or JSON file`);
+  if (file.trim().startsWith('{')) text = file;
+  else {
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--invariant ${name}=${file}: cannot read the options file (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a YAML or JSON file, or the options inline as {key: value, …}`);
+    }
   }
   let value: unknown;
   try {
     value = parseYaml(text);
   } catch (e) {
-    throw new InputError(`${file}: not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new InputError(`${name} options: not YAML/JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${file}: the options of ${name} must be a mapping (key: value)`);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InputError(`${name} options: must be a mapping (key: value)`);
   return value as Obj;
 }
 
