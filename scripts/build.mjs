@@ -17,7 +17,8 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   define: { __CHAOS_VERSION__: JSON.stringify(pkg.version) },
-  external: ['vscode'],
+  // esbuild itself loads user invariants written in TypeScript (src/core/properties/invariants/userInvariants.ts).
+  external: ['vscode', 'esbuild'],
 };
 const entries = [
   { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' },

@@ -73,7 +73,7 @@ function step(status: number | null, latencyMs: number): Step {
 }
 
 function ctx(steps: Step[]): InvariantContext {
-  return { target: new URL('http://127.0.0.1:1'), steps, options: {} as never, send: () => Promise.reject(new Error('unused')) };
+  return { target: new URL('http://127.0.0.1:1'), steps, options: {} as never, seed: 1, send: () => Promise.reject(new Error('unused')) };
 }
 
 test('latency_bounded and error_rate_below judge the run, with the worst request as the example', async () => {
@@ -87,7 +87,14 @@ test('latency_bounded and error_rate_below judge the run, with the worst request
   assert.equal(errors.outcome.passed, false);
   assert.match(errors.outcome.summary, /^2 of 100 requests failed/);
   assert.equal((await errorRateBelow(0.05).run(ctx(steps))).outcome.passed, true);
-  assert.deepEqual(resolveInvariants(['latency_bounded=250', 'error_rate_below=0.2']).map((i) => i.name), ['latency_bounded', 'error_rate_below']);
-  assert.throws(() => resolveInvariants(['error_rate_below=3']), /fraction between 0 and 1/);
-  assert.throws(() => resolveInvariants(['cache_consistency']), /not known/);
+  assert.deepEqual((await resolveInvariants(['latency_bounded=250', 'error_rate_below=0.2'])).map((i) => i.name), ['latency_bounded', 'error_rate_below']);
+  await assert.rejects(() => resolveInvariants(['error_rate_below=3']), /fraction between 0 and 1/);
+  await assert.rejects(() => resolveInvariants(['cache_consistency'], '/nonexistent'), /cache_consistency needs its options/);
+  await assert.rejects(() => resolveInvariants(['no_such_invariant'], '/nonexistent'), /not known/);
+  // Options inline: each field is checked, the error names the invariant and the field.
+  await assert.rejects(() => resolveInvariants(["cache_consistency={read: {path: '/a/{id}'}, write: {path: '/a/{id}'}, ids: [1], truth: {request: {path: 'a'}}}"]), /cache_consistency options truth request: 'path' must start with \//);
+  await assert.rejects(() => resolveInvariants(["transaction_atomicity={proxy: {api: '127.0.0.1:8474', name: pg}, database: 'postgres://x@127.0.0.1/db', sum: 'SELECT 1', transfer: {path: /t}}"]), /transaction_atomicity options: resets mid-transaction need a proxy the invariant starts itself/);
+  await assert.rejects(() => resolveInvariants(['queue_message_preservation=/nonexistent/q.yaml']), /cannot read the options file \(ENOENT\)/);
+  const inline = await resolveInvariants(["cache_consistency={read: {path: '/a/{id}'}, write: {path: '/a/{id}', body: {v: '{value}'}}, ids: [1], truth: {request: {path: '/t/{id}'}}}"]);
+  assert.deepEqual(inline.map((i) => i.name), ['cache_consistency']);
 });

@@ -13,11 +13,15 @@ export const propertiesCommand: Command = {
     flags: {
       input: { ...DB_FLAG, short: 'i' },
       target: { type: 'string', short: 't', value: 'URL', description: 'the backend to test, e.g. http://127.0.0.1:9000' },
-      runs: { type: 'string', short: 'n', value: 'N', default: '100', description: 'request sequences to try' },
+      runs: { type: 'string', short: 'n', value: 'N', default: '100', description: 'request sequences to try (0: run the invariants alone, no traffic database needed)' },
       seed: { type: 'string', value: 'S', description: 'random seed (default: a new one, printed so the run can be replayed)' },
       path: { type: 'string', value: 'P', description: "replay path of a violation (with its --seed): runs exactly that case" },
       check: { type: 'string', value: 'NAME', multiple: true, description: `only these checks (default: all): ${CHECK_NAMES.join(', ')}` },
-      invariant: { type: 'string', value: 'NAME[=V]', multiple: true, description: 'also judge the run by: latency_bounded[=MS] (p99, default 2000), error_rate_below[=FRACTION] (default 0.01)' },
+      invariant: {
+        type: 'string', value: 'NAME[=V]', multiple: true,
+        description: 'also judge the run by: latency_bounded[=MS] (p99, default 2000), error_rate_below[=FRACTION] (default 0.01); circuit_breaker_never_stuck_open, queue_message_preservation, transaction_atomicity, cache_consistency with =OPTIONS.yaml or ={inline YAML} (or .chaos/invariants/NAME.yaml); or a user invariant .chaos/invariants/NAME.yaml|.ts',
+      },
+      'invariants-dir': { type: 'string', value: 'DIR', default: '.chaos/invariants', description: 'where user invariants (YAML, TypeScript) live' },
       'max-steps': { type: 'string', value: 'N', default: '10', description: 'most requests in one sequence' },
       'max-response-time': { type: 'string', value: 'MS', description: 'max_response_time bound (default: 10× the slowest captured response, at least 5000)' },
       language: { type: 'string', short: 'l', value: 'LANG', description: `write a regression test per violation: ${LANGUAGES.join(', ')}` },
@@ -34,6 +38,8 @@ export const propertiesCommand: Command = {
       '  chaos-testing properties -t http://127.0.0.1:9000 --seed 42 --path 107:4:3@DAL:F --check use_after_free',
       '  chaos-testing properties -t http://127.0.0.1:9000 --check ignored_auth --check negative_data_rejection',
       '  chaos-testing properties -t http://127.0.0.1:9000 --invariant latency_bounded=500 --invariant error_rate_below',
+      '  chaos-testing properties -t http://127.0.0.1:9000 --runs 0 --invariant transaction_atomicity=atomicity.yaml',
+      '  chaos-testing properties -t http://127.0.0.1:9000 --runs 0 --invariant account_roundtrip   # .chaos/invariants/account_roundtrip.yaml',
       '',
       'Commands come from the behaviour model (see `learn`): one per endpoint, with values a response produced',
       'chained into later requests (POST /items → id → GET/PUT/DELETE /items/{id}). Secrets redacted at capture',
@@ -48,7 +54,7 @@ export const propertiesCommand: Command = {
 
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     if (!flags.target) throw new UsageError("properties needs --target URL (the backend to test); see 'chaos-testing properties --help'");
-    const runs = intFlag(flags, 'runs', 1, 1_000_000)!;
+    const runs = intFlag(flags, 'runs', 0, 1_000_000)!;
     const maxSteps = intFlag(flags, 'max-steps', 1, 1000)!;
     const timeoutMs = intFlag(flags, 'timeout', 1, 3_600_000)!;
     const seed = intFlag(flags, 'seed', -(2 ** 31), 2 ** 31 - 1);
@@ -70,7 +76,9 @@ export const propertiesCommand: Command = {
     parseTarget(String(flags.target));
     const { resolveInvariants } = await import('../../core/properties/invariants');
     const invariants = listFlag(flags, 'invariant');
-    resolveInvariants(invariants);
+    const invariantsDir = String(flags['invariants-dir']);
+    await resolveInvariants(invariants, invariantsDir);
+    if (runs === 0 && !invariants.length) throw new UsageError('--runs 0 runs the invariants alone: name at least one with --invariant');
 
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
@@ -81,7 +89,7 @@ export const propertiesCommand: Command = {
     try {
       const result = await runProperties({
         database: String(flags.input), target: String(flags.target), sessionId, runs, seed, path: flags.path as string | undefined,
-        checks: checks as CheckName[], invariants, maxSteps, timeoutMs, maxResponseTimeMs, language: language as RegressionLanguage | undefined, framework,
+        checks: checks as CheckName[], invariants, invariantsDir, maxSteps, timeoutMs, maxResponseTimeMs, language: language as RegressionLanguage | undefined, framework,
         outDir: String(flags.out), signal: controller.signal,
         onProgress: (p) => {
           const line = `properties: ${p.runs}/${runs} runs, ${p.requests} requests, ${p.violations} violations (${p.phase})`;

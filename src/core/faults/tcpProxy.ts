@@ -74,7 +74,8 @@ class Connection {
       let src: NodeJS.ReadableStream = from;
       const gate = stream === 'upstream' ? _tap?.upstreamGate : _tap?.downstreamGate;
       if (gate) {
-        gate.on('error', () => this.destroy(false));
+        // A gate that fails with `reset: true` means "reset this connection here" (the invariants' precise cuts).
+        gate.on('error', (e: Error & { reset?: boolean }) => this.destroy(e.reset === true));
         this._transforms.push(gate);
         src = src.pipe(gate);
       }

@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { InputError, StoreError, UsageError } from '../errors';
 import { learn } from '../learn/learn';
+import type { BehaviourModel } from '../learn/model';
 import { parseTarget } from '../replay/replay';
 import { openForReading } from '../store/reader';
 import { saveRun } from '../store/runs';
@@ -43,24 +44,38 @@ function replayCommand(o: PropertiesOptions, seed: number, path: string | null, 
   return parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) || p === 'chaos-testing properties' ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/** Replays one invariant's case: --runs 0 skips the commands, --path goes to the invariant's own fast-check run. */
+function invariantReplay(o: PropertiesOptions, seed: number, path: string | null, spec: string): string {
+  const parts = ['chaos-testing properties', '--target', o.target, '--runs', '0', '--seed', String(seed)];
+  if (path) parts.push('--path', path);
+  parts.push('--invariant', spec);
+  return parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) || p === 'chaos-testing properties' ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 export async function runProperties(options: PropertiesOptions): Promise<PropertiesResult> {
   const target = parseTarget(options.target);
   const enabled = options.checks?.length ? CHECK_NAMES.filter((c) => options.checks!.includes(c)) : [...CHECK_NAMES];
-  const invariants = resolveInvariants(options.invariants ?? []);
-  const replaying = options.path ? parsePath(options.path) : undefined;
-  if (!fs.existsSync(options.database)) throw new StoreError(`no traffic database at ${options.database}: capture some first with 'chaos-testing observe', or pass --input PATH`);
-  const db = await openForReading(options.database);
-  let model;
-  try {
-    if (options.sessionId !== undefined && !db.sessions().some((s) => s.id === options.sessionId)) {
-      throw new InputError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
+  const invariants = await resolveInvariants(options.invariants ?? [], options.invariantsDir);
+  // --runs 0: the invariants alone, no commands, no traffic database; --path then replays an invariant's case.
+  const invariantsOnly = options.runs === 0;
+  if (invariantsOnly && !invariants.length) throw new UsageError('--runs 0 runs the invariants alone: name at least one with --invariant');
+  const replaying = options.path && !invariantsOnly ? parsePath(options.path) : undefined;
+  if (invariantsOnly && options.path && !/^\d+(:\d+)*$/.test(options.path)) throw new UsageError(`--path '${options.path}' is not an invariant's replay path; copy it from the violation's replay command (e.g. 3:0:1)`);
+  let model: BehaviourModel = { endpoints: [] } as unknown as BehaviourModel;
+  if (!invariantsOnly) {
+    if (!fs.existsSync(options.database)) throw new StoreError(`no traffic database at ${options.database}: capture some first with 'chaos-testing observe', or pass --input PATH`);
+    const db = await openForReading(options.database);
+    try {
+      if (options.sessionId !== undefined && !db.sessions().some((s) => s.id === options.sessionId)) {
+        throw new InputError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
+      }
+      model = learn(db, { sessionId: options.sessionId });
+    } finally {
+      db.close();
     }
-    model = learn(db, { sessionId: options.sessionId });
-  } finally {
-    db.close();
   }
-  const plans = buildPlans(model);
-  if (!plans.length) throw new InputError(`${options.database} has no HTTP requests with responses to build commands from; capture some traffic first`);
+  const plans = invariantsOnly ? [] : buildPlans(model);
+  if (!plans.length && !invariantsOnly) throw new InputError(`${options.database} has no HTTP requests with responses to build commands from; capture some traffic first`);
   const seed = options.seed ?? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
   const startedAt = Date.now();
   const t0 = performance.now();
@@ -97,7 +112,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
   shared.onRequest = () => progress();
 
   try {
-    for (let round = 0; round < MAX_VIOLATIONS && !options.signal?.aborted; round++) {
+    for (let round = 0; round < MAX_VIOLATIONS && !options.signal?.aborted && !invariantsOnly; round++) {
       const roundSeed = (seed + round) | 0;
       let lastFailure: CheckViolation | undefined;
       let failedAt: number | undefined;
@@ -140,17 +155,25 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
 
     // Invariants judge the whole run (the search's requests); they may send requests of their own.
     const outcomes: InvariantOutcome[] = [];
+    const invariantSpecs = new Map(invariants.map((inv, i) => [inv, options.invariants![i]]));
     for (const inv of invariants) {
       options.onProgress?.({ runs, requests: shared.requests, violations: violations.length, phase: 'invariants' });
+      const spec = invariantSpecs.get(inv) ?? inv.name;
       const r = await inv.run({
-        target, steps: shared.steps, options, signal: options.signal,
+        target, steps: shared.steps, options, signal: options.signal, seed, ...(invariantsOnly && options.path ? { path: options.path } : {}),
         send: async (req) => {
           const res = await shared.sender.send(target, req.method, req.path, req.headers ?? [], req.body);
-          return { endpoint: `${req.method} ${req.path}`, method: req.method, path: req.path, headers: req.headers ?? [], status: res.status, latencyMs: res.latencyMs, ...(res.error ? { error: res.error } : {}) };
+          shared.requests++;
+          const body = req.body === undefined ? {} : { body: req.body };
+          return { endpoint: `${req.method} ${req.path}`, method: req.method, path: req.path, headers: req.headers ?? [], ...body, status: res.status, latencyMs: Math.round(res.latencyMs), ...(res.error ? { error: res.error } : {}), json: res.json };
         },
       });
       outcomes.push(r.outcome);
-      for (const v of r.violations) violations.push({ ...v, seed, path: null, replay: replayCommand({ ...options, invariants: [inv.name] }, seed, null, null) + ` --invariant ${inv.name}` });
+      for (const v of r.violations) {
+        const vSeed = v.seed ?? seed;
+        const vPath = v.path ?? null;
+        violations.push({ ...v, seed: vSeed, path: vPath, replay: invariantReplay(options, vSeed, vPath, spec) });
+      }
     }
 
     if (options.language) {
@@ -181,7 +204,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       requests: shared.requests,
       seed,
       ...(options.path ? { path: options.path } : {}),
-      checks,
+      checks: invariantsOnly ? {} : checks,
       invariants: outcomes,
       violations,
       codePathsExercised: { endpointStatusPairs: pairs, distinct: pairs.length, notHit: known.filter((k) => !shared.pairs.has(k)) },
@@ -191,7 +214,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       aborted: Boolean(options.signal?.aborted),
       notes: [],
     };
-    if (options.store !== false) {
+    if (options.store !== false && (!invariantsOnly || fs.existsSync(options.database))) {
       const spec = { target: result.target, sessionId: options.sessionId ?? null, runs: options.runs, seed, path: options.path ?? null, checks: enabled, invariants: options.invariants ?? [], maxSteps: options.maxSteps };
       result.notes.push((await saveRun(options.database, { kind: 'properties', spec, result, startedAt, finishedAt: result.finishedAt })).note);
     }

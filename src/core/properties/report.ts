@@ -4,7 +4,7 @@ import type { PropertiesResult, Step } from './types';
 function stepLine(s: Step, i: number): string {
   const body = s.body === undefined ? '' : ` ${typeof s.body === 'string' ? s.body : JSON.stringify(s.body)}`;
   const shownBody = body.length > 120 ? `${body.slice(0, 119)}…` : body;
-  const outcome = s.status === null ? `no response (${s.error ?? 'failed'})` : String(s.status);
+  const outcome = s.outcome ?? (s.status === null ? `no response (${s.error ?? 'failed'})` : String(s.status));
   return `    ${i + 1}. ${s.method} ${s.path}${shownBody}${s.variant ? `  [${s.variant}]` : ''} → ${outcome}`;
 }
 
@@ -29,6 +29,11 @@ export function propertiesReport(r: PropertiesResult, cwd = process.cwd()): stri
   if (r.invariants.length) {
     lines.push('', 'Invariants:');
     for (const o of r.invariants) lines.push(`  ${o.passed ? 'ok  ' : 'FAIL'} ${o.name}: ${o.summary}`);
+  }
+  // --runs 0: the invariants alone, no commands to report on.
+  if (r.runs === 0 && !Object.keys(r.checks).some((c) => r.checks[c].checked > 0)) {
+    for (const n of r.notes) lines.push('', n);
+    return lines.join('\n');
   }
   lines.push('', 'Checks (responses judged / failed):');
   for (const [name, c] of Object.entries(r.checks)) lines.push(`  ${name.padEnd(30)} ${String(c.checked).padStart(7)} ${String(c.failed).padStart(5)}`);

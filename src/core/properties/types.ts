@@ -38,7 +38,7 @@ export interface PropertiesOptions {
   /** Base URL of the backend under test, e.g. http://127.0.0.1:9000 */
   target: string;
   sessionId?: number;
-  /** Test cases to run (default 100). */
+  /** Test cases to run (default 100); 0 runs the invariants alone (no traffic database needed). */
   runs: number;
   /** fast-check seed; random when absent (always reported, so a run can be replayed). */
   seed?: number;
@@ -46,8 +46,10 @@ export interface PropertiesOptions {
   path?: string;
   /** Checks to run (default: all). */
   checks?: CheckName[];
-  /** Invariants to run after the commands (default: none). */
+  /** Invariants to run after the commands (default: none): NAME, NAME=ARG, or a user invariant in `invariantsDir`. */
   invariants?: string[];
+  /** Where user invariants live (default .chaos/invariants in the working directory). */
+  invariantsDir?: string;
   /** Most requests in one sequence. */
   maxSteps: number;
   /** Per request. */
@@ -84,6 +86,8 @@ export interface Step {
   latencyMs: number;
   /** What the command did to the request: 'credentials removed', 'invalid body: /price wrong type'. */
   variant?: string;
+  /** What a step that is not an HTTP request found (a fault armed, a SQL or Redis read): printed instead of a status. */
+  outcome?: string;
 }
 
 export interface RegressionTest {
@@ -155,14 +159,28 @@ export interface PropertiesResult {
   notes: string[];
 }
 
+/** A request an invariant sends; `json` of the answer is the parsed body when it is JSON. */
+export interface InvariantRequest {
+  method: string;
+  path: string;
+  headers?: Array<[string, string]>;
+  body?: unknown;
+}
+
 /** What an invariant is given: every exchange the run made, a way to send more, and the run's options. */
 export interface InvariantContext {
   target: URL;
   steps: readonly Step[];
   options: PropertiesOptions;
-  send(request: { method: string; path: string; headers?: Array<[string, string]>; body?: unknown }): Promise<Step>;
+  send(request: InvariantRequest): Promise<Step & { json?: unknown }>;
   signal?: AbortSignal;
+  /** The seed its own fast-check runs use (the run's seed), and the replay path when replaying one case. */
+  seed: number;
+  path?: string;
 }
+
+/** An invariant's violation; stateful ones give the seed and fast-check path that replay their minimal case. */
+export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & { seed?: number; path?: string | null };
 
 /**
  * A property of the system as a whole, judged after (or alongside) the commands. Built-in ones need only HTTP;
@@ -171,5 +189,5 @@ export interface InvariantContext {
 export interface Invariant {
   name: string;
   description: string;
-  run(ctx: InvariantContext): Promise<{ outcome: InvariantOutcome; violations: Omit<Violation, 'seed' | 'path' | 'replay'>[] }>;
+  run(ctx: InvariantContext): Promise<{ outcome: InvariantOutcome; violations: InvariantViolation[] }>;
 }

@@ -1,0 +1,106 @@
+/**
+ * The fast-check side of the stateful invariants: the random parts of a trial (which operations, how many
+ * messages, where the reset lands) are drawn from an arbitrary, so a violation shrinks to a minimal case and
+ * replays from seed + path, as the command runs do. Trials talk to real systems: their count and total time are
+ * bounded, and a trial whose precondition does not hold (the service not healthy yet) is skipped, never failed.
+ */
+import fc from 'fast-check';
+import type { InvariantOutcome, InvariantViolation, Step } from '../types';
+
+export interface Trial {
+  ok: boolean;
+  /** One line: what was found. */
+  message: string;
+  /** The trial as a readable sequence; for a failure, it ends with the step that showed it. */
+  steps: Step[];
+  /** Skip this trial (a precondition did not hold). */
+  skip?: boolean;
+}
+
+export interface ScenarioRun<S> {
+  name: string;
+  arbitrary: fc.Arbitrary<S>;
+  /** Trials to try (fast-check numRuns). */
+  runs: number;
+  /** Stop searching after this long (a trial in flight finishes). */
+  timeLimitMs: number;
+  seed: number;
+  path?: string;
+  signal?: AbortSignal;
+  trial(s: S): Promise<Trial>;
+}
+
+export interface ScenarioResult {
+  trials: number;
+  /** Trials skipped (precondition not met), and the last reason. */
+  skipped: number;
+  skipReason?: string;
+  failure?: { trial: Trial; seed: number; path: string | null };
+}
+
+export async function runScenarios<S>(o: ScenarioRun<S>): Promise<ScenarioResult> {
+  let trials = 0;
+  let skipped = 0;
+  let skipReason: string | undefined;
+  let lastFailure: Trial | undefined;
+  const property = fc.asyncProperty(o.arbitrary, async (s) => {
+    if (o.signal?.aborted) return true;
+    const t = await o.trial(s);
+    // Counted when done: a time limit may end the search while a trial is in flight.
+    trials++;
+    if (t.skip) {
+      skipped++;
+      skipReason = t.message;
+    }
+    fc.pre(!t.skip);
+    if (!t.ok) lastFailure = t;
+    return t.ok;
+  });
+  const details = await fc.check(property, {
+    numRuns: o.runs,
+    seed: o.seed,
+    interruptAfterTimeLimit: o.timeLimitMs,
+    markInterruptAsFailure: false,
+    // A real system that keeps failing its precondition is not retried hundreds of times.
+    maxSkipsPerRun: 1,
+    ...(o.path ? { path: o.path } : {}),
+  });
+  if (!details.failed || !lastFailure) {
+    if (details.failed && details.errorInstance) throw details.errorInstance;
+    return { trials, skipped, skipReason };
+  }
+  // fast-check's last failing trial is the shrunk counterexample.
+  return { trials, skipped, skipReason, failure: { trial: lastFailure, seed: o.seed, path: details.counterexamplePath ?? null } };
+}
+
+/** The outcome and violation of a scenario run, in the shape every invariant returns. */
+export function scenarioVerdict(name: string, r: ScenarioResult, passedSummary: string, endpoint: string | null): { outcome: InvariantOutcome; violations: InvariantViolation[] } {
+  if (!r.failure && r.trials > 0 && r.skipped === r.trials) {
+    // Nothing was judged: say so, rather than pass.
+    const message = `inconclusive: none of ${r.trials} trials could run (${r.skipReason ?? 'precondition not met'})`;
+    return { outcome: { name, passed: false, summary: message }, violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${message}`, minimalExample: [] }] };
+  }
+  if (!r.failure) return { outcome: { name, passed: true, summary: passedSummary }, violations: [] };
+  const { trial, seed, path } = r.failure;
+  return {
+    outcome: { name, passed: false, summary: `${trial.message} (after ${r.trials} trials; minimal case: ${trial.steps.length} steps)` },
+    violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${trial.message}`, minimalExample: trial.steps, seed, path }],
+  };
+}
+
+/** A step that is not an HTTP request: a fault armed or healed, a SQL or Redis read. */
+export function actionStep(method: 'FAULT' | 'HEAL' | 'SQL' | 'REDIS' | 'WAIT', what: string, outcome: string): Step {
+  return { endpoint: `${method} ${what}`, method, path: what, headers: [], status: null, latencyMs: 0, outcome };
+}
+
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
