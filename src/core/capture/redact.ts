@@ -55,6 +55,15 @@ export class Redactor {
     return this._options.fieldPattern.test(name);
   }
 
+  /**
+   * Whether body(data, 'application/json') could change this JSON text: false when no field name in it can match,
+   * which a scan of the whole text shows, unless escapes (`\u0074oken`) could spell a name.
+   */
+  mayRedactJson(text: string): boolean {
+    if (!this.enabled) return false;
+    return text.includes('\\') || this._options.fieldPattern.test(text);
+  }
+
   /** Returns new pairs and whether anything was redacted. */
   headers(pairs: HeaderPairs | null): { pairs: HeaderPairs | null; changed: boolean } {
     if (!pairs || !this.enabled) return { pairs, changed: false };

@@ -105,6 +105,43 @@ export interface ExchangeQuery {
 }
 
 /**
+ * Exchanges ready for the insert: EXCHANGE_COLUMNS values per row, in that order, and the bodies none of the
+ * previous batches stored. One flat array of primitives, because it is also what the journal serialises: a
+ * v8-serialised object per row costs several times more than the insert itself.
+ */
+export interface ExchangeRows {
+  sessionId: number;
+  /** Values per row (EXCHANGE_COLUMNS.length when written). */
+  columns: number;
+  values: Array<string | number | null>;
+  /** Bodies to insert: their hashes, and their bytes one after the other in `data` (body i ends at ends[i]). */
+  bodyHashes: string[];
+  bodyEnds: number[];
+  bodyData: Uint8Array;
+}
+
+/** How each column is bound: a number, a text that repeats from row to row, or any text. */
+const NUM = 0;
+const REPEATED = 1;
+const TEXT = 2;
+const EXCHANGE_COLUMNS: ReadonlyArray<readonly [string, number]> = [
+  ['seq', NUM], ['protocol', REPEATED], ['connection_id', NUM], ['started_at', NUM], ['ttfb_ms', NUM], ['duration_ms', NUM],
+  ['method', REPEATED], ['url', TEXT], ['host', REPEATED], ['path', REPEATED], ['status', NUM],
+  ['request_headers', REPEATED], ['response_headers', REPEATED],
+  ['request_body_hash', TEXT], ['request_body_size', NUM], ['request_body_truncated', NUM], ['request_content_type', REPEATED],
+  ['response_body_hash', TEXT], ['response_body_size', NUM], ['response_body_truncated', NUM], ['response_content_type', REPEATED],
+  ['error', TEXT], ['redacted', NUM], ['http_version', REPEATED], ['upstream_http_version', REPEATED],
+];
+const COLUMN_COUNT = EXCHANGE_COLUMNS.length;
+const PROTOCOL_COLUMN = 1;
+const SEQ_COLUMN = 0;
+// Texts are bound as UTF-8 blobs and cast to TEXT inside SQLite: sql.js encodes bound strings with a per-character
+// JavaScript loop, Buffer.from uses V8's native encoder. Measured: the difference is most of the cost of an insert.
+const INSERT_EXCHANGE = `INSERT INTO exchanges(session_id, ${EXCHANGE_COLUMNS.map(([c]) => c).join(', ')})
+  VALUES (?, ${EXCHANGE_COLUMNS.map(([, kind]) => (kind === NUM ? '?' : 'CAST(? AS TEXT)')).join(', ')})`;
+const JSON_CONTENT_TYPE = JSON.stringify([['content-type', 'application/json']]);
+
+/**
  * The traffic database: a real SQLite file held by sql.js. Opening never writes; `save()` writes atomically.
  * A file that is not ours, or is corrupt, is refused before anything touches it.
  */
@@ -204,7 +241,10 @@ export class TrafficDb {
           ]);
           break;
         case 'exchanges':
-          for (const ex of op.rows) this._insertExchange(op.sessionId, ex);
+          this._insertRows(this.exchangeRows(op.sessionId, op.rows));
+          break;
+        case 'exchangeRows':
+          this._insertRows(op);
           break;
         case 'messages':
           for (const m of op.rows) this._insertMessage(op.sessionId, m);
@@ -266,43 +306,77 @@ export class TrafficDb {
     return s;
   }
 
-  private _insertBody(b: PreparedBody | null): string | null {
-    if (!b || b.hash === null) return null;
-    // Most traffic repeats bodies: remember recent hashes and skip the insert (the primary key would ignore it).
-    if (!this._recentBodies.has(b.hash)) {
-      this._stmt('INSERT OR IGNORE INTO bodies(hash, data) VALUES (?, ?)').run([b.hash, b.data]);
-      if (this._recentBodies.size >= 10_000) this._recentBodies.clear();
-      this._recentBodies.add(b.hash);
+  /**
+   * The rows of prepared exchanges as the insert binds them, with the bodies not stored already. Journal the
+   * result, then apply it: most traffic repeats bodies, and a body stored by an earlier batch is neither
+   * journaled nor inserted again (the snapshot or an earlier journal frame holds it).
+   */
+  exchangeRows(sessionId: number, rows: PreparedExchange[]): ExchangeRows {
+    const values: Array<string | number | null> = [];
+    const bodyHashes: string[] = [];
+    const bodyEnds: number[] = [];
+    const bodies: Uint8Array[] = [];
+    let bodyBytes = 0;
+    const body = (b: PreparedBody | null): string | null => {
+      if (!b || b.hash === null) return null;
+      if (!this._recentBodies.has(b.hash)) {
+        if (this._recentBodies.size >= 10_000) this._recentBodies.clear();
+        this._recentBodies.add(b.hash);
+        bodyHashes.push(b.hash);
+        bodies.push(b.data);
+        bodyBytes += b.data.length;
+        bodyEnds.push(bodyBytes);
+      }
+      return b.hash;
+    };
+    for (const ex of rows) {
+      const req = ex.requestBody;
+      const res = ex.responseBody;
+      values.push(
+        ex.seq, ex.protocol, ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
+        ex.method, ex.url, ex.host, ex.path, ex.status,
+        headersJson(ex.requestHeaders), ex.responseHeaders ? headersJson(ex.responseHeaders) : null,
+        body(req), req?.size ?? 0, req?.truncated ? 1 : 0, req?.contentType ?? null,
+        body(res), res?.size ?? 0, res?.truncated ? 1 : 0, res?.contentType ?? null,
+        ex.error, ex.redacted ? 1 : 0, ex.httpVersion ?? null, ex.upstreamHttpVersion ?? null,
+      );
     }
-    return b.hash;
+    const bodyData = new Uint8Array(bodyBytes);
+    let at = 0;
+    for (const b of bodies) {
+      bodyData.set(b, at);
+      at += b.length;
+    }
+    return { sessionId, columns: COLUMN_COUNT, values, bodyHashes, bodyEnds, bodyData };
   }
 
-  private _insertExchange(sessionId: number, ex: PreparedExchange): void {
-    const reqHash = this._insertBody(ex.requestBody);
-    const resHash = this._insertBody(ex.responseBody);
-    // Long strings are bound as UTF-8 blobs and cast to TEXT inside SQLite: sql.js encodes bound strings with a
-    // per-character JavaScript loop, Buffer.from uses V8's native encoder. Measured: the difference is most of
-    // the cost of an insert.
-    const s = this._stmt(`INSERT INTO exchanges(session_id, seq, protocol, connection_id, started_at, ttfb_ms, duration_ms,
-      method, url, host, path, status, request_headers, response_headers,
-      request_body_hash, request_body_size, request_body_truncated, request_content_type,
-      response_body_hash, response_body_size, response_body_truncated, response_content_type, error, redacted,
-      http_version, upstream_http_version)
-      VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT),
-      ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT))`);
+  private _insertRows(r: ExchangeRows): void {
+    if (r.columns !== COLUMN_COUNT) throw new StoreError(`a journal frame has ${r.columns} values per exchange, this version ${COLUMN_COUNT}; open it with the version that wrote it`);
+    const bodies = this._stmt('INSERT OR IGNORE INTO bodies(hash, data) VALUES (?, ?)');
+    let start = 0;
+    r.bodyHashes.forEach((hash, i) => {
+      bodies.run([hash, r.bodyData.subarray(start, r.bodyEnds[i])]);
+      this._recentBodies.add(hash);
+      start = r.bodyEnds[i];
+    });
+    const s = this._stmt(INSERT_EXCHANGE);
     // Values that repeat from row to row (protocol, method, host, the statement's shape, headers) are encoded once.
     const t = this._texts;
-    s.run([
-      sessionId, ex.seq, t.get(ex.protocol), ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
-      t.get(ex.method), utf8(ex.url), t.get(ex.host), t.get(ex.path), ex.status, t.get(JSON.stringify(ex.requestHeaders)),
-      ex.responseHeaders ? t.get(JSON.stringify(ex.responseHeaders)) : null,
-      reqHash, ex.requestBody?.size ?? 0, ex.requestBody?.truncated ? 1 : 0, t.get(ex.requestBody?.contentType ?? null),
-      resHash, ex.responseBody?.size ?? 0, ex.responseBody?.truncated ? 1 : 0, t.get(ex.responseBody?.contentType ?? null),
-      utf8(ex.error), ex.redacted ? 1 : 0, t.get(ex.httpVersion ?? null), t.get(ex.upstreamHttpVersion ?? null),
-    ]);
-    if (ex.protocol === 'ws' || ex.protocol === 'wss') {
-      // Messages of this exchange follow; remember its id so they need no index to find it.
-      this._seqToId.set(`${sessionId}:${ex.seq}`, Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]));
+    const bound: Array<number | Uint8Array | null> = new Array(COLUMN_COUNT + 1);
+    bound[0] = r.sessionId;
+    const v = r.values;
+    for (let row = 0; row < v.length; row += COLUMN_COUNT) {
+      for (let k = 0; k < COLUMN_COUNT; k++) {
+        const x = v[row + k];
+        const kind = EXCHANGE_COLUMNS[k][1];
+        bound[k + 1] = kind === NUM || x === null ? (x as number | null) : kind === REPEATED ? t.get(x as string) : utf8(x as string);
+      }
+      s.run(bound);
+      const protocol = v[row + PROTOCOL_COLUMN];
+      if (protocol === 'ws' || protocol === 'wss') {
+        // Messages of this exchange follow; remember its id so they need no index to find it.
+        this._seqToId.set(`${r.sessionId}:${v[row + SEQ_COLUMN]}`, Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]));
+      }
     }
   }
 
@@ -474,6 +548,13 @@ export class TrafficDb {
     this._stmts.clear();
     this._db.close();
   }
+}
+
+/** JSON of header pairs; a wire call's one content type (on row after row) without a stringify each time. */
+function headersJson(pairs: HeaderPairs): string {
+  if (pairs.length === 0) return '[]';
+  if (pairs.length === 1 && pairs[0][0] === 'content-type' && pairs[0][1] === 'application/json') return JSON_CONTENT_TYPE;
+  return JSON.stringify(pairs);
 }
 
 function utf8(s: string | null): Uint8Array | null {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
-import type { NewSession } from './database';
+import type { ExchangeRows, NewSession } from './database';
 import type { PreparedExchange, PreparedMessage } from './prepare';
 
 /**
@@ -14,6 +14,8 @@ import type { PreparedExchange, PreparedMessage } from './prepare';
 export type JournalOp =
   | { lsn: number; op: 'session'; id: number; session: NewSession }
   | { lsn: number; op: 'exchanges'; sessionId: number; rows: PreparedExchange[] }
+  /** Exchanges as the insert binds them (see TrafficDb.exchangeRows): what the store worker journals. */
+  | ({ lsn: number; op: 'exchangeRows' } & ExchangeRows)
   | { lsn: number; op: 'messages'; sessionId: number; rows: PreparedMessage[] }
   | { lsn: number; op: 'delete'; ids: number[] }
   /** Database and cache calls linked to the HTTP request they were made for ([call id, parent id or null]). */
@@ -21,6 +23,13 @@ export type JournalOp =
   | { lsn: number; op: 'finish'; sessionId: number; stoppedAt: number; dropped: number };
 
 export type JournalOpBody = JournalOp extends infer T ? (T extends JournalOp ? Omit<T, 'lsn'> : never) : never;
+
+/** How many exchanges a journal operation stores. */
+export function exchangesIn(op: JournalOp): number {
+  if (op.op === 'exchanges') return op.rows.length;
+  if (op.op === 'exchangeRows') return op.values.length / op.columns;
+  return 0;
+}
 
 export function journalPath(dbFile: string): string {
   return `${dbFile}.chaos-journal`;

@@ -14,8 +14,8 @@ import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
-import { prepareExchange, prepareMessage, type PreparedExchange } from './prepare';
-import { WIRE_FIELD_COUNT, wireExchange } from '../protocols/wireRecord';
+import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
+import { wireCallAt } from '../protocols/wireRecord';
 import type { FromWorker, PackedBody, PackedExchange, ToWorker } from './protocol';
 import { answer } from './queries';
 
@@ -107,7 +107,8 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'batch': {
       let bytes = msg.wire?.bytes ?? 0;
-      const wireCount = msg.wire?.at.length ?? 0;
+      const wire = msg.wire;
+      const wireCount = wire?.at.length ?? 0;
       const exchangeCount = msg.exchanges.length + wireCount;
       if (exchangeCount) {
         const rows: PreparedExchange[] = [];
@@ -119,10 +120,10 @@ async function handle(msg: ToWorker): Promise<void> {
         // Wire calls go back between the exchanges where they were queued: rows are stored in arrival order.
         let w = 0;
         for (let i = 0; i <= msg.exchanges.length; i++) {
-          for (; w < wireCount && msg.wire!.at[w] === i; w++) rows.push(prepareExchange(wireExchange(msg.wire!.fields, w * WIRE_FIELD_COUNT), redactor));
+          for (; w < wireCount && wire!.at[w] === i; w++) rows.push(prepareWireCall(wireCallAt(wire!.batch, w), redactor));
           if (i < msg.exchanges.length) rows.push(packed(msg.exchanges[i]));
         }
-        record({ op: 'exchanges', sessionId, rows });
+        record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
         exchangesStored += rows.length;
       }
       if (msg.messages.length) {
