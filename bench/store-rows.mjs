@@ -10,32 +10,49 @@
 // Every call must be stored (checked against the file).
 //
 //   npm run bench:store                                   # 100k calls of each kind
-//   node --import tsx bench/store-rows.mjs --calls 20000 --kinds redis
-//   node --import tsx bench/store-rows.mjs --rows 1000000 # also: snapshot (export + write) time at 1M rows
-//   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/store-rows.mjs --kinds pg   # profiles both threads
+//   node bench/store-rows.mjs --calls 20000 --kinds redis    # after npm run build
+//   node bench/store-rows.mjs --root /tmp/before            # the same bench on another checkout (built)
+//   node bench/store-rows.mjs --rows 1000000 # also: snapshot (export + write) time at 1M rows
+//   node --cpu-prof --cpu-prof-dir /tmp/prof bench/store-rows.mjs --kinds pg   # profiles both threads
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 
-// Through require: tsx gives ES-imported TypeScript a data: __dirname, and the writer finds its worker by __dirname.
-const require = createRequire(import.meta.url);
-const { StoreWriter } = require('../src/core/store/writer.ts');
-const { TrafficDb } = require('../src/core/store/database.ts');
-const { WireCapture } = require('../src/core/protocols/wireCapture.ts');
-const { loadProtocol } = require('../src/core/protocols/registry.ts');
+// The code measured is bundled as the CLI is (scripts/build.mjs): tsx would add its keepNames wrappers to every
+// closure made on the hot path. The store worker and sql.js's wasm are the built ones from dist/, beside it.
+const rootArg = process.argv.indexOf('--root');
+const ROOT = rootArg > 0 ? path.resolve(process.argv[rootArg + 1]) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-store-code-'));
+process.on('exit', () => fs.rmSync(bundleDir, { recursive: true, force: true }));
+for (const f of ['storeWorker.js', 'sql-wasm.wasm']) {
+  if (!fs.existsSync(path.join(ROOT, 'dist', f))) throw new Error(`dist/${f} is missing: run npm run build first (npm run bench:store does)`);
+  fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(bundleDir, f));
+}
+esbuild.buildSync({
+  stdin: {
+    contents: ['store/writer', 'store/database', 'protocols/wireCapture', 'protocols/registry'].map((m) => `export * from './src/core/${m}';`).join('\n'),
+    resolveDir: ROOT,
+    loader: 'ts',
+  },
+  bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: path.join(bundleDir, 'bench.js'), logLevel: 'warning',
+});
+const { StoreWriter, TrafficDb, WireCapture, loadProtocol } = createRequire(import.meta.url)(path.join(bundleDir, 'bench.js'));
 
 const { values: opt } = parseArgs({
   options: {
     calls: { type: 'string', default: '100000' },
     kinds: { type: 'string', default: 'pg,redis,http' },
     rows: { type: 'string' },
+    root: { type: 'string' }, // another checkout to measure (its src/ and built dist/), e.g. the code before a change
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('node --import tsx bench/store-rows.mjs [--calls 100000] [--kinds pg,redis,http] [--rows N (snapshot cost at N rows)]');
+  console.log('node bench/store-rows.mjs [--calls 100000] [--kinds pg,redis,http] [--rows N (snapshot cost at N rows)] [--root CHECKOUT]');
   process.exit(0);
 }
 const CALLS = Number(opt.calls);

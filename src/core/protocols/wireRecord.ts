@@ -53,7 +53,7 @@ export function toCapturedExchange(call: WireCall, c: WireRecordContext): Captur
 /**
  * Wire calls flattened for the store worker: the numbers of each call in one Float64Array (null as NaN), its text
  * in one array of strings. The proxy's thread only turns request and response into JSON text; the worker makes the
- * row (prepareWireCall), so both threads' share of the work is as small as it can be, and a batch crosses to the
+ * row (prepareWireCall reads it), so both threads' share of the work is as small as it can be, and a batch crosses to the
  * worker as one transferred buffer and an array of strings, with no object per call to clone.
  */
 export interface WireBatch {
@@ -65,24 +65,6 @@ export interface WireBatch {
 }
 export const WIRE_NUMBERS = 7;
 export const WIRE_TEXTS = 7;
-
-/** One call of a batch, read back in the worker. */
-export interface WireCallRow {
-  seq: number;
-  connectionId: number;
-  bodyCap: number;
-  startedAt: number;
-  ttfbMs: number | null;
-  durationMs: number | null;
-  status: number | null;
-  protocol: WireProtocol;
-  target: string;
-  method: string;
-  statement: string;
-  error: string | null;
-  request: string | null;
-  response: string | null;
-}
 
 export class WireBatchBuilder {
   private _numbers = new Float64Array(WIRE_NUMBERS * 256);
@@ -129,34 +111,6 @@ export function wireBodies(call: WireCall, c: WireRecordContext): { request: str
   const request = jsonText(call.request);
   const response = jsonText(call.response);
   return { request, response, bytes: Math.min(request?.length ?? 0, c.bodyCap) + Math.min(response?.length ?? 0, c.bodyCap) };
-}
-
-/** Call `i` of a batch. */
-export function wireCallAt(b: WireBatch, i: number): WireCallRow {
-  const n = i * WIRE_NUMBERS;
-  const t = i * WIRE_TEXTS;
-  const v = b.numbers;
-  return {
-    seq: v[n],
-    connectionId: v[n + 1],
-    bodyCap: v[n + 2],
-    startedAt: v[n + 3],
-    ttfbMs: nullIfNaN(v[n + 4]),
-    durationMs: nullIfNaN(v[n + 5]),
-    status: nullIfNaN(v[n + 6]),
-    protocol: b.texts[t] as WireProtocol,
-    target: b.texts[t + 1] as string,
-    method: b.texts[t + 2] as string,
-    statement: b.texts[t + 3] as string,
-    error: b.texts[t + 4],
-    request: b.texts[t + 5],
-    response: b.texts[t + 6],
-  };
-}
-
-/** SQLite stores a NaN as NULL too, so a NaN duration reads back the same either way. */
-function nullIfNaN(x: number): number | null {
-  return Number.isNaN(x) ? null : x;
 }
 
 /** null: no body (the value was undefined). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeBody } from '../capture/decode';
 import type { Redactor } from '../capture/redact';
 import { statementShape } from '../protocols/statementShape';
-import { isWireProtocol, type WireCallRow } from '../protocols/wireRecord';
+import { isWireProtocol, WIRE_NUMBERS, WIRE_TEXTS, type WireBatch } from '../protocols/wireRecord';
 import { headerValue, rawHeadersToPairs, type BodyCapture, type CapturedExchange, type CapturedMessage, type HeaderPairs } from '../capture/types';
 
 /** A row ready for the `exchanges` table, with its bodies ready for the `bodies` table. */
@@ -111,30 +111,42 @@ const JSON_HEADER_PAIRS: HeaderPairs = [['content-type', JSON_TYPE]];
  * store-wire-calls.test.ts holds the two together) without the work that cannot apply to it: no headers to redact,
  * no URL, no content encoding; its bodies are JSON text already, redacted only when a secret's name could be in them.
  */
-export function prepareWireCall(c: WireCallRow, redactor: Redactor): PreparedExchange {
-  const req = wireBody(c.request, c.bodyCap, redactor);
-  const res = wireBody(c.response, c.bodyCap, redactor);
+export function prepareWireCall(b: WireBatch, i: number, redactor: Redactor): PreparedExchange {
+  const n = i * WIRE_NUMBERS;
+  const t = i * WIRE_TEXTS;
+  const v = b.numbers;
+  const texts = b.texts;
+  const cap = v[n + 2];
+  const protocol = texts[t] as string;
+  const statement = texts[t + 3] as string;
+  const req = wireBody(texts[t + 5], cap, redactor);
+  const res = wireBody(texts[t + 6], cap, redactor);
   return {
-    seq: c.seq,
-    protocol: c.protocol,
-    connectionId: c.connectionId,
-    startedAt: c.startedAt,
-    ttfbMs: c.ttfbMs,
-    durationMs: c.durationMs,
-    method: c.method,
-    url: c.statement,
-    host: c.target,
-    path: shapeOf(c.protocol, c.statement),
-    status: c.status,
+    seq: v[n],
+    protocol,
+    connectionId: v[n + 1],
+    startedAt: v[n + 3],
+    ttfbMs: nullIfNaN(v[n + 4]),
+    durationMs: nullIfNaN(v[n + 5]),
+    method: texts[t + 2] as string,
+    url: statement,
+    host: texts[t + 1],
+    path: shapeOf(protocol, statement),
+    status: nullIfNaN(v[n + 6]),
     requestHeaders: req ? JSON_HEADER_PAIRS : [],
     responseHeaders: res ? JSON_HEADER_PAIRS : null,
     requestBody: req?.body ?? null,
     responseBody: res?.body ?? null,
-    error: c.error,
+    error: texts[t + 4],
     redacted: (req?.redacted ?? false) || (res?.redacted ?? false),
     httpVersion: null,
     upstreamHttpVersion: null,
   };
+}
+
+/** SQLite stores a NaN as NULL too; null crosses to the worker as NaN (see WireBatch). */
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
 }
 
 /** Prepared wire bodies by their JSON text, per redactor: the same summaries come back call after call. */
@@ -159,10 +171,10 @@ function wireBody(text: string | null, cap: number, redactor: Redactor): Prepare
     const hit = cache.get(text);
     if (hit) return hit;
   }
-  // Its own buffer, not a pooled slice: a cached body would keep the whole pool alive.
-  const size = Buffer.byteLength(text);
-  const full = Buffer.allocUnsafeSlow(size);
-  full.write(text);
+  // A pooled slice (an ArrayBuffer of its own per body costs more than the rest of this function): the cache keeps
+  // at most RECENT_WIRE_BODIES_MAX of them, so at most that many 8 KB pool slabs alive, in practice a few.
+  const full = Buffer.from(text);
+  const size = full.length;
   const truncated = size > cap;
   const data = truncated ? full.subarray(0, cap) : full;
   const wireHash = sha256Hex(data);

@@ -15,7 +15,6 @@ import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
 import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
-import { wireCallAt } from '../protocols/wireRecord';
 import type { FromWorker, PackedBody, PackedExchange, ToWorker } from './protocol';
 import { answer } from './queries';
 
@@ -120,7 +119,7 @@ async function handle(msg: ToWorker): Promise<void> {
         // Wire calls go back between the exchanges where they were queued: rows are stored in arrival order.
         let w = 0;
         for (let i = 0; i <= msg.exchanges.length; i++) {
-          for (; w < wireCount && wire!.at[w] === i; w++) rows.push(prepareWireCall(wireCallAt(wire!.batch, w), redactor));
+          for (; w < wireCount && wire!.at[w] === i; w++) rows.push(prepareWireCall(wire!.batch, w, redactor));
           if (i < msg.exchanges.length) rows.push(packed(msg.exchanges[i]));
         }
         record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
