@@ -65,11 +65,16 @@ export class JournalWriter {
 
   append(op: JournalOp): void {
     const body = v8.serialize(op);
-    const frame = Buffer.allocUnsafe(4 + body.length);
-    frame.writeUInt32LE(body.length, 0);
-    body.copy(frame, 4);
-    let off = 0;
-    while (off < frame.length) off += fs.writeSync(this._fd, frame, off, frame.length - off);
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(body.length, 0);
+    // Header and body in one write, without copying the body (a batch's frame can be megabytes).
+    let parts: Uint8Array[] = [head, body];
+    let left = 4 + body.length;
+    while (left > 0) {
+      const n = fs.writevSync(this._fd, parts);
+      left -= n;
+      if (left > 0) parts = rest(parts, n);
+    }
   }
 
   /** After a snapshot holds everything, the journal starts over. */
@@ -81,4 +86,17 @@ export class JournalWriter {
     fs.closeSync(this._fd);
     if (remove) fs.rmSync(this.file, { force: true });
   }
+}
+
+/** What is left of `parts` after its first `n` bytes were written. */
+function rest(parts: Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (n >= p.length) n -= p.length;
+    else {
+      out.push(p.subarray(n));
+      n = 0;
+    }
+  }
+  return out;
 }
