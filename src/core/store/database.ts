@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { StoreError, describeError } from '../errors';
 import type { HeaderPairs } from '../capture/types';
 import { atomicWriteFileSync } from './atomicWrite';
@@ -8,6 +8,7 @@ import { readJournal, journalPath, type JournalOp } from './journal';
 import type { PreparedBody, PreparedExchange, PreparedMessage } from './prepare';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { loadSqlJs } from './sqlite';
+import { RowBinder } from './rowBinder';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -120,25 +121,22 @@ export interface ExchangeRows {
   bodyData: Uint8Array;
 }
 
-/** How each column is bound: a number, a text that repeats from row to row, or any text. */
-const NUM = 0;
-const REPEATED = 1;
-const TEXT = 2;
-const EXCHANGE_COLUMNS: ReadonlyArray<readonly [string, number]> = [
-  ['seq', NUM], ['protocol', REPEATED], ['connection_id', NUM], ['started_at', NUM], ['ttfb_ms', NUM], ['duration_ms', NUM],
-  ['method', REPEATED], ['url', TEXT], ['host', REPEATED], ['path', REPEATED], ['status', NUM],
-  ['request_headers', REPEATED], ['response_headers', REPEATED],
-  ['request_body_hash', TEXT], ['request_body_size', NUM], ['request_body_truncated', NUM], ['request_content_type', REPEATED],
-  ['response_body_hash', TEXT], ['response_body_size', NUM], ['response_body_truncated', NUM], ['response_content_type', REPEATED],
-  ['error', TEXT], ['redacted', NUM], ['http_version', REPEATED], ['upstream_http_version', REPEATED],
+/** The exchange columns a batch inserts, in the order of ExchangeRows.values, and whether each holds text. */
+const EXCHANGE_COLUMNS: ReadonlyArray<readonly [string, boolean]> = [
+  ['seq', false], ['protocol', true], ['connection_id', false], ['started_at', false], ['ttfb_ms', false], ['duration_ms', false],
+  ['method', true], ['url', true], ['host', true], ['path', true], ['status', false],
+  ['request_headers', true], ['response_headers', true],
+  ['request_body_hash', true], ['request_body_size', false], ['request_body_truncated', false], ['request_content_type', true],
+  ['response_body_hash', true], ['response_body_size', false], ['response_body_truncated', false], ['response_content_type', true],
+  ['error', true], ['redacted', false], ['http_version', true], ['upstream_http_version', true],
 ];
 const COLUMN_COUNT = EXCHANGE_COLUMNS.length;
+const TEXT_COLUMNS = EXCHANGE_COLUMNS.map(([, text]) => text);
 const PROTOCOL_COLUMN = 1;
 const SEQ_COLUMN = 0;
-// Texts are bound as UTF-8 blobs and cast to TEXT inside SQLite: sql.js encodes bound strings with a per-character
-// JavaScript loop, Buffer.from uses V8's native encoder. Measured: the difference is most of the cost of an insert.
+// CAST: where RowBinder falls back to sql.js's own binding, texts go in as UTF-8 blobs (see RowBinder).
 const INSERT_EXCHANGE = `INSERT INTO exchanges(session_id, ${EXCHANGE_COLUMNS.map(([c]) => c).join(', ')})
-  VALUES (?, ${EXCHANGE_COLUMNS.map(([, kind]) => (kind === NUM ? '?' : 'CAST(? AS TEXT)')).join(', ')})`;
+  VALUES (?, ${EXCHANGE_COLUMNS.map(([, text]) => (text ? 'CAST(? AS TEXT)' : '?')).join(', ')})`;
 const JSON_CONTENT_TYPE = JSON.stringify([['content-type', 'application/json']]);
 
 /**
@@ -149,11 +147,14 @@ export class TrafficDb {
   private _seqToId = new Map<string, number>();
   private _stmts = new Map<string, Statement>();
   private _recentBodies = new Set<string>();
-  private readonly _texts = new TextBytes();
+  private readonly _binder: RowBinder;
+  /** How the last batch of exchanges was bound (see RowBinder): for tests. */
+  lastInsertVia: 'direct' | 'sql.js' | undefined;
   private _appliedLsn: number;
   readonly salt: string;
 
-  private constructor(private _db: Database, readonly file: string | null) {
+  private constructor(private _db: Database, readonly file: string | null, sql: SqlJsStatic, options: { bindViaSqlJs?: boolean } = {}) {
+    this._binder = RowBinder.for(sql, options.bindViaSqlJs);
     tune(_db);
     this.salt = this._meta('salt') ?? '';
     this._appliedLsn = Number(this._meta('applied_lsn') ?? 0);
@@ -192,26 +193,26 @@ export class TrafficDb {
         throw new StoreError(`${file} was written by a newer Chaos Testing (schema ${version} > ${SCHEMA_VERSION}); upgrade chaos-testing`);
       }
       migrate(raw, version);
-      db = new TrafficDb(raw, file);
+      db = new TrafficDb(raw, file, SQL);
     } else {
       const raw = new SQL.Database();
       raw.run(`PRAGMA application_id = ${APPLICATION_ID}`);
       migrate(raw, 0);
       raw.run('INSERT INTO meta(key, value) VALUES (?, ?)', ['salt', randomBytes(16).toString('hex')]);
-      db = new TrafficDb(raw, file);
+      db = new TrafficDb(raw, file, SQL);
     }
     db.replayJournal();
     return db;
   }
 
-  /** An empty database in memory, for tests and imports. */
-  static async memory(): Promise<TrafficDb> {
+  /** An empty database in memory, for tests and imports (`bindViaSqlJs`: without RowBinder's direct path). */
+  static async memory(options: { bindViaSqlJs?: boolean } = {}): Promise<TrafficDb> {
     const SQL = await loadSqlJs();
     const raw = new SQL.Database();
     raw.run(`PRAGMA application_id = ${APPLICATION_ID}`);
     migrate(raw, 0);
     raw.run('INSERT INTO meta(key, value) VALUES (?, ?)', ['salt', randomBytes(16).toString('hex')]);
-    return new TrafficDb(raw, null);
+    return new TrafficDb(raw, null, SQL, options);
   }
 
   get appliedLsn(): number {
@@ -359,24 +360,16 @@ export class TrafficDb {
       this._recentBodies.add(hash);
       start = r.bodyEnds[i];
     });
-    const s = this._stmt(INSERT_EXCHANGE);
-    // Values that repeat from row to row (protocol, method, host, the statement's shape, headers) are encoded once.
-    const t = this._texts;
-    const bound: Array<number | Uint8Array | null> = new Array(COLUMN_COUNT + 1);
-    bound[0] = r.sessionId;
     const v = r.values;
+    this.lastInsertVia = this._binder.run(this._db, this._stmt(INSERT_EXCHANGE), INSERT_EXCHANGE, r.sessionId, v, COLUMN_COUNT, TEXT_COLUMNS);
+    // Messages of a WebSocket exchange follow it: remember its id so they need no index to find it. The rows of
+    // one batch get consecutive ids (rowid = max + 1), the last one SQLite's last_insert_rowid().
+    let lastId: number | undefined;
     for (let row = 0; row < v.length; row += COLUMN_COUNT) {
-      for (let k = 0; k < COLUMN_COUNT; k++) {
-        const x = v[row + k];
-        const kind = EXCHANGE_COLUMNS[k][1];
-        bound[k + 1] = kind === NUM || x === null ? (x as number | null) : kind === REPEATED ? t.get(x as string) : utf8(x as string);
-      }
-      s.run(bound);
       const protocol = v[row + PROTOCOL_COLUMN];
-      if (protocol === 'ws' || protocol === 'wss') {
-        // Messages of this exchange follow; remember its id so they need no index to find it.
-        this._seqToId.set(`${r.sessionId}:${v[row + SEQ_COLUMN]}`, Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]));
-      }
+      if (protocol !== 'ws' && protocol !== 'wss') continue;
+      lastId ??= Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+      this._seqToId.set(`${r.sessionId}:${v[row + SEQ_COLUMN]}`, lastId - (v.length - row) / COLUMN_COUNT + 1);
     }
   }
 
@@ -555,31 +548,6 @@ function headersJson(pairs: HeaderPairs): string {
   if (pairs.length === 0) return '[]';
   if (pairs.length === 1 && pairs[0][0] === 'content-type' && pairs[0][1] === 'application/json') return JSON_CONTENT_TYPE;
   return JSON.stringify(pairs);
-}
-
-function utf8(s: string | null): Uint8Array | null {
-  return s === null ? null : Buffer.from(s, 'utf8');
-}
-
-/** UTF-8 bytes of recent short strings, so a value repeated on every row is not encoded on every row. */
-class TextBytes {
-  private static readonly MAX_ENTRIES = 4096;
-  private static readonly MAX_LENGTH = 512;
-  private readonly _bytes = new Map<string, Uint8Array>();
-
-  get(s: string | null): Uint8Array | null {
-    if (s === null) return null;
-    if (s.length > TextBytes.MAX_LENGTH) return utf8(s);
-    let b = this._bytes.get(s);
-    if (!b) {
-      if (this._bytes.size >= TextBytes.MAX_ENTRIES) this._bytes.clear();
-      // Its own buffer: a pooled slice would keep the whole pool alive.
-      b = new Uint8Array(Buffer.byteLength(s));
-      Buffer.from(b.buffer).write(s);
-      this._bytes.set(s, b);
-    }
-    return b;
-  }
 }
 
 function summaryFromRow(r: Record<string, SqlValue>): ExchangeSummary {
