@@ -3,7 +3,8 @@
 // core stretches wall time but not CPU time.
 //   pg     pgbench -S's simple query (Q → RowDescription, DataRow, CommandComplete, ReadyForQuery), one per chunk,
 //          through the postgres parser and WireCapture's tap → StoreWriter.enqueueWireCall
-//   redis  redis-benchmark -P 16 (16 GET or SET per chunk, 16 replies per chunk), through the redis parser
+//   redis  redis-benchmark -P 16 (16 GET or SET per chunk, 16 replies per chunk), through the redis parser; keys
+//          distinct over --keys (100,000: every request body new; redis-benchmark itself uses one key)
 //   http   a small JSON GET exchange (headers, 1 KB body), StoreWriter.enqueueExchange (the HTTP capture's path)
 // Threads are measured from /proc/self/task/*/stat (clock ticks): main (the proxy's thread), worker (the store
 // worker: the thread the writer started that used the most CPU) and other (V8's GC helpers, libuv's pool).
@@ -47,15 +48,17 @@ const { values: opt } = parseArgs({
     calls: { type: 'string', default: '100000' },
     kinds: { type: 'string', default: 'pg,redis,http' },
     rows: { type: 'string' },
+    keys: { type: 'string', default: '100000' }, // distinct Redis keys (redis-benchmark without -r uses 1)
     root: { type: 'string' }, // another checkout to measure (its src/ and built dist/), e.g. the code before a change
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('node bench/store-rows.mjs [--calls 100000] [--kinds pg,redis,http] [--rows N (snapshot cost at N rows)] [--root CHECKOUT]');
+  console.log('node bench/store-rows.mjs [--calls 100000] [--kinds pg,redis,http] [--keys 100000] [--rows N (snapshot cost at N rows)] [--root CHECKOUT]');
   process.exit(0);
 }
 const CALLS = Number(opt.calls);
+const KEYS = Number(opt.keys);
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 const DEADLINE = Date.now() + 10 * 60_000;
 
@@ -128,7 +131,7 @@ function redisBatch(i, n) {
   let client = '';
   let server = '';
   for (let k = 0; k < n; k++) {
-    const key = `key:${String((i + k) % 100000).padStart(12, '0')}`;
+    const key = `key:${String((i + k) % KEYS).padStart(12, '0')}`;
     if ((i + k) % 2) {
       client += `*3\r\n${bulk('SET')}${bulk(key)}${bulk('xxx')}`;
       server += '+OK\r\n';
@@ -204,7 +207,7 @@ async function feed(writer, kind, calls, seqRef) {
     if (capture.stats.calls - startupCalls !== calls - conns) throw new Error(`pg parser emitted ${capture.stats.calls - startupCalls} calls for ${calls - conns} queries`);
   } else {
     const P = 16;
-    const batches = Array.from({ length: 512 }, (_, i) => redisBatch(i * P, P));
+    const batches = Array.from({ length: Math.ceil(Math.min(calls, 100_000) / P) }, (_, i) => redisBatch(i * P, P));
     for (let i = 0; i * P < calls; i++) {
       const b = batches[i % batches.length];
       const t = taps[i % conns];
