@@ -8,7 +8,7 @@ import { readJournal, journalPath, type JournalOp } from './journal';
 import type { PreparedBody, PreparedExchange, PreparedMessage } from './prepare';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { loadSqlJs } from './sqlite';
-import { RowBinder } from './rowBinder';
+import { RowBinder, type RowValue } from './rowBinder';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -131,6 +131,8 @@ const EXCHANGE_COLUMNS: ReadonlyArray<readonly [string, boolean]> = [
   ['error', true], ['redacted', false], ['http_version', true], ['upstream_http_version', true],
 ];
 const COLUMN_COUNT = EXCHANGE_COLUMNS.length;
+const INSERT_BODY = 'INSERT OR IGNORE INTO bodies(hash, data) VALUES (CAST(? AS TEXT), ?)';
+const BODY_TEXT_COLUMNS = [true, false];
 const TEXT_COLUMNS = EXCHANGE_COLUMNS.map(([, text]) => text);
 const PROTOCOL_COLUMN = 1;
 const SEQ_COLUMN = 0;
@@ -148,6 +150,7 @@ export class TrafficDb {
   private _stmts = new Map<string, Statement>();
   private _recentBodies = new Set<string>();
   private readonly _binder: RowBinder;
+  private _held = false;
   /** How the last batch of exchanges was bound (see RowBinder): for tests. */
   lastInsertVia: 'direct' | 'sql.js' | undefined;
   private _appliedLsn: number;
@@ -233,7 +236,7 @@ export class TrafficDb {
 
   /** Applies one journal operation in a transaction. The writer journals an op first, then applies it. */
   apply(op: JournalOp): void {
-    this._db.run('BEGIN');
+    this._begin();
     try {
       switch (op.op) {
         case 'session':
@@ -269,11 +272,39 @@ export class TrafficDb {
       }
       this._appliedLsn = Math.max(this._appliedLsn, op.lsn);
       this._db.run("INSERT OR REPLACE INTO meta(key, value) VALUES ('applied_lsn', ?)", [String(this._appliedLsn)]);
-      this._db.run('COMMIT');
+      this._end(true);
     } catch (e) {
-      this._db.run('ROLLBACK');
+      this._end(false);
       throw e;
     }
+  }
+
+  /**
+   * Keeps one transaction open across apply() calls until commit(). Each apply stays atomic (a savepoint), but a
+   * page that batch after batch changes (an index on body hashes, the meta row) is written to sql.js's in-memory
+   * file once per commit instead of once per batch. The store worker commits every second and before every
+   * snapshot; durability is the journal's, not the commit's.
+   */
+  holdTransaction(): void {
+    if (this._held) return;
+    this._db.run('BEGIN');
+    this._held = true;
+  }
+
+  /** Ends the held transaction (see holdTransaction), if any. */
+  commit(): void {
+    if (!this._held) return;
+    this._held = false;
+    this._db.run('COMMIT');
+  }
+
+  private _begin(): void {
+    this._db.run(this._held ? 'SAVEPOINT apply' : 'BEGIN');
+  }
+
+  private _end(ok: boolean): void {
+    if (this._held) this._db.run(ok ? 'RELEASE apply' : 'ROLLBACK TO apply; RELEASE apply');
+    else this._db.run(ok ? 'COMMIT' : 'ROLLBACK');
   }
 
   private _setParents(links: Array<[number, number | null]>): void {
@@ -284,12 +315,12 @@ export class TrafficDb {
   /** Sets parent_id of calls in memory, unjournaled: for links derived again on every open (see link.ts). */
   setParents(links: Array<[number, number | null]>): void {
     if (!links.length) return;
-    this._db.run('BEGIN');
+    this._begin();
     try {
       this._setParents(links);
-      this._db.run('COMMIT');
+      this._end(true);
     } catch (e) {
-      this._db.run('ROLLBACK');
+      this._end(false);
       throw e;
     }
   }
@@ -353,13 +384,14 @@ export class TrafficDb {
 
   private _insertRows(r: ExchangeRows): void {
     if (r.columns !== COLUMN_COUNT) throw new StoreError(`a journal frame has ${r.columns} values per exchange, this version ${COLUMN_COUNT}; open it with the version that wrote it`);
-    const bodies = this._stmt('INSERT OR IGNORE INTO bodies(hash, data) VALUES (?, ?)');
+    const bodies: RowValue[] = [];
     let start = 0;
     r.bodyHashes.forEach((hash, i) => {
-      bodies.run([hash, r.bodyData.subarray(start, r.bodyEnds[i])]);
+      bodies.push(hash, r.bodyData.subarray(start, r.bodyEnds[i]));
       this._recentBodies.add(hash);
       start = r.bodyEnds[i];
     });
+    if (bodies.length) this._binder.run(this._db, this._stmt(INSERT_BODY), INSERT_BODY, null, bodies, 2, BODY_TEXT_COLUMNS);
     const v = r.values;
     this.lastInsertVia = this._binder.run(this._db, this._stmt(INSERT_EXCHANGE), INSERT_EXCHANGE, r.sessionId, v, COLUMN_COUNT, TEXT_COLUMNS);
     // Messages of a WebSocket exchange follow it: remember its id so they need no index to find it. The rows of
@@ -519,6 +551,7 @@ export class TrafficDb {
 
   /** Serialises the whole database. sql.js frees prepared statements on export, so the cache is dropped. */
   exportBytes(): Uint8Array {
+    this.commit();
     for (const s of this._stmts.values()) s.free();
     this._stmts.clear();
     const bytes = this._db.export();
@@ -537,6 +570,7 @@ export class TrafficDb {
   }
 
   close(): void {
+    this.commit();
     for (const s of this._stmts.values()) s.free();
     this._stmts.clear();
     this._db.close();

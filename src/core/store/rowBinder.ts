@@ -10,6 +10,7 @@ interface SqlJsExports {
   _sqlite3_bind_int(stmt: number, index: number, value: number): number;
   _sqlite3_bind_double(stmt: number, index: number, value: number): number;
   _sqlite3_bind_text(stmt: number, index: number, ptr: number, bytes: number, destructor: number): number;
+  _sqlite3_bind_blob(stmt: number, index: number, ptr: number, bytes: number, destructor: number): number;
   _sqlite3_step(stmt: number): number;
   _sqlite3_reset(stmt: number): number;
   _sqlite3_clear_bindings(stmt: number): number;
@@ -19,8 +20,8 @@ const SQLITE_DONE = 101;
 /** The bound bytes outlive the step (they stay in place until the batch ends): SQLite need not copy them. */
 const SQLITE_STATIC = 0;
 
-/** A row's values: numbers, texts and nulls (the only kinds an exchange row has). */
-export type RowValue = string | number | null;
+/** A row's values: numbers, texts, blobs and nulls. */
+export type RowValue = string | number | Uint8Array | null;
 
 /**
  * Runs one prepared INSERT for many rows, binding through sqlite3_bind_* directly with every text of the batch
@@ -40,16 +41,16 @@ export class RowBinder {
   /** `sql`: the sql.js module; without SQLite's exports (or with `viaSqlJs`), every row goes through Statement.run. */
   static for(sql: SqlJsStatic, viaSqlJs = false): RowBinder {
     const s = sql as unknown as Partial<SqlJsExports>;
-    const complete = typeof s._malloc === 'function' && typeof s._sqlite3_bind_text === 'function' && typeof s.writeArrayToMemory === 'function'
+    const complete = typeof s._malloc === 'function' && typeof s._sqlite3_bind_text === 'function' && typeof s._sqlite3_bind_blob === 'function' && typeof s.writeArrayToMemory === 'function'
       && typeof s._sqlite3_clear_bindings === 'function' && typeof s._sqlite3_sql === 'function' && typeof s.UTF8ToString === 'function';
     return new RowBinder(complete && !viaSqlJs ? (s as SqlJsExports) : null);
   }
 
   /**
-   * Inserts rows of `width` values from `values` with `stmt`, each row led by `first` (bound as parameter 1).
+   * Runs `stmt` for each row of `width` values in `values`, each row led by `first` when given (bound as parameter 1).
    * `text[k]` tells whether column k is text. Returns how the rows were bound.
    */
-  run(db: Database, stmt: Statement, sqlText: string, first: number, values: RowValue[], width: number, text: readonly boolean[]): 'direct' | 'sql.js' {
+  run(db: Database, stmt: Statement, sqlText: string, first: number | null, values: RowValue[], width: number, text: readonly boolean[]): 'direct' | 'sql.js' {
     const handle = this._sql ? statementHandle(this._sql, db, stmt, sqlText) : undefined;
     if (handle === undefined) {
       runEach(stmt, first, values, width, text);
@@ -58,17 +59,21 @@ export class RowBinder {
     const sql = this._sql!;
     const heap = this._encodeTexts(sql, values, width, text);
     const spans = this._spans;
+    const at = first === null ? 1 : 2;
     let span = 0;
     for (let row = 0; row < values.length; row += width) {
-      sql._sqlite3_bind_int(handle, 1, first);
+      if (first !== null) sql._sqlite3_bind_int(handle, 1, first);
       for (let k = 0; k < width; k++) {
         const v = values[row + k];
         if (v === null) continue;
-        if (typeof v === 'string') {
-          sql._sqlite3_bind_text(handle, k + 2, heap + spans[span], spans[span + 1], SQLITE_STATIC);
-          span += 2;
-        } else if (v === (v | 0)) sql._sqlite3_bind_int(handle, k + 2, v);
-        else sql._sqlite3_bind_double(handle, k + 2, v);
+        if (typeof v === 'number') {
+          if (v === (v | 0)) sql._sqlite3_bind_int(handle, k + at, v);
+          else sql._sqlite3_bind_double(handle, k + at, v);
+          continue;
+        }
+        const bind = typeof v === 'string' ? sql._sqlite3_bind_text : sql._sqlite3_bind_blob;
+        bind(handle, k + at, heap + spans[span], spans[span + 1], SQLITE_STATIC);
+        span += 2;
       }
       const rc = sql._sqlite3_step(handle);
       sql._sqlite3_reset(handle);
@@ -79,23 +84,26 @@ export class RowBinder {
     return 'direct';
   }
 
-  /** Encodes every text of the batch into one buffer, copies it to the wasm heap once; spans hold [offset, length]. */
+  /** Encodes every text (and copies every blob) of the batch into one buffer, copied to the wasm heap at once; spans hold [offset, length]. */
   private _encodeTexts(sql: SqlJsExports, values: RowValue[], width: number, text: readonly boolean[]): number {
     let at = 0;
     let span = 0;
     for (let row = 0; row < values.length; row += width) {
       for (let k = 0; k < width; k++) {
         const v = values[row + k];
-        if (typeof v !== 'string') continue;
-        if (!text[k]) throw new TypeError(`column ${k} is not text`);
-        const most = v.length * 3;
+        if (v === null || typeof v === 'number') continue;
+        const isText = typeof v === 'string';
+        if (isText !== text[k]) throw new TypeError(`column ${k} holds ${isText ? 'text' : 'a blob'}`);
+        const most = isText ? v.length * 3 : v.length;
         if (at + most > this._scratch.length) this._scratch = grow(this._scratch, at, at + most);
         if (span + 2 > this._spans.length) {
           const spans = new Int32Array(this._spans.length * 2);
           spans.set(this._spans);
           this._spans = spans;
         }
-        const n = this._scratch.write(v, at, 'utf8');
+        let n = v.length;
+        if (isText) n = this._scratch.write(v, at, 'utf8');
+        else this._scratch.set(v, at);
         this._spans[span++] = at;
         this._spans[span++] = n;
         at += n;
@@ -138,13 +146,14 @@ function statementHandle(sql: SqlJsExports, db: Database, stmt: Statement, sqlTe
 }
 
 /** sql.js's own way: texts as UTF-8 blobs (cast to TEXT by the SQL), one Statement.run per row. */
-function runEach(stmt: Statement, first: number, values: RowValue[], width: number, text: readonly boolean[]): void {
-  const bound: Array<number | Uint8Array | null> = new Array(width + 1);
-  bound[0] = first;
+function runEach(stmt: Statement, first: number | null, values: RowValue[], width: number, text: readonly boolean[]): void {
+  const at = first === null ? 0 : 1;
+  const bound: Array<number | Uint8Array | null> = new Array(width + at);
+  if (first !== null) bound[0] = first;
   for (let row = 0; row < values.length; row += width) {
     for (let k = 0; k < width; k++) {
       const v = values[row + k];
-      bound[k + 1] = typeof v === 'string' && text[k] ? Buffer.from(v) : (v as number | null);
+      bound[k + at] = typeof v === 'string' && text[k] ? Buffer.from(v) : (v as number | Uint8Array | null);
     }
     stmt.run(bound);
   }

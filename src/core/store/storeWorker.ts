@@ -33,6 +33,9 @@ let lastSnapshotMs = 0;
 let snapshotMinMs = 1000;
 let exchangesStored = 0;
 let timer: NodeJS.Timeout | undefined;
+let lastCommitAt = 0;
+/** How long the worker keeps its SQLite transaction open across batches (see TrafficDb.holdTransaction). */
+const COMMIT_MS = 1000;
 
 function send(msg: FromWorker): void {
   port.postMessage(msg);
@@ -47,7 +50,9 @@ function record(op: JournalOpBody): void {
 
 function snapshot(): void {
   const t0 = performance.now();
-  db.save();
+  db.save(); // commits the held transaction first
+  db.holdTransaction();
+  lastCommitAt = Date.now();
   journal.reset();
   lastSnapshotMs = performance.now() - t0;
   lastSnapshotAt = Date.now();
@@ -57,6 +62,11 @@ function snapshot(): void {
 /** Snapshot cost grows with the database; keep it under ~5% of the worker's time. */
 function maybeSnapshot(): void {
   if (!dirty) return;
+  if (Date.now() - lastCommitAt >= COMMIT_MS) {
+    db.commit();
+    db.holdTransaction();
+    lastCommitAt = Date.now();
+  }
   const interval = Math.max(snapshotMinMs, lastSnapshotMs * 20);
   if (Date.now() - lastSnapshotAt >= interval) snapshot();
 }
