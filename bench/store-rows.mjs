@@ -293,13 +293,24 @@ async function snapshotCost(rows) {
   }
 }
 
+/** Main-thread CPU per call of the parser alone: the same feed into a sink that records nothing. */
+async function parseOnly(kind, calls) {
+  const none = { enqueueWireCall: () => true, enqueueExchange: () => true, behind: false, whenCaughtUp: (fn) => fn() };
+  await feed(none, kind, Math.min(5000, calls), { seq: 1 });
+  const before = threadTicks();
+  await feed(none, kind, calls, { seq: 1 });
+  const after = threadTicks();
+  return ((after.get(process.pid) - before.get(process.pid)) * TICK_US) / calls;
+}
+
 const fmt = (us) => us.toFixed(2).padStart(7);
 console.log(`store CPU per recorded call (${CALLS} calls per kind; µs of CPU time per call, from /proc per-thread ticks)`);
 console.log(`${'kind'.padEnd(6)} ${'main'.padStart(7)} ${'worker'.padStart(7)} ${'other'.padStart(7)} ${'total'.padStart(7)}   stored    wall (loaded machine)`);
 for (const kind of opt.kinds.split(',')) {
   const r = await run(kind, CALLS);
   const per = (x) => x / r.n;
-  console.log(`${kind.padEnd(6)} ${fmt(per(r.cpu.main))} ${fmt(per(r.cpu.worker))} ${fmt(per(r.cpu.other))} ${fmt(per(r.cpu.main + r.cpu.worker + r.cpu.other))}   ${String(r.stored).padStart(7)}   ${(r.wall / 1000).toFixed(2)} s, ${(r.fileBytes / 1e6).toFixed(1)} MB`);
+  const parse = kind === 'http' ? '' : `; the parser alone: ${(await parseOnly(kind, CALLS)).toFixed(2)} µs on main`;
+  console.log(`${kind.padEnd(6)} ${fmt(per(r.cpu.main))} ${fmt(per(r.cpu.worker))} ${fmt(per(r.cpu.other))} ${fmt(per(r.cpu.main + r.cpu.worker + r.cpu.other))}   ${String(r.stored).padStart(7)}   ${(r.wall / 1000).toFixed(2)} s, ${(r.fileBytes / 1e6).toFixed(1)} MB${parse}`);
 }
 if (opt.rows) {
   const s = await snapshotCost(Number(opt.rows));
