@@ -30,7 +30,7 @@ let sessionId = 0;
 let dirty = false;
 let lastSnapshotAt = 0;
 let lastSnapshotMs = 0;
-let snapshotMinMs = 1000;
+let snapshotMinMs = 5000;
 let exchangesStored = 0;
 let timer: NodeJS.Timeout | undefined;
 let lastCommitAt = 0;
