@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TrafficDb } from '../../src/core/store/database';
-import { journalPath, readJournal } from '../../src/core/store/journal';
+import { exchangesIn, journalPath, readJournal } from '../../src/core/store/journal';
 import { listen, request, requireTool, sqlite3, startObserve, startSampleBackend, tmpDir, type Observer } from '../helpers';
 
 const APPLICATION_ID = String(0x43484153);
@@ -66,7 +66,7 @@ test('kill -9 mid-capture keeps every exchange received 1 s before the kill; the
     const file = Number(sqlite3(db, 'SELECT COUNT(*) FROM exchanges'));
     const applied = Number(sqlite3(db, "SELECT value FROM meta WHERE key = 'applied_lsn'") || 0);
     let journal = 0;
-    for (const op of readJournal(journalPath(db))) if (op.lsn > applied && op.op === 'exchanges') journal += op.rows.length;
+    for (const op of readJournal(journalPath(db))) if (op.lsn > applied) journal += exchangesIn(op);
     return { file, journal };
   }
 

@@ -72,3 +72,21 @@ test('binary bodies are left alone', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]);
   assert.equal(r.body(png, 'image/png').changed, false);
 });
+
+test('mayRedactJson: false only where body() would leave the JSON unchanged (the wire fast path skips it then)', () => {
+  const samples = [
+    '{"args":["user:1"]}', '{"type":"bulk","value":"xxx"}', '{"rows":1,"tag":"SELECT 1"}', // nothing to redact
+    '{"password":"hunter2"}', '{"user":{"API_KEY":"k"}}', '{"ssn":"123"}', // names, any depth, any case, extra names
+    '{"\\u0074oken":"t"}', // a name spelled with an escape
+    '{"note":"say \\"hi\\""}', // escapes, nothing to redact: may say true, must not be wrong
+    '{"args":["SET","password","x"]}', // a secret's name as a value: body() keeps it, mayRedactJson may say true
+    '{"session_id":"abc", "tok', // cut JSON: the pattern path
+  ];
+  for (const s of samples) {
+    const changed = r.body(Buffer.from(s), 'application/json').changed;
+    if (changed) assert.ok(r.mayRedactJson(s), `mayRedactJson said no to ${s}, which body() redacts`);
+  }
+  assert.deepEqual(samples.slice(0, 3).map((s) => r.mayRedactJson(s)), [false, false, false]);
+  assert.ok(r.body(Buffer.from(samples[6]), 'application/json').changed, 'the escaped name is redacted (so the check above is of something)');
+  assert.equal(new Redactor({ ...defaultRedaction(), enabled: false }, 's').mayRedactJson('{"password":"x"}'), false);
+});

@@ -99,3 +99,37 @@ test('refuses foreign, corrupt, empty and non-SQLite files without touching them
     assert.deepEqual(fs.readFileSync(f), data, `${name} unchanged`);
   }
 });
+
+test('exchange rows bound through SQLite directly are stored as sql.js binds them: every column, its type, the bodies', async (t) => {
+  const direct = await TrafficDb.memory();
+  const viaSqlJs = await TrafficDb.memory({ bindViaSqlJs: true });
+  t.after(() => {
+    direct.close();
+    viaSqlJs.close();
+  });
+  const redactor = new Redactor(defaultRedaction(), 'salt');
+  const rows = [
+    prepareExchange(exchange(1, '{"token":"s3cret","name":"Zoë ✓"}'), redactor),
+    prepareExchange({ ...exchange(2), ttfbMs: null, durationMs: 2.5, status: null, error: 'upstream reset: ECONNRESET', httpVersion: '2' }, redactor),
+    prepareExchange({ ...exchange(3, '{}'), protocol: 'ws', seq: 2 ** 33, connectionId: -7, startedAt: 1_700_000_000_000.25 }, redactor),
+  ];
+  for (const db of [direct, viaSqlJs]) {
+    db.apply({ lsn: 1, op: 'session', id: 1, session: { kind: 'reverse', target: 'http://h', listen: '127.0.0.1:1', startedAt: 1 } });
+    db.apply({ lsn: 2, op: 'exchanges', sessionId: 1, rows });
+  }
+  assert.equal(direct.lastInsertVia, 'direct');
+  assert.equal(viaSqlJs.lastInsertVia, 'sql.js');
+  const columns = direct.query("SELECT name FROM pragma_table_info('exchanges')").map((r) => String(r.name));
+  const dump = (db: TrafficDb) => ({
+    rows: db.query(`SELECT ${columns.map((c) => `${c}, typeof(${c}) AS "${c}:type"`).join(', ')} FROM exchanges ORDER BY id`),
+    bodies: db.query('SELECT hash, hex(data) AS data, typeof(data) AS type FROM bodies ORDER BY hash'),
+  });
+  const expected = dump(viaSqlJs);
+  assert.deepEqual(dump(direct), expected);
+  // The comparison is of something: texts are text, the redacted body and the odd numbers are there.
+  assert.equal(expected.rows.length, 3);
+  assert.deepEqual([expected.rows[1].error, expected.rows[1]['error:type'], expected.rows[1]['ttfb_ms:type']], ['upstream reset: ECONNRESET', 'text', 'null']);
+  assert.deepEqual([expected.rows[2].seq, expected.rows[2].connection_id, expected.rows[2]['started_at:type']], [2 ** 33, -7, 'real']);
+  assert.equal(expected.rows[0].redacted, 1);
+  assert.ok(expected.bodies.every((b) => b.type === 'blob'));
+});

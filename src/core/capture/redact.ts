@@ -35,9 +35,11 @@ function escapeRegExp(s: string): string {
 }
 
 export const REDACTED_PREFIX = '[REDACTED:';
+const MARKERS_MAX = 1_024;
 
 export class Redactor {
   private readonly _headerSet: Set<string>;
+  private readonly _markers = new Map<string, string>();
   constructor(private readonly _options: RedactionOptions, private readonly _salt: string) {
     this._headerSet = new Set(_options.headers.map((h) => h.toLowerCase()));
   }
@@ -47,12 +49,28 @@ export class Redactor {
   }
 
   marker(value: string): string {
-    const digest = createHmac('sha256', this._salt).update(value).digest('hex').slice(0, 8);
-    return `${REDACTED_PREFIX}${digest}]`;
+    // The same token comes back request after request: an HMAC costs more than the rest of a header's redaction.
+    let m = this._markers.get(value);
+    if (m === undefined) {
+      const digest = createHmac('sha256', this._salt).update(value).digest('hex').slice(0, 8);
+      m = `${REDACTED_PREFIX}${digest}]`;
+      if (this._markers.size >= MARKERS_MAX) this._markers.clear();
+      this._markers.set(value, m);
+    }
+    return m;
   }
 
   private _isSecretName(name: string): boolean {
     return this._options.fieldPattern.test(name);
+  }
+
+  /**
+   * Whether body(data, 'application/json') could change this JSON text: false when no field name in it can match,
+   * which a scan of the whole text shows, unless escapes (`\u0074oken`) could spell a name.
+   */
+  mayRedactJson(text: string): boolean {
+    if (!this.enabled) return false;
+    return text.includes('\\') || this._options.fieldPattern.test(text);
   }
 
   /** Returns new pairs and whether anything was redacted. */

@@ -29,50 +29,88 @@ export interface WireRecordContext {
 }
 
 export function toCapturedExchange(call: WireCall, c: WireRecordContext): CapturedExchange {
-  const fields: WireFields = [];
-  pushWireFields(fields, call, c);
-  return wireExchange(fields, 0);
-}
-
-/**
- * A wire call flattened for the store worker: primitives only, WIRE_FIELD_COUNT per call, one array per batch.
- * The proxy's thread only turns request and response into JSON text; the worker makes the exchange (the bodies'
- * bytes, the cap) with wireExchange, so both threads' share of the work is as small as it can be, and a batch
- * crosses to the worker with no object per call to clone.
- */
-export type WireFields = Array<string | number | null>;
-export const WIRE_FIELD_COUNT = 14;
-
-/** Appends one call; returns the length of its bodies' JSON text, each within the cap (the writer's back-pressure count). */
-export function pushWireFields(out: WireFields, call: WireCall, c: WireRecordContext): number {
-  const request = jsonText(call.request);
-  const response = jsonText(call.response);
-  out.push(c.seq, c.protocol, c.connectionId, c.target, c.bodyCap, call.startedAt, call.ttfbMs, call.durationMs, call.method, call.statement, call.status, call.error, request, response);
-  return Math.min(request?.length ?? 0, c.bodyCap) + Math.min(response?.length ?? 0, c.bodyCap);
-}
-
-/** The exchange of the call at `offset` in `fields` (see pushWireFields for the order). */
-export function wireExchange(f: WireFields, offset: number): CapturedExchange {
-  const cap = f[offset + 4] as number;
-  const requestBody = textBody(f[offset + 12] as string | null, cap);
-  const responseBody = textBody(f[offset + 13] as string | null, cap);
+  const requestBody = textBody(jsonText(call.request), c.bodyCap);
+  const responseBody = textBody(jsonText(call.response), c.bodyCap);
   return {
-    seq: f[offset] as number,
-    protocol: f[offset + 1] as WireProtocol,
-    connectionId: f[offset + 2] as number,
-    startedAt: f[offset + 5] as number,
-    ttfbMs: f[offset + 6] as number | null,
-    durationMs: f[offset + 7] as number | null,
-    method: f[offset + 8] as string,
-    url: f[offset + 9] as string,
-    target: f[offset + 3] as string,
-    status: f[offset + 10] as number | null,
+    seq: c.seq,
+    protocol: c.protocol,
+    connectionId: c.connectionId,
+    startedAt: call.startedAt,
+    ttfbMs: call.ttfbMs,
+    durationMs: call.durationMs,
+    method: call.method,
+    url: call.statement,
+    target: c.target,
+    status: call.status,
     requestHeaders: requestBody.size ? JSON_HEADERS : [],
     responseHeaders: responseBody.size ? JSON_HEADERS : null,
     requestBody,
     responseBody,
-    error: f[offset + 11] as string | null,
+    error: call.error,
   };
+}
+
+/**
+ * Wire calls flattened for the store worker: the numbers of each call in one Float64Array (null as NaN), its text
+ * in one array of strings. The proxy's thread only turns request and response into JSON text; the worker makes the
+ * row (prepareWireCall reads it), so both threads' share of the work is as small as it can be, and a batch crosses to the
+ * worker as one transferred buffer and an array of strings, with no object per call to clone.
+ */
+export interface WireBatch {
+  count: number;
+  /** WIRE_NUMBERS per call: seq, connectionId, bodyCap, startedAt, ttfbMs, durationMs, status. */
+  numbers: Float64Array;
+  /** WIRE_TEXTS per call: protocol, target, method, statement, error, request JSON, response JSON. */
+  texts: Array<string | null>;
+}
+export const WIRE_NUMBERS = 7;
+export const WIRE_TEXTS = 7;
+
+export class WireBatchBuilder {
+  private _numbers = new Float64Array(WIRE_NUMBERS * 256);
+  private _texts: Array<string | null> = [];
+  private _count = 0;
+
+  get count(): number {
+    return this._count;
+  }
+
+  /** Appends one call whose bodies' JSON text is already made (see wireBodies). */
+  push(call: WireCall, c: WireRecordContext, request: string | null, response: string | null): void {
+    let n = this._count * WIRE_NUMBERS;
+    if (n + WIRE_NUMBERS > this._numbers.length) {
+      const grown = new Float64Array(this._numbers.length * 2);
+      grown.set(this._numbers);
+      this._numbers = grown;
+    }
+    const v = this._numbers;
+    v[n++] = c.seq;
+    v[n++] = c.connectionId;
+    v[n++] = c.bodyCap;
+    v[n++] = call.startedAt;
+    v[n++] = call.ttfbMs ?? NaN;
+    v[n++] = call.durationMs ?? NaN;
+    v[n] = call.status ?? NaN;
+    this._texts.push(c.protocol, c.target, call.method, call.statement, call.error, request, response);
+    this._count++;
+  }
+
+  /** The batch so far (its buffer is the caller's to transfer); the builder starts over. */
+  take(): WireBatch {
+    const batch = { count: this._count, numbers: this._numbers, texts: this._texts };
+    // The next batch starts at the size this one needed: no regrowing batch after batch.
+    this._numbers = new Float64Array(Math.max(WIRE_NUMBERS * 256, this._numbers.length));
+    this._texts = [];
+    this._count = 0;
+    return batch;
+  }
+}
+
+/** The JSON text of a call's request and response, and their length within the cap (the writer's back-pressure count). */
+export function wireBodies(call: WireCall, c: WireRecordContext): { request: string | null; response: string | null; bytes: number } {
+  const request = jsonText(call.request);
+  const response = jsonText(call.response);
+  return { request, response, bytes: Math.min(request?.length ?? 0, c.bodyCap) + Math.min(response?.length ?? 0, c.bodyCap) };
 }
 
 /** null: no body (the value was undefined). */

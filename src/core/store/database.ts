@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { StoreError, describeError } from '../errors';
 import type { HeaderPairs } from '../capture/types';
 import { atomicWriteFileSync } from './atomicWrite';
@@ -8,6 +8,7 @@ import { readJournal, journalPath, type JournalOp } from './journal';
 import type { PreparedBody, PreparedExchange, PreparedMessage } from './prepare';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import { loadSqlJs } from './sqlite';
+import { RowBinder, type RowValue } from './rowBinder';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
@@ -114,6 +115,42 @@ export interface ExchangeQuery {
 }
 
 /**
+ * Exchanges ready for the insert: EXCHANGE_COLUMNS values per row, in that order, and the bodies none of the
+ * previous batches stored. One flat array of primitives, because it is also what the journal serialises: a
+ * v8-serialised object per row costs several times more than the insert itself.
+ */
+export interface ExchangeRows {
+  sessionId: number;
+  /** Values per row (EXCHANGE_COLUMNS.length when written). */
+  columns: number;
+  values: Array<string | number | null>;
+  /** Bodies to insert: their hashes, and their bytes one after the other in `data` (body i ends at ends[i]). */
+  bodyHashes: string[];
+  bodyEnds: number[];
+  bodyData: Uint8Array;
+}
+
+/** The exchange columns a batch inserts, in the order of ExchangeRows.values, and whether each holds text. */
+const EXCHANGE_COLUMNS: ReadonlyArray<readonly [string, boolean]> = [
+  ['seq', false], ['protocol', true], ['connection_id', false], ['started_at', false], ['ttfb_ms', false], ['duration_ms', false],
+  ['method', true], ['url', true], ['host', true], ['path', true], ['status', false],
+  ['request_headers', true], ['response_headers', true],
+  ['request_body_hash', true], ['request_body_size', false], ['request_body_truncated', false], ['request_content_type', true],
+  ['response_body_hash', true], ['response_body_size', false], ['response_body_truncated', false], ['response_content_type', true],
+  ['error', true], ['redacted', false], ['http_version', true], ['upstream_http_version', true],
+];
+const COLUMN_COUNT = EXCHANGE_COLUMNS.length;
+const INSERT_BODY = 'INSERT OR IGNORE INTO bodies(hash, data) VALUES (CAST(? AS TEXT), ?)';
+const BODY_TEXT_COLUMNS = [true, false];
+const TEXT_COLUMNS = EXCHANGE_COLUMNS.map(([, text]) => text);
+const PROTOCOL_COLUMN = 1;
+const SEQ_COLUMN = 0;
+// CAST: where RowBinder falls back to sql.js's own binding, texts go in as UTF-8 blobs (see RowBinder).
+const INSERT_EXCHANGE = `INSERT INTO exchanges(session_id, ${EXCHANGE_COLUMNS.map(([c]) => c).join(', ')})
+  VALUES (?, ${EXCHANGE_COLUMNS.map(([, text]) => (text ? 'CAST(? AS TEXT)' : '?')).join(', ')})`;
+const JSON_CONTENT_TYPE = JSON.stringify([['content-type', 'application/json']]);
+
+/**
  * The traffic database: a real SQLite file held by sql.js. Opening never writes; `save()` writes atomically.
  * A file that is not ours, or is corrupt, is refused before anything touches it.
  */
@@ -121,11 +158,15 @@ export class TrafficDb {
   private _seqToId = new Map<string, number>();
   private _stmts = new Map<string, Statement>();
   private _recentBodies = new Set<string>();
-  private readonly _texts = new TextBytes();
+  private readonly _binder: RowBinder;
+  private _held = false;
+  /** How the last batch of exchanges was bound (see RowBinder): for tests. */
+  lastInsertVia: 'direct' | 'sql.js' | undefined;
   private _appliedLsn: number;
   readonly salt: string;
 
-  private constructor(private _db: Database, readonly file: string | null) {
+  private constructor(private _db: Database, readonly file: string | null, sql: SqlJsStatic, options: { bindViaSqlJs?: boolean } = {}) {
+    this._binder = RowBinder.for(sql, options.bindViaSqlJs);
     tune(_db);
     this.salt = this._meta('salt') ?? '';
     this._appliedLsn = Number(this._meta('applied_lsn') ?? 0);
@@ -164,26 +205,26 @@ export class TrafficDb {
         throw new StoreError(`${file} was written by a newer Chaos Testing (schema ${version} > ${SCHEMA_VERSION}); upgrade chaos-testing`);
       }
       migrate(raw, version);
-      db = new TrafficDb(raw, file);
+      db = new TrafficDb(raw, file, SQL);
     } else {
       const raw = new SQL.Database();
       raw.run(`PRAGMA application_id = ${APPLICATION_ID}`);
       migrate(raw, 0);
       raw.run('INSERT INTO meta(key, value) VALUES (?, ?)', ['salt', randomBytes(16).toString('hex')]);
-      db = new TrafficDb(raw, file);
+      db = new TrafficDb(raw, file, SQL);
     }
     db.replayJournal();
     return db;
   }
 
-  /** An empty database in memory, for tests and imports. */
-  static async memory(): Promise<TrafficDb> {
+  /** An empty database in memory, for tests and imports (`bindViaSqlJs`: without RowBinder's direct path). */
+  static async memory(options: { bindViaSqlJs?: boolean } = {}): Promise<TrafficDb> {
     const SQL = await loadSqlJs();
     const raw = new SQL.Database();
     raw.run(`PRAGMA application_id = ${APPLICATION_ID}`);
     migrate(raw, 0);
     raw.run('INSERT INTO meta(key, value) VALUES (?, ?)', ['salt', randomBytes(16).toString('hex')]);
-    return new TrafficDb(raw, null);
+    return new TrafficDb(raw, null, SQL, options);
   }
 
   get appliedLsn(): number {
@@ -204,7 +245,7 @@ export class TrafficDb {
 
   /** Applies one journal operation in a transaction. The writer journals an op first, then applies it. */
   apply(op: JournalOp): void {
-    this._db.run('BEGIN');
+    this._begin();
     try {
       switch (op.op) {
         case 'session':
@@ -213,7 +254,10 @@ export class TrafficDb {
           ]);
           break;
         case 'exchanges':
-          for (const ex of op.rows) this._insertExchange(op.sessionId, ex);
+          this._insertRows(this.exchangeRows(op.sessionId, op.rows));
+          break;
+        case 'exchangeRows':
+          this._insertRows(op);
           break;
         case 'messages':
           for (const m of op.rows) this._insertMessage(op.sessionId, m);
@@ -237,11 +281,39 @@ export class TrafficDb {
       }
       this._appliedLsn = Math.max(this._appliedLsn, op.lsn);
       this._db.run("INSERT OR REPLACE INTO meta(key, value) VALUES ('applied_lsn', ?)", [String(this._appliedLsn)]);
-      this._db.run('COMMIT');
+      this._end(true);
     } catch (e) {
-      this._db.run('ROLLBACK');
+      this._end(false);
       throw e;
     }
+  }
+
+  /**
+   * Keeps one transaction open across apply() calls until commit(). Each apply stays atomic (a savepoint), but a
+   * page that batch after batch changes (an index on body hashes, the meta row) is written to sql.js's in-memory
+   * file once per commit instead of once per batch. The store worker commits every second and before every
+   * snapshot; durability is the journal's, not the commit's.
+   */
+  holdTransaction(): void {
+    if (this._held) return;
+    this._db.run('BEGIN');
+    this._held = true;
+  }
+
+  /** Ends the held transaction (see holdTransaction), if any. */
+  commit(): void {
+    if (!this._held) return;
+    this._held = false;
+    this._db.run('COMMIT');
+  }
+
+  private _begin(): void {
+    this._db.run(this._held ? 'SAVEPOINT apply' : 'BEGIN');
+  }
+
+  private _end(ok: boolean): void {
+    if (this._held) this._db.run(ok ? 'RELEASE apply' : 'ROLLBACK TO apply; RELEASE apply');
+    else this._db.run(ok ? 'COMMIT' : 'ROLLBACK');
   }
 
   private _setParents(links: Array<[number, number | null]>): void {
@@ -252,12 +324,12 @@ export class TrafficDb {
   /** Sets parent_id of calls in memory, unjournaled: for links derived again on every open (see link.ts). */
   setParents(links: Array<[number, number | null]>): void {
     if (!links.length) return;
-    this._db.run('BEGIN');
+    this._begin();
     try {
       this._setParents(links);
-      this._db.run('COMMIT');
+      this._end(true);
     } catch (e) {
-      this._db.run('ROLLBACK');
+      this._end(false);
       throw e;
     }
   }
@@ -275,43 +347,70 @@ export class TrafficDb {
     return s;
   }
 
-  private _insertBody(b: PreparedBody | null): string | null {
-    if (!b || b.hash === null) return null;
-    // Most traffic repeats bodies: remember recent hashes and skip the insert (the primary key would ignore it).
-    if (!this._recentBodies.has(b.hash)) {
-      this._stmt('INSERT OR IGNORE INTO bodies(hash, data) VALUES (?, ?)').run([b.hash, b.data]);
-      if (this._recentBodies.size >= 10_000) this._recentBodies.clear();
-      this._recentBodies.add(b.hash);
+  /**
+   * The rows of prepared exchanges as the insert binds them, with the bodies not stored already. Journal the
+   * result, then apply it: most traffic repeats bodies, and a body stored by an earlier batch is neither
+   * journaled nor inserted again (the snapshot or an earlier journal frame holds it).
+   */
+  exchangeRows(sessionId: number, rows: PreparedExchange[]): ExchangeRows {
+    const values: Array<string | number | null> = [];
+    const bodyHashes: string[] = [];
+    const bodyEnds: number[] = [];
+    const bodies: Uint8Array[] = [];
+    let bodyBytes = 0;
+    const body = (b: PreparedBody | null): string | null => {
+      if (!b || b.hash === null) return null;
+      if (!this._recentBodies.has(b.hash)) {
+        if (this._recentBodies.size >= 10_000) this._recentBodies.clear();
+        this._recentBodies.add(b.hash);
+        bodyHashes.push(b.hash);
+        bodies.push(b.data);
+        bodyBytes += b.data.length;
+        bodyEnds.push(bodyBytes);
+      }
+      return b.hash;
+    };
+    for (const ex of rows) {
+      const req = ex.requestBody;
+      const res = ex.responseBody;
+      values.push(
+        ex.seq, ex.protocol, ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
+        ex.method, ex.url, ex.host, ex.path, ex.status,
+        headersJson(ex.requestHeaders), ex.responseHeaders ? headersJson(ex.responseHeaders) : null,
+        body(req), req?.size ?? 0, req?.truncated ? 1 : 0, req?.contentType ?? null,
+        body(res), res?.size ?? 0, res?.truncated ? 1 : 0, res?.contentType ?? null,
+        ex.error, ex.redacted ? 1 : 0, ex.httpVersion ?? null, ex.upstreamHttpVersion ?? null,
+      );
     }
-    return b.hash;
+    const bodyData = new Uint8Array(bodyBytes);
+    let at = 0;
+    for (const b of bodies) {
+      bodyData.set(b, at);
+      at += b.length;
+    }
+    return { sessionId, columns: COLUMN_COUNT, values, bodyHashes, bodyEnds, bodyData };
   }
 
-  private _insertExchange(sessionId: number, ex: PreparedExchange): void {
-    const reqHash = this._insertBody(ex.requestBody);
-    const resHash = this._insertBody(ex.responseBody);
-    // Long strings are bound as UTF-8 blobs and cast to TEXT inside SQLite: sql.js encodes bound strings with a
-    // per-character JavaScript loop, Buffer.from uses V8's native encoder. Measured: the difference is most of
-    // the cost of an insert.
-    const s = this._stmt(`INSERT INTO exchanges(session_id, seq, protocol, connection_id, started_at, ttfb_ms, duration_ms,
-      method, url, host, path, status, request_headers, response_headers,
-      request_body_hash, request_body_size, request_body_truncated, request_content_type,
-      response_body_hash, response_body_size, response_body_truncated, response_content_type, error, redacted,
-      http_version, upstream_http_version)
-      VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT),
-      ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, CAST(? AS TEXT), CAST(? AS TEXT))`);
-    // Values that repeat from row to row (protocol, method, host, the statement's shape, headers) are encoded once.
-    const t = this._texts;
-    s.run([
-      sessionId, ex.seq, t.get(ex.protocol), ex.connectionId, ex.startedAt, ex.ttfbMs, ex.durationMs,
-      t.get(ex.method), utf8(ex.url), t.get(ex.host), t.get(ex.path), ex.status, t.get(JSON.stringify(ex.requestHeaders)),
-      ex.responseHeaders ? t.get(JSON.stringify(ex.responseHeaders)) : null,
-      reqHash, ex.requestBody?.size ?? 0, ex.requestBody?.truncated ? 1 : 0, t.get(ex.requestBody?.contentType ?? null),
-      resHash, ex.responseBody?.size ?? 0, ex.responseBody?.truncated ? 1 : 0, t.get(ex.responseBody?.contentType ?? null),
-      utf8(ex.error), ex.redacted ? 1 : 0, t.get(ex.httpVersion ?? null), t.get(ex.upstreamHttpVersion ?? null),
-    ]);
-    if (ex.protocol === 'ws' || ex.protocol === 'wss') {
-      // Messages of this exchange follow; remember its id so they need no index to find it.
-      this._seqToId.set(`${sessionId}:${ex.seq}`, Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]));
+  private _insertRows(r: ExchangeRows): void {
+    if (r.columns !== COLUMN_COUNT) throw new StoreError(`a journal frame has ${r.columns} values per exchange, this version ${COLUMN_COUNT}; open it with the version that wrote it`);
+    const bodies: RowValue[] = [];
+    let start = 0;
+    r.bodyHashes.forEach((hash, i) => {
+      bodies.push(hash, r.bodyData.subarray(start, r.bodyEnds[i]));
+      this._recentBodies.add(hash);
+      start = r.bodyEnds[i];
+    });
+    if (bodies.length) this._binder.run(this._db, this._stmt(INSERT_BODY), INSERT_BODY, null, bodies, 2, BODY_TEXT_COLUMNS);
+    const v = r.values;
+    this.lastInsertVia = this._binder.run(this._db, this._stmt(INSERT_EXCHANGE), INSERT_EXCHANGE, r.sessionId, v, COLUMN_COUNT, TEXT_COLUMNS);
+    // Messages of a WebSocket exchange follow it: remember its id so they need no index to find it. The rows of
+    // one batch get consecutive ids (rowid = max + 1), the last one SQLite's last_insert_rowid().
+    let lastId: number | undefined;
+    for (let row = 0; row < v.length; row += COLUMN_COUNT) {
+      const protocol = v[row + PROTOCOL_COLUMN];
+      if (protocol !== 'ws' && protocol !== 'wss') continue;
+      lastId ??= Number(this._db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+      this._seqToId.set(`${r.sessionId}:${v[row + SEQ_COLUMN]}`, lastId - (v.length - row) / COLUMN_COUNT + 1);
     }
   }
 
@@ -475,6 +574,7 @@ export class TrafficDb {
 
   /** Serialises the whole database. sql.js frees prepared statements on export, so the cache is dropped. */
   exportBytes(): Uint8Array {
+    this.commit();
     for (const s of this._stmts.values()) s.free();
     this._stmts.clear();
     const bytes = this._db.export();
@@ -493,35 +593,18 @@ export class TrafficDb {
   }
 
   close(): void {
+    this.commit();
     for (const s of this._stmts.values()) s.free();
     this._stmts.clear();
     this._db.close();
   }
 }
 
-function utf8(s: string | null): Uint8Array | null {
-  return s === null ? null : Buffer.from(s, 'utf8');
-}
-
-/** UTF-8 bytes of recent short strings, so a value repeated on every row is not encoded on every row. */
-class TextBytes {
-  private static readonly MAX_ENTRIES = 4096;
-  private static readonly MAX_LENGTH = 512;
-  private readonly _bytes = new Map<string, Uint8Array>();
-
-  get(s: string | null): Uint8Array | null {
-    if (s === null) return null;
-    if (s.length > TextBytes.MAX_LENGTH) return utf8(s);
-    let b = this._bytes.get(s);
-    if (!b) {
-      if (this._bytes.size >= TextBytes.MAX_ENTRIES) this._bytes.clear();
-      // Its own buffer: a pooled slice would keep the whole pool alive.
-      b = new Uint8Array(Buffer.byteLength(s));
-      Buffer.from(b.buffer).write(s);
-      this._bytes.set(s, b);
-    }
-    return b;
-  }
+/** JSON of header pairs; a wire call's one content type (on row after row) without a stringify each time. */
+function headersJson(pairs: HeaderPairs): string {
+  if (pairs.length === 0) return '[]';
+  if (pairs.length === 1 && pairs[0][0] === 'content-type' && pairs[0][1] === 'application/json') return JSON_CONTENT_TYPE;
+  return JSON.stringify(pairs);
 }
 
 function summaryFromRow(r: Record<string, SqlValue>): ExchangeSummary {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
-import type { NewSession } from './database';
+import type { ExchangeRows, NewSession } from './database';
 import type { PreparedExchange, PreparedMessage } from './prepare';
 
 /**
@@ -14,6 +14,8 @@ import type { PreparedExchange, PreparedMessage } from './prepare';
 export type JournalOp =
   | { lsn: number; op: 'session'; id: number; session: NewSession }
   | { lsn: number; op: 'exchanges'; sessionId: number; rows: PreparedExchange[] }
+  /** Exchanges as the insert binds them (see TrafficDb.exchangeRows): what the store worker journals. */
+  | ({ lsn: number; op: 'exchangeRows' } & ExchangeRows)
   | { lsn: number; op: 'messages'; sessionId: number; rows: PreparedMessage[] }
   | { lsn: number; op: 'delete'; ids: number[] }
   /** Database and cache calls linked to the HTTP request they were made for ([call id, parent id or null]). */
@@ -21,6 +23,13 @@ export type JournalOp =
   | { lsn: number; op: 'finish'; sessionId: number; stoppedAt: number; dropped: number };
 
 export type JournalOpBody = JournalOp extends infer T ? (T extends JournalOp ? Omit<T, 'lsn'> : never) : never;
+
+/** How many exchanges a journal operation stores. */
+export function exchangesIn(op: JournalOp): number {
+  if (op.op === 'exchanges') return op.rows.length;
+  if (op.op === 'exchangeRows') return op.values.length / op.columns;
+  return 0;
+}
 
 export function journalPath(dbFile: string): string {
   return `${dbFile}.chaos-journal`;
@@ -56,11 +65,16 @@ export class JournalWriter {
 
   append(op: JournalOp): void {
     const body = v8.serialize(op);
-    const frame = Buffer.allocUnsafe(4 + body.length);
-    frame.writeUInt32LE(body.length, 0);
-    body.copy(frame, 4);
-    let off = 0;
-    while (off < frame.length) off += fs.writeSync(this._fd, frame, off, frame.length - off);
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(body.length, 0);
+    // Header and body in one write, without copying the body (a batch's frame can be megabytes).
+    let parts: Uint8Array[] = [head, body];
+    let left = 4 + body.length;
+    while (left > 0) {
+      const n = fs.writevSync(this._fd, parts);
+      left -= n;
+      if (left > 0) parts = rest(parts, n);
+    }
   }
 
   /** After a snapshot holds everything, the journal starts over. */
@@ -72,4 +86,17 @@ export class JournalWriter {
     fs.closeSync(this._fd);
     if (remove) fs.rmSync(this.file, { force: true });
   }
+}
+
+/** What is left of `parts` after its first `n` bytes were written. */
+function rest(parts: Uint8Array[], n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (n >= p.length) n -= p.length;
+    else {
+      out.push(p.subarray(n));
+      n = 0;
+    }
+  }
+  return out;
 }

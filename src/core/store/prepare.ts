@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeBody } from '../capture/decode';
 import type { Redactor } from '../capture/redact';
 import { statementShape } from '../protocols/statementShape';
-import { isWireProtocol } from '../protocols/wireRecord';
+import { isWireProtocol, WIRE_NUMBERS, WIRE_TEXTS, type WireBatch } from '../protocols/wireRecord';
 import { headerValue, rawHeadersToPairs, type BodyCapture, type CapturedExchange, type CapturedMessage, type HeaderPairs } from '../capture/types';
 
 /** A row ready for the `exchanges` table, with its bodies ready for the `bodies` table. */
@@ -101,6 +101,99 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     httpVersion: ex.httpVersion ?? null,
     upstreamHttpVersion: ex.upstreamHttpVersion ?? null,
   };
+}
+
+const JSON_TYPE = 'application/json';
+const JSON_HEADER_PAIRS: HeaderPairs = [['content-type', JSON_TYPE]];
+
+/**
+ * A wire call's row, the same as prepareExchange(toCapturedExchange(call)) makes it (test/integration/
+ * store-wire-calls.test.ts holds the two together) without the work that cannot apply to it: no headers to redact,
+ * no URL, no content encoding; its bodies are JSON text already, redacted only when a secret's name could be in them.
+ */
+export function prepareWireCall(b: WireBatch, i: number, redactor: Redactor): PreparedExchange {
+  const n = i * WIRE_NUMBERS;
+  const t = i * WIRE_TEXTS;
+  const v = b.numbers;
+  const texts = b.texts;
+  const cap = v[n + 2];
+  const protocol = texts[t] as string;
+  const statement = texts[t + 3] as string;
+  const req = wireBody(texts[t + 5], cap, redactor);
+  const res = wireBody(texts[t + 6], cap, redactor);
+  return {
+    seq: v[n],
+    protocol,
+    connectionId: v[n + 1],
+    startedAt: v[n + 3],
+    ttfbMs: nullIfNaN(v[n + 4]),
+    durationMs: nullIfNaN(v[n + 5]),
+    method: texts[t + 2] as string,
+    url: statement,
+    host: texts[t + 1],
+    path: shapeOf(protocol, statement),
+    status: nullIfNaN(v[n + 6]),
+    requestHeaders: req ? JSON_HEADER_PAIRS : [],
+    responseHeaders: res ? JSON_HEADER_PAIRS : null,
+    requestBody: req?.body ?? null,
+    responseBody: res?.body ?? null,
+    error: texts[t + 4],
+    redacted: (req?.redacted ?? false) || (res?.redacted ?? false),
+    httpVersion: null,
+    upstreamHttpVersion: null,
+  };
+}
+
+/** SQLite stores a NaN as NULL too; null crosses to the worker as NaN (see WireBatch). */
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
+}
+
+/** Prepared wire bodies by their JSON text, per redactor: the same summaries come back call after call. */
+const recentWireBodies = new WeakMap<Redactor, Map<string, PreparedWireBody>>();
+const RECENT_WIRE_BODIES_MAX = 4_096;
+/** Texts up to this length are cached (by the text itself). */
+const WIRE_BODY_KEY_MAX = 512;
+
+interface PreparedWireBody {
+  body: PreparedBody;
+  redacted: boolean;
+}
+
+function wireBody(text: string | null, cap: number, redactor: Redactor): PreparedWireBody | null {
+  if (text === null || text.length === 0) return null;
+  // Cached only when no cap can cut it (3 bytes per UTF-16 unit at most), so the text alone is the key.
+  const cacheable = text.length <= WIRE_BODY_KEY_MAX && text.length * 3 <= cap;
+  let cache: Map<string, PreparedWireBody> | undefined;
+  if (cacheable) {
+    cache = recentWireBodies.get(redactor);
+    if (!cache) recentWireBodies.set(redactor, (cache = new Map()));
+    const hit = cache.get(text);
+    if (hit) return hit;
+  }
+  // A pooled slice (an ArrayBuffer of its own per body costs more than the rest of this function): the cache keeps
+  // at most RECENT_WIRE_BODIES_MAX of them, so at most that many 8 KB pool slabs alive, in practice a few.
+  const full = Buffer.from(text);
+  const size = full.length;
+  const truncated = size > cap;
+  const data = truncated ? full.subarray(0, cap) : full;
+  const wireHash = sha256Hex(data);
+  let body: PreparedBody = { hash: wireHash, data, size, truncated, contentType: JSON_TYPE };
+  let redacted = false;
+  if (redactor.mayRedactJson(text)) {
+    const r = redactor.body(data, JSON_TYPE);
+    // The key of a redacted body is the hash of what is stored (see prepareBody).
+    if (r.changed) {
+      body = { hash: sha256Hex(r.data), data: r.data, size, truncated, contentType: JSON_TYPE };
+      redacted = true;
+    }
+  }
+  const prepared = { body, redacted };
+  if (cache) {
+    if (cache.size >= RECENT_WIRE_BODIES_MAX) cache.clear();
+    cache.set(text, prepared);
+  }
+  return prepared;
 }
 
 /** Shapes of recent statements: the same command or prepared statement comes back call after call. */

@@ -1,5 +1,5 @@
 import type { CapturedExchange, CapturedMessage } from '../capture/types';
-import type { WireFields } from '../protocols/wireRecord';
+import type { WireBatch } from '../protocols/wireRecord';
 import type { NewSession } from './database';
 import type { TrafficQuery } from './queries';
 
@@ -31,10 +31,10 @@ export type ToWorker =
   | { type: 'init'; file: string; redaction: RedactionSpec; snapshotMinMs: number }
   | { type: 'session'; session: NewSession }
   /**
-   * `wire`: wire calls as flat fields (see pushWireFields); `at[i]` exchanges of this batch come before call i.
+   * `wire`: wire calls as flat fields (see WireBatch); `at[i]` exchanges of this batch come before call i.
    * `bytes` is their share of the back-pressure count, given back in the ack.
    */
-  | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer; wire?: { fields: WireFields; at: number[]; bytes: number } }
+  | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer; wire?: { batch: WireBatch; at: number[]; bytes: number } }
   | { type: 'close'; dropped: number }
   /** A question from the editor about the database the worker holds (answered in order with the batches). */
   | { type: 'query'; id: number; query: TrafficQuery }

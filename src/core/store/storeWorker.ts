@@ -14,8 +14,7 @@ import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
-import { prepareExchange, prepareMessage, type PreparedExchange } from './prepare';
-import { WIRE_FIELD_COUNT, wireExchange } from '../protocols/wireRecord';
+import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
 import type { FromWorker, PackedBody, PackedExchange, ToWorker } from './protocol';
 import { answer } from './queries';
 
@@ -31,9 +30,12 @@ let sessionId = 0;
 let dirty = false;
 let lastSnapshotAt = 0;
 let lastSnapshotMs = 0;
-let snapshotMinMs = 1000;
+let snapshotMinMs = 5000;
 let exchangesStored = 0;
 let timer: NodeJS.Timeout | undefined;
+let lastCommitAt = 0;
+/** How long the worker keeps its SQLite transaction open across batches (see TrafficDb.holdTransaction). */
+const COMMIT_MS = 1000;
 
 function send(msg: FromWorker): void {
   port.postMessage(msg);
@@ -48,7 +50,9 @@ function record(op: JournalOpBody): void {
 
 function snapshot(): void {
   const t0 = performance.now();
-  db.save();
+  db.save(); // commits the held transaction first
+  db.holdTransaction();
+  lastCommitAt = Date.now();
   journal.reset();
   lastSnapshotMs = performance.now() - t0;
   lastSnapshotAt = Date.now();
@@ -58,6 +62,11 @@ function snapshot(): void {
 /** Snapshot cost grows with the database; keep it under ~5% of the worker's time. */
 function maybeSnapshot(): void {
   if (!dirty) return;
+  if (Date.now() - lastCommitAt >= COMMIT_MS) {
+    db.commit();
+    db.holdTransaction();
+    lastCommitAt = Date.now();
+  }
   const interval = Math.max(snapshotMinMs, lastSnapshotMs * 20);
   if (Date.now() - lastSnapshotAt >= interval) snapshot();
 }
@@ -107,7 +116,8 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'batch': {
       let bytes = msg.wire?.bytes ?? 0;
-      const wireCount = msg.wire?.at.length ?? 0;
+      const wire = msg.wire;
+      const wireCount = wire?.at.length ?? 0;
       const exchangeCount = msg.exchanges.length + wireCount;
       if (exchangeCount) {
         const rows: PreparedExchange[] = [];
@@ -119,10 +129,10 @@ async function handle(msg: ToWorker): Promise<void> {
         // Wire calls go back between the exchanges where they were queued: rows are stored in arrival order.
         let w = 0;
         for (let i = 0; i <= msg.exchanges.length; i++) {
-          for (; w < wireCount && msg.wire!.at[w] === i; w++) rows.push(prepareExchange(wireExchange(msg.wire!.fields, w * WIRE_FIELD_COUNT), redactor));
+          for (; w < wireCount && wire!.at[w] === i; w++) rows.push(prepareWireCall(wire!.batch, w, redactor));
           if (i < msg.exchanges.length) rows.push(packed(msg.exchanges[i]));
         }
-        record({ op: 'exchanges', sessionId, rows });
+        record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
         exchangesStored += rows.length;
       }
       if (msg.messages.length) {
