@@ -60,7 +60,7 @@ function loadInput(inline: Record<string, unknown>, suite: Suite, problem: (mess
   const { spec, ...fields } = inline;
   const base: LoadPlanInput = typeof spec === 'string' ? readLoadSpec(spec) : {};
   const parsed = parseLoadSpecText(JSON.stringify({ target: base.target ?? suite.target, ...fields }));
-  for (const p of parsed.problems) problem(`load: ${p.message}`);
+  for (const p of parsed.problems) problem(`load: ${p.message.replace(/^the file: /, '')}`);
   const input: LoadPlanInput = { ...base, ...parsed.input };
   input.input ??= suite.traffic;
   return input;

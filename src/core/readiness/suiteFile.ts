@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import loadSchema from '../../../schemas/load.schema.json';
 import schema from '../../../schemas/suite.schema.json';
 import { offsetOf, placeOf } from '../chaos/parse';
 import { DURATION_HINT, parseDuration } from '../chaos/duration';
@@ -35,6 +36,14 @@ function validate(): ValidateFunction {
   return validator;
 }
 
+// The suite's inline load: a load spec (schemas/load.schema.json) whose target may come from the suite, plus `spec`.
+let loadValidator: ValidateFunction | undefined;
+function validateLoad(): ValidateFunction {
+  const inline = { ...loadSchema, $id: undefined, required: [], properties: { ...loadSchema.properties, spec: { type: 'string', minLength: 1 } } };
+  loadValidator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(inline);
+  return loadValidator;
+}
+
 /** The suite's checks in the order `ci` runs them; `file` names the suite in the checks' places and errors. */
 export function parseSuiteText(text: string, file = '.chaos/suite.yaml'): { suite?: Suite; problems: SuiteProblem[] } {
   const lineCounter = new LineCounter();
@@ -49,8 +58,11 @@ export function parseSuiteText(text: string, file = '.chaos/suite.yaml'): { suit
   const problem = (path: Path, message: string): SuiteProblem => ({ message, ...placeAt(path) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a suite is a YAML mapping with at least target:; ${EXAMPLE}`)] };
   const check = validate();
-  if (!check(raw)) return { problems: dedupe(schemaProblems(check.errors ?? [], raw).map(([path, message]) => problem(path, message))) };
+  const checkLoad = validateLoad();
   const r = raw as Obj;
+  const errors = check(raw) ? [] : [...(check.errors ?? [])];
+  if (r.load && typeof r.load === 'object' && !checkLoad(r.load)) errors.push(...(checkLoad.errors ?? []).map((e) => ({ ...e, instancePath: `/load${e.instancePath}` })));
+  if (errors.length) return { problems: dedupe(schemaProblems(errors, raw).map(([path, message]) => problem(path, message))) };
   const problems: SuiteProblem[] = [];
   const checks: CheckSpec[] = [];
 

@@ -15,7 +15,8 @@ export async function runPropertiesCheck(check: PropertiesCheckSpec, ctx: CheckC
     },
   });
   const held = r.invariants.filter((i) => i.passed).length;
-  const figure = `${r.runs} runs, ${r.requests} requests, ${r.violations.length} violation(s), ${held}/${r.invariants.length} invariant(s) held (seed ${r.seed})`;
+  const invariants = r.invariants.length ? `, ${held}/${r.invariants.length} invariant(s) held` : '';
+  const figure = `${r.runs} runs, ${r.requests} requests, ${r.violations.length} violation(s)${invariants} (seed ${r.seed})`;
   const failures = [
     ...r.violations.map((v) => `${v.check}: ${v.message} (replay: ${v.replay})`),
     ...r.invariants.filter((i) => !i.passed && !r.violations.some((v) => v.check === i.name)).map((i) => `${i.name}: ${i.summary}`),
