@@ -37,7 +37,6 @@ export function toJUnitXml(r: ReadinessResult): string {
 }
 
 // XML 1.0 allows tab, newline, carriage return and characters from U+0020; anything else is dropped.
-// eslint-disable-next-line no-control-regex
 const INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 function text(s: string): string {
