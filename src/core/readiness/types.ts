@@ -1,9 +1,7 @@
 /** The production-readiness suite (.chaos/suite.yaml) and what `chaos-testing ci` makes of it. */
-import type { ExperimentResult } from '../chaos/types';
 import type { AuditResult, Framework } from '../compliance/types';
 import type { RunnerLanguage } from '../generate/runners';
 import type { LoadPlanInput } from '../load/plan';
-import type { LoadResult } from '../load/types';
 
 export const CHECK_KINDS = ['tests', 'properties', 'chaos', 'load', 'audit'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
@@ -127,5 +125,3 @@ export interface ReadinessProgress {
   line?: string;
 }
 
-/** Results an engine returned, for a caller that wants them whole. */
-export type EngineResult = ExperimentResult | LoadResult | AuditResult | unknown;
