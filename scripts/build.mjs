@@ -58,4 +58,6 @@ if (watch) {
   await Promise.all(all.map((e) => esbuild.build(e)));
 }
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+// The readiness HTML report inlines uPlot (src/core/readiness/report/html.ts reads it beside the bundle).
+for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) copyFileSync(require.resolve(`uplot/dist/${f}`), `dist/${f}`);
 chmodSync('dist/cli.js', 0o755);

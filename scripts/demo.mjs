@@ -231,6 +231,8 @@ async function loadDemo() {
   }
   const script = join(workDir, 'load.k6.js');
   run(['load', 'export', '--to', 'k6', '--input', relative(root, db), '--target', 'http://127.0.0.1:3000', '--profile', 'ramp-up', '--to', '50', '--duration', '5m', '--slo', 'p99<500ms,errors<1%', '--output', relative(root, script)]);
+}
+
 /** `chaos-testing properties` as a child (the backend lives in this process), its report on the terminal; the exit code. */
 async function propertiesRun(args, env) {
   console.log(`$ chaos-testing ${args.join(' ')}`);
@@ -482,6 +484,9 @@ async function main() {
     console.log('  then: Chaos Testing: Open Traffic Database → ' + relative(root, db) + ', or Start Capture against your backend;');
     console.log('  Replay Traffic… and Export Experiment to Chaos Mesh are there too');
 
+    step('Production readiness: one suite, one exit code, JUnit + SARIF + Markdown + HTML reports (chaos-testing ci)');
+    await readinessDemo(experiment);
+
     console.log(`\nThe traffic is in ${relative(root, db)}, a real SQLite file:`);
     console.log(`  sqlite3 ${relative(root, db)} "select id, method, url, status from exchange_view"`);
     console.log(`  node dist/cli.js export --format har --db ${relative(root, db)} > traffic.har`);
@@ -489,6 +494,54 @@ async function main() {
     if (proxy) await proxy.stop();
     backend.server.closeAllConnections();
     backend.server.close();
+  }
+}
+
+/**
+ * The last step: a small readiness suite for the sample backend (a fresh one, so the generated tests find the
+ * state they expect) — the generated node:test suite, the partition experiment with a recovery bound, a 3 s load
+ * with its SLO, a PCI-DSS audit of the traffic — run by `chaos-testing ci`, its Markdown summary shown.
+ */
+async function readinessDemo(experiment) {
+  const fresh = await startBackend();
+  const suite = join(workDir, 'suite.yaml');
+  const reports = join(workDir, 'reports');
+  writeFileSync(suite, `name: sample backend
+target: ${fresh.url}
+traffic: ${relative(root, db)}
+tests:
+  - name: generated node:test suite
+    language: typescript-node
+    dir: ${relative(root, join(workDir, 'project'))}
+experiments:
+  - file: ${relative(root, experiment)}
+    max-recovery-time: 5s
+load:
+  requests: [{path: /health}, {path: /api/users}]
+  connections: 4
+  duration: 3s
+  slo: "p99<500ms,errors<1%"
+audit:
+  frameworks: [pci-dss]
+  workspace: ''
+`);
+  console.log(readFileSync(suite, 'utf8').replace(/^/gm, '  ').trimEnd());
+  const args = ['ci', '--suite', relative(root, suite), '--out', relative(root, reports), '--dir', relative(root, workDir)];
+  console.log(`$ chaos-testing ${args.join(' ')}`);
+  try {
+    // Not spawnSync: both backends live in this process and must keep answering.
+    const env = { ...process.env, CHAOS_SECRET_PASSWORD: 'demo-password' };
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: ['ignore', 'inherit', 'pipe'] });
+    child.stderr.on('data', (c) => /^\[\d+\/\d+\]|^ci: /m.test(String(c)) && process.stderr.write(String(c).split('\n').filter((l) => /^\[\d+\/\d+\]|^ci: /.test(l)).map((l) => `${l}\n`).join('')));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    if (code !== 0 && code !== 1) throw new Error(`chaos-testing ci exited with ${code}`);
+    console.log(`\n  ${relative(root, join(reports, 'summary.md'))} (the pull-request comment):\n`);
+    console.log(readFileSync(join(reports, 'summary.md'), 'utf8').replace(/^/gm, '  ').trimEnd());
+    console.log(`\n  open ${relative(root, join(reports, 'report.html'))} (charts, offline); in CI: docs/ci/github-actions.yml, docs/ci/gitlab-ci.yml`);
+  } finally {
+    fresh.server.closeAllConnections();
+    fresh.server.close();
   }
 }
 

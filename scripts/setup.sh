@@ -2,7 +2,8 @@
 # Installs the system packages the tests use, where they are missing: sqlite3 (reads the store as a user
 # would), openssl (certificates for HTTPS tests), chromium (webview panels under playwright-core), faketime
 # (libfaketime, for the clock-skew chaos action), PostgreSQL, MariaDB and Redis (real servers the protocol capture
-# tests start on loopback, with pgbench and redis-benchmark for bench:protocols); then the
+# tests start on loopback, with pgbench and redis-benchmark for bench:protocols), xmllint (libxml2-utils: the readiness
+# suite's JUnit XML checked against its XSD); then the
 # toolchains that run generated test suites (scripts/setup-runners.sh) and the real editor for the end-to-end tests
 # (scripts/setup-editor.sh). Needs root and apt; otherwise it says what to install and the tests that need a
 # missing tool skip with a reason naming the package (under CI=true they fail instead).
@@ -18,6 +19,7 @@ declare -A NEEDED=(
   [redis-server]=redis-server
   [redis-benchmark]=redis-tools
   [pgbench]=postgresql-contrib
+  [xmllint]=libxml2-utils
 )
 
 missing=()

@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   chaos: { summary: 'run, validate and recover chaos experiments: hypothesis, faults, recovery time, rollbacks', load: async () => (await import('./commands/chaos')).chaosCommand },
   load: { summary: 'load-test a backend with its captured traffic: ramp-up, spike, soak, stress, SLOs, compare runs, k6 export', load: async () => (await import('./commands/load')).loadCommand },
   audit: { summary: 'audit traffic and workspace files against FISMA, FedRAMP, SOC 2, HIPAA and PCI-DSS controls', load: async () => (await import('./commands/audit')).auditCommand },
+  ci: { summary: 'run the production-readiness suite (.chaos/suite.yaml) with one exit code; JUnit, SARIF, Markdown and HTML reports', load: async () => (await import('./commands/ci')).ciCommand },
   ca: { summary: 'make, show and replace the local certificate authority for HTTPS capture', load: async () => (await import('./commands/ca')).caCommand },
   export: { summary: 'export the store as HAR, JSON or OpenAPI', load: async () => (await import('./commands/export')).exportCommand },
 };

@@ -15,6 +15,8 @@ import type { PropertiesResult } from '../core/properties/types';
 import type { AuditPanelActions } from './panels/auditPanel';
 import type { PropertiesPanelActions } from './panels/propertiesPanel';
 import { PropertiesFeatures } from './properties/propertiesFeatures';
+import { ReadinessFeatures, type ReadinessActions } from './readiness/readinessFeatures';
+import type { ReadinessResult } from '../core/readiness/types';
 import { experimentValidator } from './chaos/validator';
 import { DisposableBase } from './disposable';
 import type { TrafficBackend } from './panels/backend';
@@ -37,6 +39,8 @@ export interface PanelOpeners {
   load?: LoadView;
   showProperties?(result: PropertiesResult, actions: PropertiesPanelActions): void;
   showAudit?(result: AuditResult, actions: AuditPanelActions): void;
+  showReadiness?(result: ReadinessResult, actions: ReadinessActions): void;
+  showReadinessReport?(result: ReadinessResult): void;
 }
 
 /** Without panels (fast tests that do not look at them), load runs still run; their views go nowhere. */
@@ -59,6 +63,7 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
   readonly load: LoadFeatures;
   readonly properties: PropertiesFeatures;
   readonly audit: AuditFeatures;
+  readonly readiness: ReadinessFeatures;
   private readonly _treeView: vscodeTypes.TreeView<TrafficNode>;
   private readonly _responses: ResponseDocuments;
   private readonly _changeListeners = new Set<() => void>();
@@ -118,6 +123,11 @@ export class ChaosExtension extends DisposableBase implements TrafficBackend {
         openExchange: (id) => _panels.showExchange(this, id),
         openLocation: (file, line, column) => this.audit.openLocation(file, line, column),
       }),
+    }, (id, run) => this._command(id, run)));
+    this.readiness = this._register(new ReadinessFeatures(_vscode, {
+      cli: chaosOptions.cli,
+      showResults: (r, actions) => _panels.showReadiness?.(r, actions),
+      showReport: (r) => _panels.showReadinessReport?.(r),
     }, (id, run) => this._command(id, run)));
     this._updateDescription();
   }

@@ -7,6 +7,8 @@ import { LoadComparePanel } from './panels/loadComparePanel';
 import { loadPanels } from './panels/loadPanels';
 import { LoadTestPanel } from './panels/loadTestPanel';
 import { PropertiesPanel } from './panels/propertiesPanel';
+import { ReadinessPanel } from './panels/readinessPanel';
+import { ReadinessReportPanel } from './panels/readinessReportPanel';
 import { TrafficBrowserPanel } from './panels/trafficBrowserPanel';
 import type { VSCode } from './types';
 
@@ -21,6 +23,8 @@ export function activate(context: ExtensionContext): ChaosExtension {
     load: loadPanels(vscode, context.extensionUri),
     showProperties: (result, actions) => void PropertiesPanel.show(vscode, context.extensionUri, result, actions),
     showAudit: (result, actions) => void AuditPanel.show(vscode, context.extensionUri, result, actions),
+    showReadiness: (result, actions) => void ReadinessPanel.show(vscode, context.extensionUri, result, actions),
+    showReadinessReport: (result) => void ReadinessReportPanel.show(vscode, result),
   };
   const ext = new ChaosExtension(vscode, context, panels);
   root = ext;
@@ -33,7 +37,7 @@ export function activate(context: ExtensionContext): ChaosExtension {
     vscode.window.registerWebviewPanelSerializer(ExchangePanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => void ExchangePanel.revive(vscode, panel, context.extensionUri, ext, state),
     }),
-    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose(), LoadTestPanel.current?.dispose(), LoadComparePanel.current?.dispose(), PropertiesPanel.current?.dispose(), AuditPanel.current?.dispose()) },
+    { dispose: () => (TrafficBrowserPanel.current?.dispose(), ExchangePanel.current?.dispose(), ExperimentResultsPanel.current?.dispose(), LoadTestPanel.current?.dispose(), LoadComparePanel.current?.dispose(), PropertiesPanel.current?.dispose(), AuditPanel.current?.dispose(), ReadinessPanel.current?.dispose(), ReadinessReportPanel.current?.dispose()) },
   );
   return ext;
 }
