@@ -533,9 +533,13 @@ audit:
     const env = { ...process.env, CHAOS_SECRET_PASSWORD: 'demo-password' };
     delete env.NODE_TEST_CONTEXT;
     const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: ['ignore', 'inherit', 'pipe'] });
-    child.stderr.on('data', (c) => /^\[\d+\/\d+\]|^ci: /m.test(String(c)) && process.stderr.write(String(c).split('\n').filter((l) => /^\[\d+\/\d+\]|^ci: /.test(l)).map((l) => `${l}\n`).join('')));
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    if (code !== 0 && code !== 1) throw new Error(`chaos-testing ci exited with ${code}`);
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += String(c);
+      if (/^\[\d+\/\d+\]|^ci: /m.test(String(c))) process.stderr.write(String(c).split('\n').filter((l) => /^\[\d+\/\d+\]|^ci: /.test(l)).map((l) => `${l}\n`).join(''));
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    if (code !== 0 && code !== 1) throw new Error(`chaos-testing ci exited with ${code}: ${stderr.trim().split('\n').pop()}`);
     console.log(`\n  ${relative(root, join(reports, 'summary.md'))} (the pull-request comment):\n`);
     console.log(readFileSync(join(reports, 'summary.md'), 'utf8').replace(/^/gm, '  ').trimEnd());
     console.log(`\n  open ${relative(root, join(reports, 'report.html'))} (charts, offline); in CI: docs/ci/github-actions.yml, docs/ci/gitlab-ci.yml`);
