@@ -119,10 +119,16 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       const roundStart = performance.now();
       shared.searching = true;
       const property = fc.asyncProperty(fc.commands(arbs, { maxCommands: options.maxSteps, ...(replaying?.replay ? { replayPath: replaying.replay } : {}) }), async (cmds) => {
-        if (shared.searching) runs++;
+        // Interrupted: an interrupting precondition failure ends fc.check (no further runs generated, what was
+        // found kept), and a run cut short is not counted: `runs` is the runs made, not the runs asked for.
+        if (options.signal?.aborted) throw new fc.PreconditionFailure(true);
         try {
           await fc.asyncModelRun(() => ({ model: new SequenceModel(), real: new SequenceReal(shared) }), cmds);
+          if (options.signal?.aborted) throw new fc.PreconditionFailure(true);
+          if (shared.searching) runs++;
         } catch (e) {
+          if (options.signal?.aborted && !(e instanceof CheckViolation)) throw new fc.PreconditionFailure(true);
+          if (shared.searching) runs++;
           if (e instanceof CheckViolation) {
             lastFailure = e;
             if (shared.searching) {
@@ -138,7 +144,8 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       const end = performance.now();
       searchMs += (failedAt ?? end) - roundStart;
       if (failedAt !== undefined) shrinkMs += end - failedAt;
-      if (!details.failed) break;
+      // Interrupted before any run passed, fast-check calls it a failure (without one): it is only the interruption.
+      if (!details.failed || (details.interrupted && !lastFailure)) break;
       const failure = lastFailure as CheckViolation | undefined;
       if (!failure) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
       const replayPath = /replayPath="([^"]*)"/.exec(String(details.counterexample?.[0] ?? ''))?.[1];
@@ -201,6 +208,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       target: target.href,
       passed: violations.length === 0 && outcomes.every((o) => o.passed),
       runs,
+      runsRequested: options.runs,
       requests: shared.requests,
       seed,
       ...(options.path ? { path: options.path } : {}),

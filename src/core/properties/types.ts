@@ -134,8 +134,10 @@ export interface PropertiesResult {
   database: string;
   target: string;
   passed: boolean;
-  /** Test cases run (all rounds); each is one request sequence. */
+  /** Test cases run (all rounds); each is one request sequence. Fewer than asked when interrupted. */
   runs: number;
+  /** --runs as asked (per round). */
+  runsRequested: number;
   requests: number;
   /** The seed of the first round (later rounds, after a violation, use seed + round). */
   seed: number;
