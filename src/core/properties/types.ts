@@ -5,6 +5,7 @@
  * The result is plain JSON: printed by `chaos-testing properties --json` and stored in the runs table (kind
  * 'properties').
  */
+import type { JsonTemplate, TemplateString } from '../learn/model';
 
 /** Schemathesis's check names, so users recognise them. */
 export const CHECK_NAMES = [
@@ -181,8 +182,25 @@ export interface InvariantContext {
   path?: string;
 }
 
+/**
+ * A violation's minimal case as plain HTTP from a fresh start, for its regression test: `{ variable }` parts of the
+ * path and `{ $var }` leaves of the body are values captured by earlier steps; `values` are what the last step must
+ * serve (JSON pointer → value).
+ */
+export interface HttpExampleStep {
+  method: string;
+  path: TemplateString;
+  headers: Array<[string, string]>;
+  body?: JsonTemplate;
+  status: number;
+  /** 'application/json' when the answer was JSON (captures and values need it), else null. */
+  contentType: string | null;
+  captures: Array<{ variable: string; from: string }>;
+  values: Array<{ pointer: string; value: string | number | boolean | null }>;
+}
+
 /** An invariant's violation; stateful ones give the seed and fast-check path that replay their minimal case. */
-export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & { seed?: number; path?: string | null };
+export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & { seed?: number; path?: string | null; httpExample?: HttpExampleStep[] };
 
 /**
  * A property of the system as a whole, judged after (or alongside) the commands. Built-in ones need only HTTP;
@@ -191,5 +209,7 @@ export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & {
 export interface Invariant {
   name: string;
   description: string;
+  /** It judges the run's own requests (latency, error rate): its case replays with the whole run, not --runs 0. */
+  judgesRun?: boolean;
   run(ctx: InvariantContext): Promise<{ outcome: InvariantOutcome; violations: InvariantViolation[] }>;
 }

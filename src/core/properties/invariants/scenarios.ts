@@ -5,7 +5,7 @@
  * bounded, and a trial whose precondition does not hold (the service not healthy yet) is skipped, never failed.
  */
 import fc from 'fast-check';
-import type { InvariantOutcome, InvariantViolation, Step } from '../types';
+import type { HttpExampleStep, InvariantOutcome, InvariantViolation, Step } from '../types';
 
 export interface Trial {
   ok: boolean;
@@ -15,6 +15,8 @@ export interface Trial {
   steps: Step[];
   /** Skip this trial (a precondition did not hold). */
   skip?: boolean;
+  /** For a failure made of HTTP alone: the case from a fresh start, for a regression test in the user's language. */
+  httpExample?: HttpExampleStep[];
 }
 
 export interface ScenarioRun<S> {
@@ -84,7 +86,7 @@ export function scenarioVerdict(name: string, r: ScenarioResult, passedSummary: 
   const { trial, seed, path } = r.failure;
   return {
     outcome: { name, passed: false, summary: `${trial.message} (after ${r.trials} trials; minimal case: ${trial.steps.length} steps)` },
-    violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${trial.message}`, minimalExample: trial.steps, seed, path }],
+    violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${trial.message}`, minimalExample: trial.steps, seed, path, ...(trial.httpExample ? { httpExample: trial.httpExample } : {}) }],
   };
 }
 
