@@ -127,6 +127,9 @@ export interface InvariantOutcome {
   passed: boolean;
   /** What was measured, one line: "p99 12 ms ≤ 2000 ms over 812 requests". */
   summary: string;
+  /** Stateful invariants: trials run (shrinking included), and the time from the first failure to the minimal case. */
+  trials?: number;
+  shrinkMs?: number;
 }
 
 export interface PropertiesResult {
