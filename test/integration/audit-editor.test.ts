@@ -2,7 +2,8 @@
  * The editor faces of the compliance audit on the fake editor, against real parts: Run Compliance Audit runs the
  * built CLI (`node scripts/build.mjs` first) as a task over a copy of the labelled corpus (test/fixtures/compliance:
  * its workspace files, and its HAR imported as the workspace's traffic database). File findings land in Problems at
- * their line and column with their control ids; the quick fixes edit the files (checked by their text); the audit
+ * their line and column with their control ids; the quick fixes (USER, securityContext, an image digest the workspace
+ * pins in its ImagesLock) edit the files (checked by their text); the audit
  * panel's host gets the traffic findings and opens exchanges and places. Restricted Mode audits, but never probes TLS.
  */
 import assert from 'node:assert/strict';
@@ -103,6 +104,18 @@ test('Run Compliance Audit: findings at their line and column with control ids, 
   assert.equal(problems.get(dockerfile)!.some((d) => d.code === 'container-root'), false, 'the fixed Dockerfile runs as USER 10001');
   assert.equal(problems.get(deploy)!.some((d) => d.code === 'container-root'), false);
 
+  // Quick fix on the unpinned image: the digest .imgpkg/images.yml (a Carvel ImagesLock) pins nginx:1.25 at.
+  const unpinned = problems.get(deploy)!.find((d) => d.code === 'unpinned-image')!;
+  const [pinAction] = (await provider.provideCodeActions(fake.documents$.open(deploy) as never, unpinned.range as never, { diagnostics: [unpinned], triggerKind: 1, only: undefined } as never, undefined as never)) as vscodeTypes.CodeAction[];
+  assert.equal(pinAction.title, 'Fix: pin nginx:1.25 to sha256:f7988fb6c02e… (pinned at .imgpkg/images.yml:5)');
+  await fake.api.workspace.applyEdit(pinAction.edit!);
+  assert.equal(fs.readFileSync(deploy, 'utf8').split('\n')[10], '          image: nginx:1.25@sha256:f7988fb6c02e0ce69257d9bd9cf37ae20a60f1df7563c3a2a6abe24160306b8d');
+  await runAudit(fake, 'all');
+  assert.equal(problems.get(deploy)!.some((d) => d.code === 'unpinned-image'), false, 'the pinned image is no longer reported');
+  const latest = problems.get(dockerfile)!.find((d) => d.code === 'unpinned-image')!;
+  const latestActions = await provider.provideCodeActions(fake.documents$.open(dockerfile) as never, latest.range as never, { diagnostics: [latest], triggerKind: 1, only: undefined } as never, undefined as never);
+  assert.deepEqual(latestActions, [], 'node:latest is pinned nowhere: no fix (the digest is not guessed)');
+
   // The panel: traffic findings with masked evidence, per-framework summaries; a click opens the exchange or the place.
   const panel = fakePanel(AuditPanel.current!.panel);
   panel.webview.receive({ kind: 'ready' });
@@ -138,6 +151,7 @@ test('Restricted Mode: the audit runs (it only reads) but never probes TLS, what
   features(t, fake, db);
   const output = await runAudit(fake, 'all');
   assert.doesNotMatch(output, /--probe-tls/);
+  assert.match(output, /--image-tool none/, 'no local container tool is run for an untrusted workspace');
   assert.ok(fake.diagnostics.get('chaos-compliance')!.get(path.join(folder, 'Dockerfile'))!.length > 0);
   // A tasks.json entry asking for the probe does not get it either.
   assert.equal(auditArgs(db, folder, { framework: 'all', probeTls: true }, false).includes('--probe-tls'), false);

@@ -16,7 +16,8 @@ import { makeTestCa } from '../helpers/testCa';
 
 const CORPUS = path.join(ROOT, 'test', 'fixtures', 'compliance');
 const WORKSPACE = path.join(CORPUS, 'workspace');
-const EXPECTED: string[] = JSON.parse(fs.readFileSync(path.join(CORPUS, 'expected.json'), 'utf8')).findings;
+const MANIFEST = JSON.parse(fs.readFileSync(path.join(CORPUS, 'expected.json'), 'utf8')) as { findings: string[]; fixes: Record<string, string> };
+const EXPECTED = MANIFEST.findings;
 const NOW = Date.UTC(2025, 0, 31);
 
 async function corpusDb(dir: string): Promise<string> {
@@ -44,8 +45,13 @@ test('the audit of the labelled corpus reports exactly the expected findings, no
   assert.equal(r.summaries.find((s) => s.framework === 'fedramp')!.assessed.includes('SC-6'), false);
 });
 
-test('mechanical fixes: USER before CMD, a securityContext at the container indentation', async () => {
-  const r = await runAudit({ frameworks: ['fisma'], workspace: WORKSPACE, now: NOW });
+test('mechanical fixes: USER before CMD, a securityContext at the container indentation, a digest the workspace pins', async () => {
+  // imageTool null: a docker on the machine running the tests must not add pins the manifest does not list.
+  const r = await runAudit({ frameworks: ['fisma'], workspace: WORKSPACE, now: NOW, imageTool: null });
+  const fixes = Object.fromEntries(r.findings.filter((f) => f.fix).map((f) => [findingLabel(f), f.fix!.replace ?? f.fix!.insert]));
+  assert.deepEqual(fixes, MANIFEST.fixes);
+  const pin = r.findings.find((f) => f.ruleId === 'unpinned-image' && f.fix)!;
+  assert.deepEqual(pin.fix, { file: 'k8s/deploy.yaml', line: 11, replace: MANIFEST.fixes['unpinned-image @ k8s/deploy.yaml:11:18'], description: 'pin nginx:1.25 to sha256:f7988fb6c02e… (pinned at .imgpkg/images.yml:5)' });
   const docker = r.findings.find((f) => f.ruleId === 'container-root' && 'file' in f.location && f.location.file === 'Dockerfile')!;
   assert.deepEqual(docker.fix, { file: 'Dockerfile', line: 5, insert: 'USER 10001\n', description: 'add USER 10001 before the command runs' });
   const k8s = r.findings.find((f) => f.ruleId === 'container-root' && 'file' in f.location && f.location.file === 'k8s/deploy.yaml')!;

@@ -63,6 +63,7 @@ function assertFound(r: PropertiesResult, name: string): PropertiesResult['viola
   assert.ok(v.path, 'a replay path');
   assert.match(v.replay, new RegExp(`--runs 0 --seed ${v.seed} --path ${v.path} --invariant ${name}=`));
   assert.match(r.invariants[0].summary, /minimal case: \d steps/);
+  assert.ok((r.invariants[0].trials ?? 0) >= 1 && typeof r.invariants[0].shrinkMs === 'number', JSON.stringify(r.invariants[0]));
   return v;
 }
 

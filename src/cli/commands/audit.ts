@@ -19,6 +19,7 @@ export const auditCommand: Command = {
       format: { type: 'string', value: 'FORMAT', default: 'text', description: 'text, json or sarif' },
       output: { type: 'string', short: 'o', value: 'FILE', description: 'write the report to FILE instead of stdout' },
       'fail-on': { type: 'string', value: 'SEVERITY', default: 'high', description: 'exit 1 when a violation is at least this severe: high, medium, low or none' },
+      'image-tool': { type: 'string', value: 'NAME', default: 'auto', description: "container tool asked for the digest of unpinned images (image inspect, reads only): auto (docker, else podman, when installed), a name or path, or none" },
       'probe-tls': { type: 'boolean', description: 'connect to each HTTPS host in the traffic to check its TLS version, cipher and certificate' },
     },
     details: [
@@ -27,6 +28,8 @@ export const auditCommand: Command = {
       '  chaos-testing audit -f all -i .chaos/traffic.db -w . --format sarif -o audit.sarif',
       '  chaos-testing audit -f hipaa,soc2 --fail-on medium --probe-tls',
       '',
+      'An unpinned image gets a fix (image:tag@sha256:…) when its tag is pinned elsewhere in the workspace (a',
+      'Dockerfile, compose file, Kubernetes YAML or Carvel ImagesLock) or a local docker/podman has pulled it.',
       'Evidence is masked: card numbers as first 6 + last 4 digits, SSNs as ***-**-1234, secrets never shown.',
       'An automated audit covers only the controls it can observe; the report lists what it did not assess.',
       'The run and its findings are stored in the database (runs and findings tables) unless a capture is writing it.',
@@ -47,7 +50,12 @@ export const auditCommand: Command = {
     if (!hasTraffic && !workspace) throw new InputError(`nothing to audit: no traffic database at ${input} and no --workspace; capture traffic first or pass --workspace DIR`);
 
     const { runAudit } = await import('../../core/compliance/engine');
-    const options = { frameworks, traffic: hasTraffic ? input : null, workspace, probeTls: Boolean(flags['probe-tls']) };
+    const tool = String(flags['image-tool']);
+    const imageTool = tool === 'none' ? null : tool === 'auto' ? undefined : tool;
+    if (imageTool && !(await import('../../core/compliance/detect/localImageDigest')).findImageTool(imageTool)) {
+      throw new InputError(`--image-tool ${imageTool}: no such program on PATH; install it, or pass --image-tool auto or none`);
+    }
+    const options = { frameworks, traffic: hasTraffic ? input : null, workspace, probeTls: Boolean(flags['probe-tls']), imageTool };
     const result = await runAudit(options);
     const text = format === 'json' ? JSON.stringify(result, null, 2)
       : format === 'sarif' ? JSON.stringify((await import('../../core/compliance/sarif')).toSarif(result), null, 2)

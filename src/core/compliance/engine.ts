@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { openForReading } from '../store/reader';
 import { checkOf, controlsFor } from './controls';
 import { maskText } from './detect/maskText';
+import { ImageDigests } from './detect/imageDigests';
 import { yamlOf } from './detect/yamlDocs';
 import { RULES } from './rules';
-import type { Hit, Rule, TlsProbe } from './rules/rule';
+import type { Hit, Rule, TlsProbe, WorkspaceFacts } from './rules/rule';
 import { notAutomated, summarise } from './summary';
 import { httpsTargets, probeTls } from './tlsProbe';
 import { trafficExchanges } from './traffic';
@@ -85,11 +86,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const errors = yamlOf(f).errors;
       if (errors.length) inputs.skipped.push({ input: f.path, reason: `YAML does not parse (${errors[0]}); fix it to have it audited` });
     }
+    const digests = new ImageDigests(files, options.imageTool);
+    const facts: WorkspaceFacts = { digestOf: (image) => digests.lookup(image) };
     for (const rule of rules.filter((r) => r.files)) {
       for (const file of files) {
         if (!rule.files!.kinds.includes(file.kind)) continue;
         ran.add(rule);
-        for (const h of rule.files!.scan(file, now)) {
+        for (const h of rule.files!.scan(file, now, facts)) {
           set.add(rule, { ...h, key: h.key ?? `${file.path}:${h.at?.line ?? 1}:${h.at?.column ?? 1}` }, { file: file.path, line: h.at?.line ?? 1, column: h.at?.column ?? 1, ...(h.at?.endLine ? { endLine: h.at.endLine, endColumn: h.at.endColumn } : {}) });
         }
       }

@@ -79,6 +79,11 @@ export interface AuditOptions {
   probeTls?: boolean;
   /** Clock for certificate expiry and session lifetimes (tests). */
   now?: number;
+  /**
+   * Container tool asked for the digest of an unpinned image (`image inspect`, reads only): undefined = docker, else
+   * podman, when on PATH; null = none (the workspace's own pins still give fixes).
+   */
+  imageTool?: string | null;
   /** Bounds on the workspace walk. */
   maxFiles?: number;
 }

@@ -84,6 +84,8 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
   const needs = new Set<string>([...variablesIn(st.path), ...st.headers.flatMap(([, v]) => variablesIn(v))]);
   if (st.body && 'json' in st.body) for (const v of jsonRefs(st.body.json).vars) needs.add(v);
   needs.delete('BASE_URL');
+  // A JSON body's content-type is written by the template itself.
+  const headers = st.headers.filter(([n]) => !(n.toLowerCase() === 'content-type' && st.body && 'json' in st.body));
   return {
     title: `${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`,
     method: st.method,
@@ -91,8 +93,8 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
     methodQuoted: d.str(st.method),
     first: false,
     url: d.expr(url),
-    headers: st.headers.filter(([n]) => !(n === 'content-type' && st.body && 'json' in st.body)).map(([name, value]) => ({ name: d.str(name), value: d.expr(compact(value)) })),
-    hasHeaders: st.headers.length > 0,
+    headers: headers.map(([name, value]) => ({ name: d.str(name), value: d.expr(compact(value)) })),
+    hasHeaders: headers.length > 0,
     json: st.body && 'json' in st.body ? d.json(st.body.json) : null,
     text: st.body && 'text' in st.body ? d.str(st.body.text) : null,
     status: st.expect.status,

@@ -18,10 +18,10 @@ import { ResponseSchemas, defaultMaxResponseTime } from './checks';
 import { CheckViolation, SequenceReal, commandArbitraries, type RunShared } from './commands';
 import { resolveInvariants } from './invariants';
 import { buildPlans } from './plan';
-import { regressionTest } from './regression';
+import { invariantRegressionTest, regressionTest } from './regression';
 import { RequestBuilder } from './request';
 import { SequenceModel, httpSender, type TraceEntry } from './state';
-import { CHECK_NAMES, type CheckCount, type InvariantOutcome, type PropertiesOptions, type PropertiesResult, type Violation } from './types';
+import { CHECK_NAMES, type CheckCount, type HttpExampleStep, type InvariantOutcome, type PropertiesOptions, type PropertiesResult, type Violation } from './types';
 
 /** Distinct violations one run reports at most (each needs a search round of its own). */
 export const MAX_VIOLATIONS = 5;
@@ -44,12 +44,21 @@ function replayCommand(o: PropertiesOptions, seed: number, path: string | null, 
   return parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) || p === 'chaos-testing properties' ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** Replays one invariant's case: --runs 0 skips the commands, --path goes to the invariant's own fast-check run. */
-function invariantReplay(o: PropertiesOptions, seed: number, path: string | null, spec: string): string {
-  const parts = ['chaos-testing properties', '--target', o.target, '--runs', '0', '--seed', String(seed)];
-  if (path) parts.push('--path', path);
-  parts.push('--invariant', spec);
-  return parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) || p === 'chaos-testing properties' ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
+/**
+ * The CLI arguments that replay one invariant's case: --runs 0 skips the commands and --path goes to the
+ * invariant's own fast-check run; an invariant judging the run's own requests replays the whole run instead.
+ */
+function invariantReplayArgs(o: PropertiesOptions, seed: number, path: string | null, spec: string, judgesRun: boolean): string[] {
+  if (judgesRun) {
+    const args = ['properties', '--input', o.database, '--target', o.target];
+    if (o.sessionId !== undefined) args.push('--session', String(o.sessionId));
+    return [...args, '--runs', String(o.runs), '--seed', String(seed), '--max-steps', String(o.maxSteps), '--invariant', spec];
+  }
+  return ['properties', '--target', o.target, '--runs', '0', '--seed', String(seed), ...(path ? ['--path', path] : []), '--invariant', spec];
+}
+
+function shellCommand(args: string[]): string {
+  return ['chaos-testing', ...args].map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 export async function runProperties(options: PropertiesOptions): Promise<PropertiesResult> {
@@ -119,10 +128,16 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       const roundStart = performance.now();
       shared.searching = true;
       const property = fc.asyncProperty(fc.commands(arbs, { maxCommands: options.maxSteps, ...(replaying?.replay ? { replayPath: replaying.replay } : {}) }), async (cmds) => {
-        if (shared.searching) runs++;
+        // Interrupted: an interrupting precondition failure ends fc.check (no further runs generated, what was
+        // found kept), and a run cut short is not counted: `runs` is the runs made, not the runs asked for.
+        if (options.signal?.aborted) throw new fc.PreconditionFailure(true);
         try {
           await fc.asyncModelRun(() => ({ model: new SequenceModel(), real: new SequenceReal(shared) }), cmds);
+          if (options.signal?.aborted) throw new fc.PreconditionFailure(true);
+          if (shared.searching) runs++;
         } catch (e) {
+          if (options.signal?.aborted && !(e instanceof CheckViolation)) throw new fc.PreconditionFailure(true);
+          if (shared.searching) runs++;
           if (e instanceof CheckViolation) {
             lastFailure = e;
             if (shared.searching) {
@@ -138,7 +153,8 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       const end = performance.now();
       searchMs += (failedAt ?? end) - roundStart;
       if (failedAt !== undefined) shrinkMs += end - failedAt;
-      if (!details.failed) break;
+      // Interrupted before any run passed, fast-check calls it a failure (without one): it is only the interruption.
+      if (!details.failed || (details.interrupted && !lastFailure)) break;
       const failure = lastFailure as CheckViolation | undefined;
       if (!failure) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
       const replayPath = /replayPath="([^"]*)"/.exec(String(details.counterexample?.[0] ?? ''))?.[1];
@@ -155,6 +171,8 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
 
     // Invariants judge the whole run (the search's requests); they may send requests of their own.
     const outcomes: InvariantOutcome[] = [];
+    // By violation index: what an invariant violation's regression test is made from.
+    const invariantCases = new Map<number, { httpExample?: HttpExampleStep[]; args: string[] }>();
     const invariantSpecs = new Map(invariants.map((inv, i) => [inv, options.invariants![i]]));
     for (const inv of invariants) {
       options.onProgress?.({ runs, requests: shared.requests, violations: violations.length, phase: 'invariants' });
@@ -169,10 +187,12 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
         },
       });
       outcomes.push(r.outcome);
-      for (const v of r.violations) {
+      for (const { httpExample, ...v } of r.violations) {
         const vSeed = v.seed ?? seed;
         const vPath = v.path ?? null;
-        violations.push({ ...v, seed: vSeed, path: vPath, replay: invariantReplay(options, vSeed, vPath, spec) });
+        const args = invariantReplayArgs(options, vSeed, vPath, spec, inv.judgesRun === true);
+        violations.push({ ...v, seed: vSeed, path: vPath, replay: shellCommand(args) });
+        invariantCases.set(violations.length - 1, { httpExample, args });
       }
     }
 
@@ -180,13 +200,14 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       const names = new Map<string, number>();
       violations.forEach((v, i) => {
         const trace = traces[i];
-        if (!trace) return;
+        const invariantCase = invariantCases.get(i);
+        if (!trace && !invariantCase) return;
         const n = (names.get(v.check) ?? 0) + 1;
         names.set(v.check, n);
-        const test = regressionTest({
-          language: options.language!, framework: options.framework, check: v.check, trace, plan: plans.find((p) => p.endpoint.key === v.endpoint), model,
-          target: options.target, replay: v.replay, name: n === 1 ? v.check : `${v.check}_${n}`, outDir: options.outDir,
-        });
+        const common = { language: options.language!, framework: options.framework, check: v.check, target: options.target, replay: v.replay, name: n === 1 ? v.check : `${v.check}_${n}`, outDir: options.outDir };
+        const test = trace
+          ? regressionTest({ ...common, trace, plan: plans.find((p) => p.endpoint.key === v.endpoint), model })
+          : invariantRegressionTest({ ...common, httpExample: invariantCase!.httpExample, cliArgs: invariantCase!.args });
         if (test) v.regressionTest = test;
       });
     }
@@ -201,6 +222,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
       target: target.href,
       passed: violations.length === 0 && outcomes.every((o) => o.passed),
       runs,
+      runsRequested: options.runs,
       requests: shared.requests,
       seed,
       ...(options.path ? { path: options.path } : {}),

@@ -8,14 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, describeError } from '../errors';
 import { findDialect } from '../generate/dialects';
-import type { Dialect } from '../generate/dialect';
+import { pascal, type Dialect } from '../generate/dialect';
 import { fileState, renderSuite } from '../generate/generate';
 import { actionName, requiredShape } from '../learn/learn';
 import type { BehaviourModel, Step as ModelStep } from '../learn/model';
 import { atomicWriteFileSync, ensureParentDir } from '../store/atomicWrite';
+import { renderCliRegression } from './cliRegression';
 import { confidentSchema, type EndpointPlan } from './plan';
 import type { TraceEntry } from './state';
-import type { CheckName, RegressionLanguage, RegressionTest } from './types';
+import type { CheckName, HttpExampleStep, RegressionLanguage, RegressionTest } from './types';
 
 /** The status a correct backend gives at the failing step, or undefined when no test can say it (timing). */
 function expectedStatus(check: string, last: TraceEntry, plan: EndpointPlan | undefined): number | undefined {
@@ -141,3 +142,52 @@ function write(file: string, code: string): string {
   return target;
 }
 
+
+/**
+ * The regression test of an invariant violation: its HTTP case through the generate templates when it has one
+ * (cache_consistency: create → reads and writes → the read that must serve the source of truth), else a test that
+ * replays the case with the CLI (`cliArgs`) and asserts exit 0.
+ */
+export function invariantRegressionTest(options: {
+  language: RegressionLanguage;
+  framework?: string;
+  check: string;
+  httpExample?: HttpExampleStep[];
+  cliArgs: string[];
+  target: string;
+  replay: string;
+  name: string;
+  outDir?: string;
+}): RegressionTest | undefined {
+  const d = findDialect(options.language, options.framework);
+  if (!d) return undefined;
+  const file = fileFor(d, options.name);
+  const className = pascal(options.name);
+  let code: string;
+  if (options.httpExample?.length) {
+    const steps = options.httpExample.map((s): ModelStep => {
+      const template = s.path.map((p) => (typeof p === 'string' ? p : `{${'variable' in p ? p.variable : p.env}}`)).join('');
+      return {
+        name: actionName(s.method, template), exchangeId: 0, endpoint: `${s.method} ${template}`, method: s.method, path: s.path, query: [],
+        headers: s.headers.map(([k, v]) => [k, [v]]), body: s.body === undefined ? null : { json: s.body },
+        expect: { status: s.status, contentType: s.contentType, values: s.values, noise: [] }, captures: s.captures,
+      };
+    });
+    const last = steps[steps.length - 1];
+    const model: BehaviourModel = {
+      version: 1, source: { database: '(an invariant run)', exchanges: steps.length, used: steps.length, skipped: {} }, baseUrl: new URL(options.target).origin,
+      endpoints: [], scenarios: [{ name: `${options.check}_${last.name}`, kind: 'flow', steps, samples: 1 }], env: [], noiseHeaders: [],
+    };
+    code = renderSuite({ ...d, file }, model, `an invariant violation (${options.check}); replay: ${options.replay}`);
+    if (d.language === 'java') code = rename(d, code, path.basename(file, '.java'));
+  } else {
+    code = renderCliRegression(d, options.name, className, options.cliArgs, `${options.check} held on this case; replay: ${options.replay}`);
+  }
+  if (!options.outDir) return { language: d.language, framework: d.framework, file: null, code };
+  const written = write(path.resolve(options.outDir, file), code);
+  for (const extra of d.scaffold?.(path.resolve(options.outDir)) ?? []) {
+    const target = path.resolve(options.outDir, extra.path);
+    if (!fs.existsSync(target)) write(target, extra.content);
+  }
+  return { language: d.language, framework: d.framework, file: written, code };
+}

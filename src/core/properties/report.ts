@@ -11,8 +11,9 @@ function stepLine(s: Step, i: number): string {
 /** The run as a person reads it: verdict, seed and replay, each violation's minimal sequence, what was exercised. */
 export function propertiesReport(r: PropertiesResult, cwd = process.cwd()): string {
   const lines: string[] = [];
-  const verdict = r.passed ? 'PASSED' : 'FAILED';
-  lines.push(`${verdict}: ${r.runs} runs, ${r.requests} requests, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}${r.aborted ? ' (interrupted)' : ''}`);
+  const verdict = !r.passed ? 'FAILED' : r.aborted ? 'INTERRUPTED' : 'PASSED';
+  const runs = r.aborted ? `${r.runs} of ${r.runsRequested} runs` : `${r.runs} runs`;
+  lines.push(`${verdict}: ${runs}, ${r.requests} requests, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}${r.aborted ? ' (interrupted)' : ''}`);
   lines.push(`seed ${r.seed}${r.path ? `, path ${r.path}` : ''}; ${r.timing.perRunMs} ms per run, ${r.timing.shrinkMs} ms shrinking, ${(r.timing.totalMs / 1000).toFixed(1)} s in all`);
   for (const [i, v] of r.violations.entries()) {
     lines.push('', `${i + 1}) ${v.check}${v.kind === 'invariant' ? ' (invariant)' : ''}: ${v.message}`);

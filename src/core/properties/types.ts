@@ -5,6 +5,7 @@
  * The result is plain JSON: printed by `chaos-testing properties --json` and stored in the runs table (kind
  * 'properties').
  */
+import type { JsonTemplate, TemplateString } from '../learn/model';
 
 /** Schemathesis's check names, so users recognise them. */
 export const CHECK_NAMES = [
@@ -126,6 +127,9 @@ export interface InvariantOutcome {
   passed: boolean;
   /** What was measured, one line: "p99 12 ms ≤ 2000 ms over 812 requests". */
   summary: string;
+  /** Stateful invariants: trials run (shrinking included), and the time from the first failure to the minimal case. */
+  trials?: number;
+  shrinkMs?: number;
 }
 
 export interface PropertiesResult {
@@ -134,8 +138,10 @@ export interface PropertiesResult {
   database: string;
   target: string;
   passed: boolean;
-  /** Test cases run (all rounds); each is one request sequence. */
+  /** Test cases run (all rounds); each is one request sequence. Fewer than asked when interrupted. */
   runs: number;
+  /** --runs as asked (per round). */
+  runsRequested: number;
   requests: number;
   /** The seed of the first round (later rounds, after a violation, use seed + round). */
   seed: number;
@@ -179,8 +185,25 @@ export interface InvariantContext {
   path?: string;
 }
 
+/**
+ * A violation's minimal case as plain HTTP from a fresh start, for its regression test: `{ variable }` parts of the
+ * path and `{ $var }` leaves of the body are values captured by earlier steps; `values` are what the last step must
+ * serve (JSON pointer → value).
+ */
+export interface HttpExampleStep {
+  method: string;
+  path: TemplateString;
+  headers: Array<[string, string]>;
+  body?: JsonTemplate;
+  status: number;
+  /** 'application/json' when the answer was JSON (captures and values need it), else null. */
+  contentType: string | null;
+  captures: Array<{ variable: string; from: string }>;
+  values: Array<{ pointer: string; value: string | number | boolean | null }>;
+}
+
 /** An invariant's violation; stateful ones give the seed and fast-check path that replay their minimal case. */
-export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & { seed?: number; path?: string | null };
+export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & { seed?: number; path?: string | null; httpExample?: HttpExampleStep[] };
 
 /**
  * A property of the system as a whole, judged after (or alongside) the commands. Built-in ones need only HTTP;
@@ -189,5 +212,7 @@ export type InvariantViolation = Omit<Violation, 'seed' | 'path' | 'replay'> & {
 export interface Invariant {
   name: string;
   description: string;
+  /** It judges the run's own requests (latency, error rate): its case replays with the whole run, not --runs 0. */
+  judgesRun?: boolean;
   run(ctx: InvariantContext): Promise<{ outcome: InvariantOutcome; violations: InvariantViolation[] }>;
 }

@@ -17,11 +17,12 @@ export type AuditExit = CliTaskExit<AuditResult>;
 
 /**
  * The CLI arguments of an audit: JSON out, every finding reported (the exit code is not the editor's verdict), TLS
- * probed only when asked and the workspace is trusted.
+ * probed only when asked and the workspace is trusted; no local container tool asked for digests in Restricted Mode.
  */
 export function auditArgs(database: string, workspace: string, def: Pick<AuditTaskDefinition, 'framework' | 'probeTls'>, trusted: boolean): string[] {
   const args = ['audit', '--framework', def.framework, '--input', database, '--workspace', workspace, '--format', 'json', '--fail-on', 'none'];
   if (def.probeTls && trusted) args.push('--probe-tls');
+  if (!trusted) args.push('--image-tool', 'none');
   return args;
 }
 

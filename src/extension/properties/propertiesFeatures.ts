@@ -116,7 +116,7 @@ export class PropertiesFeatures extends DisposableBase {
     this.last = r;
     this.diagnostics.show(r, { file, text });
     this._options.showResults(r);
-    const counts = `${r.runs} runs, ${r.requests} requests`;
+    const counts = `${r.aborted && r.runsRequested ? `${r.runs} of ${r.runsRequested}` : r.runs} runs, ${r.requests} requests`;
     if (r.aborted) void vscode.window.showWarningMessage(`Chaos Testing: property run interrupted after ${counts}; ${r.violations.length} violation(s) so far.`);
     else if (r.passed) void vscode.window.showInformationMessage(`Chaos Testing: properties passed: ${counts}, no violation (seed ${r.seed}).`);
     else void vscode.window.showErrorMessage(`Chaos Testing: properties found ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'} in ${counts}: ${r.violations.map((v) => v.check).join(', ')}.`);

@@ -31,7 +31,7 @@ export function propertiesSummary(exit: PropertiesExit): string {
   const r = exit.result;
   if (!r) return `No result: ${exit.error ?? 'the run ended without one'}`;
   const verdict = r.aborted ? 'interrupted' : r.passed ? 'passed' : 'FAILED';
-  return `Properties ${verdict}: ${r.runs} runs, ${r.requests} requests, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}; seed ${r.seed}.`;
+  return `Properties ${verdict}: ${r.aborted && r.runsRequested ? `${r.runs} of ${r.runsRequested}` : r.runs} runs, ${r.requests} requests, ${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}; seed ${r.seed}.`;
 }
 
 export interface PropertiesTerminalOptions {

@@ -54,8 +54,14 @@ export interface Rule {
   remediation: string;
   /** A fresh scanner per audit (rules may count across exchanges). */
   traffic?: () => TrafficScan;
-  files?: { kinds: FileKind[]; scan(file: WorkspaceFile, now: number): Hit[] };
+  files?: { kinds: FileKind[]; scan(file: WorkspaceFile, now: number, facts: WorkspaceFacts): Hit[] };
   tls?: (probe: TlsProbe, now: number) => Hit[];
+}
+
+/** What a file rule may know beyond its own file, gathered over the whole workspace. */
+export interface WorkspaceFacts {
+  /** The digest a tagged image is pinned at elsewhere (or was pulled at locally), with where that was learnt. */
+  digestOf(image: string): { digest: string; source: string } | undefined;
 }
 
 /** A scanner for rules that judge each exchange alone. */

@@ -10,8 +10,9 @@
  */
 import fc from 'fast-check';
 import { InputError } from '../../errors';
-import type { Invariant, InvariantRequest, Step } from '../types';
+import type { HttpExampleStep, Invariant, InvariantRequest, Step } from '../types';
 import { connectSql, type SqlClient } from './clients';
+import { exampleStep, expectedScalar } from './httpExample';
 import { OptionReader, fillRequest, is2xx, pointer, sameValue, type Obj } from './options';
 import { actionStep, runScenarios, scenarioVerdict, sleep } from './scenarios';
 
@@ -56,13 +57,22 @@ export function cacheConsistency(options: Obj): Invariant {
           name: NAME, runs, timeLimitMs, seed: ctx.seed, path: ctx.path, signal: ctx.signal, arbitrary,
           trial: async ({ ops, id: index }) => {
             let id = ids[index];
+            // The same trial as HTTP from a fresh resource (the id captured from create), for its regression test.
+            const example: HttpExampleStep[] = [];
+            const captured = create ? ['id'] : [];
             if (create) {
               const made = await call(create, {});
               id = pointer(made.json, idPointer);
               if (!is2xx(made.status) || id === undefined) return { ok: true, skip: true, message: `${create.method} ${create.path} answered ${made.status}`, steps: [] };
+              example.push(exampleStep(create, {}, [], made, { captures: [{ variable: 'id', from: idPointer }] }));
             }
             const steps: Step[] = [];
-            for (const o of ops) steps.push(bare(await call(o.kind === 'read' ? read : write, o.kind === 'write' ? { id, value: o.value } : { id })));
+            for (const o of ops) {
+              const [req, values] = o.kind === 'read' ? [read, { id }] : [write, { id, value: o.value }];
+              const answer = await call(req, values);
+              steps.push(bare(answer));
+              if (answer.status !== null) example.push(exampleStep(req, values, captured, answer));
+            }
             if (!ops.some((o) => o.kind === 'write')) return { ok: true, message: 'no write', steps };
             if (settleMs) await sleep(settleMs, ctx.signal);
             const shown = await call(read, { id });
@@ -81,7 +91,12 @@ export function cacheConsistency(options: Obj): Invariant {
             checked++;
             if (sameValue(servedValue, truth)) return { ok: true, message: 'consistent', steps };
             steps.push({ ...bare(shown), outcome: `${shown.status}: served ${JSON.stringify(servedValue)}, the source of truth has ${JSON.stringify(truth)} (${truthStep.method} ${truthStep.path})` });
-            return { ok: false, message: `${endpoint.replace('{id}', String(id))} served ${JSON.stringify(servedValue)} after the write; the source of truth has ${JSON.stringify(truth)}`, steps };
+            const expected = expectedScalar(truth, servedValue);
+            // A regression test asserts the served value at a pointer; every request must have been answered.
+            const httpExample = served !== '' && expected !== undefined && example.length === ops.length + (create ? 1 : 0)
+              ? [...example, exampleStep(read, { id }, captured, shown, { values: [{ pointer: served, value: expected }] })]
+              : undefined;
+            return { ok: false, message: `${endpoint.replace('{id}', String(id))} served ${JSON.stringify(servedValue)} after the write; the source of truth has ${JSON.stringify(truth)}`, steps, ...(httpExample ? { httpExample } : {}) };
           },
         });
         return scenarioVerdict(NAME, result, `served value matched the source of truth in ${checked} checks over ${result.trials} trials`, endpoint);

@@ -6,6 +6,7 @@ import { example } from './latencyBounded';
 export function errorRateBelow(fraction = 0.01): Invariant {
   return {
     name: 'error_rate_below',
+    judgesRun: true,
     description: `at most ${fraction * 100}% of requests fail (5xx or no response)`,
     async run(ctx) {
       const failed = ctx.steps.filter((s) => s.status === null || s.status >= 500);

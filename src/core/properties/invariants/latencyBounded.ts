@@ -13,6 +13,7 @@ export function example(step: Step | undefined): Step[] {
 export function latencyBounded(boundMs = 2_000): Invariant {
   return {
     name: 'latency_bounded',
+    judgesRun: true,
     description: `p99 latency of every request the run made is at most ${boundMs} ms`,
     async run(ctx) {
       const answered = ctx.steps.filter((s) => s.status !== null);

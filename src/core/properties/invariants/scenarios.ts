@@ -5,7 +5,7 @@
  * bounded, and a trial whose precondition does not hold (the service not healthy yet) is skipped, never failed.
  */
 import fc from 'fast-check';
-import type { InvariantOutcome, InvariantViolation, Step } from '../types';
+import type { HttpExampleStep, InvariantOutcome, InvariantViolation, Step } from '../types';
 
 export interface Trial {
   ok: boolean;
@@ -15,6 +15,8 @@ export interface Trial {
   steps: Step[];
   /** Skip this trial (a precondition did not hold). */
   skip?: boolean;
+  /** For a failure made of HTTP alone: the case from a fresh start, for a regression test in the user's language. */
+  httpExample?: HttpExampleStep[];
 }
 
 export interface ScenarioRun<S> {
@@ -36,6 +38,8 @@ export interface ScenarioResult {
   skipped: number;
   skipReason?: string;
   failure?: { trial: Trial; seed: number; path: string | null };
+  /** From the first failing trial to the end of shrinking (0 without a failure). */
+  shrinkMs: number;
 }
 
 export async function runScenarios<S>(o: ScenarioRun<S>): Promise<ScenarioResult> {
@@ -43,6 +47,7 @@ export async function runScenarios<S>(o: ScenarioRun<S>): Promise<ScenarioResult
   let skipped = 0;
   let skipReason: string | undefined;
   let lastFailure: Trial | undefined;
+  let failedAt: number | undefined;
   const property = fc.asyncProperty(o.arbitrary, async (s) => {
     if (o.signal?.aborted) return true;
     const t = await o.trial(s);
@@ -53,7 +58,10 @@ export async function runScenarios<S>(o: ScenarioRun<S>): Promise<ScenarioResult
       skipReason = t.message;
     }
     fc.pre(!t.skip);
-    if (!t.ok) lastFailure = t;
+    if (!t.ok) {
+      lastFailure = t;
+      failedAt ??= performance.now();
+    }
     return t.ok;
   });
   const details = await fc.check(property, {
@@ -65,12 +73,13 @@ export async function runScenarios<S>(o: ScenarioRun<S>): Promise<ScenarioResult
     maxSkipsPerRun: 1,
     ...(o.path ? { path: o.path } : {}),
   });
+  const shrinkMs = failedAt === undefined ? 0 : performance.now() - failedAt;
   if (!details.failed || !lastFailure) {
     if (details.failed && details.errorInstance) throw details.errorInstance;
-    return { trials, skipped, skipReason };
+    return { trials, skipped, skipReason, shrinkMs };
   }
   // fast-check's last failing trial is the shrunk counterexample.
-  return { trials, skipped, skipReason, failure: { trial: lastFailure, seed: o.seed, path: details.counterexamplePath ?? null } };
+  return { trials, skipped, skipReason, failure: { trial: lastFailure, seed: o.seed, path: details.counterexamplePath ?? null }, shrinkMs };
 }
 
 /** The outcome and violation of a scenario run, in the shape every invariant returns. */
@@ -78,13 +87,13 @@ export function scenarioVerdict(name: string, r: ScenarioResult, passedSummary: 
   if (!r.failure && r.trials > 0 && r.skipped === r.trials) {
     // Nothing was judged: say so, rather than pass.
     const message = `inconclusive: none of ${r.trials} trials could run (${r.skipReason ?? 'precondition not met'})`;
-    return { outcome: { name, passed: false, summary: message }, violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${message}`, minimalExample: [] }] };
+    return { outcome: { name, passed: false, summary: message, trials: r.trials, shrinkMs: 0 }, violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${message}`, minimalExample: [] }] };
   }
-  if (!r.failure) return { outcome: { name, passed: true, summary: passedSummary }, violations: [] };
+  if (!r.failure) return { outcome: { name, passed: true, summary: passedSummary, trials: r.trials, shrinkMs: 0 }, violations: [] };
   const { trial, seed, path } = r.failure;
   return {
-    outcome: { name, passed: false, summary: `${trial.message} (after ${r.trials} trials; minimal case: ${trial.steps.length} steps)` },
-    violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${trial.message}`, minimalExample: trial.steps, seed, path }],
+    outcome: { name, passed: false, summary: `${trial.message} (after ${r.trials} trials; minimal case: ${trial.steps.length} steps)`, trials: r.trials, shrinkMs: Math.round(r.shrinkMs) },
+    violations: [{ check: name, kind: 'invariant', endpoint, message: `${name}: ${trial.message}`, minimalExample: trial.steps, seed, path, ...(trial.httpExample ? { httpExample: trial.httpExample } : {}) }],
   };
 }
 
