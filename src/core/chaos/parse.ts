@@ -3,9 +3,10 @@
  * (schemas/experiment.schema.json, ajv with allErrors), then the checks a schema cannot make (targets named by
  * actions and probes exist and fit, each driver's own check). Problems are one line each: the place, then the fix.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import schema from '../../../schemas/experiment.schema.json';
+import { schemaProblems, type SchemaWording } from '../specSchema';
 import { checkExperiment } from './checks';
 import { DURATION_HINT } from './duration';
 import { normalizeExperiment } from './normalize';
@@ -38,7 +39,7 @@ export function parseExperimentText(text: string, file?: string): ParsedExperime
     return { problems: [locate({ message: 'an experiment file is a YAML mapping with title, targets, steady-state-hypothesis and method; see examples/experiments/backend-restart.yaml', path: [] })] };
   }
   const check = validate();
-  if (!check(raw)) return { problems: dedupe(schemaProblems(check.errors ?? [], raw)).map(locate) };
+  if (!check(raw)) return { problems: schemaProblems(check.errors ?? [], raw, WORDING).map(locate) };
   const experiment = normalizeExperiment(raw as Record<string, unknown>, file);
   const problems = checkExperiment(experiment).map(locate);
   return problems.length ? { problems } : { experiment, problems };
@@ -64,86 +65,25 @@ export function offsetOf(doc: Document, path: (string | number)[]): number {
   return offset;
 }
 
-function toPath(instancePath: string): (string | number)[] {
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-/** `method[0] 'kill the backend'.provider.type` — list items get their name when they have one. */
-export function placeOf(path: (string | number)[], raw: unknown): string {
-  let out = '';
-  let node: unknown = raw;
-  for (const key of path) {
-    node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
-    if (typeof key === 'number') {
-      out += `[${key}]`;
-      const name = node && typeof node === 'object' ? (node as { name?: unknown }).name : undefined;
-      if (typeof name === 'string') out += ` '${name}'`;
-    } else out += out ? `.${key}` : key;
-  }
-  return out || 'the file';
-}
-
-function schemaProblems(errors: ErrorObject[], raw: unknown): ExperimentProblem[] {
-  // An anyOf (duration, tolerance) is reported once, in its own words, instead of one line per branch.
-  const summarised = errors.filter((e) => e.keyword === 'anyOf').map((e) => `${e.instancePath}|${e.schemaPath}`);
-  const inside = (e: ErrorObject): boolean => summarised.some((s) => {
-    const [ip, sp] = s.split('|');
-    return e.keyword !== 'anyOf' && e.instancePath.startsWith(ip) && e.schemaPath.startsWith(sp + '/');
-  });
-  const problems: ExperimentProblem[] = [];
-  for (const e of errors) {
-    if (e.keyword === 'if' || inside(e)) continue;
-    const path = toPath(e.instancePath);
-    const place = placeOf(path, raw);
-    const value = JSON.stringify(e.data);
-    switch (e.keyword) {
-      case 'required': {
-        const field = (e.params as { missingProperty: string }).missingProperty;
-        problems.push({ path, message: `${place}: '${field}' is missing; add it${requiredHint(path, field)}` });
-        break;
-      }
-      case 'additionalProperties': {
-        const field = (e.params as { additionalProperty: string }).additionalProperty;
-        const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-        const hint = allowed.length ? `; allowed here: ${allowed.join(', ')}` : '; nothing else is allowed here';
-        problems.push({ path: [...path, field], message: `${place}: unknown field '${field}'${hint}` });
-        break;
-      }
-      case 'enum': {
-        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
-        if (path.at(-1) === 'type' && path.at(-2) === 'provider' && (path[0] === 'method' || path[0] === 'rollbacks')) {
-          problems.push({ path, message: `${place}: unknown action kind ${value}; kinds are: ${ACTION_KINDS.join(', ')}` });
-        } else problems.push({ path, message: `${place}: ${value} is not allowed; use one of: ${allowed.join(', ')}` });
-        break;
-      }
-      case 'const':
-        problems.push({ path, message: `${place}: must be '${String((e.params as { allowedValue: unknown }).allowedValue)}', not ${value}` });
-        break;
-      case 'anyOf':
-        if (e.schemaPath.includes('duration')) problems.push({ path, message: `${place}: ${value} is not a duration; ${DURATION_HINT}` });
-        else if (e.schemaPath.includes('tolerance')) problems.push({ path, message: `${place}: a tolerance is a status (200), a list of statuses ([200, 204]) or {status, jsonpath, equals, latency}` });
-        else problems.push({ path, message: `${place}: ${e.message ?? 'is not valid'}` });
-        break;
-      case 'type':
-        problems.push({ path, message: `${place}: must be ${article((e.params as { type: string }).type)}, not ${value}` });
-        break;
-      case 'propertyNames':
-        break; // reported by its 'pattern' error, with the name
-      case 'pattern':
-        if (path.length === 1 && path[0] === 'targets') problems.push({ path, message: `targets: the name ${JSON.stringify((e.params as { propertyName?: string }).propertyName ?? e.data)} must be 1-64 letters, digits, '_', '.' or '-'` });
-        else if (path.at(-1) === 'url') problems.push({ path, message: `${place}: ${value} must be an http:// or https:// URL` });
-        else problems.push({ path, message: `${place}: ${value} ${e.message ?? 'is not valid'}` });
-        break;
-      default:
-        problems.push({ path, message: `${place}: ${e.message ?? 'is not valid'}` });
+/** How experiment files word the errors a shared sentence would not explain. */
+const WORDING: SchemaWording = {
+  requiredHint,
+  special(e, path, place, value) {
+    if (e.keyword === 'enum' && path.at(-1) === 'type' && path.at(-2) === 'provider' && (path[0] === 'method' || path[0] === 'rollbacks')) {
+      return `${place}: unknown action kind ${value}; kinds are: ${ACTION_KINDS.join(', ')}`;
     }
-  }
-  return problems;
-}
+    if (e.keyword === 'anyOf') {
+      if (e.schemaPath.includes('duration')) return `${place}: ${value} is not a duration; ${DURATION_HINT}`;
+      if (e.schemaPath.includes('tolerance')) return `${place}: a tolerance is a status (200), a list of statuses ([200, 204]) or {status, jsonpath, equals, latency}`;
+      return `${place}: ${e.message ?? 'is not valid'}`;
+    }
+    if (e.keyword === 'pattern') {
+      if (path.length === 1 && path[0] === 'targets') return `targets: the name ${JSON.stringify((e.params as { propertyName?: string }).propertyName ?? e.data)} must be 1-64 letters, digits, '_', '.' or '-'`;
+      if (path.at(-1) === 'url') return `${place}: ${value} must be an http:// or https:// URL`;
+    }
+    return undefined;
+  },
+};
 
 function requiredHint(path: (string | number)[], field: string): string {
   if (path.length === 0 && field === 'method') return ' (a list of actions, e.g. a process-kill)';
@@ -152,12 +92,4 @@ function requiredHint(path: (string | number)[], field: string): string {
   return '';
 }
 
-function article(type: string): string {
-  const t = type.split(',')[0];
-  return `${/^[aeio]/.test(t) ? 'an' : 'a'} ${t}`;
-}
-
-function dedupe(problems: ExperimentProblem[]): ExperimentProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => !seen.has(p.message) && seen.add(p.message) !== undefined);
-}
+export { placeOf } from '../specSchema';

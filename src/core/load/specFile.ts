@@ -3,13 +3,13 @@
  * then what a schema cannot check (the SLO clauses, the mix options that exclude each other). Every problem is one
  * line with the place in the file: `file:line:col: message`.
  */
-import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import schema from '../../../schemas/load.schema.json';
-import { offsetOf, placeOf } from '../chaos/parse';
+import { offsetOf } from '../chaos/parse';
+import { dedupe, readSpecText, schemaProblems, throwProblems, type SchemaWording } from '../specSchema';
 import { DURATION_HINT, parseDuration } from '../chaos/duration';
-import { InputError, isChaosError } from '../errors';
+import { isChaosError } from '../errors';
 import type { LoadPlanInput, RequestInput } from './plan';
 import { parseSlo } from './slo';
 import type { ProfileKind } from './types';
@@ -42,7 +42,7 @@ export function parseLoadSpecText(text: string): { input?: LoadPlanInput; proble
   const problem = (path: Path, message: string): LoadSpecProblem => ({ message, ...at(offsetOf(doc, path)) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a load spec is a YAML mapping with at least target:; ${EXAMPLE}`)] };
   const check = validate();
-  if (!check(raw)) return { problems: dedupe(schemaProblems(check.errors ?? [], raw).map(([path, message]) => problem(path, message))) };
+  if (!check(raw)) return { problems: dedupe(schemaProblems(check.errors ?? [], raw, WORDING).map((p) => problem(p.path, p.message))) };
   const r = raw as Record<string, unknown>;
   const problems: LoadSpecProblem[] = [];
   for (const clause of Array.isArray(r.slo) ? (r.slo as string[]) : r.slo ? [r.slo as string] : []) {
@@ -84,73 +84,18 @@ export function parseLoadSpecText(text: string): { input?: LoadPlanInput; proble
 
 /** Reads and parses a spec file; a problem is thrown as one InputError line per problem, `file:line:col: message`. */
 export function readLoadSpec(file: string): LoadPlanInput {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the load spec ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
-  }
-  const { input, problems } = parseLoadSpecText(text);
-  if (problems.length) throw new InputError(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  const { input, problems } = parseLoadSpecText(readSpecText(file, 'load spec', 'check the path'));
+  if (problems.length) throwProblems(file, problems);
   return input!;
 }
 
-function toPath(instancePath: string): Path {
-  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function schemaProblems(errors: ErrorObject[], raw: unknown): Array<[Path, string]> {
-  const anyOfAt = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  const out: Array<[Path, string]> = [];
-  for (const e of errors) {
-    // An anyOf (a duration, the slo) is reported once in its own words, not once per branch.
-    if (e.keyword !== 'anyOf' && anyOfAt.has(e.instancePath)) continue;
-    const path = toPath(e.instancePath);
-    const place = placeOf(path, raw);
-    const value = JSON.stringify(getAt(raw, path));
-    switch (e.keyword) {
-      case 'required':
-        out.push([path, `${place}: '${(e.params as { missingProperty: string }).missingProperty}' is missing; add it (${EXAMPLE})`]);
-        break;
-      case 'additionalProperties': {
-        const field = (e.params as { additionalProperty: string }).additionalProperty;
-        const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-        out.push([[...path, field], `${place}: unknown field '${field}'; allowed here: ${allowed.join(', ')}`]);
-        break;
-      }
-      case 'enum':
-        out.push([path, `${place}: ${value} is not allowed; use one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`]);
-        break;
-      case 'anyOf':
-        out.push([path, path[0] === 'slo' ? `${place}: a list of clauses or one string, e.g. "p99<200ms,errors<1%"` : `${place}: ${value} is not a duration; ${DURATION_HINT}`]);
-        break;
-      case 'type':
-        out.push([path, `${place}: must be ${article((e.params as { type: string }).type)}, not ${value}`]);
-        break;
-      case 'pattern':
-        if (path[0] === 'target') out.push([path, `target: ${value} must be an http:// or https:// URL`]);
-        else if (path[0] === 'read-write') out.push([path, `read-write: ${value} is not a ratio; write reads:writes, e.g. '0.8:0.2'`]);
-        else out.push([path, `${place}: ${value} ${e.message ?? 'is not valid'}`]);
-        break;
-      default:
-        out.push([path, `${place}: ${value} ${e.message ?? 'is not valid'}`]);
-    }
-  }
-  return out;
-}
-
-function getAt(raw: unknown, path: Path): unknown {
-  let node = raw;
-  for (const k of path) node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined;
-  return node;
-}
-
-function article(type: string): string {
-  const t = type.split(',')[0];
-  return `${/^[aeio]/.test(t) ? 'an' : 'a'} ${t}`;
-}
-
-function dedupe(problems: LoadSpecProblem[]): LoadSpecProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => !seen.has(p.message) && seen.add(p.message) !== undefined);
-}
+/** How load specs word the errors a shared sentence would not explain. */
+const WORDING: SchemaWording = {
+  requiredHint: () => ` (${EXAMPLE})`,
+  special(e, path, place, value) {
+    if (e.keyword === 'anyOf') return path[0] === 'slo' ? `${place}: a list of clauses or one string, e.g. "p99<200ms,errors<1%"` : `${place}: ${value} is not a duration; ${DURATION_HINT}`;
+    if (e.keyword === 'pattern' && path[0] === 'target') return `target: ${value} must be an http:// or https:// URL`;
+    if (e.keyword === 'pattern' && path[0] === 'read-write') return `read-write: ${value} is not a ratio; write reads:writes, e.g. '0.8:0.2'`;
+    return undefined;
+  },
+};

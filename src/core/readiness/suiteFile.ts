@@ -4,15 +4,14 @@
  * the suite names — experiment files, load specs, invariants — so a bad suite fails before anything runs. Every
  * problem is one line: `file:line:col: message`.
  */
-import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import loadSchema from '../../../schemas/load.schema.json';
 import schema from '../../../schemas/suite.schema.json';
-import { offsetOf, placeOf } from '../chaos/parse';
+import { offsetOf } from '../chaos/parse';
+import { dedupe, readSpecText, schemaProblems, throwProblems, type SchemaWording } from '../specSchema';
 import { DURATION_HINT, parseDuration } from '../chaos/duration';
 import type { Framework } from '../compliance/types';
-import { InputError } from '../errors';
 import type { RunnerLanguage } from '../generate/runners';
 import { CHECK_NAMES } from '../properties/types';
 import type { AuditCheckSpec, CheckSpec, Suite, SuitePlace } from './types';
@@ -62,7 +61,7 @@ export function parseSuiteText(text: string, file = '.chaos/suite.yaml'): { suit
   const r = raw as Obj;
   const errors = check(raw) ? [] : [...(check.errors ?? [])];
   if (r.load && typeof r.load === 'object' && !checkLoad(r.load)) errors.push(...(checkLoad.errors ?? []).map((e) => ({ ...e, instancePath: `/load${e.instancePath}` })));
-  if (errors.length) return { problems: dedupe(schemaProblems(errors, raw).map(([path, message]) => problem(path, message))) };
+  if (errors.length) return { problems: dedupe(schemaProblems(errors, raw, WORDING).map((p) => problem(p.path, p.message))) };
   const problems: SuiteProblem[] = [];
   const checks: CheckSpec[] = [];
 
@@ -144,73 +143,25 @@ export function parseRate(value: unknown): number | undefined {
 
 /** Reads and parses a suite file; its problems are thrown as one InputError line each, `file:line:col: message`. */
 export function readSuite(file: string): Suite {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the suite ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path, or write one (${EXAMPLE})`);
-  }
-  const { suite, problems } = parseSuiteText(text, file);
-  if (problems.length) throw new InputError(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  const { suite, problems } = parseSuiteText(readSpecText(file, 'suite', `check the path, or write one (${EXAMPLE})`), file);
+  if (problems.length) throwProblems(file, problems);
   return suite!;
 }
 
-function toPath(instancePath: string): Path {
-  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function schemaProblems(errors: ErrorObject[], raw: unknown): Array<[Path, string]> {
-  const anyOfAt = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  const out: Array<[Path, string]> = [];
-  for (const e of errors) {
-    if (e.keyword !== 'anyOf' && anyOfAt.has(e.instancePath)) continue;
-    const path = toPath(e.instancePath);
-    const place = placeOf(path, raw);
-    const value = JSON.stringify(e.data);
-    switch (e.keyword) {
-      case 'required':
-        out.push([path, `${place}: '${(e.params as { missingProperty: string }).missingProperty}' is missing; add it (${EXAMPLE})`]);
-        break;
-      case 'additionalProperties': {
-        const field = (e.params as { additionalProperty: string }).additionalProperty;
-        const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-        out.push([[...path, field], `${place}: unknown field '${field}'; allowed here: ${allowed.join(', ')}`]);
-        break;
-      }
-      case 'enum':
-        out.push([path, `${place}: ${value} is not allowed; use one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`]);
-        break;
-      case 'const':
-        out.push([path, `${place}: must be ${String((e.params as { allowedValue: unknown }).allowedValue)}, not ${value}`]);
-        break;
-      case 'anyOf': {
-        const schemaPath = e.schemaPath;
-        const hint = schemaPath.includes('rate') ? "is not a rate; write a fraction (0.05) or a percentage ('5%')"
-          : schemaPath.includes('duration') ? `is not a duration; ${DURATION_HINT}`
-          : path.includes('invariants') ? 'is not an invariant; write its name, or {name: options} with one key'
-          : 'is not valid; a list of clauses or one string, e.g. "p99<200ms,errors<1%"';
-        out.push([path, `${place}: ${value} ${hint}`]);
-        break;
-      }
-      case 'type':
-        out.push([path, `${place}: must be ${article((e.params as { type: string }).type)}, not ${value}`]);
-        break;
-      case 'pattern':
-        out.push([path, path[0] === 'target' ? `target: ${value} must be an http:// or https:// URL` : `${place}: ${value} ${e.message ?? 'is not valid'}`]);
-        break;
-      default:
-        out.push([path, `${place}: ${value} ${e.message ?? 'is not valid'}`]);
+/** How suite files word the errors a shared sentence would not explain. */
+const WORDING: SchemaWording = {
+  requiredHint: () => ` (${EXAMPLE})`,
+  special(e, path, place, value) {
+    if (e.keyword === 'anyOf') {
+      const hint = e.schemaPath.includes('rate') ? "is not a rate; write a fraction (0.05) or a percentage ('5%')"
+        : e.schemaPath.includes('duration') ? `is not a duration; ${DURATION_HINT}`
+        : path.includes('invariants') ? 'is not an invariant; write its name, or {name: options} with one key'
+        : 'is not valid; a list of clauses or one string, e.g. "p99<200ms,errors<1%"';
+      return `${place}: ${value} ${hint}`;
     }
-  }
-  return out;
-}
+    if (e.keyword === 'pattern' && path[0] === 'target') return `target: ${value} must be an http:// or https:// URL`;
+    return undefined;
+  },
+};
 
-function article(type: string): string {
-  const t = type.split(',')[0];
-  return `${/^[aeio]/.test(t) ? 'an' : 'a'} ${t}`;
-}
 
-function dedupe(problems: SuiteProblem[]): SuiteProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => !seen.has(p.message) && seen.add(p.message) !== undefined);
-}
