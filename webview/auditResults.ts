@@ -6,11 +6,8 @@
  */
 import { el, replaceChildren } from './dom';
 import type { AuditResult, Finding, FrameworkSummary } from './protocol';
-import { RpcClient, vscodeApi } from './rpc';
-
-interface PanelState {
-  result?: AuditResult;
-}
+import { showPushedResult } from './resultPage';
+import type { RpcClient } from './rpc';
 
 const FRAMEWORK_NAMES: Record<string, string> = { fisma: 'FISMA', fedramp: 'FedRAMP Moderate', soc2: 'SOC 2', hipaa: 'HIPAA', 'pci-dss': 'PCI-DSS v4.0' };
 const SEVERITY_ORDER: Record<string, number> = { high: 0, medium: 1, low: 2 };
@@ -82,16 +79,4 @@ function render(root: HTMLElement, rpc: RpcClient, r: AuditResult): void {
   );
 }
 
-const root = document.getElementById('app') ?? document.body;
-const api = vscodeApi();
-const state: PanelState = { ...(api.getState() as PanelState | undefined) };
-const rpc = new RpcClient(api);
-rpc.onEvent((e) => {
-  if (e.name !== 'audit') return;
-  state.result = e.result;
-  api.setState(state);
-  render(root, rpc, e.result);
-});
-if (state.result) render(root, rpc, state.result);
-else replaceChildren(root, el('p', { class: 'ct-muted' }, 'Loading…'));
-rpc.ready();
+showPushedResult((e) => (e.name === 'audit' ? e.result : undefined), render);

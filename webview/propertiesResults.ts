@@ -7,11 +7,8 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { el, replaceChildren } from './dom';
 import type { PropertiesResult, Step, Violation } from './protocol';
-import { RpcClient, vscodeApi } from './rpc';
-
-interface PanelState {
-  result?: PropertiesResult;
-}
+import { showPushedResult } from './resultPage';
+import type { RpcClient } from './rpc';
 
 function body(s: Step): string {
   if (s.body === undefined) return '';
@@ -87,16 +84,4 @@ function render(root: HTMLElement, rpc: RpcClient, r: PropertiesResult): void {
   );
 }
 
-const root = document.getElementById('app') ?? document.body;
-const api = vscodeApi();
-const state: PanelState = { ...(api.getState() as PanelState | undefined) };
-const rpc = new RpcClient(api);
-rpc.onEvent((e) => {
-  if (e.name !== 'properties') return;
-  state.result = e.result;
-  api.setState(state);
-  render(root, rpc, e.result);
-});
-if (state.result) render(root, rpc, state.result);
-else replaceChildren(root, el('p', { class: 'ct-muted' }, 'Loading…'));
-rpc.ready();
+showPushedResult((e) => (e.name === 'properties' ? e.result : undefined), render);
