@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildRequestBuffer, PreparedMix, seededRandom, weightedPicker } from '../../src/core/load/generator/requests';
+import { buildRequestBuffer, PreparedMix, weightedPicker } from '../../src/core/load/generator/requests';
+import { seededRandom } from '../../src/core/random';
 import { ResponseParser, type ParsedResponse } from '../../src/core/load/generator/responseParser';
 import { withReadShare } from '../../src/core/load/run';
 

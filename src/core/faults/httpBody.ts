@@ -3,6 +3,7 @@
  * (httpFaults.ts) fixes Content-Length for a truncated body, so the message stays well formed.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { seededRandom } from '../random';
 
 /** Passes the first `bytes` bytes and drops the rest; the stream still ends when its source does. */
 export class TruncateBody extends Transform {
@@ -19,17 +20,6 @@ export class TruncateBody extends Transform {
   }
 }
 
-/** mulberry32: a small seeded generator, so a seed gives the same corruption every time. Returns 0 ≤ x < 1. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Changes exactly round(fraction × length) bytes, each XORed with a non-zero value (so each chosen byte really

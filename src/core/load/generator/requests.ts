@@ -5,6 +5,7 @@
  */
 import { getPointer } from '../../replay/jsonPointer';
 import type { MixEntry, RequestMix } from '../types';
+import { seededRandom } from '../../random';
 
 /** Headers the generator sets itself (framing and target), dropped from recorded ones. */
 const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'proxy-connection', 'te', 'expect']);
@@ -24,17 +25,6 @@ export function buildRequestBuffer(entry: Pick<MixEntry, 'method' | 'pathAndQuer
   return body && body.length > 0 ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
 
-/** Seeded PRNG (mulberry32): runs with the same seed draw the same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws entry indexes by weight from a cumulative array (binary search; a single entry needs no draw). */
 export function weightedPicker(weights: readonly number[], random: () => number): () => number {
