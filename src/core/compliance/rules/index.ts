@@ -23,6 +23,7 @@ import { stackTraceDisclosure } from './stack-trace-disclosure';
 import { tlsVerifyDisabled } from './tls-verify-disabled';
 import { tlsWeak } from './tls-weak';
 import { unpinnedImage } from './unpinned-image';
+import { unsignedPackages } from './unsigned-packages';
 import { versionDisclosure } from './version-disclosure';
 
 /** Every rule, in matrix order. */
@@ -30,5 +31,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages,
 ].sort((a, b) => a.check - b.check);
