@@ -6,7 +6,7 @@ import { maskText } from './detect/maskText';
 import { ImageDigests } from './detect/imageDigests';
 import { yamlOf } from './detect/yamlDocs';
 import { RULES } from './rules';
-import type { Hit, Rule, TlsProbe, WorkspaceFacts } from './rules/rule';
+import { DEFAULT_SLO, type Hit, type Rule, type TlsProbe, type WorkspaceFacts } from './rules/rule';
 import { notAutomated, summarise } from './summary';
 import { httpsTargets, probeTls } from './tlsProbe';
 import { trafficExchanges } from './traffic';
@@ -63,7 +63,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     inputs.traffic = options.traffic;
     const db = await openForReading(options.traffic);
     try {
-      const scans = rules.filter((r) => r.traffic).map((r) => ({ rule: r, scan: r.traffic!() }));
+      const scans = rules.filter((r) => r.traffic).map((r) => ({ rule: r, scan: r.traffic!({ slo: { ...DEFAULT_SLO, ...options.slo } }) }));
       for (const ex of trafficExchanges(db)) {
         inputs.exchanges++;
         if (!urls.has(ex.url)) urls.set(ex.url, ex.id);

@@ -17,6 +17,7 @@ import type { Rule } from './rule';
 import { secretsInConfig } from './secrets-in-config';
 import { securityHeaders } from './security-headers';
 import { sessionLifetime } from './session-lifetime';
+import { sloBreach } from './slo-breach';
 import { sshExposed } from './ssh-exposed';
 import { ssnInUrl } from './ssn-in-url';
 import { stackTraceDisclosure } from './stack-trace-disclosure';
@@ -31,5 +32,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach,
 ].sort((a, b) => a.check - b.check);

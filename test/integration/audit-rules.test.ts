@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { findingLabel } from '../../src/core/compliance/corpus';
+import { runAudit } from '../../src/core/compliance/engine';
+import { importHar } from '../../src/core/har/import';
+import { CLI, ROOT, tmpDir } from '../helpers';
+
+// The rules added for matrix checks #12, #13, #17, #23, #26, #27, #29 and #30, beyond the labelled corpus.
+const CORPUS = path.join(ROOT, 'test', 'fixtures', 'compliance');
+const NOW = Date.UTC(2025, 0, 31);
+
+async function corpusDb(dir: string): Promise<string> {
+  const db = path.join(dir, 'traffic.db');
+  await importHar(path.join(CORPUS, 'traffic.har'), db, { enabled: false, extraFields: [] });
+  return db;
+}
+
+const labels = (r: Awaited<ReturnType<typeof runAudit>>, rule: string): string[] => r.findings.filter((f) => f.ruleId === rule).map(findingLabel).sort();
+
+test('slo-breach: the bounds are options; the 20-request minimum keeps 1 × 500 in 3 requests quiet until lowered', async (t) => {
+  const db = await corpusDb(tmpDir(t));
+  const byDefault = await runAudit({ frameworks: ['soc2'], traffic: db });
+  assert.deepEqual(labels(byDefault, 'slo-breach'), ['slo-breach @ #40', 'slo-breach @ #75']);
+  const p99 = byDefault.findings.find((f) => findingLabel(f) === 'slo-breach @ #75')!;
+  assert.match(p99.evidence, /^p99 4200 ms > 2000 ms; slowest 4200 ms \(exchange #75\) of 20 timed requests$/);
+  const lowMinimum = await runAudit({ frameworks: ['soc2'], traffic: db, slo: { minRequests: 3 } });
+  assert.ok(labels(lowMinimum, 'slo-breach').includes('slo-breach @ #62'), 'GET /catalog: 1 of 3 is 33 %');
+  const looser = await runAudit({ frameworks: ['soc2'], traffic: db, slo: { maxP99Ms: 5000, max5xxShare: 0.2 } });
+  assert.deepEqual(labels(looser, 'slo-breach'), []);
+});
+
+test('CLI: --slo-5xx and --slo-p99 set the bounds; a bad number is a usage error', async (t) => {
+  if (!fs.existsSync(CLI)) return t.skip('run npm run build first');
+  const db = await corpusDb(tmpDir(t));
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, 'audit', '-i', db, '-w', '', '-f', 'soc2', '--format', 'json', '--fail-on', 'none', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const loose = cli('--slo-5xx', '20', '--slo-p99', '5000');
+  assert.equal(loose.status, 0, loose.stderr);
+  assert.equal(JSON.parse(loose.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'slo-breach').length, 0);
+  const strict = cli('--slo-p99', '20'); // /search answers in 30 ms: now over the bound too
+  const found = JSON.parse(strict.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'slo-breach').map((f: { message: string }) => f.message);
+  assert.equal(found.length, 3);
+  assert.ok(found.some((m: string) => m.includes('/search')));
+  const bad = cli('--slo-p99', 'fast');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--slo-p99 'fast' is not a number/);
+});
