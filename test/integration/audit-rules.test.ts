@@ -47,3 +47,12 @@ test('CLI: --slo-5xx and --slo-p99 set the bounds; a bad number is a usage error
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--slo-p99 'fast' is not a number/);
 });
+
+test('log-retention: logrotate globals are each stanza\'s defaults, maxage caps rotate, unknown periods are no finding', async () => {
+  const { logRetention } = await import('../../src/core/compliance/rules/log-retention');
+  const text = ['weekly', 'rotate 4', '/var/log/a.log {', '}', '/var/log/b.log {', '    rotate 52', '}', '/var/log/c.log {', '    daily', '    rotate 365', '    maxage 30', '}', '/var/log/d.log {', '    size 10M', '}'].join('\n');
+  const hits = logRetention.files!.scan({ path: 'logrotate.conf', kind: 'logrotate', text }, NOW, { digestOf: () => undefined });
+  assert.deepEqual(hits.map((h) => [h.evidence, h.at?.line]), [['/var/log/a.log: rotate 4 × weekly', 2], ['/var/log/c.log: maxage 30', 11]]);
+  const quiet = logRetention.files!.scan({ path: 'logrotate.d/x', kind: 'logrotate', text: '/var/log/x.log {\n  rotate 3\n}\n' }, NOW, { digestOf: () => undefined });
+  assert.deepEqual(quiet, [], 'rotate without a period says nothing about days');
+});

@@ -10,6 +10,7 @@ import { dockerfileHealthcheck } from './dockerfile-healthcheck';
 import { hostNamespaces } from './host-namespaces';
 import { hstsMissing } from './hsts-missing';
 import { k8sLimitsProbes } from './k8s-limits-probes';
+import { logRetention } from './log-retention';
 import { noLockout } from './no-lockout';
 import { panExposed } from './pan-exposed';
 import { rbacWildcard } from './rbac-wildcard';
@@ -32,5 +33,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention,
 ].sort((a, b) => a.check - b.check);
