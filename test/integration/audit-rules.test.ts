@@ -56,3 +56,15 @@ test('log-retention: logrotate globals are each stanza\'s defaults, maxage caps 
   const quiet = logRetention.files!.scan({ path: 'logrotate.d/x', kind: 'logrotate', text: '/var/log/x.log {\n  rotate 3\n}\n' }, NOW, { digestOf: () => undefined });
   assert.deepEqual(quiet, [], 'rotate without a period says nothing about days');
 });
+
+test('outdated-component: the dated end-of-life table judges official images only, and server versions without CVE claims', async () => {
+  const { imageEndOfLife, outdatedProducts } = await import('../../src/core/compliance/detect/endOfLife');
+  const ended = ['node:14', 'node:21-slim', 'python:2.7', 'python:3.8-slim', 'debian:buster-slim', 'debian:10', 'ubuntu:18.04', 'ubuntu:bionic', 'alpine:3.16', 'openjdk:17', 'centos:7', 'php:7.4-fpm', 'python:3.12-buster', 'node:20-alpine3.16', 'docker.io/library/node:16'];
+  for (const image of ended) assert.ok(imageEndOfLife(image), `${image} is end of life`);
+  const maintained = ['node:18', 'node:20-alpine', 'node:latest', 'python:3.9', 'python:3.12-bookworm', 'debian:bookworm', 'debian:12', 'ubuntu:22.04', 'alpine:3.20', 'nginx:1.25', 'myorg/node:14', 'ghcr.io/acme/python:2.7', 'eclipse-temurin:8-jre'];
+  for (const image of maintained) assert.equal(imageEndOfLife(image), null, image);
+  assert.deepEqual(outdatedProducts('Apache/2.4.41 (Ubuntu) OpenSSL/1.1.1f'), [{ product: 'Apache httpd', version: '2.4.41', minimum: '2.4.58' }, { product: 'OpenSSL', version: '1.1.1', minimum: '3.0' }]);
+  assert.deepEqual(outdatedProducts('nginx/1.24.0'), []);
+  assert.deepEqual(outdatedProducts('Express'), [], 'a name without a version is disclosure, not outdatedness');
+  assert.deepEqual(outdatedProducts('PHP/8.0.30').map((p) => p.product), ['PHP']);
+});

@@ -12,6 +12,7 @@ import { hstsMissing } from './hsts-missing';
 import { k8sLimitsProbes } from './k8s-limits-probes';
 import { logRetention } from './log-retention';
 import { noLockout } from './no-lockout';
+import { outdatedComponent } from './outdated-component';
 import { panExposed } from './pan-exposed';
 import { rbacWildcard } from './rbac-wildcard';
 import type { Rule } from './rule';
@@ -33,5 +34,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent,
 ].sort((a, b) => a.check - b.check);
