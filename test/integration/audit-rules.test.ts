@@ -68,3 +68,20 @@ test('outdated-component: the dated end-of-life table judges official images onl
   assert.deepEqual(outdatedProducts('Express'), [], 'a name without a version is disclosure, not outdatedness');
   assert.deepEqual(outdatedProducts('PHP/8.0.30').map((p) => p.product), ['PHP']);
 });
+
+test('auth-not-enforced: an ignored_auth violation stored by a properties run is reported with the run as evidence', async (t) => {
+  const db = await corpusDb(tmpDir(t));
+  const { TrafficDb } = await import('../../src/core/store/database');
+  const store = await TrafficDb.open(db);
+  const violation = { check: 'ignored_auth', kind: 'check', endpoint: 'GET /api/items/{itemId}', message: 'GET /api/items/{itemId} returned 200 without credentials (expected 401 or 403)', minimalExample: [{ path: '/api/items/3' }] };
+  store.addRun({ kind: 'properties', spec: {}, result: { target: 'http://127.0.0.1:9000', violations: [violation, { ...violation, check: 'not_a_server_error' }] }, startedAt: NOW, finishedAt: NOW });
+  store.addRun({ kind: 'load', spec: {}, result: { violations: [violation] }, startedAt: NOW, finishedAt: NOW }); // another kind: not read
+  store.save();
+  store.close();
+  const r = await runAudit({ frameworks: ['pci-dss'], traffic: db });
+  const fromRun = r.findings.filter((f) => f.ruleId === 'auth-not-enforced' && 'exchangeId' in f.location && f.location.exchangeId === 0);
+  assert.equal(fromRun.length, 1);
+  assert.match(fromRun[0].message, /^properties run 1: GET \/api\/items\/\{itemId\} returned 200 without credentials/);
+  assert.deepEqual(fromRun[0].location, { exchangeId: 0, url: 'http://127.0.0.1:9000/api/items/3' });
+  assert.deepEqual(fromRun[0].frameworks['pci-dss'], ['7.2.1', '7.3.1']);
+});

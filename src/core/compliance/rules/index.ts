@@ -1,4 +1,5 @@
 import { accessLogOff } from './access-log-off';
+import { authNotEnforced } from './auth-not-enforced';
 import { certExpiry } from './cert-expiry';
 import { cleartextHttp } from './cleartext-http';
 import { containerPrivileged } from './container-privileged';
@@ -34,5 +35,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced,
 ].sort((a, b) => a.check - b.check);

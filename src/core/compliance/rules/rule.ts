@@ -63,6 +63,8 @@ export interface Rule {
 /** Bounds traffic rules judge against (the audit's options, defaults filled in). */
 export interface TrafficRuleOptions {
   slo: SloBounds;
+  /** Runs of one kind stored in the traffic database (`runs` table), results parsed; read once, at `end()`. */
+  storedRuns(kind: string): Array<{ id: number; result: unknown }>;
 }
 
 export interface SloBounds {
