@@ -85,3 +85,12 @@ test('auth-not-enforced: an ignored_auth violation stored by a properties run is
   assert.deepEqual(fromRun[0].location, { exchangeId: 0, url: 'http://127.0.0.1:9000/api/items/3' });
   assert.deepEqual(fromRun[0].frameworks['pci-dss'], ['7.2.1', '7.3.1']);
 });
+
+test('waf-missing: a Cloud Armor BackendConfig next to a GCE Ingress is a WAF; without it the Ingress is reported', async () => {
+  const { wafMissing } = await import('../../src/core/compliance/rules/waf-missing');
+  const ingress = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n    kubernetes.io/ingress.class: gce\nspec:\n  rules:\n    - host: www.example.com\n';
+  const armor = '---\napiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata:\n  name: web\nspec:\n  securityPolicy:\n    name: edge-policy\n';
+  const scan = (text: string) => wafMissing.files!.scan({ path: 'web.yaml', kind: 'kubernetes', text }, NOW, { digestOf: () => undefined });
+  assert.deepEqual(scan(ingress).map((h) => h.at?.line), [4]);
+  assert.deepEqual(scan(ingress + armor), []);
+});

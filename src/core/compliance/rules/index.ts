@@ -29,11 +29,12 @@ import { tlsWeak } from './tls-weak';
 import { unpinnedImage } from './unpinned-image';
 import { unsignedPackages } from './unsigned-packages';
 import { versionDisclosure } from './version-disclosure';
+import { wafMissing } from './waf-missing';
 
 /** Every rule, in matrix order. */
 export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced, wafMissing,
 ].sort((a, b) => a.check - b.check);
