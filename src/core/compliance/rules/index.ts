@@ -8,6 +8,7 @@ import { cookieFlags } from './cookie-flags';
 import { credentialsOverHttp } from './credentials-over-http';
 import { cvvReturned } from './cvv-returned';
 import { dockerfileHealthcheck } from './dockerfile-healthcheck';
+import { encryptionAtRest } from './encryption-at-rest';
 import { hostNamespaces } from './host-namespaces';
 import { hstsMissing } from './hsts-missing';
 import { k8sLimitsProbes } from './k8s-limits-probes';
@@ -36,5 +37,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced, wafMissing,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced, wafMissing, encryptionAtRest,
 ].sort((a, b) => a.check - b.check);
