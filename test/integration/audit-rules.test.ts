@@ -94,3 +94,12 @@ test('waf-missing: a Cloud Armor BackendConfig next to a GCE Ingress is a WAF; w
   assert.deepEqual(scan(ingress).map((h) => h.at?.line), [4]);
   assert.deepEqual(scan(ingress + armor), []);
 });
+
+test('cross-tenant-access: credentials redacted at import are still told apart (HMAC markers are stable per value)', async (t) => {
+  const db = path.join(tmpDir(t), 'redacted.db');
+  await importHar(path.join(CORPUS, 'traffic.har'), db, { enabled: true, extraFields: [] });
+  const r = await runAudit({ frameworks: ['pci-dss'], traffic: db });
+  assert.deepEqual(labels(r, 'cross-tenant-access'), ['cross-tenant-access @ #197']);
+  assert.deepEqual(labels(r, 'auth-not-enforced'), ['auth-not-enforced @ #187']);
+  assert.ok(!JSON.stringify(r).includes('tok-bob'), 'credentials are compared, never shown');
+});

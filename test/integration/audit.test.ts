@@ -115,7 +115,7 @@ test('CLI: exit 1 on a high violation, 0 with --fail-on none; text report, SARIF
   assert.match(text.stdout, /\[HIGH\] pan-exposed: Visa card number 411111\*\*\*\*\*\*1111/);
   assert.match(text.stdout, /at k8s\/deploy\.yaml:8:7/);
   assert.match(text.stdout, /covers only the controls it can observe/);
-  assert.match(text.stdout, /#13 Cross-tenant access/);
+  assert.match(text.stdout, /#4 cert-expiry: /, 'a TLS-only rule without --probe-tls is listed as not run');
   const sarifFile = path.join(dir, 'audit.sarif');
   const ok = cli('--format', 'sarif', '--output', sarifFile, '--fail-on', 'none');
   assert.equal(ok.status, 0, ok.stderr);

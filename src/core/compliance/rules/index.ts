@@ -6,6 +6,7 @@ import { containerPrivileged } from './container-privileged';
 import { containerRoot } from './container-root';
 import { cookieFlags } from './cookie-flags';
 import { credentialsOverHttp } from './credentials-over-http';
+import { crossTenantAccess } from './cross-tenant-access';
 import { cvvReturned } from './cvv-returned';
 import { dockerfileHealthcheck } from './dockerfile-healthcheck';
 import { encryptionAtRest } from './encryption-at-rest';
@@ -37,5 +38,5 @@ export const RULES: readonly Rule[] = [
   cleartextHttp, hstsMissing, tlsWeak, certExpiry, credentialsOverHttp, cookieFlags, securityHeaders, versionDisclosure,
   stackTraceDisclosure, panExposed, cvvReturned, ssnInUrl, noLockout, sessionLifetime, accessLogOff, containerRoot,
   containerPrivileged, hostNamespaces, secretsInConfig, tlsVerifyDisabled, unpinnedImage, sshExposed, rbacWildcard,
-  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced, wafMissing, encryptionAtRest,
+  k8sLimitsProbes, dockerfileHealthcheck, unsignedPackages, sloBreach, logRetention, outdatedComponent, authNotEnforced, wafMissing, encryptionAtRest, crossTenantAccess,
 ].sort((a, b) => a.check - b.check);
