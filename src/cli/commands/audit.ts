@@ -11,7 +11,7 @@ const THRESHOLDS = { high: 3, medium: 2, low: 1, none: Infinity } as const;
 export const auditCommand: Command = {
   spec: {
     name: 'audit',
-    summary: 'Audit captured traffic and workspace files (Dockerfile, compose, Kubernetes YAML, nginx conf, .env, app config) against FISMA, FedRAMP Moderate, SOC 2, HIPAA and PCI-DSS controls.',
+    summary: 'Audit captured traffic and workspace files (Dockerfile, compose, Kubernetes YAML, nginx conf, logrotate, .env, app config) against FISMA, FedRAMP Moderate, SOC 2, HIPAA and PCI-DSS controls.',
     flags: {
       framework: { type: 'string', short: 'f', value: 'NAME', default: 'all', description: 'fisma, fedramp, soc2, hipaa, pci-dss, or all (comma-separate several)' },
       input: { ...DB_FLAG, short: 'i', description: 'traffic database (skipped when it does not exist)' },
