@@ -62,7 +62,8 @@ export const authNotEnforced: Rule = {
             if (v.check !== 'ignored_auth') continue;
             const step = v.minimalExample?.[v.minimalExample.length - 1];
             out.push({
-              key: `run ${run.id} ${v.endpoint ?? ''}`, exchangeId: 0, url: `${violations?.target ?? ''}${step?.path ?? ''}`,
+              // The same endpoint in later runs counts as occurrences of the first run's finding.
+              key: `ignored_auth ${v.endpoint ?? v.message ?? run.id}`, exchangeId: 0, url: `${violations?.target ?? ''}${step?.path ?? ''}`,
               message: `properties run ${run.id}: ${v.message ?? `${v.endpoint} ignored missing credentials`}`,
               evidence: `ignored_auth violation stored in run ${run.id} (${v.endpoint ?? 'endpoint unknown'})`,
             });
