@@ -40,7 +40,8 @@ test('the audit of the labelled corpus reports exactly the expected findings, no
   assert.ok(r.findings.some((f) => f.evidence === 'SSN ***-**-1234 in the URL'));
   const pci = r.summaries.find((s) => s.framework === 'pci-dss')!;
   assert.ok(pci.failing.includes('3.4.1') && pci.failing.includes('7.2.1'));
-  assert.ok(pci.notAssessed.includes('7.3.1'), 'active-only controls are listed as not assessed');
+  const filesOnly = await runAudit({ frameworks: ['pci-dss'], workspace: WORKSPACE, now: NOW, imageTool: null });
+  assert.ok(filesOnly.summaries[0].notAssessed.includes('7.3.1'), 'controls only traffic shows are not assessed without traffic');
   assert.deepEqual([...pci.compliant, ...pci.failing].sort(), [...pci.assessed].sort());
   assert.equal(r.summaries.find((s) => s.framework === 'fedramp')!.assessed.includes('SC-6'), false);
 });
@@ -114,7 +115,7 @@ test('CLI: exit 1 on a high violation, 0 with --fail-on none; text report, SARIF
   assert.match(text.stdout, /\[HIGH\] pan-exposed: Visa card number 411111\*\*\*\*\*\*1111/);
   assert.match(text.stdout, /at k8s\/deploy\.yaml:8:7/);
   assert.match(text.stdout, /covers only the controls it can observe/);
-  assert.match(text.stdout, /#13 Cross-tenant access/);
+  assert.match(text.stdout, /#4 cert-expiry: /, 'a TLS-only rule without --probe-tls is listed as not run');
   const sarifFile = path.join(dir, 'audit.sarif');
   const ok = cli('--format', 'sarif', '--output', sarifFile, '--fail-on', 'none');
   assert.equal(ok.status, 0, ok.stderr);

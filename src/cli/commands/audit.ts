@@ -11,7 +11,7 @@ const THRESHOLDS = { high: 3, medium: 2, low: 1, none: Infinity } as const;
 export const auditCommand: Command = {
   spec: {
     name: 'audit',
-    summary: 'Audit captured traffic and workspace files (Dockerfile, compose, Kubernetes YAML, nginx conf, .env, app config) against FISMA, FedRAMP Moderate, SOC 2, HIPAA and PCI-DSS controls.',
+    summary: 'Audit captured traffic and workspace files (Dockerfile, compose, Kubernetes YAML, nginx conf, logrotate, .env, app config) against FISMA, FedRAMP Moderate, SOC 2, HIPAA and PCI-DSS controls.',
     flags: {
       framework: { type: 'string', short: 'f', value: 'NAME', default: 'all', description: 'fisma, fedramp, soc2, hipaa, pci-dss, or all (comma-separate several)' },
       input: { ...DB_FLAG, short: 'i', description: 'traffic database (skipped when it does not exist)' },
@@ -20,6 +20,9 @@ export const auditCommand: Command = {
       output: { type: 'string', short: 'o', value: 'FILE', description: 'write the report to FILE instead of stdout' },
       'fail-on': { type: 'string', value: 'SEVERITY', default: 'high', description: 'exit 1 when a violation is at least this severe: high, medium, low or none' },
       'image-tool': { type: 'string', value: 'NAME', default: 'auto', description: "container tool asked for the digest of unpinned images (image inspect, reads only): auto (docker, else podman, when installed), a name or path, or none" },
+      'slo-5xx': { type: 'string', value: 'PCT', default: '1', description: 'slo-breach: largest acceptable share of 5xx answers per endpoint, in percent' },
+      'slo-p99': { type: 'string', value: 'MS', default: '2000', description: 'slo-breach: largest acceptable p99 latency per endpoint, in milliseconds' },
+      'slo-min-requests': { type: 'string', value: 'N', default: '20', description: 'slo-breach: requests an endpoint needs before its 5xx share and p99 are judged' },
       'probe-tls': { type: 'boolean', description: 'connect to each HTTPS host in the traffic to check its TLS version, cipher and certificate' },
     },
     details: [
@@ -55,7 +58,8 @@ export const auditCommand: Command = {
     if (imageTool && !(await import('../../core/compliance/detect/localImageDigest')).findImageTool(imageTool)) {
       throw new InputError(`--image-tool ${imageTool}: no such program on PATH; install it, or pass --image-tool auto or none`);
     }
-    const options = { frameworks, traffic: hasTraffic ? input : null, workspace, probeTls: Boolean(flags['probe-tls']), imageTool };
+    const slo = { max5xxShare: numberFlag(flags, 'slo-5xx') / 100, maxP99Ms: numberFlag(flags, 'slo-p99'), minRequests: numberFlag(flags, 'slo-min-requests') };
+    const options = { frameworks, traffic: hasTraffic ? input : null, workspace, probeTls: Boolean(flags['probe-tls']), imageTool, slo };
     const result = await runAudit(options);
     const text = format === 'json' ? JSON.stringify(result, null, 2)
       : format === 'sarif' ? JSON.stringify((await import('../../core/compliance/sarif')).toSarif(result), null, 2)
@@ -84,3 +88,9 @@ export function frameworksOf(value: string): Framework[] {
   return [...new Set(names)] as Framework[];
 }
 
+
+function numberFlag(flags: ParsedCommand['flags'], name: string): number {
+  const n = Number(flags[name]);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} '${String(flags[name])}' is not a number ≥ 0`);
+  return n;
+}

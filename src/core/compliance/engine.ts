@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TrafficDb } from '../store/database';
 import { openForReading } from '../store/reader';
 import { checkOf, controlsFor } from './controls';
 import { maskText } from './detect/maskText';
 import { ImageDigests } from './detect/imageDigests';
 import { yamlOf } from './detect/yamlDocs';
 import { RULES } from './rules';
-import type { Hit, Rule, TlsProbe, WorkspaceFacts } from './rules/rule';
+import { DEFAULT_SLO, type Hit, type Rule, type TlsProbe, type WorkspaceFacts } from './rules/rule';
 import { notAutomated, summarise } from './summary';
 import { httpsTargets, probeTls } from './tlsProbe';
 import { trafficExchanges } from './traffic';
@@ -44,6 +45,17 @@ class FindingSet {
   }
 }
 
+/** Stored runs of a kind with their JSON results; a result that does not parse is left out. */
+function storedRuns(db: TrafficDb, kind: string): Array<{ id: number; result: unknown }> {
+  return db.query('SELECT id, result FROM runs WHERE kind = ? ORDER BY id', [kind]).flatMap((r) => {
+    try {
+      return [{ id: Number(r.id), result: JSON.parse(String(r.result)) as unknown }];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Only rules mapping to at least one chosen framework run. */
 function relevant(options: AuditOptions): Rule[] {
   return RULES.filter((r) => options.frameworks.some((f) => controlsFor(checkOf(r.check), f).length > 0));
@@ -63,7 +75,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     inputs.traffic = options.traffic;
     const db = await openForReading(options.traffic);
     try {
-      const scans = rules.filter((r) => r.traffic).map((r) => ({ rule: r, scan: r.traffic!() }));
+      const scans = rules.filter((r) => r.traffic).map((r) => ({ rule: r, scan: r.traffic!({ slo: { ...DEFAULT_SLO, ...options.slo }, storedRuns: (kind) => storedRuns(db, kind) }) }));
       for (const ex of trafficExchanges(db)) {
         inputs.exchanges++;
         if (!urls.has(ex.url)) urls.set(ex.url, ex.id);

@@ -1,4 +1,5 @@
-import { FRAMEWORK_NAMES } from './controls';
+import { FRAMEWORK_NAMES, checkOf, controlsFor } from './controls';
+import { RULES } from './rules';
 import type { AuditResult, Finding } from './types';
 
 export function locationText(f: Finding): string {
@@ -31,11 +32,10 @@ export function auditReport(r: AuditResult): string {
   for (const [rule, fs] of byRule) out.push(`  ${rule} (${fs.length}): ${fs[0].remediation}`);
   const probedNothing = r.inputs.tlsTargets.length === 0;
   if (probedNothing && r.inputs.traffic) out.push('', 'TLS versions, ciphers and certificates were not probed (add --probe-tls to connect to the HTTPS hosts in the traffic).');
-  out.push(
-    '',
-    'An automated audit covers only the controls it can observe in captured traffic and workspace files; it is not a',
-    'compliance assessment. Not assessed here (need active testing, infrastructure access or a person):',
-    ...r.notAutomated.map((c) => `  ${c}`),
-  );
+  out.push('', 'An automated audit covers only the controls it can observe in captured traffic and workspace files; it is not a compliance assessment.');
+  if (r.notAutomated.length) out.push('Not assessed here (need active testing, infrastructure access or a person):', ...r.notAutomated.map((c) => `  ${c}`));
+  const notRun = RULES.filter((x) => !r.rulesRun.includes(x.id) && r.frameworks.some((f) => controlsFor(checkOf(x.check), f).length));
+  if (notRun.length) out.push('Rules that had nothing to read in this audit (no traffic, no matching files, or no --probe-tls):', ...notRun.map((x) => `  #${x.check} ${x.id}: ${x.title}`));
+  out.push('Each rule sees only what the traffic and files show: log archives kept elsewhere, WAFs outside the cluster, or ownership checks on resources the traffic never touched are not visible.');
   return out.join('\n');
 }

@@ -9,7 +9,7 @@ const PAGE = 500;
 
 // One query per page of exchanges with both bodies joined (per-exchange lookups cost four queries each).
 const PAGE_SQL = `
-  SELECT e.id, e.url, e.method, e.status, e.started_at, e.request_headers, e.response_headers,
+  SELECT e.id, e.url, e.method, e.status, e.started_at, e.duration_ms, e.request_headers, e.response_headers,
          rq.data AS request_body, e.request_content_type, rs.data AS response_body, e.response_content_type
   FROM exchanges e
   LEFT JOIN bodies rq ON rq.hash = e.request_body_hash
@@ -35,6 +35,7 @@ export function* trafficExchanges(db: TrafficDb): Generator<TrafficExchange> {
         method: String(r.method),
         status: r.status === null ? null : Number(r.status),
         startedAt: Number(r.started_at),
+        durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
         requestHeaders: JSON.parse(String(r.request_headers)) as HeaderPairs,
         responseHeaders: r.response_headers === null ? [] : (JSON.parse(String(r.response_headers)) as HeaderPairs),
         requestBody: text(r.request_body, r.request_content_type),

@@ -1,3 +1,5 @@
+import type { SloBounds } from './rules/rule';
+
 /**
  * The compliance audit's contract. Everything here is plain JSON: the CLI prints it, SARIF is made from it, the
  * editor reads it (diagnostics from `location.file`, quick fixes from `fix`, a panel from traffic findings).
@@ -84,6 +86,8 @@ export interface AuditOptions {
    * podman, when on PATH; null = none (the workspace's own pins still give fixes).
    */
   imageTool?: string | null;
+  /** Per-endpoint 5xx share, p99 bound and minimum requests of the slo-breach rule (defaults in rules/rule.ts). */
+  slo?: Partial<SloBounds>;
   /** Bounds on the workspace walk. */
   maxFiles?: number;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 
-export type FileKind = 'dockerfile' | 'compose' | 'kubernetes' | 'nginx' | 'env' | 'config' | 'log';
+export type FileKind = 'dockerfile' | 'compose' | 'kubernetes' | 'nginx' | 'env' | 'config' | 'log' | 'logrotate';
 
 export interface WorkspaceFile {
   /** Relative to the workspace, with forward slashes. */
@@ -22,6 +22,7 @@ export function classify(rel: string, text: () => string): FileKind | null {
   if (base === '.env' || base.startsWith('.env.') || base.endsWith('.env')) return 'env';
   if (base === 'nginx.conf' || (base.endsWith('.conf') && /(^|\/)(nginx|conf\.d|sites-(enabled|available))\//.test(rel))) return 'nginx';
   if (base.endsWith('.log')) return 'log';
+  if (base === 'logrotate.conf' || /(^|\/)logrotate\.d\/[^/]+$/.test(rel)) return 'logrotate';
   if (/\.ya?ml$/.test(base)) {
     const t = text();
     if (/^apiVersion:/m.test(t) && /^kind:/m.test(t)) return 'kubernetes';

@@ -9,6 +9,8 @@ export interface TrafficExchange {
   method: string;
   status: number | null;
   startedAt: number;
+  /** Request start → response end; null when not measured. */
+  durationMs: number | null;
   requestHeaders: HeaderPairs;
   responseHeaders: HeaderPairs;
   requestBody: string;
@@ -53,10 +55,28 @@ export interface Rule {
   severity: Severity;
   remediation: string;
   /** A fresh scanner per audit (rules may count across exchanges). */
-  traffic?: () => TrafficScan;
+  traffic?: (options: TrafficRuleOptions) => TrafficScan;
   files?: { kinds: FileKind[]; scan(file: WorkspaceFile, now: number, facts: WorkspaceFacts): Hit[] };
   tls?: (probe: TlsProbe, now: number) => Hit[];
 }
+
+/** Bounds traffic rules judge against (the audit's options, defaults filled in). */
+export interface TrafficRuleOptions {
+  slo: SloBounds;
+  /** Runs of one kind stored in the traffic database (`runs` table), results parsed; read once, at `end()`. */
+  storedRuns(kind: string): Array<{ id: number; result: unknown }>;
+}
+
+export interface SloBounds {
+  /** Largest acceptable share of 5xx answers per endpoint (0.01 = 1 %). */
+  max5xxShare: number;
+  /** Largest acceptable p99 latency per endpoint, ms. */
+  maxP99Ms: number;
+  /** Requests an endpoint needs before its 5xx share or p99 is judged (one error in three requests says little). */
+  minRequests: number;
+}
+
+export const DEFAULT_SLO: SloBounds = { max5xxShare: 0.01, maxP99Ms: 2000, minRequests: 20 };
 
 /** What a file rule may know beyond its own file, gathered over the whole workspace. */
 export interface WorkspaceFacts {
