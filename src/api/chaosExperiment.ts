@@ -65,6 +65,7 @@ export interface ExecuteOptions extends CallOptions<TimelineEvent> {
 
 /** What an experiment run comes to; `raw` is the runner's full result (as `chaos run --json` prints it). */
 export interface ChaosOutcome {
+  title: string;
   /** From the last fault's removal to the first of the successful probes in a row; null if it never recovered. */
   recoveryTimeMs: number | null;
   /** Failed probes / probes while the fault held (0..1). */
@@ -79,7 +80,7 @@ export interface ChaosOutcome {
   timeline: TimelineEvent[];
   /** Completed, the hypothesis held after, and the system recovered. */
   passed(): boolean;
-  /** One line per thing that went wrong, empty when it passed. */
+  /** One line per thing that went wrong (unhealthy before, no recovery, hypothesis failed after, a rollback failed); empty when it passed. */
   failures(): string[];
   raw: ExperimentResult;
 }
@@ -303,16 +304,17 @@ function chaosOutcome(raw: ExperimentResult): ChaosOutcome {
   const fault = raw.phases.find((p) => p.phase === 'fault');
   const failures = (): string[] => {
     const out: string[] = [];
-    if (raw.status === 'unhealthy-before') out.push(`'${raw.title}': the system was unhealthy before any fault (${raw.hypothesisBefore.filter((o) => !o.ok).map((o) => `${o.probe}: ${o.detail}`).join('; ')})`);
-    else if (raw.status !== 'completed') out.push(`'${raw.title}': the run ${raw.status}${raw.timeline.filter((e) => e.kind === 'error').map((e) => `: ${e.detail ?? e.name}`).join('')}`);
-    if (raw.status !== 'unhealthy-before') {
-      if (!raw.recoveredSuccessfully) out.push(`'${raw.title}': the system did not recover (no ${raw.consecutiveSuccesses} successful probes in a row)`);
-      if (!raw.hypothesisHeld) out.push(`'${raw.title}': the steady-state hypothesis failed after the faults (${raw.hypothesisAfter.filter((o) => !o.ok).map((o) => `${o.probe}: ${o.detail}`).join('; ')})`);
-    }
-    for (const r of raw.rollbacks.filter((x) => !x.ok)) out.push(`'${raw.title}': rollback of '${r.action}' failed: ${r.error ?? 'unknown'}`);
+    const failed = (o: ExperimentResult['hypothesisAfter']): string => o.filter((x) => !x.ok).map((x) => `${x.probe}: ${x.detail}`).join('; ');
+    if (raw.status === 'unhealthy-before') return [`the system was unhealthy before any fault (${failed(raw.hypothesisBefore)})`];
+    const errors = raw.timeline.filter((e) => e.kind === 'error' || e.kind === 'abort');
+    if (raw.status === 'aborted' || errors.length) out.push(`the run ${raw.status}${errors.map((e) => `: ${e.name}${e.detail ? ` ${e.detail}` : ''}`).join('')}`);
+    if (!raw.recoveredSuccessfully) out.push(`the system did not recover (no ${raw.consecutiveSuccesses} successful probes in a row)`);
+    if (!raw.hypothesisHeld) out.push(`the steady-state hypothesis failed after the faults (${failed(raw.hypothesisAfter)})`);
+    for (const r of raw.rollbacks.filter((x) => !x.ok)) out.push(`the rollback of '${r.action}' failed: ${r.error ?? 'unknown'}`);
     return out;
   };
   return {
+    title: raw.title,
     recoveryTimeMs: raw.recoveryTimeMs,
     errorRateDuringFailure: raw.errorRateDuringFailure,
     latencyP99Ms: fault?.p99 ?? 0,

@@ -9,6 +9,7 @@
  * - {@link ComplianceFramework}: FISMA, FedRAMP, SOC 2, HIPAA, PCI-DSS; `audit()` over traffic and files.
  * - {@link LoadTest}: profiles, duration, mix and SLO; `run()` reports throughput, latencies and the SLO.
  * - {@link Capture}, {@link TrafficStore}, {@link generateTests}: record traffic, read it, turn it into tests.
+ * - {@link FaultProxy}: a standing fault proxy before a dependency, for experiments and invariants to fault.
  *
  * Every long call takes `{ signal, onProgress }`; errors are {@link ChaosError}s with a stable `code`.
  */
@@ -24,6 +25,8 @@ export type { AuditOptions, ComplianceReport } from './complianceFramework';
 export { LoadTest } from './loadTest';
 export type { LoadOutcome, SloObjectives } from './loadTest';
 export { Capture, TrafficStore, generateTests } from './capture';
+export { FaultProxy } from './faultProxy';
+export type { FaultProxyHandle, FaultProxyOptions } from './faultProxy';
 export type { CaptureHandle, CaptureStartOptions, GeneratedTests, GenerateTestsOptions } from './capture';
 export { CancelledError, ChaosError, ERROR_CODES, ExperimentInvalidError, InputError, ListenError, StoreError, UsageError, isChaosError } from './errors';
 export type { ErrorCode } from './errors';
