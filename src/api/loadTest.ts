@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../core/chaos/duration';
 import { planMix, planSpec, type LoadPlanInput, type RequestInput } from '../core/load/plan';
+import { errorRate } from '../core/load/report';
 import { runLoad } from '../core/load/run';
 import { formatActual, parseSlo } from '../core/load/slo';
 import { loadVerdict } from '../core/load/verdict';
@@ -192,14 +193,12 @@ function sloClauses(o: SloObjectives): string[] {
 
 function loadOutcome(raw: LoadResult): LoadOutcome {
   const t = raw.totals;
-  const transport = t.errors - (t.errorsByKind['4xx'] ?? 0) - (t.errorsByKind['5xx'] ?? 0);
-  const attempts = t.completed + transport;
   const round = (us: number): number => Math.round((us / US) * 100) / 100;
   const failed = raw.slo.filter((v) => !v.passed);
   return {
     throughputRps: raw.rps,
     latencies: { p50Ms: round(raw.latency.p50), p90Ms: round(raw.latency.p90), p99Ms: round(raw.latency.p99), maxMs: round(raw.latency.max), meanMs: round(raw.latency.mean) },
-    errorRate: attempts ? t.errors / attempts : 0,
+    errorRate: errorRate(t),
     requests: t.sent,
     errors: t.errors,
     passedSlo: () => raw.passed,
