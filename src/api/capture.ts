@@ -38,8 +38,9 @@ export interface CaptureHandle {
   sessionId: number;
   /** Requests seen, exchanges stored, dropped and failed so far. */
   stats(): CaptureStats;
-  /** Counts so far: requests seen and exchanges stored. */
+  /** Requests seen so far. */
   readonly requests: number;
+  /** Exchanges written to the store so far. */
   readonly stored: number;
   /** Stops accepting, lets in-flight exchanges finish, flushes and closes the file. Idempotent. */
   stop(): Promise<CaptureSummary>;
@@ -122,6 +123,7 @@ export class TrafficStore {
     return this._db.countExchanges(sessionId);
   }
 
+  /** Closes the file (never written by a reader). */
   close(): void {
     this._db.close();
   }

@@ -10,8 +10,8 @@ import type { AuditResult, Finding, Framework, FrameworkSummary } from '../core/
 import { InputError, throwIfCancelled } from './errors';
 import type { CallOptions } from './options';
 
-/** Options of {@link ComplianceFramework.audit}. */
-export interface AuditOptions extends CallOptions<never> {
+/** Options of {@link ComplianceFramework.audit}. One short pass over the inputs: a signal, no progress events. */
+export interface AuditOptions extends Pick<CallOptions<never>, 'signal'> {
   /** A traffic database; skipped when the file does not exist. */
   traffic?: string;
   /** A folder whose Dockerfiles, compose and Kubernetes YAML, nginx conf, .env and app config are audited. */

@@ -29,6 +29,7 @@ export class ExperimentInvalidError extends ChaosError {
 
 /** The call's AbortSignal fired. `partial` holds what the run had measured (its rollbacks have run). */
 export class CancelledError extends ChaosError {
+  /** The call's outcome so far (a ChaosOutcome, LoadOutcome or InvariantVerdict), when it had one. */
   readonly partial: unknown;
   constructor(what: string, partial?: unknown) {
     super('CT_CANCELLED', `${what} was cancelled`);

@@ -36,6 +36,7 @@ export interface FaultProxyHandle {
  * await dep.stop();
  */
 export const FaultProxy = {
+  /** Starts the proxy and its fault API on loopback; a port in use is a ListenError, a bad address an InputError. */
   async start(options: FaultProxyOptions): Promise<FaultProxyHandle> {
     const name = options.name ?? 'dependency';
     if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`FaultProxy name '${name}' must be 1-64 letters, digits, '_', '.' or '-'`);

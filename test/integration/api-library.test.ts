@@ -1,7 +1,8 @@
 /**
- * The library's calls against real servers on 127.0.0.1 (the sample backend, a fault proxy the run starts): capture,
- * store and generated tests; an experiment that partitions the service and measures its recovery, and one that is
- * cancelled mid-fault and still rolls back; a load run with progress, SLO verdicts and cancellation; a custom
+ * The library's calls against real servers on 127.0.0.1 (the sample backend, fault proxies): capture, store and
+ * generated tests; an experiment that partitions the service and measures its recovery, one that is cancelled
+ * mid-fault and still rolls back, one through a standing FaultProxy's API; a load run with progress, SLO verdicts and
+ * cancellation; a custom
  * invariant through the properties engine; an audit whose verdict matches the CLI's exit code. Errors are typed.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { CancelledError, Capture, ChaosExperiment, ComplianceFramework, ListenError, LoadTest, StateInvariant, StoreError, TrafficStore, generateTests, type ChaosOutcome, type LoadOutcome } from '../../src/api';
+import { CancelledError, Capture, ChaosExperiment, ComplianceFramework, FaultProxy, ListenError, LoadTest, StateInvariant, StoreError, TrafficStore, generateTests, type ChaosOutcome, type LoadOutcome } from '../../src/api';
 import { closedPort, ROOT, runCli, startSampleBackend, tmpDir } from '../helpers';
 
 test('capture → store → generated tests; a port in use and a foreign file are typed errors', async (t) => {
@@ -85,6 +86,24 @@ test('a cancelled experiment rejects with CancelledError after its rollbacks ran
   const before = new AbortController();
   before.abort();
   await assert.rejects((await partition(t)).execute({ signal: before.signal }), CancelledError);
+});
+
+test('a standing FaultProxy is faulted through its API by an experiment, and stays up for the next', { timeout: 60_000 }, async (t) => {
+  const backend = await startSampleBackend(t);
+  const dep = await FaultProxy.start({ name: 'backend', listen: '127.0.0.1:0', upstream: `127.0.0.1:${backend.port}` });
+  t.after(() => dep.stop());
+  const url = `http://${dep.listen}/health`;
+  assert.equal((await fetch(url)).status, 200);
+  const outcome = await ChaosExperiment.networkPartition({ api: dep.api, proxy: dep.name }, { duration: 800 })
+    .withProbe(url, { tolerance: 200, timeout: 500 })
+    .withMeasure({ interval: 50, baseline: 300, consecutive: 2, recoveryTimeout: '10s' })
+    .execute({ journalDir: tmpDir(t) });
+  assert.ok(outcome.passed(), outcome.failures().join('; '));
+  assert.ok(outcome.errorRateDuringFailure > 0.5, `probes failed while partitioned (${outcome.errorRateDuringFailure})`);
+  assert.equal((await fetch(url)).status, 200, 'the proxy is up again after the experiment');
+  await dep.stop();
+  await assert.rejects(fetch(url), 'stopped: the port refuses');
+  await assert.rejects(FaultProxy.start({ listen: 'nowhere', upstream: `127.0.0.1:${backend.port}` }), (e: unknown) => (e as { code?: string }).code === 'CT_INPUT' && /FaultProxy listen 'nowhere' must be HOST:PORT/.test(String(e)));
 });
 
 test('a load run reports throughput, latencies and its SLO; progress each second; cancellation', { timeout: 60_000 }, async (t) => {
