@@ -1,7 +1,8 @@
 // Bundles the CLI, the extension, the store worker and the chaos helpers with esbuild, and copies sql.js's wasm beside them; bundles
 // the webview panels' page scripts (with @vscode-elements/elements) and their CSS into dist/webview/.
 import * as esbuild from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -59,11 +60,14 @@ const all = [...entries.map((e) => ({ ...common, ...e })), ...webviewEntries.map
 if (watch) {
   for (const e of all) await (await esbuild.context(e)).watch();
 } else {
-  await Promise.all(all.map((e) => esbuild.build(e)));
+  // The library's types, beside the bundles: declarations of src/api and what it references (dist/api/*.d.ts, dist/core/**/*.d.ts).
+  const declarations = promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.api.json']).catch((e) => {
+    throw new Error(`the library's declarations (tsc -p tsconfig.api.json) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  });
+  await Promise.all([...all.map((e) => esbuild.build(e)), declarations]);
 }
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 // The readiness HTML report inlines uPlot (src/core/readiness/report/html.ts reads it beside the bundle).
 for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) copyFileSync(require.resolve(`uplot/dist/${f}`), `dist/${f}`);
 chmodSync('dist/cli.js', 0o755);
-// The library's types: declarations of src/api and what it references (dist/api/*.d.ts, dist/core/**/*.d.ts).
-if (!watch) execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.api.json'], { stdio: 'inherit' });
+
