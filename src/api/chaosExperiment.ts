@@ -128,8 +128,8 @@ export class ChaosExperiment {
   }
 
   /**
-   * Kills the process `count` times in a row (SIGKILL by default); with `restart`, its `start` command brings it
-   * back after each kill (after `restartAfter`).
+   * Kills the process `count` times in a row (SIGKILL by default); with `restart` (the default when the target has a
+   * `start` command), that command brings it back after each kill (after `restartAfter`).
    */
   static processKill(target: ProcessSpec, options: { count?: number; signal?: 'SIGKILL' | 'SIGTERM'; restart?: boolean; restartAfter?: Duration } = {}): ChaosExperiment {
     const name = target.name ?? 'service';

@@ -4,6 +4,7 @@
  * an invariant is the CLI's --invariant argument. Bad input is a typed error with a stable code.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ChaosExperiment, ChaosError, ERROR_CODES, ExperimentInvalidError, LoadTest, StateInvariant, UsageError } from '../../src/api';
@@ -32,7 +33,7 @@ test('each chaos builder gives the experiment its YAML gives', () => {
     [
       'process-kill ×2',
       ChaosExperiment.processKill({ name: 'api', pidFile: '/tmp/api.pid', start: 'node server.js' }, { count: 2, restartAfter: '1s' }),
-      `targets: {api: {process: {pidFile: /tmp/api.pid, start: node server.js}}}
+      `targets: {api: {process: {pidFile: /tmp/api.pid, start: node server.js}}, app: {url: "http://127.0.0.1:3000"}}
 method:
   - {type: action, name: 'kill api #1', provider: {type: process-kill, target: api, arguments: {signal: SIGKILL, restart: true, restartAfter: 1s}}}
   - {type: action, name: 'kill api #2', provider: {type: process-kill, target: api, arguments: {signal: SIGKILL, restart: true, restartAfter: 1s}}}`,
@@ -40,31 +41,31 @@ method:
     [
       'network-partition',
       ChaosExperiment.networkPartition({ name: 'redis', listen: '127.0.0.1:6380', upstream: '127.0.0.1:6379' }, { duration: '2s' }),
-      `targets: {redis: {proxy: {listen: 127.0.0.1:6380, upstream: 127.0.0.1:6379}}}
+      `targets: {redis: {proxy: {listen: 127.0.0.1:6380, upstream: 127.0.0.1:6379}}, app: {url: "http://127.0.0.1:3000"}}
 method: [{type: action, name: partition redis, provider: {type: network-partition, target: redis}, duration: 2s}]`,
     ],
     [
       'cpu-throttle',
       ChaosExperiment.cpuThrottle({ match: 'node server.js' }, 20),
-      `targets: {service: {process: {match: node server.js}}}
+      `targets: {service: {process: {match: node server.js}}, app: {url: "http://127.0.0.1:3000"}}
 method: [{type: action, name: throttle service to 20%, provider: {type: cpu-throttle, target: service, arguments: {percent: 20}}}]`,
     ],
     [
       'memory-pressure',
       ChaosExperiment.memoryPressure({ match: 'node server.js' }, 64),
-      `targets: {service: {process: {match: node server.js}}}
+      `targets: {service: {process: {match: node server.js}}, app: {url: "http://127.0.0.1:3000"}}
 method: [{type: action, name: take 64 MiB beside service, provider: {type: memory-pressure, target: service, arguments: {mib: 64}}}]`,
     ],
     [
       'disk-exhaustion',
       ChaosExperiment.diskExhaustion('/tmp/data', 90, { floorMiB: 512 }),
-      `targets: {data: {directory: {path: /tmp/data}}}
+      `targets: {data: {directory: {path: /tmp/data}}, app: {url: "http://127.0.0.1:3000"}}
 method: [{type: action, name: fill data to 90%, provider: {type: disk-exhaustion, target: data, arguments: {percent: 90, floor: 512}}}]`,
     ],
     [
       'clock-skew',
       ChaosExperiment.clockSkew({ match: 'node server.js', start: 'node server.js' }, '-1h'),
-      `targets: {service: {process: {match: node server.js, start: node server.js}}}
+      `targets: {service: {process: {match: node server.js, start: node server.js}}, app: {url: "http://127.0.0.1:3000"}}
 method: [{type: action, name: "skew service's clock by -3600s", provider: {type: clock-skew, target: service, arguments: {offset: -3600}}}]`,
     ],
     [
@@ -73,13 +74,14 @@ method: [{type: action, name: "skew service's clock by -3600s", provider: {type:
       `targets:
   api: {process: {match: node api.js, start: node api.js, dependsOn: [db]}}
   db: {process: {match: postgres -D, start: pg_ctl start, dependsOn: []}}
+  app: {url: "http://127.0.0.1:3000"}
 method: [{type: action, name: cascade db → api, provider: {type: cascading-failure, target: db, arguments: {order: [db, api], delay: 500}}}]`,
     ],
   ];
+  // `app` is the url target withProbe adds for the probe's origin.
   for (const [kind, built, body] of cases) {
     const experiment = probe(built).withTitle(`t ${kind}`).withMeasure({ baseline: '1s', interval: 50 }).toExperiment();
-    const targets = body.replace(/^targets: \{(.*)\}$/m, 'targets: {$1, app: {url: "http://127.0.0.1:3000"}}').replace(/^targets:\n((?: {2}.*\n)+)/m, 'targets:\n$1  app: {url: "http://127.0.0.1:3000"}\n');
-    const yaml = `version: '1'\ntitle: t ${kind}\n${targets}\n${HYPOTHESIS}\nmeasure: {baseline: 1s, interval: 50}\n`;
+    const yaml = `version: '1'\ntitle: t ${kind}\n${body}\n${HYPOTHESIS}\nmeasure: {baseline: 1s, interval: 50}\n`;
     assert.deepEqual(experiment, fromYaml(yaml), kind);
   }
 });
@@ -87,7 +89,7 @@ method: [{type: action, name: cascade db → api, provider: {type: cascading-fai
 test('fromFile gives what the CLI parses; toYaml round-trips', () => {
   const file = path.join(ROOT, 'examples', 'experiments', 'backend-restart.yaml');
   const built = ChaosExperiment.fromFile(file);
-  assert.deepEqual(built.toExperiment(), parseExperimentText(require('node:fs').readFileSync(file, 'utf8'), file).experiment);
+  assert.deepEqual(built.toExperiment(), parseExperimentText(fs.readFileSync(file, 'utf8'), file).experiment);
   const again = ChaosExperiment.processKill({ pidFile: '/tmp/x.pid', start: 'node x.js' }).withProbe('http://127.0.0.1:1/health');
   assert.deepEqual(fromYaml(again.toYaml()), again.toExperiment());
 });
