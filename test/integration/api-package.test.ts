@@ -1,6 +1,7 @@
 /**
  * One package, two faces: Node resolves `chaos-testing` through package.json "exports" to the library (dist/api.js,
- * typed by dist/api/index.d.ts) for require, import and tsc; VS Code reads "main" and still activates the extension.
+ * typed by dist/api/index.d.ts) for require, import, tsc and a vitest suite; VS Code reads "main" and still activates
+ * the extension.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -76,6 +77,24 @@ test("tsc checks a user's code against the package's declarations", (t) => {
   const bad = tsc("import { LoadTest } from 'chaos-testing';\nLoadTest.create('http://127.0.0.1:3000').withRampUp('1', 8);\n");
   assert.notEqual(bad.code, 0);
   assert.match(bad.out, /check\.ts\(2,\d+\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/);
+});
+
+test('a vitest suite uses the library (ESM, through the package exports)', { timeout: 120_000 }, (t) => {
+  const dir = userProject(tmpDir(t));
+  fs.symlinkSync(path.join(ROOT, 'node_modules', 'vitest'), path.join(dir, 'node_modules', 'vitest'), 'dir');
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
+  fs.writeFileSync(path.join(dir, 'api.test.ts'), [
+    "import { expect, test } from 'vitest';",
+    "import { ChaosExperiment, LoadTest, UsageError } from 'chaos-testing';",
+    "test('the library from vitest', () => {",
+    "  expect(LoadTest.create('http://127.0.0.1:3000').withSpike(50, 5).toSpec().profile.kind).toBe('spike');",
+    "  expect(() => ChaosExperiment.processKill({ pidFile: 'x.pid' }, { count: 0 })).toThrow(UsageError);",
+    "});",
+  ].join('\n'));
+  const r = node(dir, [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', dir, '--reporter', 'verbose']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /the library from vitest/);
+  assert.match(r.out, /1 passed/);
 });
 
 test("VS Code's main still activates the extension (on the fake editor)", async (t) => {
