@@ -96,7 +96,7 @@ test('fromFile gives what the CLI parses; toYaml round-trips', () => {
 
 test('an invalid experiment is an ExperimentInvalidError naming the problem', () => {
   const bad = ChaosExperiment.cpuThrottle({ match: 'node x.js' }, 150).withProbe('http://127.0.0.1:1/health');
-  assert.throws(() => bad.toExperiment(), (e: unknown) => e instanceof ExperimentInvalidError && e.code === 'CT_EXPERIMENT_INVALID' && /percent: must be < 100/.test(e.message));
+  assert.throws(() => bad.toExperiment(), (e: unknown) => e instanceof ExperimentInvalidError && e.code === 'CT_EXPERIMENT_INVALID' && /percent: 150 must be < 100/.test(e.message));
   const noProbe = ChaosExperiment.processKill({ pidFile: '/tmp/x.pid' });
   assert.throws(() => noProbe.toExperiment(), (e: unknown) => e instanceof ExperimentInvalidError && e.problems.some((p) => p.path.includes('probes')));
   assert.throws(() => ChaosExperiment.processKill({ pidFile: '/tmp/x.pid' }, { count: 0 }), (e: unknown) => e instanceof UsageError && e.code === 'CT_USAGE' && /count 0/.test(e.message));
