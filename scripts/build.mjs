@@ -1,6 +1,8 @@
 // Bundles the CLI, the extension, the store worker and the chaos helpers with esbuild, and copies sql.js's wasm beside them; bundles
 // the webview panels' page scripts (with @vscode-elements/elements) and their CSS into dist/webview/.
 import * as esbuild from 'esbuild';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -25,6 +27,9 @@ const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
   { entryPoints: ['src/core/engine/engineMain.ts'], outfile: 'dist/engine.js' },
+  // The library (package.json "exports"): beside the other bundles, since the engines find their helpers, workers
+  // and sql-wasm.wasm next to their own file. Its declarations come from tsc below (dist/api/index.d.ts).
+  { entryPoints: ['src/api/index.ts'], outfile: 'dist/api.js' },
   // Helper processes of the chaos drivers (src/core/chaos/helpers/launch.ts starts them).
   { entryPoints: ['src/core/chaos/helpers/cpuThrottle.ts'], outfile: 'dist/cpuThrottle.js' },
   { entryPoints: ['src/core/chaos/helpers/memoryHog.ts'], outfile: 'dist/memoryHog.js' },
@@ -55,9 +60,14 @@ const all = [...entries.map((e) => ({ ...common, ...e })), ...webviewEntries.map
 if (watch) {
   for (const e of all) await (await esbuild.context(e)).watch();
 } else {
-  await Promise.all(all.map((e) => esbuild.build(e)));
+  // The library's types, beside the bundles: declarations of src/api and what it references (dist/api/*.d.ts, dist/core/**/*.d.ts).
+  const declarations = promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.api.json']).catch((e) => {
+    throw new Error(`the library's declarations (tsc -p tsconfig.api.json) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  });
+  await Promise.all([...all.map((e) => esbuild.build(e)), declarations]);
 }
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 // The readiness HTML report inlines uPlot (src/core/readiness/report/html.ts reads it beside the bundle).
 for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) copyFileSync(require.resolve(`uplot/dist/${f}`), `dist/${f}`);
 chmodSync('dist/cli.js', 0o755);
+

@@ -40,6 +40,7 @@ export class ListenError extends ChaosError {
   }
 }
 
+/** Whether `e` is one of ours (an error with a stable `code`) rather than a bug. */
 export function isChaosError(e: unknown): e is ChaosError {
   return e instanceof ChaosError;
 }

@@ -38,7 +38,7 @@ export async function stopSystems(): Promise<void> {
 }
 
 /** Null when PostgreSQL and redis-server can run here, else the reason naming the Debian package. */
-function unavailable(): string | null {
+export function systemsUnavailable(): string | null {
   const pg = postgresUnavailable();
   if (pg) return pg;
   const hasRedis = (process.env.PATH ?? '').split(':').some((d) => fs.existsSync(path.join(d, 'redis-server')));
@@ -47,7 +47,7 @@ function unavailable(): string | null {
 
 /** The shared servers, or undefined when the test was skipped (a failure under CI=true). */
 export async function systems(t: TestContext): Promise<Systems | undefined> {
-  if (!requireReady(t, unavailable())) return undefined;
+  if (!requireReady(t, systemsUnavailable())) return undefined;
   shared ??= (async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-redis-'));
     const [pg, redis] = await Promise.all([startPostgres(), launchRedisServer(dir)]);

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import { InputError, UsageError } from '../../core/errors';
-import type { Framework, Severity } from '../../core/compliance/types';
+import { FAIL_ON_LEVELS, failsAt, type FailOn } from '../../core/compliance/threshold';
+import type { Framework } from '../../core/compliance/types';
 import type { ParsedCommand } from '../args';
 import { DB_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
 
 const FRAMEWORK_CHOICES = ['fisma', 'fedramp', 'soc2', 'hipaa', 'pci-dss'] as const;
-const THRESHOLDS = { high: 3, medium: 2, low: 1, none: Infinity } as const;
 
 export const auditCommand: Command = {
   spec: {
@@ -45,8 +45,8 @@ export const auditCommand: Command = {
     const frameworks = frameworksOf(String(flags.framework));
     const format = String(flags.format);
     if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format '${format}' is not one of text, json, sarif`);
-    const failOn = String(flags['fail-on']) as keyof typeof THRESHOLDS;
-    if (!(failOn in THRESHOLDS)) throw new UsageError(`--fail-on '${failOn}' is not one of high, medium, low, none`);
+    const failOn = String(flags['fail-on']) as FailOn;
+    if (!FAIL_ON_LEVELS.includes(failOn)) throw new UsageError(`--fail-on '${failOn}' is not one of high, medium, low, none`);
     const input = String(flags.input);
     const workspace = flags.workspace ? String(flags.workspace) : null;
     const hasTraffic = fs.existsSync(input);
@@ -71,14 +71,9 @@ export const auditCommand: Command = {
       const { saveAudit } = await import('../../core/compliance/persist');
       io.err((await saveAudit(input, options, result)).note);
     }
-    return failing(result.findings.map((f) => f.severity), failOn) ? 1 : 0;
+    return failsAt(result.findings, failOn) ? 1 : 0;
   },
 };
-
-function failing(severities: Severity[], failOn: keyof typeof THRESHOLDS): boolean {
-  const rank = { high: 3, medium: 2, low: 1 };
-  return severities.some((s) => rank[s] >= THRESHOLDS[failOn]);
-}
 
 export function frameworksOf(value: string): Framework[] {
   const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);

@@ -1,6 +1,4 @@
 import * as path from 'node:path';
-import * as fs from 'node:fs';
-import { StoreError, UsageError } from '../../core/errors';
 import { choiceFlag, intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, SESSION_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
@@ -31,33 +29,14 @@ export const generateCommand: Command = {
     ].join('\n'),
   },
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
-    const { DIALECTS, findDialect } = await import('../../core/generate/dialects');
-    const languages = [...new Set(DIALECTS.map((d) => d.language))];
-    if (!flags.language) throw new UsageError(`generate needs --language (${languages.join(', ')})`);
-    const dialect = findDialect(String(flags.language), flags.framework as string | undefined);
-    if (!dialect) {
-      const lang = DIALECTS.find((d) => d.language === String(flags.language).toLowerCase());
-      if (lang) throw new UsageError(`--framework ${String(flags.framework)} is not one of ${DIALECTS.filter((d) => d.language === lang.language).map((d) => d.framework).join(', ')} for ${lang.language}`);
-      throw new UsageError(`--language ${String(flags.language)} is not available; choose one of ${languages.join(', ')}`);
-    }
     const onEdited = choiceFlag(flags, 'on-edited', ['fail', 'overwrite', 'beside'] as const);
     const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
-    const { openForReading } = await import('../../core/store/reader');
-    const { learn } = await import('../../core/learn/learn');
-    const { writeSuite } = await import('../../core/generate/generate');
-    if (!fs.existsSync(String(flags.input))) throw new StoreError(`no traffic database at ${String(flags.input)}: capture some first with 'chaos-testing observe', or pass --input PATH`);
-    const db = await openForReading(String(flags.input));
-    let model;
-    try {
-      model = learn(db, { sessionId });
-    } finally {
-      db.close();
-    }
-    if (!model.scenarios.length) throw new UsageError(`${String(flags.input)} has no HTTP exchanges with responses to learn from; capture some first`);
-    const r = writeSuite(dialect, model, String(flags.out), { source: path.relative(path.resolve(String(flags.out)), path.resolve(String(flags.input))) || String(flags.input), onEdited });
+    const { generateSuite } = await import('../../core/generate/suite');
+    const r = await generateSuite({ input: String(flags.input), language: String(flags.language ?? ''), framework: flags.framework as string | undefined, out: String(flags.out), sessionId, onEdited });
+    const dialect = r.dialect;
     const where = path.relative(process.cwd(), r.beside ?? r.file) || r.file;
     io.err(`chaos-testing: ${r.tests} tests (${dialect.framework}) → ${where}${r.beside ? ` (${path.basename(r.file)} was edited; written beside it)` : ''}`);
-    if (model.env.length) io.err(`chaos-testing: the tests read ${model.env.map((e) => e.name).join(', ')} and BASE_URL from the environment`);
+    if (r.env.length) io.err(`chaos-testing: the tests read ${r.env.join(', ')} and BASE_URL from the environment`);
     return 0;
   },
 };

@@ -38,10 +38,20 @@ export function parseExperimentText(text: string, file?: string): ParsedExperime
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { problems: [locate({ message: 'an experiment file is a YAML mapping with title, targets, steady-state-hypothesis and method; see examples/experiments/backend-restart.yaml', path: [] })] };
   }
+  const parsed = parseExperimentObject(raw, file);
+  return { ...parsed, problems: parsed.problems.map(locate) };
+}
+
+/**
+ * The same checks on an experiment already in memory (the file's shape, as plain JS): the schema, then the
+ * semantic checks. The library's builders go through here, so a built experiment is exactly what its YAML gives.
+ * Problems carry their path but no line.
+ */
+export function parseExperimentObject(raw: unknown, file?: string): ParsedExperiment {
   const check = validate();
-  if (!check(raw)) return { problems: schemaProblems(check.errors ?? [], raw, WORDING).map(locate) };
+  if (!check(raw)) return { problems: schemaProblems(check.errors ?? [], raw, WORDING) };
   const experiment = normalizeExperiment(raw as Record<string, unknown>, file);
-  const problems = checkExperiment(experiment).map(locate);
+  const problems = checkExperiment(experiment);
   return problems.length ? { problems } : { experiment, problems };
 }
 

@@ -64,7 +64,7 @@ function shellCommand(args: string[]): string {
 export async function runProperties(options: PropertiesOptions): Promise<PropertiesResult> {
   const target = parseTarget(options.target);
   const enabled = options.checks?.length ? CHECK_NAMES.filter((c) => options.checks!.includes(c)) : [...CHECK_NAMES];
-  const invariants = await resolveInvariants(options.invariants ?? [], options.invariantsDir);
+  const invariants = [...(await resolveInvariants(options.invariants ?? [], options.invariantsDir)), ...(options.customInvariants ?? [])];
   // --runs 0: the invariants alone, no commands, no traffic database; --path then replays an invariant's case.
   const invariantsOnly = options.runs === 0;
   if (invariantsOnly && !invariants.length) throw new UsageError('--runs 0 runs the invariants alone: name at least one with --invariant');
@@ -173,7 +173,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
     const outcomes: InvariantOutcome[] = [];
     // By violation index: what an invariant violation's regression test is made from.
     const invariantCases = new Map<number, { httpExample?: HttpExampleStep[]; args: string[] }>();
-    const invariantSpecs = new Map(invariants.map((inv, i) => [inv, options.invariants![i]]));
+    const invariantSpecs = new Map(invariants.map((inv, i) => [inv, options.invariants?.[i]]));
     for (const inv of invariants) {
       options.onProgress?.({ runs, requests: shared.requests, violations: violations.length, phase: 'invariants' });
       const spec = invariantSpecs.get(inv) ?? inv.name;

@@ -49,6 +49,8 @@ export interface PropertiesOptions {
   checks?: CheckName[];
   /** Invariants to run after the commands (default: none): NAME, NAME=ARG, or a user invariant in `invariantsDir`. */
   invariants?: string[];
+  /** Invariant objects given in code (the library's StateInvariant.custom), run after the named ones. */
+  customInvariants?: Invariant[];
   /** Where user invariants live (default .chaos/invariants in the working directory). */
   invariantsDir?: string;
   /** Most requests in one sequence. */

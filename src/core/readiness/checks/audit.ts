@@ -2,19 +2,17 @@
 import { existsSync } from 'node:fs';
 import { runAudit } from '../../compliance/engine';
 import { saveAudit } from '../../compliance/persist';
-import type { AuditResult, Finding, Severity } from '../../compliance/types';
+import { atOrAbove } from '../../compliance/threshold';
+import type { AuditResult, Finding } from '../../compliance/types';
 import type { AuditCheckSpec } from '../types';
 import { capped, type CheckBody, type CheckContext } from './context';
-
-const RANK: Record<Severity, number> = { high: 3, medium: 2, low: 1 };
-const THRESHOLD = { high: 3, medium: 2, low: 1, none: Infinity } as const;
 
 export async function runAuditCheck(check: AuditCheckSpec, ctx: CheckContext): Promise<CheckBody & { audit: AuditResult }> {
   const traffic = existsSync(ctx.suite.traffic) ? ctx.suite.traffic : null;
   const options = { frameworks: check.frameworks, traffic, workspace: check.workspace };
   const audit = await runAudit(options);
   const run = traffic ? (await saveAudit(traffic, options, audit)).note : `not stored: no traffic database at ${ctx.suite.traffic}`;
-  const failing = audit.findings.filter((f) => RANK[f.severity] >= THRESHOLD[check.failOn]);
+  const failing = audit.findings.filter((f) => atOrAbove(f.severity, check.failOn));
   const figure = audit.summaries.map((s) => `${s.framework} ${s.compliant.length}/${s.assessed.length} controls`).join(', ') + `; ${audit.findings.length} finding(s), ${failing.length} at or above ${check.failOn}`;
   return {
     status: failing.length ? 'failed' : 'passed',

@@ -1,0 +1,215 @@
+/**
+ * Load tests from code. The builder fills the same `LoadPlanInput` a `.chaos/load/*.yaml` file or the CLI's flags
+ * give; `planSpec` and `planMix` turn it into the run, and `runLoad` runs it: one implementation.
+ */
+import { parseDuration } from '../core/chaos/duration';
+import { planMix, planSpec, type LoadPlanInput, type RequestInput } from '../core/load/plan';
+import { errorRate } from '../core/load/report';
+import { runLoad } from '../core/load/run';
+import { formatActual, parseSlo } from '../core/load/slo';
+import { loadVerdict } from '../core/load/verdict';
+import type { LoadResult, LoadSpec, LoadTick, LoadVerdict, ProfileKind, SloVerdict } from '../core/load/types';
+import { CancelledError, UsageError, throwIfCancelled } from './errors';
+import type { CallOptions, Duration } from './options';
+
+/** An SLO as an object; each field becomes one clause ("p99<200ms", "errors<1%", "rps>=100"). */
+export interface SloObjectives {
+  p50Ms?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  maxMs?: number;
+  /** Most errors allowed, a fraction (0.01 = 1 %). */
+  errorRate?: number;
+  /** Least throughput, requests per second. */
+  minRps?: number;
+}
+
+/** What a load run comes to; `raw` is the engine's full result (as `load --json`). */
+export interface LoadOutcome {
+  throughputRps: number;
+  latencies: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; meanMs: number };
+  /** Errors / attempts over the run (0..1). */
+  errorRate: number;
+  requests: number;
+  errors: number;
+  /** Every SLO clause held (true with no SLO). */
+  passedSlo(): boolean;
+  /** One line per clause that broke: "p99<200ms: p99 312.0ms". */
+  sloFailures(): string[];
+  slo: SloVerdict[];
+  verdict: LoadVerdict;
+  raw: LoadResult;
+}
+
+const US = 1000;
+
+/**
+ * A load test against one URL: a profile (constant by default; ramp-up, spike, soak, stress), a duration, a level
+ * (connections, or a rate for an open model), a request mix and an SLO.
+ *
+ * @example
+ * const outcome = await LoadTest.create('http://127.0.0.1:3000/api/accounts/1')
+ *   .withRampUp(1, 10).withDuration('10s').withSlo({ p99Ms: 200, errorRate: 0.01 })
+ *   .run({ signal, onProgress: (tick) => console.log(tick.rps) });
+ * assert.ok(outcome.passedSlo(), outcome.sloFailures().join('\n'));
+ */
+export class LoadTest {
+  private constructor(private readonly _input: LoadPlanInput) {}
+
+  /** A constant load of 10 connections on `url` for 30 s, sending GET `url` (until told otherwise). */
+  static create(url: string): LoadTest {
+    return new LoadTest({ target: url, mix: 'target' });
+  }
+
+  private _next(change: Partial<LoadPlanInput>): LoadTest {
+    return new LoadTest({ ...this._input, ...change });
+  }
+
+  private _profile(profile: ProfileKind, to: number, from?: number): LoadTest {
+    if (!(to > 0)) throw new UsageError(`load profile ${profile}: the level must be above 0 (got ${to})`);
+    return this._next({ profile, to, from });
+  }
+
+  /** A name for the run (default "load URL"). */
+  withName(name: string): LoadTest {
+    return this._next({ name });
+  }
+
+  /** Constant load at `level` (connections, or requests per second with {@link LoadTest.withRate}). */
+  withConstant(level: number): LoadTest {
+    return this._profile('constant', level);
+  }
+
+  /** From `from` to `to` over 80 % of the run, then hold. */
+  withRampUp(from: number, to: number): LoadTest {
+    return this._profile('ramp-up', to, from);
+  }
+
+  /** A baseline, a sudden jump to `peak`, hold, a sudden drop, recovery. */
+  withSpike(peak: number, baseline?: number): LoadTest {
+    return this._profile('spike', peak, baseline);
+  }
+
+  /** A short ramp, then a long hold at `level` (watch drift; give the target's pid with withTargetPid). */
+  withSoak(level: number): LoadTest {
+    return this._profile('soak', level);
+  }
+
+  /** Steps up to `max` until a step breaks the SLO: the breaking point. */
+  withStress(max: number, options: { from?: number; stepEvery?: Duration } = {}): LoadTest {
+    return this._profile('stress', max, options.from)._next(options.stepEvery === undefined ? {} : { stepEveryMs: ms(options.stepEvery, 'withStress stepEvery') });
+  }
+
+  /** How long the run lasts: ms, or '30s', '5m'. */
+  withDuration(duration: Duration): LoadTest {
+    return this._next({ durationMs: ms(duration, 'withDuration') });
+  }
+
+  /** Closed model: this many connections (or, with a rate, the most the open model may open). */
+  withConnections(connections: number): LoadTest {
+    return this._next({ connections });
+  }
+
+  /** Open model: requests per second whatever the target does (latency from the intended send time). */
+  withRate(rps: number): LoadTest {
+    return this._next({ rate: rps });
+  }
+
+  /** Draw the requests from captured traffic (each endpoint weighted as called, created ids chained). */
+  withTraffic(database: string, options: { session?: number } = {}): LoadTest {
+    return this._next({ mix: 'traffic', input: database, ...(options.session !== undefined ? { session: options.session } : {}) });
+  }
+
+  /** Reads and writes in this ratio, from captured traffic (see {@link LoadTest.withTraffic}). */
+  withReadWriteRatio(read: number, write: number): LoadTest {
+    if (!(read >= 0 && write >= 0 && read + write > 0)) throw new UsageError(`withReadWriteRatio(${read}, ${write}): give two shares that are not negative and not both 0`);
+    return this._next({ readWrite: `${read}:${write}`, mix: 'traffic' });
+  }
+
+  /** An explicit request mix (paths relative to the target URL), each drawn by its weight. */
+  withRequests(requests: RequestInput[]): LoadTest {
+    return this._next({ requests, mix: undefined });
+  }
+
+  /** The SLO: an object, or the CLI's text ("p99<200ms,errors<1%"). Added to any given before. */
+  withSlo(slo: SloObjectives | string): LoadTest {
+    const clauses = typeof slo === 'string' ? [slo] : sloClauses(slo);
+    const before = this._input.slo === undefined ? [] : Array.isArray(this._input.slo) ? this._input.slo : [this._input.slo];
+    return this._next({ slo: [...before, ...clauses] });
+  }
+
+  /** Per-request timeout (default 10 s). */
+  withTimeout(timeout: Duration): LoadTest {
+    return this._next({ timeoutMs: ms(timeout, 'withTimeout') });
+  }
+
+  /** Stop after this many requests. */
+  withMaxRequests(n: number): LoadTest {
+    return this._next({ maxRequests: n });
+  }
+
+  /** Sample this process's memory each second (soak drift). */
+  withTargetPid(pid: number): LoadTest {
+    return this._next({ pid });
+  }
+
+  /** What the CLI's flags or a spec file would give (before defaults). */
+  toInput(): LoadPlanInput {
+    return { ...this._input };
+  }
+
+  /** The run with every default filled in (as `chaos-testing load` plans it); throws on a bad value. */
+  toSpec(): LoadSpec {
+    return planSpec(this._input);
+  }
+
+  /** Runs it; `onProgress` gets one tick a second. Rejects with CancelledError when `signal` fires. */
+  async run(options: CallOptions<LoadTick> = {}): Promise<LoadOutcome> {
+    const spec = this.toSpec();
+    throwIfCancelled(options.signal, `load test ${spec.name}`);
+    const mix = await planMix(spec, this._input);
+    const raw = await runLoad(spec, mix, { signal: options.signal, onTick: options.onProgress });
+    const outcome = loadOutcome(raw);
+    if (options.signal?.aborted) throw new CancelledError(`load test ${spec.name}`, outcome);
+    return outcome;
+  }
+}
+
+function ms(d: Duration, where: string): number {
+  const v = parseDuration(d);
+  if (v === undefined || !(v > 0)) throw new UsageError(`${where}(${JSON.stringify(d)}): give milliseconds above 0 or a duration such as '30s' or '5m'`);
+  return v;
+}
+
+function sloClauses(o: SloObjectives): string[] {
+  const out: string[] = [];
+  const latency: Array<[keyof SloObjectives, string]> = [['p50Ms', 'p50'], ['p95Ms', 'p95'], ['p99Ms', 'p99'], ['maxMs', 'max']];
+  for (const [key, metric] of latency) if (o[key] !== undefined) out.push(`${metric}<${o[key]}ms`);
+  if (o.errorRate !== undefined) out.push(`errors<${o.errorRate}`);
+  if (o.minRps !== undefined) out.push(`rps>=${o.minRps}`);
+  if (!out.length) throw new UsageError('withSlo({}) names no objective: give p50Ms, p95Ms, p99Ms, maxMs, errorRate or minRps');
+  return out;
+}
+
+function loadOutcome(raw: LoadResult): LoadOutcome {
+  const t = raw.totals;
+  const round = (us: number): number => Math.round((us / US) * 100) / 100;
+  const failed = raw.slo.filter((v) => !v.passed);
+  return {
+    throughputRps: raw.rps,
+    latencies: { p50Ms: round(raw.latency.p50), p90Ms: round(raw.latency.p90), p99Ms: round(raw.latency.p99), maxMs: round(raw.latency.max), meanMs: round(raw.latency.mean) },
+    errorRate: errorRate(t),
+    requests: t.sent,
+    errors: t.errors,
+    passedSlo: () => raw.passed,
+    sloFailures: () => failed.map((v) => `${v.clause}: ${sloActual(v)}${v.brokeAt ? ` (first broke at ${v.brokeAt.fromSecond}-${v.brokeAt.toSecond}s)` : ''}`),
+    slo: raw.slo,
+    verdict: loadVerdict(raw),
+    raw,
+  };
+}
+
+function sloActual(v: SloVerdict): string {
+  const clause = parseSlo(v.clause)[0];
+  return clause ? formatActual(clause, v.actual) : String(v.actual);
+}
