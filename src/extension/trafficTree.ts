@@ -71,6 +71,8 @@ export class TrafficTreeProvider extends DisposableBase implements vscodeTypes.T
   private _filter: TrafficFilter = {};
   private _timer: ReturnType<typeof setTimeout> | undefined;
   private _lastRefresh = 0;
+  /** The overview the tree last rendered, as JSON. */
+  private _shown: string | undefined;
   /** Total exchanges in the last overview (with the filter), for the view's message and context keys. */
   lastTotal = 0;
   onDidLoad: ((overview: TrafficOverview) => void) | undefined;
@@ -103,8 +105,26 @@ export class TrafficTreeProvider extends DisposableBase implements vscodeTypes.T
     const wait = Math.max(0, this._lastRefresh + this._throttleMs - Date.now());
     this._timer = setTimeout(() => {
       this._timer = undefined;
-      this._fire();
+      void this._fireIfChanged();
     }, wait);
+  }
+
+  /**
+   * A change to the file that leaves what the tree shows as it was (a snapshot of rows already shown) re-renders
+   * nothing: a re-render drops the commands of the items on screen, so a click landing just then would be lost.
+   */
+  private async _fireIfChanged(): Promise<void> {
+    if (this._shown !== undefined) {
+      try {
+        if (JSON.stringify(await this._source.overview(this._filter)) === this._shown) {
+          this._lastRefresh = Date.now();
+          return;
+        }
+      } catch {
+        // Refresh: getChildren says what went wrong.
+      }
+    }
+    this._fire();
   }
 
   private _fire(): void {
@@ -116,6 +136,7 @@ export class TrafficTreeProvider extends DisposableBase implements vscodeTypes.T
     try {
       if (!node) {
         const overview = await this._source.overview(this._filter);
+        this._shown = JSON.stringify(overview);
         this.lastTotal = overview.total;
         this.onDidLoad?.(overview);
         if (!overview.hosts.length) {
