@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import { FRAMEWORK_NAMES } from '../core/compliance/controls';
 import { runAudit } from '../core/compliance/engine';
 import { failsAt, type FailOn } from '../core/compliance/threshold';
-import type { AuditResult, Finding, Framework, FrameworkSummary } from '../core/compliance/types';
+import type { AuditProgress, AuditResult, Finding, Framework, FrameworkSummary } from '../core/compliance/types';
 import { InputError, throwIfCancelled } from './errors';
 import type { CallOptions } from './options';
 
-/** Options of {@link ComplianceFramework.audit}. One short pass over the inputs: a signal, no progress events. */
-export interface AuditOptions extends Pick<CallOptions<never>, 'signal'> {
+/** Options of {@link ComplianceFramework.audit}: progress as each input is read (exchanges, files, TLS targets). */
+export interface AuditOptions extends CallOptions<AuditProgress> {
   /** A traffic database; skipped when the file does not exist. */
   traffic?: string;
   /** A folder whose Dockerfiles, compose and Kubernetes YAML, nginx conf, .env and app config are audited. */
@@ -83,7 +83,13 @@ export class ComplianceFramework {
     if (!traffic && !workspace) throw new InputError(`nothing to audit: ${options.traffic ? `no traffic database at ${options.traffic}` : 'no traffic'} and no workspace; capture traffic first or pass a workspace folder`);
     if (workspace && !fs.existsSync(workspace)) throw new InputError(`the workspace folder ${workspace} does not exist`);
     throwIfCancelled(options.signal, `the ${this.framework} audit`);
-    const raw = await runAudit({ frameworks: [this.framework], traffic, workspace, probeTls: Boolean(options.probeTls) });
+    let raw: AuditResult;
+    try {
+      raw = await runAudit({ frameworks: [this.framework], traffic, workspace, probeTls: Boolean(options.probeTls), signal: options.signal, onProgress: options.onProgress });
+    } catch (e) {
+      throwIfCancelled(options.signal, `the ${this.framework} audit`);
+      throw e;
+    }
     return reportOf(this.framework, raw);
   }
 }

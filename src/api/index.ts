@@ -35,6 +35,6 @@ export type { CallOptions, Duration } from './options';
 export type { Experiment, ExperimentResult, PhaseStats, TimelineEvent } from '../core/chaos/types';
 export type { LoadResult, LoadSpec, LoadTick, SloVerdict } from '../core/load/types';
 export type { Invariant, InvariantContext, PropertiesProgress, PropertiesResult, Step } from '../core/properties/types';
-export type { AuditResult, Finding, Framework, Severity } from '../core/compliance/types';
+export type { AuditProgress, AuditResult, Finding, Framework, Severity } from '../core/compliance/types';
 export type { FailOn } from '../core/compliance/threshold';
 export type { ExchangeDetail, ExchangeSummary, SessionRow } from '../core/store/database';

@@ -177,3 +177,17 @@ test("an audit's verdict at each level is the CLI's --fail-on exit code", async 
   assert.equal(clean.compliantControls, clean.totalControls);
   await assert.rejects(ComplianceFramework.soc2().audit({ traffic: '/nonexistent/traffic.db' }), (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'CT_INPUT' && /nothing to audit/.test(e.message));
 });
+
+test('an audit reports its progress through the workspace, and a cancel mid-walk rejects with CancelledError', async () => {
+  const workspace = path.join(ROOT, 'test', 'fixtures', 'compliance', 'workspace');
+  const seen: Array<{ phase: string; done: number; total?: number }> = [];
+  await ComplianceFramework.pciDss().audit({ workspace, onProgress: (p) => seen.push(p) });
+  const last = seen.at(-1)!;
+  assert.equal(last.phase, 'workspace');
+  assert.ok(last.total !== undefined && last.total > 0 && last.done === last.total, JSON.stringify(seen));
+  const controller = new AbortController();
+  await assert.rejects(
+    ComplianceFramework.pciDss().audit({ workspace, signal: controller.signal, onProgress: () => controller.abort() }),
+    (e: unknown) => e instanceof CancelledError,
+  );
+});

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrafficDb } from '../store/database';
 import { openForReading } from '../store/reader';
+import { InputError } from '../errors';
 import { checkOf, controlsFor } from './controls';
 import { maskText } from './detect/maskText';
 import { ImageDigests } from './detect/imageDigests';
@@ -11,7 +12,7 @@ import { DEFAULT_SLO, type Hit, type Rule, type TlsProbe, type WorkspaceFacts } 
 import { notAutomated, summarise } from './summary';
 import { httpsTargets, probeTls } from './tlsProbe';
 import { trafficExchanges } from './traffic';
-import type { AuditOptions, AuditResult, Finding, FindingLocation } from './types';
+import type { AuditOptions, AuditProgress, AuditResult, Finding, FindingLocation } from './types';
 import { readWorkspace } from './workspace';
 
 /** Collects hits as findings, one per (rule, key), counting repeats. */
@@ -70,6 +71,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const ran = new Set<Rule>();
   const inputs: AuditResult['inputs'] = { traffic: null, exchanges: 0, workspace: null, files: 0, tlsTargets: [], skipped: [] };
   const urls = new Map<string, number>(); // url → first exchange id
+  const progress = (phase: AuditProgress['phase'], done: number, total?: number): void => {
+    if (options.signal?.aborted) throw new InputError(`the audit was cancelled while reading ${phase === 'tls' ? 'TLS targets' : phase}`);
+    options.onProgress?.({ phase, done, ...(total === undefined ? {} : { total }) });
+  };
 
   if (options.traffic && fs.existsSync(options.traffic)) {
     inputs.traffic = options.traffic;
@@ -77,11 +82,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     try {
       const scans = rules.filter((r) => r.traffic).map((r) => ({ rule: r, scan: r.traffic!({ slo: { ...DEFAULT_SLO, ...options.slo }, storedRuns: (kind) => storedRuns(db, kind) }) }));
       for (const ex of trafficExchanges(db)) {
-        inputs.exchanges++;
+        if (++inputs.exchanges % 500 === 0) progress('traffic', inputs.exchanges);
         if (!urls.has(ex.url)) urls.set(ex.url, ex.id);
         for (const { rule, scan } of scans) for (const h of scan.visit(ex)) set.add(rule, h, { exchangeId: ex.id, url: ex.url });
       }
       for (const { rule, scan } of scans) for (const h of scan.end?.() ?? []) set.add(rule, h, { exchangeId: h.exchangeId, url: h.url });
+      progress('traffic', inputs.exchanges);
       // A rule assesses its controls only when it saw something to judge.
       if (inputs.exchanges > 0) scans.forEach((s) => ran.add(s.rule));
     } finally {
@@ -100,8 +106,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     }
     const digests = new ImageDigests(files, options.imageTool);
     const facts: WorkspaceFacts = { digestOf: (image) => digests.lookup(image) };
-    for (const rule of rules.filter((r) => r.files)) {
-      for (const file of files) {
+    const fileRules = rules.filter((r) => r.files);
+    for (const [n, file] of files.entries()) {
+      if (n % 100 === 0) progress('workspace', n, files.length);
+      for (const rule of fileRules) {
         if (!rule.files!.kinds.includes(file.kind)) continue;
         ran.add(rule);
         for (const h of rule.files!.scan(file, now, facts)) {
@@ -109,11 +117,17 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         }
       }
     }
+    progress('workspace', files.length, files.length);
   }
 
   if (options.probeTls) {
     const probes: TlsProbe[] = [];
-    for (const t of httpsTargets(urls.keys())) probes.push(await probeTls(t.host, t.port));
+    const targets = httpsTargets(urls.keys());
+    for (const t of targets) {
+      progress('tls', probes.length, targets.length);
+      probes.push(await probeTls(t.host, t.port));
+    }
+    progress('tls', probes.length, targets.length);
     inputs.tlsTargets = probes.map((p) => p.target);
     for (const p of probes) if (p.error) inputs.skipped.push({ input: p.target, reason: `TLS handshake failed: ${p.error}` });
     const tlsRules = rules.filter((r) => r.tls);

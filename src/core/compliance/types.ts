@@ -90,4 +90,16 @@ export interface AuditOptions {
   slo?: Partial<SloBounds>;
   /** Bounds on the workspace walk. */
   maxFiles?: number;
+  /** Stops the audit between inputs; it then rejects with an InputError saying so. */
+  signal?: AbortSignal;
+  /** Called as each input is read: every 500 exchanges, every 100 files, each TLS target, and when a phase ends. */
+  onProgress?: (progress: AuditProgress) => void;
+}
+
+export interface AuditProgress {
+  phase: 'traffic' | 'workspace' | 'tls';
+  /** Inputs of this phase read so far. */
+  done: number;
+  /** How many the phase has, when known before reading (files, TLS targets). */
+  total?: number;
 }
