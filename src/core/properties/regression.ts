@@ -112,14 +112,7 @@ export function regressionTest(options: {
   const file = fileFor(d, options.name);
   let code = renderSuite({ ...d, file }, model, `a property-run violation; replay: ${options.replay}`);
   if (d.language === 'java') code = rename(d, code, path.basename(file, '.java'));
-  if (!options.outDir) return { language: d.language, framework: d.framework, file: null, code };
-  const written = write(path.resolve(options.outDir, file), code);
-  // What the suite needs around it when the project has none (go.mod, a minimal Cargo.toml), as generate writes it.
-  for (const extra of d.scaffold?.(path.resolve(options.outDir)) ?? []) {
-    const target = path.resolve(options.outDir, extra.path);
-    if (!fs.existsSync(target)) write(target, extra.content);
-  }
-  return { language: d.language, framework: d.framework, file: written, code };
+  return placed(d, file, code, options.outDir);
 }
 
 /** Java wants the class named as its file, in a package named as its folder; the hash line is made again. */
@@ -183,10 +176,15 @@ export function invariantRegressionTest(options: {
   } else {
     code = renderCliRegression(d, options.name, className, options.cliArgs, `${options.check} held on this case; replay: ${options.replay}`);
   }
-  if (!options.outDir) return { language: d.language, framework: d.framework, file: null, code };
-  const written = write(path.resolve(options.outDir, file), code);
-  for (const extra of d.scaffold?.(path.resolve(options.outDir)) ?? []) {
-    const target = path.resolve(options.outDir, extra.path);
+  return placed(d, file, code, options.outDir);
+}
+
+/** The test as code, or written under `outDir` with what the suite needs around it when the project has none (go.mod, a minimal Cargo.toml), as generate writes it. */
+function placed(d: Dialect, file: string, code: string, outDir: string | undefined): RegressionTest {
+  if (!outDir) return { language: d.language, framework: d.framework, file: null, code };
+  const written = write(path.resolve(outDir, file), code);
+  for (const extra of d.scaffold?.(path.resolve(outDir)) ?? []) {
+    const target = path.resolve(outDir, extra.path);
     if (!fs.existsSync(target)) write(target, extra.content);
   }
   return { language: d.language, framework: d.framework, file: written, code };

@@ -51,7 +51,7 @@ export class AuditPanel extends DisposableBase {
     super();
     AuditPanel._current = this;
     this._register(panel);
-    this._rpc = this._register(new RpcHost(panel.webview, {
+    this._rpc = this._register(RpcHost.forPanel(panel, {
       openExchange: async ({ id }) => {
         actions.openExchange(id);
         return null;
@@ -60,12 +60,7 @@ export class AuditPanel extends DisposableBase {
         await actions.openLocation(file, line, column);
         return null;
       },
-    }));
-    this._rpc.onReady(() => this._post());
-    this._register(panel.onDidChangeViewState(() => {
-      if (!panel.visible) this._rpc.notReady();
-    }));
-    this._register(panel.onDidDispose(() => this.dispose()));
+    }, () => this._post(), () => this.dispose()));
     panel.webview.html = panelHtml(vscode, panel.webview, extensionUri, { script: 'auditResults.js', title: 'Compliance Audit', styles: ['experimentResults.css'] });
   }
 

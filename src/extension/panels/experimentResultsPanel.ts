@@ -46,12 +46,7 @@ export class ExperimentResultsPanel extends DisposableBase {
     super();
     ExperimentResultsPanel._current = this;
     this._register(panel);
-    this._rpc = this._register(new RpcHost(panel.webview, {}));
-    this._rpc.onReady(() => this._post());
-    this._register(panel.onDidChangeViewState(() => {
-      if (!panel.visible) this._rpc.notReady();
-    }));
-    this._register(panel.onDidDispose(() => this.dispose()));
+    this._rpc = this._register(RpcHost.forPanel(panel, {}, () => this._post(), () => this.dispose()));
     panel.webview.html = panelHtml(vscode, panel.webview, extensionUri, { script: 'experimentResults.js', title: 'Experiment Results', styles: ['experimentResults.css'] });
   }
 

@@ -51,7 +51,7 @@ export class PropertiesPanel extends DisposableBase {
     super();
     PropertiesPanel._current = this;
     this._register(panel);
-    this._rpc = this._register(new RpcHost(panel.webview, {
+    this._rpc = this._register(RpcHost.forPanel(panel, {
       createRegressionTest: async ({ index }) => {
         if (!this._result.violations[index]) throw new Error(`there is no violation ${index + 1} in this run`);
         const file = await actions.createRegressionTest(this._result, index);
@@ -61,12 +61,7 @@ export class PropertiesPanel extends DisposableBase {
         await actions.copyText(text);
         return null;
       },
-    }));
-    this._rpc.onReady(() => this._post());
-    this._register(panel.onDidChangeViewState(() => {
-      if (!panel.visible) this._rpc.notReady();
-    }));
-    this._register(panel.onDidDispose(() => this.dispose()));
+    }, () => this._post(), () => this.dispose()));
     panel.webview.html = panelHtml(vscode, panel.webview, extensionUri, { script: 'propertiesResults.js', title: 'Properties', styles: ['experimentResults.css'] });
   }
 

@@ -36,6 +36,20 @@ export class RpcHost extends DisposableBase {
     this._register(this._webview.onDidReceiveMessage((m: unknown) => this._receive(m)));
   }
 
+  /**
+   * The host of a panel that shows state the extension pushes: `post` sends it each time the page says ready, the
+   * page is marked not ready while hidden (VS Code may discard it), and `dispose` runs when the user closes it.
+   */
+  static forPanel(panel: Pick<vscodeTypes.WebviewPanel, 'webview' | 'visible' | 'onDidChangeViewState' | 'onDidDispose'>, handlers: RequestHandlers, post: () => void, dispose: () => void): RpcHost {
+    const host = new RpcHost(panel.webview, handlers);
+    host.onReady(post);
+    host._register(panel.onDidChangeViewState(() => {
+      if (!panel.visible) host.notReady();
+    }));
+    host._register(panel.onDidDispose(dispose));
+    return host;
+  }
+
   get isReady(): boolean {
     return this._ready;
   }
