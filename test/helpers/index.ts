@@ -377,3 +377,22 @@ export async function startProxyCli(t: TestContext, upstream: number, name: stri
   });
   return { port: Number(m[1]), api: m[2], proc, exited };
 }
+
+/**
+ * Listens on loopback and counts the connections `event` reports into `counter.connections`; at the end of the test
+ * they are destroyed and the server closed. Returns the port.
+ */
+export async function listenCounting(t: TestContext, server: net.Server, event: 'connection' | 'secureConnection', counter: { connections: number }): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  server.on(event, (s: net.Socket) => {
+    counter.connections++;
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as net.AddressInfo).port;
+}

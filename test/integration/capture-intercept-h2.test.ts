@@ -19,7 +19,7 @@ import { after, test, type TestContext } from 'node:test';
 import * as tls from 'node:tls';
 import { CaptureSession } from '../../src/core/capture/captureSession';
 import { exchangeToHarEntry } from '../../src/core/har/export';
-import { openStore, requireTool, tmpDir } from '../helpers';
+import { listenCounting, openStore, requireTool, tmpDir } from '../helpers';
 import { makeTestCa, type TestCa } from '../helpers/testCa';
 
 interface Backend {
@@ -70,18 +70,7 @@ async function backend(t: TestContext, speaks: 'h2' | 'http/1.1' | 'both'): Prom
   const server: tls.Server = speaks === 'http/1.1'
     ? https.createServer({ cert: leaf.cert, key: leaf.key, ALPNProtocols: ['http/1.1'] }, echo(seen))
     : http2.createSecureServer({ cert: leaf.cert, key: leaf.key, allowHTTP1: speaks === 'both' }, echo(seen));
-  const sockets = new Set<net.Socket>();
-  server.on('secureConnection', (s: tls.TLSSocket) => {
-    b.connections++;
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  b.port = (server.address() as net.AddressInfo).port;
+  b.port = await listenCounting(t, server, 'secureConnection', b);
   return b;
 }
 

@@ -19,7 +19,7 @@ import { after, test, type TestContext } from 'node:test';
 import * as tls from 'node:tls';
 import { CaptureSession } from '../../src/core/capture/captureSession';
 import { interceptAgent, type InterceptOptions } from '../../src/core/capture/tlsIntercept';
-import { ROOT, openStore, requireTool, runCli, assertCliError, tmpDir } from '../helpers';
+import { ROOT, listenCounting, openStore, requireTool, runCli, assertCliError, tmpDir } from '../helpers';
 import { makeTestCa, type TestCa } from '../helpers/testCa';
 
 interface Backend {
@@ -44,19 +44,8 @@ async function httpsBackend(t: TestContext, ca: TestCa): Promise<Backend> {
       res.end(JSON.stringify({ method: req.method, url: req.url, body }));
     });
   });
-  const sockets = new Set<net.Socket>();
   const backend: Backend = { port: 0, seen, connections: 0 };
-  server.on('connection', (s: net.Socket) => {
-    backend.connections++;
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  backend.port = (server.address() as net.AddressInfo).port;
+  backend.port = await listenCounting(t, server, 'connection', backend);
   return backend;
 }
 
