@@ -140,6 +140,6 @@ test("an invariant is the CLI's --invariant argument, its options checked at onc
   assert.equal(StateInvariant.errorRateBelow({ target: 'http://127.0.0.1:3000' }).cliSpec, 'error_rate_below=0.01');
   const { sum: _sum, ...noSum } = options;
   assert.throws(() => StateInvariant.transactionAtomicity({ target: 'http://127.0.0.1:3000', ...noSum } as never), (e: unknown) => e instanceof ChaosError && e.code === 'CT_INPUT' && /transaction_atomicity options: 'sum' must be given/.test(e.message));
-  assert.throws(() => StateInvariant.errorRateBelow({ target: 'http://127.0.0.1:3000', fraction: 2 }), /error_rate_below=2: the value must be a fraction/);
+  assert.throws(() => StateInvariant.errorRateBelow({ target: 'http://127.0.0.1:3000', fraction: 2 }), /error_rate_below bound 2: it must be a fraction/);
   assert.throws(() => StateInvariant.custom({ target: 'http://127.0.0.1:3000', name: 'no spaces', check: () => true }), /custom invariant name 'no spaces'/);
 });
