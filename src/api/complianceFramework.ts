@@ -9,6 +9,7 @@ import { failsAt, type FailOn } from '../core/compliance/threshold';
 import type { AuditOptions as EngineAuditOptions, AuditProgress, AuditResult, Finding, Framework, FrameworkSummary } from '../core/compliance/types';
 import { InputError, UsageError, throwIfCancelled } from './errors';
 import type { CallOptions } from './options';
+import { AUDIT_WORDING, inApiWordsAsync } from './wording';
 
 /** Options of {@link ComplianceFramework.audit}: progress as each input is read (exchanges, files, TLS targets). */
 export interface AuditOptions extends CallOptions<AuditProgress> {
@@ -113,16 +114,15 @@ async function auditRaw(frameworks: Framework[], options: AuditOptions): Promise
   const traffic = options.traffic && fs.existsSync(options.traffic) ? options.traffic : null;
   const workspace = options.workspace ?? null;
   if (!traffic && !workspace) throw new InputError(`nothing to audit: ${options.traffic ? `no traffic database at ${options.traffic}` : 'no traffic'} and no workspace; capture traffic first or pass a workspace folder`);
-  if (workspace && !fs.existsSync(workspace)) throw new InputError(`the workspace folder ${workspace} does not exist`);
   const what = `the ${frameworks.join(', ')} audit`;
   throwIfCancelled(options.signal, what);
   try {
-    return await runAudit({
+    return await inApiWordsAsync(AUDIT_WORDING, () => runAudit({
       frameworks, traffic, workspace, probeTls: Boolean(options.probeTls),
       ...(options.imageTool !== undefined ? { imageTool: options.imageTool } : {}),
       ...(options.slo !== undefined ? { slo: options.slo } : {}),
       signal: options.signal, onProgress: options.onProgress,
-    });
+    }));
   } catch (e) {
     throwIfCancelled(options.signal, what);
     throw e;

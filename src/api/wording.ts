@@ -70,3 +70,9 @@ export const GENERATE_WORDING: Wording = [
   [/--language (\S+) is not available/, "language '$1' is not available"],
   ["capture some first with 'chaos-testing observe', or pass --input PATH", 'capture some first (Capture.start), or give its path as the `traffic` option'],
 ];
+
+/** Phrases of the compliance engine's workspace reader. */
+export const AUDIT_WORDING: Wording = [
+  [/^no workspace folder at (.*): pass --workspace DIR \(/, 'no workspace folder at $1: give `workspace` a folder ('],
+  [/^--workspace (.*) is not a folder: pass the project's root folder/, "the workspace $1 is not a folder: give the project's root folder"],
+];
