@@ -59,7 +59,7 @@ export const Capture = {
   /** Starts the proxy (reverse mode); a bad target is a UsageError, a port in use a ListenError. */
   async start(options: CaptureStartOptions): Promise<CaptureHandle> {
     if (!options.target) throw new UsageError('Capture.start needs a target: the backend URL, e.g. http://127.0.0.1:3000');
-    parseTarget(options.target);
+    parseTarget(options.target, 'Capture.start target');
     const session = await CaptureSession.start({
       mode: 'reverse',
       target: options.target,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ChaosError, ComplianceFramework, LoadTest, StateInvariant, UsageError, generateTests } from '../../src/api';
+import { Capture, ChaosError, ComplianceFramework, LoadTest, StateInvariant, UsageError, generateTests } from '../../src/api';
 import { speakAsCli } from '../../src/api/wording';
 
 const FLAG = /(^|[\s(])--[a-z]/;
@@ -50,6 +50,7 @@ test('no library error names a CLI flag', async () => {
     ['missing traffic for a property run', () => StateInvariant.latencyBounded({ target: LOCAL, traffic: MISSING_DB }).verify({ seed: 1 })],
     ['missing workspace', () => ComplianceFramework.soc2().audit({ workspace: path.join(os.tmpdir(), 'chaos-api-wording-no-such-dir') })],
     ['workspace not a folder', () => ComplianceFramework.soc2().audit({ workspace: __filename })],
+    ['capture target', () => Capture.start({ target: 'localhost-without-scheme', output: MISSING_DB })],
     ['no language', () => generateTests({ traffic: MISSING_DB, language: '' })],
     ['unknown language', () => generateTests({ traffic: MISSING_DB, language: 'cobol' })],
     ['unknown framework', () => generateTests({ traffic: MISSING_DB, language: 'typescript', framework: 'mocha' })],
