@@ -10,6 +10,7 @@ import { generateSuite } from '../core/generate/suite';
 import type { ExchangeDetail, ExchangeQuery, ExchangeSummary, SessionRow, TrafficDb } from '../core/store/database';
 import { openForReading } from '../core/store/reader';
 import { UsageError } from './errors';
+import { GENERATE_WORDING, inApiWordsAsync } from './wording';
 
 /** Options of {@link Capture.start}. */
 export interface CaptureStartOptions {
@@ -58,7 +59,7 @@ export const Capture = {
   /** Starts the proxy (reverse mode); a bad target is a UsageError, a port in use a ListenError. */
   async start(options: CaptureStartOptions): Promise<CaptureHandle> {
     if (!options.target) throw new UsageError('Capture.start needs a target: the backend URL, e.g. http://127.0.0.1:3000');
-    parseTarget(options.target);
+    parseTarget(options.target, 'Capture.start target');
     const session = await CaptureSession.start({
       mode: 'reverse',
       target: options.target,
@@ -159,6 +160,6 @@ export interface GeneratedTests {
 
 /** Learns the behaviour in the traffic and writes a regression suite (as `chaos-testing generate`). */
 export async function generateTests(options: GenerateTestsOptions): Promise<GeneratedTests> {
-  const r = await generateSuite({ input: options.traffic, language: options.language, framework: options.framework, out: options.out ?? '.', sessionId: options.session, onEdited: options.onEdited });
+  const r = await inApiWordsAsync(GENERATE_WORDING, () => generateSuite({ input: options.traffic, language: options.language, framework: options.framework, out: options.out ?? '.', sessionId: options.session, onEdited: options.onEdited }));
   return { file: r.file, written: r.written, ...(r.beside ? { beside: r.beside } : {}), tests: r.tests, language: r.dialect.language, framework: r.dialect.framework, env: r.env, extraFiles: r.extraFiles };
 }

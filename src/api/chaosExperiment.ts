@@ -64,6 +64,8 @@ export interface ExecuteOptions extends CallOptions<TimelineEvent> {
   journalDir?: string;
   /** Drivers' log lines. */
   onLog?: (line: string) => void;
+  /** Validate and say (in the timeline) what each action would do; touch nothing (`chaos run --dry-run`). */
+  dryRun?: boolean;
 }
 
 
@@ -103,6 +105,8 @@ export class ChaosExperiment {
   private constructor(
     private readonly _doc: Doc,
     private readonly _file?: string,
+    /** Set by fromExperiment: already validated; there is no file shape to change. */
+    private readonly _validated?: Experiment,
   ) {}
 
   private static _with(title: string, targets: Doc['targets'], method: Doc['method']): ChaosExperiment {
@@ -185,7 +189,16 @@ export class ChaosExperiment {
     return new ChaosExperiment(parseYaml(text) as Doc, file);
   }
 
+  /**
+   * An experiment already read and checked (`parseExperimentText(...).experiment`), as the CLI and the readiness
+   * suite have it after reporting a file's problems themselves. It runs as is; the `with…` methods refuse it.
+   */
+  static fromExperiment(experiment: Experiment): ChaosExperiment {
+    return new ChaosExperiment({ title: experiment.title, targets: {}, method: [] }, experiment.file, experiment);
+  }
+
   private _next(change: (doc: Doc) => void): ChaosExperiment {
+    if (this._validated) throw new UsageError(`experiment '${this._validated.title}' came from fromExperiment and cannot be changed; change its file, or build it with fromFile or a builder`);
     const doc = clone(this._doc);
     change(doc);
     return new ChaosExperiment(doc, this._file);
@@ -246,11 +259,13 @@ export class ChaosExperiment {
 
   /** The experiment in its file shape, ready to save as `.chaos/experiments/NAME.yaml`. */
   toYaml(): string {
+    if (this._validated) throw new UsageError(`experiment '${this._validated.title}' came from fromExperiment and has no file shape; save the file it was read from`);
     return stringifyYaml(this._doc);
   }
 
   /** The validated experiment the runner takes (what `parseExperimentText` gives for the same file). */
   toExperiment(): Experiment {
+    if (this._validated) return this._validated;
     const { experiment, problems } = parseExperimentObject(this._doc, this._file);
     if (!experiment) throw new ExperimentInvalidError(`experiment '${String(this._doc.title)}'`, problems);
     return experiment;
@@ -260,7 +275,7 @@ export class ChaosExperiment {
   async execute(options: ExecuteOptions = {}): Promise<ChaosOutcome> {
     const experiment = this.toExperiment();
     throwIfCancelled(options.signal, `experiment '${experiment.title}'`);
-    const raw = await runExperiment(experiment, { signal: options.signal, onProgress: options.onProgress, onLog: options.onLog, journalDir: options.journalDir });
+    const raw = await runExperiment(experiment, { signal: options.signal, onProgress: options.onProgress, onLog: options.onLog, journalDir: options.journalDir, dryRun: options.dryRun });
     const outcome = chaosOutcome(raw);
     if (options.signal?.aborted) throw new CancelledError(`experiment '${experiment.title}'`, outcome);
     return outcome;

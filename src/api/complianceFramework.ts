@@ -6,18 +6,33 @@ import * as fs from 'node:fs';
 import { FRAMEWORK_NAMES } from '../core/compliance/controls';
 import { runAudit } from '../core/compliance/engine';
 import { failsAt, type FailOn } from '../core/compliance/threshold';
-import type { AuditProgress, AuditResult, Finding, Framework, FrameworkSummary } from '../core/compliance/types';
-import { InputError, throwIfCancelled } from './errors';
+import type { AuditOptions as EngineAuditOptions, AuditProgress, AuditResult, Finding, Framework, FrameworkSummary } from '../core/compliance/types';
+import { InputError, UsageError, throwIfCancelled } from './errors';
 import type { CallOptions } from './options';
+import { AUDIT_WORDING, inApiWordsAsync } from './wording';
 
 /** Options of {@link ComplianceFramework.audit}: progress as each input is read (exchanges, files, TLS targets). */
 export interface AuditOptions extends CallOptions<AuditProgress> {
-  /** A traffic database; skipped when the file does not exist. */
-  traffic?: string;
-  /** A folder whose Dockerfiles, compose and Kubernetes YAML, nginx conf, .env and app config are audited. */
-  workspace?: string;
+  /** A traffic database; skipped when the file does not exist (or null). */
+  traffic?: string | null;
+  /** A folder whose Dockerfiles, compose and Kubernetes YAML, nginx conf, .env and app config are audited (null: none). */
+  workspace?: string | null;
   /** Connect to each HTTPS host in the traffic to check TLS (off by default). */
   probeTls?: boolean;
+  /**
+   * The container tool asked for the digest of an unpinned image (`image inspect`, reads only): a name or path;
+   * null for none; by default docker, else podman, when installed.
+   */
+  imageTool?: string | null;
+  /** Bounds of the slo-breach rule: largest 5xx share (0.01 = 1 %), largest p99 in ms, requests an endpoint needs first. */
+  slo?: EngineAuditOptions['slo'];
+}
+
+/** What {@link ComplianceFramework.auditAll} comes to: one report per framework, from one pass over the inputs. */
+export interface ComplianceAudit {
+  reports: ComplianceReport[];
+  /** The engine's full result (as `audit --format json`). */
+  raw: AuditResult;
 }
 
 /** What an audit comes to for one framework; `raw` is the engine's full result (as `audit --format json`). */
@@ -78,19 +93,39 @@ export class ComplianceFramework {
 
   /** Audits the traffic and/or the workspace. Reads only; never writes the database. */
   async audit(options: AuditOptions): Promise<ComplianceReport> {
-    const traffic = options.traffic && fs.existsSync(options.traffic) ? options.traffic : null;
-    const workspace = options.workspace ?? null;
-    if (!traffic && !workspace) throw new InputError(`nothing to audit: ${options.traffic ? `no traffic database at ${options.traffic}` : 'no traffic'} and no workspace; capture traffic first or pass a workspace folder`);
-    if (workspace && !fs.existsSync(workspace)) throw new InputError(`the workspace folder ${workspace} does not exist`);
-    throwIfCancelled(options.signal, `the ${this.framework} audit`);
-    let raw: AuditResult;
-    try {
-      raw = await runAudit({ frameworks: [this.framework], traffic, workspace, probeTls: Boolean(options.probeTls), signal: options.signal, onProgress: options.onProgress });
-    } catch (e) {
-      throwIfCancelled(options.signal, `the ${this.framework} audit`);
-      throw e;
-    }
-    return reportOf(this.framework, raw);
+    return reportOf(this.framework, await auditRaw([this.framework], options));
+  }
+
+  /**
+   * Several frameworks in one pass over the inputs (as `chaos-testing audit --framework a,b` does): one report each.
+   *
+   * @example
+   * const { reports } = await ComplianceFramework.auditAll(['hipaa', 'soc2'], { workspace: '.' });
+   */
+  static async auditAll(frameworks: Framework[], options: AuditOptions): Promise<ComplianceAudit> {
+    if (!frameworks.length) throw new UsageError(`auditAll needs at least one framework: ${Object.keys(FRAMEWORK_NAMES).join(', ')}`);
+    for (const f of frameworks) if (!(f in FRAMEWORK_NAMES)) throw new UsageError(`auditAll: '${f}' is not a framework; choose from ${Object.keys(FRAMEWORK_NAMES).join(', ')}`);
+    const raw = await auditRaw(frameworks, options);
+    return { reports: frameworks.map((f) => reportOf(f, raw)), raw };
+  }
+}
+
+async function auditRaw(frameworks: Framework[], options: AuditOptions): Promise<AuditResult> {
+  const traffic = options.traffic && fs.existsSync(options.traffic) ? options.traffic : null;
+  const workspace = options.workspace ?? null;
+  if (!traffic && !workspace) throw new InputError(`nothing to audit: ${options.traffic ? `no traffic database at ${options.traffic}` : 'no traffic'} and no workspace; capture traffic first or pass a workspace folder`);
+  const what = `the ${frameworks.join(', ')} audit`;
+  throwIfCancelled(options.signal, what);
+  try {
+    return await inApiWordsAsync(AUDIT_WORDING, () => runAudit({
+      frameworks, traffic, workspace, probeTls: Boolean(options.probeTls),
+      ...(options.imageTool !== undefined ? { imageTool: options.imageTool } : {}),
+      ...(options.slo !== undefined ? { slo: options.slo } : {}),
+      signal: options.signal, onProgress: options.onProgress,
+    }));
+  } catch (e) {
+    throwIfCancelled(options.signal, what);
+    throw e;
   }
 }
 

@@ -47,3 +47,16 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export function throwIfCancelled(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new CancelledError(what);
 }
+
+/**
+ * The call's outcome, or, when its signal fired, the partial outcome it had (what the CLI and the readiness suite
+ * still print and keep after Ctrl-C). Any other error, or a cancel before anything ran, is thrown.
+ */
+export async function outcomeEvenIfCancelled<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof CancelledError && e.partial !== undefined) return e.partial as T;
+    throw e;
+  }
+}

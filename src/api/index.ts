@@ -18,12 +18,12 @@ export type { ChaosOutcome, ExecuteOptions, MeasureOptions, ProbeTolerance, Proc
 export { StateInvariant } from './stateInvariant';
 export type {
   CacheConsistencyOptions, CircuitBreakerOptions, CustomCheckResult, CustomInvariantOptions, InvariantProxy, InvariantTarget, InvariantVerdict,
-  InvariantViolation, QueuePreservationOptions, RequestTemplate, RunInvariantOptions, TransactionAtomicityOptions, VerifyOptions,
+  InvariantViolation, PropertyRunOptions, QueuePreservationOptions, RequestTemplate, RunInvariantOptions, TransactionAtomicityOptions, VerifyOptions,
 } from './stateInvariant';
 export { ComplianceFramework } from './complianceFramework';
-export type { AuditOptions, ComplianceReport } from './complianceFramework';
+export type { AuditOptions, ComplianceAudit, ComplianceReport } from './complianceFramework';
 export { LoadTest } from './loadTest';
-export type { LoadOutcome, SloObjectives } from './loadTest';
+export type { LoadOutcome, LoadPlan, RunLoadOptions, SloObjectives } from './loadTest';
 export { Capture, TrafficStore, generateTests } from './capture';
 export { FaultProxy } from './faultProxy';
 export type { FaultProxyHandle, FaultProxyOptions } from './faultProxy';
@@ -33,8 +33,9 @@ export type { ErrorCode } from './errors';
 export type { CallOptions, Duration } from './options';
 /** The engines' own result and contract types, for code that wants the full detail (`raw` of each outcome). */
 export type { Experiment, ExperimentResult, PhaseStats, TimelineEvent } from '../core/chaos/types';
-export type { LoadResult, LoadSpec, LoadTick, SloVerdict } from '../core/load/types';
-export type { Invariant, InvariantContext, PropertiesProgress, PropertiesResult, Step } from '../core/properties/types';
+export type { LoadPlanInput, RequestInput } from '../core/load/plan';
+export type { LoadResult, LoadSpec, LoadTick, RequestMix, SloVerdict } from '../core/load/types';
+export type { Invariant, InvariantContext, PropertiesOptions, PropertiesProgress, PropertiesResult, Step } from '../core/properties/types';
 export type { AuditProgress, AuditResult, Finding, Framework, Severity } from '../core/compliance/types';
 export type { FailOn } from '../core/compliance/threshold';
 export type { ExchangeDetail, ExchangeSummary, SessionRow } from '../core/store/database';

@@ -4,13 +4,15 @@
  */
 import { parseDuration } from '../core/chaos/duration';
 import { planMix, planSpec, type LoadPlanInput, type RequestInput } from '../core/load/plan';
+import { readLoadSpec } from '../core/load/specFile';
 import { errorRate } from '../core/load/report';
 import { runLoad } from '../core/load/run';
 import { formatActual, parseSlo } from '../core/load/slo';
 import { loadVerdict } from '../core/load/verdict';
-import type { LoadResult, LoadSpec, LoadTick, LoadVerdict, ProfileKind, SloVerdict } from '../core/load/types';
+import type { LoadResult, LoadSpec, LoadTick, LoadVerdict, ProfileKind, RequestMix, SloVerdict } from '../core/load/types';
 import { CancelledError, UsageError, throwIfCancelled } from './errors';
 import type { CallOptions, Duration } from './options';
+import { LOAD_WORDING, inApiWords, inApiWordsAsync } from './wording';
 
 /** An SLO as an object; each field becomes one clause ("p99<200ms", "errors<1%", "rps>=100"). */
 export interface SloObjectives {
@@ -41,7 +43,20 @@ export interface LoadOutcome {
   raw: LoadResult;
 }
 
+/** The run as it will go: every default filled in, and the requests it will send (what `load --events` prints first). */
+export interface LoadPlan {
+  spec: LoadSpec;
+  mix: RequestMix;
+}
+
+/** Options of {@link LoadTest.run}. */
+export interface RunLoadOptions extends CallOptions<LoadTick> {
+  /** A plan made by this test's {@link LoadTest.plan} (to show it before the run starts); made afresh when absent. */
+  plan?: LoadPlan;
+}
+
 const US = 1000;
+const SLO_KEYS: ReadonlyArray<keyof SloObjectives> = ['p50Ms', 'p95Ms', 'p99Ms', 'maxMs', 'errorRate', 'minRps'];
 
 /**
  * A load test against one URL: a profile (constant by default; ramp-up, spike, soak, stress), a duration, a level
@@ -68,6 +83,19 @@ export class LoadTest {
   private _profile(profile: ProfileKind, to: number, from?: number): LoadTest {
     if (!(to > 0)) throw new UsageError(`load profile ${profile}: the level must be above 0 (got ${to})`);
     return this._next({ profile, to, from });
+  }
+
+  /**
+   * From a load spec's fields, as a `.chaos/load/*.yaml` file or the CLI's flags give them (`chaos-testing load`
+   * builds its run this way). Checked when planned or run.
+   */
+  static fromInput(input: LoadPlanInput): LoadTest {
+    return new LoadTest({ ...input });
+  }
+
+  /** Reads a load spec file (`.chaos/load/*.yaml`, schemas/load.schema.json); a bad file is an InputError naming the line. */
+  static fromSpecFile(file: string): LoadTest {
+    return new LoadTest(readLoadSpec(file));
   }
 
   /** A name for the run (default "load URL"). */
@@ -138,6 +166,11 @@ export class LoadTest {
     return this._next({ slo: [...before, ...clauses] });
   }
 
+  /** Allow a target that is not this machine (refused by default). Only a system you own or may test. */
+  withRemoteTarget(): LoadTest {
+    return this._next({ allowRemote: true });
+  }
+
   /** Per-request timeout (default 10 s). */
   withTimeout(timeout: Duration): LoadTest {
     return this._next({ timeoutMs: ms(timeout, 'withTimeout') });
@@ -160,15 +193,23 @@ export class LoadTest {
 
   /** The run with every default filled in (as `chaos-testing load` plans it); throws on a bad value. */
   toSpec(): LoadSpec {
-    return planSpec(this._input);
+    return inApiWords(LOAD_WORDING, () => planSpec(this._input));
   }
 
-  /** Runs it; `onProgress` gets one tick a second. Rejects with CancelledError when `signal` fires. */
-  async run(options: CallOptions<LoadTick> = {}): Promise<LoadOutcome> {
+  /**
+   * The spec and the request mix, read from the traffic when the test draws from it. `env` fills redacted secrets
+   * (CHAOS_SECRET_*; default process.env).
+   */
+  async plan(options: { env?: NodeJS.ProcessEnv } = {}): Promise<LoadPlan> {
     const spec = this.toSpec();
+    return { spec, mix: await inApiWordsAsync(LOAD_WORDING, () => planMix(spec, this._input, options.env)) };
+  }
+
+  /** Runs it; `onProgress` gets one tick a second. Rejects with CancelledError when `signal` fires (`partial` has the outcome so far). */
+  async run(options: RunLoadOptions = {}): Promise<LoadOutcome> {
+    const { spec, mix } = options.plan ?? (await this.plan());
     throwIfCancelled(options.signal, `load test ${spec.name}`);
-    const mix = await planMix(spec, this._input);
-    const raw = await runLoad(spec, mix, { signal: options.signal, onTick: options.onProgress });
+    const raw = await inApiWordsAsync(LOAD_WORDING, () => runLoad(spec, mix, { signal: options.signal, onTick: options.onProgress }));
     const outcome = loadOutcome(raw);
     if (options.signal?.aborted) throw new CancelledError(`load test ${spec.name}`, outcome);
     return outcome;
@@ -182,6 +223,12 @@ function ms(d: Duration, where: string): number {
 }
 
 function sloClauses(o: SloObjectives): string[] {
+  const unknown = Object.keys(o).filter((k) => !(SLO_KEYS as readonly string[]).includes(k));
+  if (unknown.length) throw new UsageError(`withSlo: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; the known keys are ${SLO_KEYS.join(', ')} (latencies in ms, errorRate a fraction, minRps requests per second)`);
+  for (const k of SLO_KEYS) {
+    const v = o[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new UsageError(`withSlo: ${k} must be a number of ${k === 'errorRate' ? 'errors per request (0.01 = 1 %)' : k === 'minRps' ? 'requests per second' : 'milliseconds'}, not ${JSON.stringify(v)}`);
+  }
   const out: string[] = [];
   const latency: Array<[keyof SloObjectives, string]> = [['p50Ms', 'p50'], ['p95Ms', 'p95'], ['p99Ms', 'p99'], ['maxMs', 'max']];
   for (const [key, metric] of latency) if (o[key] !== undefined) out.push(`${metric}<${o[key]}ms`);

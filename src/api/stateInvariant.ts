@@ -5,9 +5,13 @@
  */
 import { INVARIANTS } from '../core/properties/invariants';
 import { runProperties } from '../core/properties/properties';
-import type { Invariant, InvariantContext, InvariantOutcome, PropertiesProgress, PropertiesResult, Step, Violation } from '../core/properties/types';
+import type { Invariant, InvariantContext, InvariantOutcome, PropertiesOptions, PropertiesProgress, PropertiesResult, Step, Violation } from '../core/properties/types';
 import { CancelledError, UsageError, throwIfCancelled } from './errors';
 import type { CallOptions } from './options';
+import { INVARIANT_WORDING, inApiWords, inApiWordsAsync, type Wording } from './wording';
+
+/** A whole property run as `chaos-testing properties` takes it (see {@link StateInvariant.propertyRun}). */
+export type PropertyRunOptions = Omit<PropertiesOptions, 'signal' | 'onProgress'>;
 
 /** Where the service under test is, and (for invariants that judge a command run) the traffic to learn from. */
 export interface InvariantTarget {
@@ -148,7 +152,20 @@ export interface InvariantVerdict {
   raw: PropertiesResult;
 }
 
-type Plan = { target: string; spec?: string; custom?: Invariant; database?: string; runs: number; maxSteps: number };
+/** The properties engine's options, the CLI's `--invariant` argument when there is one, and how errors are worded. */
+type Plan = { options: PropertyRunOptions; spec?: string; wording: Wording };
+
+/** A run of `runs` sequences judged by the invariant `spec` or `custom`, learned from `database`, not stored. */
+function planOf(p: { target: string; spec?: string; custom?: Invariant; database?: string; runs: number; maxSteps: number }): Plan {
+  return {
+    spec: p.spec,
+    wording: INVARIANT_WORDING,
+    options: {
+      database: p.database ?? '.chaos/traffic.db', target: p.target, runs: p.runs, maxSteps: p.maxSteps, timeoutMs: 10_000, store: false,
+      ...(p.spec ? { invariants: [p.spec] } : {}), ...(p.custom ? { customInvariants: [p.custom] } : {}),
+    },
+  };
+}
 
 /**
  * A property of the system as a whole, checked against the running service: the stateful ones drive PostgreSQL,
@@ -171,8 +188,8 @@ export class StateInvariant {
     const { target, ...rest } = options;
     if (typeof target !== 'string' || !target) throw new UsageError(`${name}: 'target' (the service's base URL) is missing`);
     const spec = `${name}=${JSON.stringify(rest)}`;
-    INVARIANTS[name].make(spec.slice(name.length + 1));
-    return new StateInvariant({ target, spec, runs: 0, maxSteps: 10 });
+    inApiWords(INVARIANT_WORDING, () => INVARIANTS[name].make(spec.slice(name.length + 1)));
+    return new StateInvariant(planOf({ target, spec, runs: 0, maxSteps: 10 }));
   }
 
   /** The service is back to success within `recoveryMs` after its dependency is faulted and healed. */
@@ -197,8 +214,8 @@ export class StateInvariant {
 
   private static _overRun(name: string, arg: number, options: RunInvariantOptions): StateInvariant {
     const spec = `${name}=${arg}`;
-    INVARIANTS[name].make(String(arg));
-    return new StateInvariant({ target: options.target, spec, database: options.traffic, runs: options.runs ?? 20, maxSteps: options.maxSteps ?? 10 });
+    inApiWords(INVARIANT_WORDING, () => INVARIANTS[name].make(String(arg)));
+    return new StateInvariant(planOf({ target: options.target, spec, database: options.traffic, runs: options.runs ?? 20, maxSteps: options.maxSteps ?? 10 }));
   }
 
   /** p99 latency of a property run's requests is at most `boundMs` (default 2000). */
@@ -227,7 +244,18 @@ export class StateInvariant {
         return { outcome, violations: [{ check: options.name, kind: 'invariant', endpoint: null, message: `${options.name}: ${o.message ?? summary}`, minimalExample: example }] };
       },
     };
-    return new StateInvariant({ target: options.target, custom, database: options.traffic, runs: options.runs ?? 0, maxSteps: options.maxSteps ?? 10 });
+    return new StateInvariant(planOf({ target: options.target, custom, database: options.traffic, runs: options.runs ?? 0, maxSteps: options.maxSteps ?? 10 }));
+  }
+
+  /**
+   * A whole property run exactly as `chaos-testing properties` makes it (the CLI runs through here): the built-in
+   * checks over request sequences learned from the traffic, invariants named as `--invariant` names them
+   * ('latency_bounded=500', 'transaction_atomicity=atomicity.yaml', a user invariant), regression tests for each
+   * violation with `language`, the run stored in the database unless `store: false`. Its options are the CLI's,
+   * and so are the words of its errors.
+   */
+  static propertyRun(options: PropertyRunOptions): StateInvariant {
+    return new StateInvariant({ options: { ...options }, wording: [] });
   }
 
   /** The `--invariant` argument the CLI would take for the same invariant (undefined for a custom one). */
@@ -239,20 +267,13 @@ export class StateInvariant {
   async verify(options: VerifyOptions = {}): Promise<InvariantVerdict> {
     const p = this._plan;
     throwIfCancelled(options.signal, 'the invariant');
-    const raw = await runProperties({
-      database: p.database ?? '.chaos/traffic.db',
-      target: p.target,
-      runs: p.runs,
-      maxSteps: p.maxSteps,
-      timeoutMs: 10_000,
-      store: false,
-      ...(p.spec ? { invariants: [p.spec] } : {}),
-      ...(p.custom ? { customInvariants: [p.custom] } : {}),
+    const raw = await inApiWordsAsync(p.wording, () => runProperties({
+      ...p.options,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.path !== undefined ? { path: options.path } : {}),
       signal: options.signal,
       onProgress: options.onProgress,
-    });
+    }));
     const verdict: InvariantVerdict = {
       passed: raw.passed,
       runs: raw.runs,

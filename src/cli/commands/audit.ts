@@ -52,7 +52,7 @@ export const auditCommand: Command = {
     const hasTraffic = fs.existsSync(input);
     if (!hasTraffic && !workspace) throw new InputError(`nothing to audit: no traffic database at ${input} and no --workspace; capture traffic first or pass --workspace DIR`);
 
-    const { runAudit } = await import('../../core/compliance/engine');
+    const { ComplianceFramework } = await import('../../api/complianceFramework');
     const tool = String(flags['image-tool']);
     const imageTool = tool === 'none' ? null : tool === 'auto' ? undefined : tool;
     if (imageTool && !(await import('../../core/compliance/detect/localImageDigest')).findImageTool(imageTool)) {
@@ -60,7 +60,7 @@ export const auditCommand: Command = {
     }
     const slo = { max5xxShare: numberFlag(flags, 'slo-5xx') / 100, maxP99Ms: numberFlag(flags, 'slo-p99'), minRequests: numberFlag(flags, 'slo-min-requests') };
     const options = { frameworks, traffic: hasTraffic ? input : null, workspace, probeTls: Boolean(flags['probe-tls']), imageTool, slo };
-    const result = await runAudit(options);
+    const { raw: result } = await ComplianceFramework.auditAll(frameworks, options);
     const text = format === 'json' ? JSON.stringify(result, null, 2)
       : format === 'sarif' ? JSON.stringify((await import('../../core/compliance/sarif')).toSarif(result), null, 2)
       : (await import('../../core/compliance/report')).auditReport(result);

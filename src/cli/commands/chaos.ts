@@ -102,7 +102,8 @@ function problemLine(file: string, p: ExperimentProblem): string {
 }
 
 async function run(experiment: Experiment, dir: string, db: string | undefined, dryRun: boolean, json: boolean, io: CliIO): Promise<number> {
-  const { runExperiment } = await import('../../core/chaos/runner');
+  const { ChaosExperiment } = await import('../../api/chaosExperiment');
+  const { outcomeEvenIfCancelled } = await import('../../api/errors');
   const controller = new AbortController();
   const stop = (sig: NodeJS.Signals): void => {
     if (!controller.signal.aborted) io.err(`chaos-testing: ${sig}: stopping, running the rollbacks...`);
@@ -114,13 +115,14 @@ async function run(experiment: Experiment, dir: string, db: string | undefined, 
   process.on('SIGTERM', onTerm);
   let result: ExperimentResult;
   try {
-    result = await runExperiment(experiment, {
+    // Stopped: the rollbacks ran; the partial result is still saved and printed (exit 1).
+    result = (await outcomeEvenIfCancelled(ChaosExperiment.fromExperiment(experiment).execute({
       signal: controller.signal,
       dryRun,
       journalDir: dir,
       onProgress: (e) => io.err(progressLine(e)),
       onLog: (line) => io.err(`          ${line}`),
-    });
+    }))).raw;
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);

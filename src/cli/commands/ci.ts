@@ -56,7 +56,7 @@ export const ciCommand: Command = {
     const onTerm = (): void => stop('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
-    const { runReadiness } = await import('../../core/readiness/run');
+    const { runReadiness } = await import('../../api/readiness/run');
     let result;
     try {
       result = await runReadiness(suite, { only: kinds, dir: String(flags.dir), signal: controller.signal, onProgress: (p) => progressLine(p, io) });

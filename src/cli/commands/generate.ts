@@ -31,11 +31,10 @@ export const generateCommand: Command = {
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     const onEdited = choiceFlag(flags, 'on-edited', ['fail', 'overwrite', 'beside'] as const);
     const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
-    const { generateSuite } = await import('../../core/generate/suite');
-    const r = await generateSuite({ input: String(flags.input), language: String(flags.language ?? ''), framework: flags.framework as string | undefined, out: String(flags.out), sessionId, onEdited });
-    const dialect = r.dialect;
+    const { generateTests } = await import('../../api/capture');
+    const r = await generateTests({ traffic: String(flags.input), language: String(flags.language ?? ''), framework: flags.framework as string | undefined, out: String(flags.out), session: sessionId, onEdited });
     const where = path.relative(process.cwd(), r.beside ?? r.file) || r.file;
-    io.err(`chaos-testing: ${r.tests} tests (${dialect.framework}) → ${where}${r.beside ? ` (${path.basename(r.file)} was edited; written beside it)` : ''}`);
+    io.err(`chaos-testing: ${r.tests} tests (${r.framework}) → ${where}${r.beside ? ` (${path.basename(r.file)} was edited; written beside it)` : ''}`);
     if (r.env.length) io.err(`chaos-testing: the tests read ${r.env.join(', ')} and BASE_URL from the environment`);
     return 0;
   },

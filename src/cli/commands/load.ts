@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { InputError, UsageError, isChaosError } from '../../core/errors';
 import type { LoadPlanInput } from '../../core/load/plan';
 import type { LoadResult, LoadSpec, RequestMix } from '../../core/load/types';
+import type { LoadPlan, LoadTest } from '../../api/loadTest';
 import type { FlagValues, ParsedCommand } from '../args';
 import { JSON_FLAG, SESSION_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
@@ -73,9 +74,9 @@ export const loadCommand: Command = {
     if (!ACTIONS.includes(action)) throw new UsageError(`unknown load action '${positionals[0]}'; use one of: ${ACTIONS.join(', ')}`);
     if (action === 'compare') return compare(positionals, flags, io);
     if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' for 'load ${action}'`);
-    const { spec, mix, input } = await asUsage(() => plan(flags, action === 'export'));
-    if (action === 'export') return exportK6(spec, mix, flags, io);
-    return run(spec, mix, input.input ?? DEFAULT_DATABASE, flags, io);
+    const { test, plan: planned, input } = await asUsage(() => plan(flags, action === 'export'));
+    if (action === 'export') return exportK6(planned.spec, planned.mix, flags, io);
+    return run(test, planned, input.input ?? DEFAULT_DATABASE, flags, io);
   },
 };
 
@@ -89,20 +90,21 @@ async function asUsage<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-async function plan(flags: FlagValues, forExport: boolean): Promise<{ spec: LoadSpec; mix: RequestMix; input: LoadPlanInput }> {
-  let base: LoadPlanInput = {};
-  if (flags.spec !== undefined) base = (await import('../../core/load/specFile')).readLoadSpec(String(flags.spec));
+/** The CLI's flags over a spec file's fields, planned by the library's LoadTest (one planner for both). */
+async function plan(flags: FlagValues, forExport: boolean): Promise<{ test: LoadTest; plan: LoadPlan; input: LoadPlanInput }> {
+  const { LoadTest } = await import('../../api/loadTest');
+  const base = flags.spec === undefined ? {} : LoadTest.fromSpecFile(String(flags.spec)).toInput();
   const input = planInputFromFlags(flags, base, forExport);
   if (!input.target) throw new UsageError("load needs --target URL (the backend) or --spec FILE; see 'chaos-testing load --help'");
-  const { planSpec, planMix } = await import('../../core/load/plan');
-  const spec = planSpec(input);
+  const test = LoadTest.fromInput(input);
   // An export never holds a secret: the script reads CHAOS_SECRET_* from k6's environment.
   const env = forExport ? (await import('../../core/load/k6')).K6_SECRET_ENV : process.env;
-  return { spec, mix: await planMix(spec, input, env), input };
+  return { test, plan: await test.plan({ env }), input };
 }
 
-async function run(spec: LoadSpec, mix: RequestMix, database: string, flags: FlagValues, io: CliIO): Promise<number> {
-  const { runLoad } = await import('../../core/load/run');
+async function run(test: LoadTest, planned: LoadPlan, database: string, flags: FlagValues, io: CliIO): Promise<number> {
+  const { spec, mix } = planned;
+  const { outcomeEvenIfCancelled } = await import('../../api/errors');
   const { loadReport, loadVerdict, statusLine } = await import('../../core/load/report');
   const { saveLoadResultFile, storeLoadRun } = await import('../../core/load/results');
   const events = Boolean(flags.events);
@@ -124,16 +126,18 @@ async function run(spec: LoadSpec, mix: RequestMix, database: string, flags: Fla
   let inPlace = false;
   let result: LoadResult;
   try {
-    result = await asUsage(() => runLoad(spec, mix, {
+    // Ctrl-C: the partial result is still printed and stored.
+    result = (await asUsage(() => outcomeEvenIfCancelled(test.run({
+      plan: planned,
       signal: controller.signal,
-      onTick: (tick) => {
+      onProgress: (tick) => {
         if (events) return emit({ event: 'tick', tick });
         if (io.statusInPlace) {
           inPlace = true;
           process.stderr.write(`\r\x1b[K${statusLine(tick, seconds)}`);
         } else io.err(statusLine(tick, seconds));
       },
-    }));
+    })))).raw;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

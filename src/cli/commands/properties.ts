@@ -71,7 +71,8 @@ export const propertiesCommand: Command = {
       if (!findDialect(language, framework)) throw new UsageError(`--framework ${framework} is not available for ${language}`);
     }
     if (flags.path !== undefined && seed === undefined) throw new UsageError('--path replays a case of one seed: pass its --seed too (the replay command printed with the violation has both)');
-    const { runProperties } = await import('../../core/properties/properties');
+    const { StateInvariant } = await import('../../api/stateInvariant');
+    const { outcomeEvenIfCancelled } = await import('../../api/errors');
     const { parseTarget } = await import('../../core/replay/replay');
     parseTarget(String(flags.target));
     const { resolveInvariants } = await import('../../core/properties/invariants');
@@ -87,10 +88,14 @@ export const propertiesCommand: Command = {
     let shown = false;
     let lastLine = { at: 0, phase: '' };
     try {
-      const result = await runProperties({
+      const run = StateInvariant.propertyRun({
         database: String(flags.input), target: String(flags.target), sessionId, runs, seed, path: flags.path as string | undefined,
         checks: checks as CheckName[], invariants, invariantsDir, maxSteps, timeoutMs, maxResponseTimeMs, language: language as RegressionLanguage | undefined, framework,
-        outDir: String(flags.out), signal: controller.signal,
+        outDir: String(flags.out),
+      });
+      // Ctrl-C: the partial result is still printed (exit 1).
+      const { raw: result } = await outcomeEvenIfCancelled(run.verify({
+        signal: controller.signal,
         onProgress: (p) => {
           const line = `properties: ${p.runs}/${runs} runs, ${p.requests} requests, ${p.violations} violations (${p.phase})`;
           if (io.statusInPlace) {
@@ -103,7 +108,7 @@ export const propertiesCommand: Command = {
           lastLine = { at: Date.now(), phase: p.phase };
           io.err(line);
         },
-      });
+      }));
       if (shown) process.stderr.write('\r\x1b[K');
       if (flags.json) io.out(JSON.stringify(result, null, 2));
       else io.out((await import('../../core/properties/report')).propertiesReport(result));

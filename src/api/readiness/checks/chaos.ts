@@ -1,20 +1,22 @@
 /** A chaos experiment: the hypothesis holds after the method, and recovery time and error rate stay within the suite's bounds. */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { saveResult } from '../../chaos/results';
-import { runExperiment } from '../../chaos/runner';
-import type { ExperimentResult } from '../../chaos/types';
-import { saveRun } from '../../store/runs';
-import type { ChaosCheckSpec } from '../types';
+import { saveResult } from '../../../core/chaos/results';
+import type { ExperimentResult } from '../../../core/chaos/types';
+import { saveRun } from '../../../core/store/runs';
+import type { ChaosCheckSpec } from '../../../core/readiness/types';
+import { ChaosExperiment } from '../../chaosExperiment';
+import { outcomeEvenIfCancelled } from '../../errors';
 import type { CheckBody, CheckContext } from './context';
 
 export async function runChaosCheck(check: ChaosCheckSpec, ctx: CheckContext): Promise<CheckBody> {
   const experiment = ctx.experiment!;
-  const r = await runExperiment(experiment, {
+  // Stopped: its rollbacks have run; the partial result is judged and kept like a whole one.
+  const r = (await outcomeEvenIfCancelled(ChaosExperiment.fromExperiment(experiment).execute({
     signal: ctx.signal, journalDir: ctx.dir,
     onProgress: (e) => ctx.log(`${(e.at / 1000).toFixed(2)}s ${e.kind} ${e.name}${e.ok === false ? ' FAILED' : ''}${e.detail ? `: ${e.detail}` : ''}`),
     onLog: ctx.log,
-  });
+  }))).raw;
   const runs = [path.relative(process.cwd(), saveResult(r, ctx.dir))];
   if (existsSync(ctx.suite.traffic)) {
     const started = Date.parse(r.startedAt);

@@ -1,5 +1,5 @@
-import type { Experiment } from '../../chaos/types';
-import type { CheckOutcome, CheckSpec, Suite } from '../types';
+import type { Experiment } from '../../../core/chaos/types';
+import type { CheckOutcome, CheckSpec, Suite } from '../../../core/readiness/types';
 
 /** What every check runner gets. */
 export interface CheckContext {

@@ -1,7 +1,7 @@
 /** A generated test suite run by its language's own runner, or any command: exit 0 and no failed test passes. */
 import { spawn } from 'node:child_process';
-import { runSuite } from '../../generate/runners';
-import type { TestsCheckSpec } from '../types';
+import { runSuite } from '../../../core/generate/runners';
+import type { TestsCheckSpec } from '../../../core/readiness/types';
 import type { CheckBody, CheckContext } from './context';
 
 const MAX_OUTPUT = 256 * 1024;

@@ -3,15 +3,15 @@
  * time, each bounded by its own limits. A cancel stops the check in hand (its rollbacks still run) and skips the
  * rest; an engine that fails on bad input fails its check, not the run.
  */
-import { describeError, isChaosError } from '../errors';
+import { describeError, isChaosError } from '../../core/errors';
 import { runAuditCheck } from './checks/audit';
 import { runChaosCheck } from './checks/chaos';
 import { runLoadCheck } from './checks/load';
 import { runPropertiesCheck } from './checks/properties';
 import { runTestsCheck } from './checks/tests';
 import { base, type CheckBody, type CheckContext } from './checks/context';
-import type { PreparedSuite } from './prepare';
-import type { CheckKind, CheckOutcome, CheckSpec, ReadinessProgress, ReadinessResult } from './types';
+import type { PreparedSuite } from '../../core/readiness/prepare';
+import type { CheckKind, CheckOutcome, CheckSpec, ReadinessProgress, ReadinessResult } from '../../core/readiness/types';
 
 export interface ReadinessOptions {
   /** Only checks of these kinds (default: all). */
