@@ -178,6 +178,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
       totals: { sent: stats.sent, completed: stats.completed, errors: stats.errors, errorsByKind: byKind(stats.errorCounts), bytesRead: engine.bytesRead },
       rps: Math.round(figures.rps * 10) / 10,
       latency: figures.latency,
+      serviceTime: percentiles(stats.serviceTotal),
       endpoints: endpointResults(mix, stats),
       timeline,
       slo: verdicts,

@@ -1,11 +1,13 @@
 /**
- * What a run measured: HDR histograms in microseconds (per endpoint for the current second, folded each second
- * into per-endpoint totals and a histogram of that second), and counts by error kind.
+ * What a run measured: latencies in microseconds (recorded per endpoint for the current second, folded each second
+ * into HDR histograms: per-endpoint totals and one of that second), the service time beside them (folded into one
+ * run total), and counts by error kind.
  */
 import type { Histogram } from 'hdr-histogram-js';
 // The plain-JS histogram alone: the package's index also loads its WebAssembly build and log codecs (startup time).
 import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
 import type { ErrorKind, LatencyPercentiles } from '../types';
+import { Recorder } from './recorder';
 
 export type { Histogram };
 
@@ -54,9 +56,12 @@ export interface SecondFigures {
 }
 
 export class RunStats {
-  /** Per endpoint: this second's latencies, and the whole run's. */
-  private readonly _second: Histogram[];
+  /** Per endpoint: this second's latencies (from the intended send time), and the whole run's. */
+  private readonly _second: Recorder[];
   readonly endpointTotals: Histogram[];
+  /** The whole run's service times: from the actual write to the response, what wrk and autocannon report. */
+  readonly serviceTotal = newHistogram();
+  private readonly _service = new Recorder();
   readonly endpointRequests: Float64Array;
   readonly endpointErrors: Float64Array;
   sent = 0;
@@ -67,7 +72,7 @@ export class RunStats {
   private readonly _secErrors = new Float64Array(ERROR_KINDS.length);
 
   constructor(endpoints: number) {
-    this._second = Array.from({ length: endpoints }, newHistogram);
+    this._second = Array.from({ length: endpoints }, () => new Recorder());
     this.endpointTotals = Array.from({ length: endpoints }, newHistogram);
     this.endpointRequests = new Float64Array(endpoints);
     this.endpointErrors = new Float64Array(endpoints);
@@ -78,9 +83,13 @@ export class RunStats {
     this._secSent++;
   }
 
-  /** A response arrived `us` after its (intended) start; 4xx/5xx also count as errors. */
-  onResponse(entry: number, us: number, status: number): void {
-    this._second[entry].recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+  /**
+   * A response arrived `us` after its intended start and `serviceUs` after it was written (both integers);
+   * 4xx/5xx also count as errors.
+   */
+  onResponse(entry: number, us: number, serviceUs: number, status: number): void {
+    this._second[entry].record(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+    this._service.record(serviceUs < 1 ? 1 : serviceUs > HIGHEST_US ? HIGHEST_US : serviceUs);
     this.completed++;
     this._secCompleted++;
     this.endpointRequests[entry]++;
@@ -99,13 +108,8 @@ export class RunStats {
   /** Closes the current second: returns its figures (with a fresh merged histogram) and starts the next. */
   foldSecond(): SecondFigures {
     const histogram = newHistogram();
-    for (let i = 0; i < this._second.length; i++) {
-      const h = this._second[i];
-      if (h.totalCount === 0) continue;
-      histogram.add(h);
-      this.endpointTotals[i].add(h);
-      h.reset();
-    }
+    for (let i = 0; i < this._second.length; i++) this._second[i].foldInto(histogram, this.endpointTotals[i]);
+    this._service.foldInto(this.serviceTotal);
     const errorCounts = Float64Array.from(this._secErrors);
     const figures: SecondFigures = {
       sent: this._secSent,
