@@ -42,6 +42,11 @@ function hasWord(buf: Uint8Array, from: number, to: number, word: Uint8Array): b
   return false;
 }
 
+/** Where the colon after a name of `n` bytes at `name` is, or -1 when the name there is not that long. */
+function colonAt(buf: Uint8Array, name: number, n: number, end: number): number {
+  return name + n < end && buf[name + n] === 58 ? name + n : -1;
+}
+
 /** What a response's caller is told: its status, its body when asked for (else null), whether the server closes. */
 export type ResponseDone = (status: number, body: Buffer | null, close: boolean) => void;
 
@@ -100,7 +105,7 @@ export class ResponseParser {
             }
             this._head = null;
             bodyAt = this._readHead(buf, 0, end + 4);
-            if (bodyAt < 0) return false;
+            if (bodyAt < had) return false; // not HTTP, or a head that does not end where its blank line is
             pos += bodyAt - had;
           } else {
             bodyAt = this._readHead(chunk, pos, len);
@@ -221,34 +226,32 @@ export class ResponseParser {
     for (;;) {
       if (i + 1 >= to) return HEAD_INCOMPLETE;
       if (buf[i] === 13 && buf[i + 1] === 10) return i + 2; // the blank line
-      let colon = -1;
+      const first = buf[i] | 0x20;
       let eol = i;
-      while (eol < to && buf[eol] !== 13) {
-        if (colon < 0 && buf[eol] === 58) colon = eol;
-        eol++;
-      }
-      if (eol + 1 >= to) return HEAD_INCOMPLETE;
-      if (colon > i) this._header(buf, i, colon, eol);
-      i = eol + 2;
+      while (eol < to && buf[eol] !== 10) eol++;
+      if (eol >= to) return HEAD_INCOMPLETE;
+      // Only names that start with c or t can frame the body.
+      if (first === 99 || first === 116) this._header(buf, i, buf[eol - 1] === 13 ? eol - 1 : eol);
+      i = eol + 1;
     }
   }
 
-  private _header(buf: Uint8Array, name: number, colon: number, eol: number): void {
-    const n = colon - name;
-    if (n === CONTENT_LENGTH.length && this._contentLength < 0 && isWord(buf, name, colon, CONTENT_LENGTH)) {
-      let i = colon + 1;
-      while (i < eol && (buf[i] === 32 || buf[i] === 9)) i++;
+  /** One header line buf[name, end): Content-Length, Transfer-Encoding or Connection are kept. */
+  private _header(buf: Uint8Array, name: number, end: number): void {
+    let at: number;
+    if ((at = colonAt(buf, name, CONTENT_LENGTH.length, end)) > 0 && this._contentLength < 0 && isWord(buf, name, at, CONTENT_LENGTH)) {
+      let i = at + 1;
+      while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
       let value = -1;
-      for (; i < eol && buf[i] >= 48 && buf[i] <= 57; i++) value = (value < 0 ? 0 : value * 10) + buf[i] - 48;
+      for (; i < end && buf[i] >= 48 && buf[i] <= 57; i++) value = (value < 0 ? 0 : value * 10) + buf[i] - 48;
       this._contentLength = value;
-    } else if (n === TRANSFER_ENCODING.length && isWord(buf, name, colon, TRANSFER_ENCODING)) {
-      if (hasWord(buf, colon + 1, eol, CHUNKED)) this._chunked = true;
-    } else if (n === CONNECTION.length && isWord(buf, name, colon, CONNECTION)) {
-      if (hasWord(buf, colon + 1, eol, CLOSE)) this._connectionClose = true;
-      if (hasWord(buf, colon + 1, eol, KEEP_ALIVE)) this._connectionKeepAlive = true;
+    } else if ((at = colonAt(buf, name, TRANSFER_ENCODING.length, end)) > 0 && isWord(buf, name, at, TRANSFER_ENCODING)) {
+      if (hasWord(buf, at + 1, end, CHUNKED)) this._chunked = true;
+    } else if ((at = colonAt(buf, name, CONNECTION.length, end)) > 0 && isWord(buf, name, at, CONNECTION)) {
+      if (hasWord(buf, at + 1, end, CLOSE)) this._connectionClose = true;
+      if (hasWord(buf, at + 1, end, KEEP_ALIVE)) this._connectionKeepAlive = true;
     }
   }
-
   /** After a head: where its body goes (none, a length, chunks, until the close). */
   private _startBody(): void {
     const status = this._status;
