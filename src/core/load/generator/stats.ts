@@ -1,7 +1,7 @@
 /**
- * What a run measured: latencies in microseconds (recorded per endpoint for the current second, folded each second
- * into HDR histograms: per-endpoint totals and one of that second), the service time beside them (folded into one
- * run total), and counts by error kind.
+ * What a run measured: latencies in microseconds (recorded per endpoint for the current second, added each second
+ * to per-endpoint totals and to one recorder of that second), the service time beside them (one run total), and
+ * counts by error kind. The recorders become HDR histograms (hdr-histogram-js) for the run's result.
  */
 import type { Histogram } from 'hdr-histogram-js';
 // The plain-JS histogram alone: the package's index also loads its WebAssembly build and log codecs (startup time).
@@ -46,22 +46,26 @@ export function byKind(counts: ArrayLike<number>): Partial<Record<ErrorKind, num
   return out;
 }
 
-/** One second's figures, folded out of the live counters. */
+/**
+ * One second's figures, taken out of the live counters. `recorder` holds that second's latencies until the next
+ * `foldSecond` (windows add it to theirs right away).
+ */
 export interface SecondFigures {
   sent: number;
   completed: number;
   errors: number;
   errorCounts: Float64Array;
-  histogram: Histogram;
+  latency: LatencyPercentiles;
+  recorder: Recorder;
 }
 
 export class RunStats {
   /** Per endpoint: this second's latencies (from the intended send time), and the whole run's. */
   private readonly _second: Recorder[];
-  readonly endpointTotals: Histogram[];
+  readonly endpointTotals: Recorder[];
   /** The whole run's service times: from the actual write to the response, what wrk and autocannon report. */
-  readonly serviceTotal = newHistogram();
-  private readonly _service = new Recorder();
+  readonly serviceTotal = new Recorder();
+  private readonly _secondAll = new Recorder();
   readonly endpointRequests: Float64Array;
   readonly endpointErrors: Float64Array;
   sent = 0;
@@ -73,7 +77,7 @@ export class RunStats {
 
   constructor(endpoints: number) {
     this._second = Array.from({ length: endpoints }, () => new Recorder());
-    this.endpointTotals = Array.from({ length: endpoints }, newHistogram);
+    this.endpointTotals = Array.from({ length: endpoints }, () => new Recorder());
     this.endpointRequests = new Float64Array(endpoints);
     this.endpointErrors = new Float64Array(endpoints);
   }
@@ -89,7 +93,7 @@ export class RunStats {
    */
   onResponse(entry: number, us: number, serviceUs: number, status: number): void {
     this._second[entry].record(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
-    this._service.record(serviceUs < 1 ? 1 : serviceUs > HIGHEST_US ? HIGHEST_US : serviceUs);
+    this.serviceTotal.record(serviceUs < 1 ? 1 : serviceUs > HIGHEST_US ? HIGHEST_US : serviceUs);
     this.completed++;
     this._secCompleted++;
     this.endpointRequests[entry]++;
@@ -105,18 +109,25 @@ export class RunStats {
     if (k > 1) this.endpointRequests[entry]++;
   }
 
-  /** Closes the current second: returns its figures (with a fresh merged histogram) and starts the next. */
+  /** Closes the current second: returns its figures and starts the next. */
   foldSecond(): SecondFigures {
-    const histogram = newHistogram();
-    for (let i = 0; i < this._second.length; i++) this._second[i].foldInto(histogram, this.endpointTotals[i]);
-    this._service.foldInto(this.serviceTotal);
+    const all = this._secondAll;
+    all.clear();
+    for (let i = 0; i < this._second.length; i++) {
+      const r = this._second[i];
+      if (r.empty) continue;
+      all.add(r);
+      this.endpointTotals[i].add(r);
+      r.clear();
+    }
     const errorCounts = Float64Array.from(this._secErrors);
     const figures: SecondFigures = {
       sent: this._secSent,
       completed: this._secCompleted,
       errors: errorCounts.reduce((s, x) => s + x, 0),
       errorCounts,
-      histogram,
+      latency: all.percentiles(),
+      recorder: all,
     };
     this._secSent = 0;
     this._secCompleted = 0;
@@ -127,4 +138,11 @@ export class RunStats {
   get errors(): number {
     return this.errorCounts.reduce((s, x) => s + x, 0);
   }
+}
+
+/** A recorder's values as an HDR histogram (for a run's result). */
+export function histogramOf(...recorders: Recorder[]): Histogram {
+  const h = newHistogram();
+  for (const r of recorders) r.foldInto(h);
+  return h;
 }
