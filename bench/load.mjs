@@ -44,12 +44,13 @@ const { values: opt } = parseArgs({
     rate: { type: 'string', default: '2000' },
     'delay-us': { type: 'string', default: '1000' }, // the realistic target's service time
     only: { type: 'string' }, // throughput | latency
+    before: { type: 'string' }, // another checkout whose engine runs beside ours in the throughput rounds
     'no-wrk': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--delay-us 1000] [--only throughput|latency] [--no-wrk]');
+  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--delay-us 1000] [--only throughput|latency] [--before DIR] [--no-wrk]');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
@@ -106,10 +107,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (cleanup(), proce
 // ---------------------------------------------------------------------------------------------------------------
 // The three generators, each returning { rps, requests, cpuMs, p50, p90, p99 (µs) }
 
-async function bundleOurs() {
-  const outfile = path.join(scratch, 'load-engine.js');
+/** Our engine bundled from this checkout, or from another one (`--before DIR`, e.g. a worktree of main). */
+async function bundleOurs(root = ROOT, name = 'load-engine.js') {
+  const outfile = path.join(scratch, name);
   await esbuild.build({
-    stdin: { contents: "export { runLoad, singleRequestMix } from './src/core/load/run';\nexport { buildProfile } from './src/core/load/profiles';\n", resolveDir: ROOT, loader: 'ts' },
+    stdin: { contents: "export { runLoad, singleRequestMix } from './src/core/load/run';\nexport { buildProfile } from './src/core/load/profiles';\n", resolveDir: root, loader: 'ts' },
     bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning',
   });
   return outfile;
@@ -123,7 +125,7 @@ async function ours(engine, url, { connections, rate }) {
   const j = JSON.parse(out.trim().split('\n').pop());
   // p50/p90/p99: the service time (write → response), what wrk and autocannon measure; intended*: from the
   // intended send time (the same in the closed model).
-  const s = j.serviceUs;
+  const s = j.serviceUs ?? j.latencyUs; // an engine from before the service time (--before) had only one
   return {
     rps: j.completed / SECONDS, requests: j.completed, errors: j.errors, cpuMs: cpu, p50: s.p50, p90: s.p90, p99: s.p99,
     intendedP50: j.latencyUs.p50, intendedP90: j.latencyUs.p90, intendedP99: j.latencyUs.p99, loopDelayP99: j.loopDelayUs.p99, loopDelayMax: j.loopDelayUs.max,
@@ -247,12 +249,17 @@ async function main() {
     const connections = Number(opt.connections);
     log(`\n1. throughput: ${connections} connections, ${SECONDS} s, target bench/backend.mjs (1 KiB JSON)`);
     const tools = { ours: (l) => ours(engine, url, l), autocannon: (l) => autocannon(url, l) };
+    if (opt.before) {
+      const before = await bundleOurs(path.resolve(opt.before), 'load-engine-before.js');
+      tools['ours before'] = (l) => ours(before, url, l);
+    }
     if (hasWrk) tools.wrk = (l) => wrk(url, l);
     const t = (results.throughput = await rounds('throughput', tools, { connections }));
     const m = t.median;
     out.push(`\nThroughput: ${connections} connections, ${SECONDS} s (median of ${RUNS})`);
     out.push(table(['generator', 'req/s', 'CPU s', 'req per CPU-s'], Object.entries(m).map(([k, v]) => [k, fmt(v.rps), fmt(v.cpuMs / 1000, 2), fmt(v.perCpuSecond)])));
     t.ratios = { rpsOverAutocannon: ratio(m.ours.rps, m.autocannon.rps), rpsOverWrk: ratio(m.ours.rps, m.wrk?.rps), cpuOverAutocannon: ratio(m.ours.perCpuSecond, m.autocannon.perCpuSecond), cpuOverWrk: ratio(m.ours.perCpuSecond, m.wrk?.perCpuSecond) };
+    if (m['ours before']) out.push(`req per CPU-s over autocannon: ours ${fmt(t.ratios.cpuOverAutocannon, 2)}, ours before (${opt.before}) ${fmt(ratio(m['ours before'].perCpuSecond, m.autocannon.perCpuSecond), 2)}`);
     checks.push(check('RPS ours / autocannon', t.ratios.rpsOverAutocannon, '≥', 1.0));
     checks.push(check('req per CPU-s ours / autocannon', t.ratios.cpuOverAutocannon, '≥', 1.5));
     checks.push(check('req per CPU-s ours / wrk', t.ratios.cpuOverWrk, '≥', 0.5));
@@ -297,7 +304,9 @@ async function main() {
       rt.ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, ratio(rt.median.ours[p], rt.median.wrk[p])]));
       out.push(`\nRound trip (µs): 1 connection, closed loop, the trivial target (median of ${RUNS})`);
       out.push(table(['generator', 'req/s', 'p50', 'p90', 'p99'], Object.entries(rt.median).map(([k, v]) => [k, fmt(v.rps), fmt(v.p50), fmt(v.p90), fmt(v.p99)])));
-      out.push(`ours / wrk: p50 ${fmt(rt.ratios.p50, 2)}  p90 ${fmt(rt.ratios.p90, 2)}  p99 ${fmt(rt.ratios.p99, 2)}  (wrk's own coordinated-omission correction active in ${rt.median.wrk.correctedRuns} of ${RUNS} runs: expected interval ${fmt(rt.median.wrk.intervalUs)} µs)`);
+      // The round trip on this machine switches between speeds (processes on one core or two): ratios per round too.
+      const perRound = rt.raw.ours.map((o, i) => fmt(ratio(o.p50, rt.raw.wrk[i].p50), 2)).join(', ');
+      out.push(`ours / wrk: p50 ${fmt(rt.ratios.p50, 2)} (per round ${perRound})  p90 ${fmt(rt.ratios.p90, 2)}  p99 ${fmt(rt.ratios.p99, 2)}  (wrk's own coordinated-omission correction active in ${rt.median.wrk.correctedRuns} of ${RUNS} runs: expected interval ${fmt(rt.median.wrk.intervalUs)} µs)`);
     }
   }
 
