@@ -18,7 +18,10 @@ test('percentiles, mean, min and max equal hdr-histogram-js recording each value
     const values = latencies(seed, n);
     const direct = newHistogram();
     const recorder = new Recorder();
-    for (const v of values) (direct.recordValue(v), recorder.record(v));
+    for (const v of values) {
+      direct.recordValue(v);
+      recorder.record(v);
+    }
     assert.deepEqual(recorder.percentiles(), percentiles(direct), `seed ${seed}`);
     const folded = histogramOf(recorder);
     assert.equal(folded.totalCount, direct.totalCount);
@@ -35,7 +38,11 @@ test('seconds added into a total give the same figures as one recorder of every 
   values.forEach((v, i) => {
     whole.record(v);
     second.record(v);
-    if (i % 5000 === 4999) (total.add(second), second.clear()); // a second ends
+    if (i % 5000 === 4999) {
+      // a second ends
+      total.add(second);
+      second.clear();
+    }
   });
   total.add(second);
   second.clear();
