@@ -45,12 +45,13 @@ const { values: opt } = parseArgs({
     'delay-us': { type: 'string', default: '1000' }, // the realistic target's service time
     only: { type: 'string' }, // throughput | latency
     before: { type: 'string' }, // another checkout whose engine runs beside ours in the throughput rounds
+    floor: { type: 'boolean' }, // also the least any Node client spends per request (bench/load-floor.mjs)
     'no-wrk': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--delay-us 1000] [--only throughput|latency] [--before DIR] [--no-wrk]');
+  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--delay-us 1000] [--only throughput|latency] [--before DIR] [--floor] [--no-wrk]');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
@@ -130,6 +131,12 @@ async function ours(engine, url, { connections, rate }) {
     rps: j.completed / SECONDS, requests: j.completed, errors: j.errors, cpuMs: cpu, p50: s.p50, p90: s.p90, p99: s.p99,
     intendedP50: j.latencyUs.p50, intendedP90: j.latencyUs.p90, intendedP99: j.latencyUs.p99, loopDelayP99: j.loopDelayUs.p99, loopDelayMax: j.loopDelayUs.max,
   };
+}
+
+async function nodeFloor(url, { connections }) {
+  const { out, cpuMs: cpu } = await measured(process.execPath, [path.join(ROOT, 'bench/load-floor.mjs'), '--target', url, '--connections', String(connections), '--duration-ms', String(SECONDS * 1000)]);
+  const requests = JSON.parse(out.trim()).completed;
+  return { rps: requests / SECONDS, requests, errors: 0, cpuMs: cpu, p50: null, p90: null, p99: null };
 }
 
 async function autocannon(url, { connections, rate }) {
@@ -253,12 +260,14 @@ async function main() {
       const before = await bundleOurs(path.resolve(opt.before), 'load-engine-before.js');
       tools['ours before'] = (l) => ours(before, url, l);
     }
+    if (opt.floor) tools['node floor'] = (l) => nodeFloor(url, l);
     if (hasWrk) tools.wrk = (l) => wrk(url, l);
     const t = (results.throughput = await rounds('throughput', tools, { connections }));
     const m = t.median;
     out.push(`\nThroughput: ${connections} connections, ${SECONDS} s (median of ${RUNS})`);
     out.push(table(['generator', 'req/s', 'CPU s', 'req per CPU-s'], Object.entries(m).map(([k, v]) => [k, fmt(v.rps), fmt(v.cpuMs / 1000, 2), fmt(v.perCpuSecond)])));
     t.ratios = { rpsOverAutocannon: ratio(m.ours.rps, m.autocannon.rps), rpsOverWrk: ratio(m.ours.rps, m.wrk?.rps), cpuOverAutocannon: ratio(m.ours.perCpuSecond, m.autocannon.perCpuSecond), cpuOverWrk: ratio(m.ours.perCpuSecond, m.wrk?.perCpuSecond) };
+    if (m['node floor']) out.push(`req per CPU-s over autocannon of the least a Node client spends (bench/load-floor.mjs: no parsing, timing or histograms): ${fmt(ratio(m['node floor'].perCpuSecond, m.autocannon.perCpuSecond), 2)}`);
     if (m['ours before']) out.push(`req per CPU-s over autocannon: ours ${fmt(t.ratios.cpuOverAutocannon, 2)}, ours before (${opt.before}) ${fmt(ratio(m['ours before'].perCpuSecond, m.autocannon.perCpuSecond), 2)}`);
     checks.push(check('RPS ours / autocannon', t.ratios.rpsOverAutocannon, '≥', 1.0));
     checks.push(check('req per CPU-s ours / autocannon', t.ratios.cpuOverAutocannon, '≥', 1.5));

@@ -63,6 +63,15 @@ test('only the bytes given are read from a reused buffer, and framing headers ma
   assert.deepEqual(summary(out), ['200 abc close', '201  keep', '202 ! close', '200 ok keep']);
 });
 
+test('a head repeated from the last one keeps its own framing, and a changed one is read anew', () => {
+  const one = 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n';
+  const bytes = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n' + one + 'A' + 'HTTP/1.1 100 Continue\r\n\r\n' + one + 'B'
+    + 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nCC' + one + 'D' + 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nE' + one + 'F');
+  const want = ['200 A keep', '200 B keep', '200 CC keep', '200 D keep', '200 E close', '200 F keep'];
+  assert.deepEqual(summary(parseIn([bytes])), want);
+  for (let cut = 1; cut < bytes.length; cut += 7) assert.deepEqual(summary(parseIn([bytes.subarray(0, cut), bytes.subarray(cut)])), want, `split at ${cut}`);
+});
+
 test('bytes that are not HTTP are refused', () => {
   assert.equal(new ResponseParser().feed(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'), () => undefined), false);
   assert.equal(new ResponseParser().feed(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'), () => undefined), false);

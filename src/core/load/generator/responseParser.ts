@@ -67,6 +67,8 @@ export class ResponseParser {
   /** The framing headers of the head being read: Content-Length (-1 when absent), chunked, Connection. */
   private _contentLength = -1;
   private _chunked = false;
+  /** The last head read whole (its framing fields are the ones set). */
+  private _lastHead: Buffer | null = null;
   private _connectionClose = false;
   private _connectionKeepAlive = false;
   private _remaining = 0;
@@ -104,11 +106,12 @@ export class ResponseParser {
               return true;
             }
             this._head = null;
-            bodyAt = this._readHead(buf, 0, end + 4);
+            bodyAt = this._rememberHead(buf, 0, this._readHead(buf, 0, end + 4));
             if (bodyAt < had) return false; // not HTTP, or a head that does not end where its blank line is
             pos += bodyAt - had;
           } else {
-            bodyAt = this._readHead(chunk, pos, len);
+            bodyAt = this._sameHead(chunk, pos, len);
+            if (bodyAt < 0) bodyAt = this._rememberHead(chunk, pos, this._readHead(chunk, pos, len));
             if (bodyAt === NOT_HTTP) return false;
             if (bodyAt === HEAD_INCOMPLETE) {
               if (len - pos > MAX_HEAD) return false;
@@ -201,6 +204,21 @@ export class ResponseParser {
     this._head = null;
     this._chunkLine = '';
     this._bodyParts = null;
+  }
+
+  /**
+   * A server sends the same head again and again (until its Date changes, once a second): when these bytes start
+   * with the last head read whole, its status and framing stand, and the head is skipped with one compare.
+   */
+  private _sameHead(chunk: Buffer, from: number, to: number): number {
+    const last = this._lastHead;
+    if (!last || to - from < last.length || chunk.compare(last, 0, last.length, from, from + last.length) !== 0) return -1;
+    return from + last.length;
+  }
+
+  private _rememberHead(chunk: Buffer, from: number, bodyAt: number): number {
+    this._lastHead = bodyAt > from ? Buffer.from(chunk.subarray(from, bodyAt)) : null;
+    return bodyAt;
   }
 
   /**
