@@ -1,12 +1,18 @@
 // Benchmark backend: answers every request with the same 1 KiB JSON body.
-//   node bench/backend.mjs [--port 0] [--work-ms 2]
+//   node bench/backend.mjs [--port 0] [--work-ms 2 | --delay-us 1000]
 // --work-ms N simulates N ms of work per request with a setTimeout (waiting, not CPU: a backend that spends its
-// time on I/O, which is what a proxy in front of a realistic service sees). Prints "listening PORT" when ready.
+// time on I/O, which is what a proxy in front of a realistic service sees).
+// --delay-us N answers N µs after the request, also without CPU, but to the tens of microseconds: setTimeout fires on
+// whole milliseconds of the server's loop clock, so its delay would depend on when in a millisecond each generator
+// happens to send. A worker thread sleeps to each deadline (Atomics.wait, a futex with a sub-millisecond timeout)
+// and wakes the server thread, which answers. Prints "listening PORT" when ready.
 import * as http from 'node:http';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, 'work-ms': { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, 'work-ms': { type: 'string', default: '0' }, 'delay-us': { type: 'string', default: '0' } } });
 const workMs = Number(values['work-ms']);
+const delayUs = Number(values['delay-us']);
 
 /** A JSON document padded to exactly `size` bytes. */
 function jsonBody(size) {
@@ -24,9 +30,47 @@ function answer(res) {
   res.end(body);
 }
 
+// The delay line: the same delay for every request, so deadlines come due in arrival order (a FIFO on both sides).
+// The worker gets each deadline (µs on the monotonic clock both threads share) and posts how many came due.
+const TIMER = `
+const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
+const signal = workerData.signal;
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+const due = [];
+let head = 0;
+for (;;) {
+  const seen = Atomics.load(signal, 0);
+  for (let m; (m = receiveMessageOnPort(parentPort)); ) due.push(m.message);
+  if (head === due.length) { Atomics.wait(signal, 0, seen); continue; }
+  const now = nowUs();
+  let n = 0;
+  while (head < due.length && due[head] <= now) (head++, n++);
+  if (n) parentPort.postMessage(n);
+  if (head > 4096) (due.splice(0, head), (head = 0));
+  if (head < due.length) Atomics.wait(signal, 0, seen, (due[head] - now) / 1000);
+}`;
+
+let delayed = null;
+if (delayUs > 0) {
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(TIMER, { eval: true, workerData: { signal } });
+  const waiting = [];
+  let head = 0;
+  worker.on('message', (n) => {
+    for (let i = 0; i < n; i++) answer(waiting[head++]);
+    if (head > 4096) (waiting.splice(0, head), (head = 0));
+  });
+  delayed = (res) => {
+    waiting.push(res);
+    worker.postMessage(Number(process.hrtime.bigint() / 1000n) + delayUs);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  };
+}
+
 const server = http.createServer((req, res) => {
   req.resume();
-  req.on('end', () => (workMs > 0 ? setTimeout(answer, workMs, res) : answer(res)));
+  req.on('end', () => (delayed ? delayed(res) : workMs > 0 ? setTimeout(answer, workMs, res) : answer(res)));
 });
 server.keepAliveTimeout = 30_000;
 server.listen(Number(values.port), '127.0.0.1', () => console.log(`listening ${server.address().port}`));

@@ -34,7 +34,7 @@ const r = await runLoad(spec, singleRequestMix(o.target), process.env.LOAD_CLIEN
 loopDelay.disable();
 const cpu = process.cpuUsage(cpuBefore);
 console.log(JSON.stringify({
-  rps: r.rps, completed: r.totals.completed, errors: r.totals.errors, latencyUs: r.latency,
+  rps: r.rps, completed: r.totals.completed, errors: r.totals.errors, latencyUs: r.latency, serviceUs: r.serviceTime,
   seconds: (r.finishedAt - r.startedAt) / 1000, runCpuMs: (cpu.user + cpu.system) / 1000,
   loopDelayUs: { p99: Math.round(loopDelay.percentile(99) / 1000), max: Math.round(loopDelay.max / 1000) },
 }));

@@ -46,6 +46,7 @@ test('closed model: every request sent is one the server answered, over the conn
   assert.deepEqual(ticks.slice(0, 1), [1]);
   assert.deepEqual(r.endpoints.map((e) => [e.endpoint, e.requests]), [['GET /hello', r.totals.completed]]);
   assert.ok(r.latency.p50 > 0 && r.latency.p50 <= r.latency.p99 && r.latency.p99 <= r.latency.max);
+  assert.deepEqual(r.serviceTime, r.latency, 'closed model: a request starts when it is written');
   assert.equal(r.stopped, undefined);
   assert.equal(r.passed, true);
 });
@@ -76,6 +77,11 @@ test('open model: a stall counts from the intended send time (coordinated omissi
   assert.ok(tracked.accepted() <= 2);
   assert.ok(r.latency.p99 >= 250_000, `p99 ${r.latency.p99} µs, max ${r.latency.max} µs`);
   assert.ok(r.latency.max >= 280_000 && r.latency.max < 2_000_000, `max ${r.latency.max} µs`);
+  // The service time (write → response, what wrk reports) leaves the queue out: only the two requests in flight
+  // during the pause show it, far fewer than 1 % of the run.
+  const s = r.serviceTime!;
+  assert.ok(s.max >= 250_000, `service max ${s.max} µs`);
+  assert.ok(s.p99 < r.latency.p99 / 2, `service p99 ${s.p99} µs, latency p99 ${r.latency.p99} µs`);
 });
 
 test('errors are counted by kind: 4xx, 5xx, reset, refused', async (t) => {

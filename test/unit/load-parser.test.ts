@@ -17,7 +17,7 @@ function parseIn(pieces: Buffer[]): ParsedResponse[] {
   const p = new ResponseParser();
   p.keepBody = true;
   const out: ParsedResponse[] = [];
-  for (const b of pieces) assert.equal(p.feed(b, (r) => out.push(r)), true);
+  for (const b of pieces) assert.equal(p.feed(b, (status, body, close) => out.push({ status, body, close })), true);
   return out;
 }
 
@@ -37,14 +37,39 @@ test('responses parse the same however the bytes are split (Content-Length, chun
 test('a body without length runs until the close; bodies are not kept unless asked', () => {
   const p = new ResponseParser();
   const out: ParsedResponse[] = [];
-  p.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nsome'), (r) => out.push(r));
-  p.feed(Buffer.from(' more'), (r) => out.push(r));
+  p.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nsome'), (status, body, close) => out.push({ status, body, close }));
+  p.feed(Buffer.from(' more'), (status, body, close) => out.push({ status, body, close }));
   assert.equal(out.length, 0);
   assert.deepEqual(p.end(), { status: 200, body: null, close: true });
   const head = new ResponseParser();
   head.bodiless = true;
-  head.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n'), (r) => out.push(r));
+  head.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n'), (status, body, close) => out.push({ status, body, close }));
   assert.equal(out.length, 1, 'a HEAD response has no body whatever Content-Length says');
+});
+
+test('only the bytes given are read from a reused buffer, and framing headers match in any case and spacing', () => {
+  const p = new ResponseParser();
+  p.keepBody = true;
+  const out: ParsedResponse[] = [];
+  const done = (status: number, body: Buffer | null, close: boolean): number => out.push({ status, body, close });
+  // One read buffer reused across reads, with stale bytes past what each read filled.
+  const reused = Buffer.alloc(256, 'Z');
+  const read = (s: string): boolean => (reused.write(s, 'latin1'), p.feed(reused, done, Buffer.byteLength(s, 'latin1')));
+  assert.equal(read('HTTP/1.1 200 OK\r\nX-Content-Length: 99\r\ncOnTeNt-LeNgTh:\t 3\r\nConnection: Keep-Alive, CLOSE\r\n\r\nab'), true);
+  assert.equal(out.length, 0);
+  assert.equal(read('c'), true);
+  assert.equal(read('HTTP/1.0 201 Created\r\nconnection: keep-alive\r\nContent-Length: 0\r\n\r\nHTTP/1.0 202 Accepted\r\nContent-Length: 1\r\n\r\n!'), true);
+  assert.equal(read('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n2\r\nok\r\n0\r\n\r\n'), true);
+  assert.deepEqual(summary(out), ['200 abc close', '201  keep', '202 ! close', '200 ok keep']);
+});
+
+test('a head repeated from the last one keeps its own framing, and a changed one is read anew', () => {
+  const one = 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n';
+  const bytes = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n' + one + 'A' + 'HTTP/1.1 100 Continue\r\n\r\n' + one + 'B'
+    + 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nCC' + one + 'D' + 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nE' + one + 'F');
+  const want = ['200 A keep', '200 B keep', '200 CC keep', '200 D keep', '200 E close', '200 F keep'];
+  assert.deepEqual(summary(parseIn([bytes])), want);
+  for (let cut = 1; cut < bytes.length; cut += 7) assert.deepEqual(summary(parseIn([bytes.subarray(0, cut), bytes.subarray(cut)])), want, `split at ${cut}`);
 });
 
 test('bytes that are not HTTP are refused', () => {

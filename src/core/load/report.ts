@@ -60,6 +60,9 @@ export function loadReport(r: LoadResult): string {
   lines.push(`errors    ${t.errors} (${percent(errorRate(t))})${t.errors ? `: ${kinds(t.errorsByKind)}` : ''}`);
   const l = r.latency;
   lines.push(`latency   p50 ${usAsMs(l.p50)}  p90 ${usAsMs(l.p90)}  p99 ${usAsMs(l.p99)}  p99.9 ${usAsMs(l['p99.9'])}  max ${usAsMs(l.max)}`);
+  // The open model's latency counts from the intended send time; the service time from the write (as wrk does).
+  const s = r.serviceTime;
+  if (s && r.spec.model.kind === 'open') lines.push(`service   p50 ${usAsMs(s.p50)}  p90 ${usAsMs(s.p90)}  p99 ${usAsMs(s.p99)}  p99.9 ${usAsMs(s['p99.9'])}  max ${usAsMs(s.max)}  (from the write; latency counts from the intended send)`);
   if (r.endpoints.length) {
     lines.push('');
     const rows = [...r.endpoints].sort((a, b) => b.requests - a.requests).map((e) => [truncate(e.endpoint, 48), e.requests, e.errors, ...latencyRow(e.latency)]);

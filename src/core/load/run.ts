@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { InputError } from '../errors';
 import { LoadEngine } from './generator/engine';
 import { PreparedMix } from './generator/requests';
-import { byKind, newHistogram, percentiles, RunStats, type SecondFigures } from './generator/stats';
+import { byKind, histogramOf, percentiles, RunStats, type SecondFigures } from './generator/stats';
 import { levelAt, stressStepAt } from './profiles';
 import { checkTarget } from './safety';
 import { formatActual, holds, measure, parseSlo } from './slo';
@@ -109,7 +109,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
       rps: Math.round((f.completed / Math.max(span, 0.001)) * 10) / 10,
       errors: f.errors,
       errorsByKind: byKind(f.errorCounts),
-      latency: percentiles(f.histogram),
+      latency: f.latency,
     };
     if (spec.targetPid) {
       const rss = rssBytes(spec.targetPid);
@@ -161,8 +161,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   }
 
   const result = (): LoadResult => {
-    const overall = newHistogram();
-    for (const h of stats.endpointTotals) overall.add(h);
+    const overall = histogramOf(...stats.endpointTotals);
     // Throughput over the time requests were being sent (the drain after the end adds answers, not time).
     const elapsed = (endedAt - t0) / 1000;
     const transport = stats.errors - stats.errorCounts[0] - stats.errorCounts[1];
@@ -178,6 +177,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
       totals: { sent: stats.sent, completed: stats.completed, errors: stats.errors, errorsByKind: byKind(stats.errorCounts), bytesRead: engine.bytesRead },
       rps: Math.round(figures.rps * 10) / 10,
       latency: figures.latency,
+      serviceTime: percentiles(histogramOf(stats.serviceTotal)),
       endpoints: endpointResults(mix, stats),
       timeline,
       slo: verdicts,
@@ -201,15 +201,15 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
 }
 
 function endpointResults(mix: RequestMix, stats: RunStats): LoadResult['endpoints'] {
-  const byName = new Map<string, { requests: number; errors: number; histogram: ReturnType<typeof newHistogram> }>();
+  const byName = new Map<string, { requests: number; errors: number; entries: number[] }>();
   mix.entries.forEach((e, i) => {
     let r = byName.get(e.endpoint);
-    if (!r) byName.set(e.endpoint, (r = { requests: 0, errors: 0, histogram: newHistogram() }));
+    if (!r) byName.set(e.endpoint, (r = { requests: 0, errors: 0, entries: [] }));
     r.requests += stats.endpointRequests[i];
     r.errors += stats.endpointErrors[i];
-    r.histogram.add(stats.endpointTotals[i]);
+    r.entries.push(i);
   });
-  return [...byName].map(([endpoint, r]) => ({ endpoint, requests: r.requests, errors: r.errors, latency: percentiles(r.histogram) }));
+  return [...byName].map(([endpoint, r]) => ({ endpoint, requests: r.requests, errors: r.errors, latency: percentiles(histogramOf(...r.entries.map((i) => stats.endpointTotals[i]))) }));
 }
 
 function rssBytes(pid: number): number | undefined {

@@ -155,7 +155,13 @@ export interface LoadResult {
   stopped?: string;
   totals: { sent: number; completed: number; errors: number; errorsByKind: Partial<Record<ErrorKind, number>>; bytesRead: number };
   rps: number;
+  /** From each request's intended send time (the open model's arrival; the write in the closed model). */
   latency: LatencyPercentiles;
+  /**
+   * From each request's actual write to its response, as wrk and autocannon measure: the open model's `latency`
+   * without the wait for a connection or for the generator itself. Absent in results stored before it existed.
+   */
+  serviceTime?: LatencyPercentiles;
   endpoints: EndpointResult[];
   timeline: LoadTick[];
   slo: SloVerdict[];

@@ -2,7 +2,8 @@
  * Figures over a stretch of a run (an SLO window, a stress step, a third of a soak), summed from one-second ticks.
  */
 import type { SloFigures } from './slo';
-import { newHistogram, percentiles, type Histogram, type SecondFigures } from './generator/stats';
+import { Recorder } from './generator/recorder';
+import type { SecondFigures } from './generator/stats';
 
 export class Window {
   fromSecond = 0;
@@ -12,7 +13,7 @@ export class Window {
   errors = 0;
   /** Errors with no response (timeout, reset, refused, other): they count in the error rate's denominator. */
   transportErrors = 0;
-  readonly histogram: Histogram = newHistogram();
+  readonly latencies = new Recorder();
 
   add(second: number, f: SecondFigures, seconds = 1): void {
     if (this.seconds === 0) this.fromSecond = second - 1;
@@ -21,13 +22,13 @@ export class Window {
     this.completed += f.completed;
     this.errors += f.errors;
     this.transportErrors += f.errors - f.errorCounts[0] - f.errorCounts[1];
-    this.histogram.add(f.histogram);
+    this.latencies.add(f.recorder);
   }
 
   figures(): SloFigures {
     const attempts = this.completed + this.transportErrors;
     return {
-      latency: percentiles(this.histogram),
+      latency: this.latencies.percentiles(),
       errorRate: attempts ? this.errors / attempts : 0,
       rps: this.seconds ? this.completed / this.seconds : 0,
     };

@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ErrorKind } from '../types';
-import { ResponseParser, type ParsedResponse } from './responseParser';
+import { ResponseParser } from './responseParser';
 
 /** What the generator does when a connection answers, fails or is free again. */
 export interface ConnectionOwner {
@@ -33,11 +33,14 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class Connection {
   busy = false;
-  /** The entry in flight, when it was meant to start (performance.now() ms) and when it was written. */
+  /**
+   * The entry in flight, when it was meant to start and when it was written (performance.now() ms, taken just
+   * before the write).
+   */
   entry = 0;
   startedAt = 0;
   sentAt = 0;
-  /** When the latest bytes arrived: a response ends at the read that completed it, before it is parsed. */
+  /** When the latest bytes arrived: a response ends at the read that completed it, taken before it is parsed. */
   readAt = 0;
   /** Closed model: close after the current response (the level went down). */
   retire = false;
@@ -47,21 +50,27 @@ export class Connection {
   private _connected = false;
   private _pause: NodeJS.Timeout | null = null;
   private readonly _parser = new ResponseParser();
-  private readonly _onResponse = (r: ParsedResponse): void => this._responded(r);
+  private readonly _onResponse = (status: number, body: Buffer | null, close: boolean): void => this._responded(status, body, close);
 
   constructor(
     private readonly _endpoint: Endpoint,
     private readonly _owner: ConnectionOwner,
   ) {}
 
-  send(entry: number, request: Buffer, startedAt: number, bodiless: boolean, keepBody: boolean): void {
+  /**
+   * Writes a request. Its latency counts from `intended` (the open model's arrival time; Infinity in the closed
+   * model), or from the write when that is earlier; its service time always from the write.
+   */
+  send(entry: number, request: Buffer, intended: number, bodiless: boolean, keepBody: boolean): void {
     this.busy = true;
     this.entry = entry;
-    this.startedAt = startedAt;
-    this.sentAt = performance.now();
     this._parser.bodiless = bodiless;
     this._parser.keepBody = keepBody;
-    (this._socket ?? this._open()).write(request);
+    const socket = this._socket ?? this._open();
+    const now = performance.now();
+    this.sentAt = now;
+    this.startedAt = intended < now ? intended : now;
+    socket.write(request);
   }
 
   /** The request in flight took too long: counted as a timeout, and the socket replaced. */
@@ -82,17 +91,17 @@ export class Connection {
 
   private _open(): net.Socket {
     const e = this._endpoint;
-    const received = (chunk: Buffer): void => {
+    const received = (chunk: Buffer, n: number): void => {
       if (socket !== this._socket) return;
       this.readAt = performance.now();
-      this._owner.bytesRead += chunk.length;
-      if (!this._parser.feed(chunk, this._onResponse)) this._fail('other');
+      this._owner.bytesRead += n;
+      if (!this._parser.feed(chunk, this._onResponse, n)) this._fail('other');
     };
     // Plain TCP reads into one shared buffer (`onread`): no stream machinery and no allocation per read. The parser
     // copies what it keeps, since the buffer is reused by the next read.
     const socket = e.tls
       ? tls.connect({ host: e.host, port: e.port, servername: e.servername, rejectUnauthorized: !e.insecure, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host: e.host, port: e.port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => (received((buf as Buffer).subarray(0, n)), true) } });
+      : net.connect({ host: e.host, port: e.port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => (received(buf as Buffer, n), true) } });
     socket.setNoDelay(true);
     this._socket = socket;
     this._lastCode = undefined;
@@ -103,7 +112,7 @@ export class Connection {
       this._connected = true;
       this._owner.connected();
     });
-    if (e.tls) socket.on('data', received);
+    if (e.tls) socket.on('data', (chunk: Buffer) => received(chunk, chunk.length));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (socket === this._socket) this._lastCode = err.code ?? 'ERR';
     });
@@ -111,7 +120,7 @@ export class Connection {
       if (socket !== this._socket) return;
       this._socket = null;
       const last = this._parser.end(); // a body that ran until the close
-      if (last && this.busy) this._responded(last);
+      if (last && this.busy) this._responded(last.status, last.body, last.close);
       else if (this.busy) this._fail(this._kind());
     });
     return socket;
@@ -125,10 +134,10 @@ export class Connection {
     return 'other';
   }
 
-  private _responded(r: ParsedResponse): void {
+  private _responded(status: number, body: Buffer | null, close: boolean): void {
     this.busy = false;
-    if (r.close || this.retire) this._drop();
-    this._owner.responded(this, r.status, r.body);
+    if (close || this.retire) this._drop();
+    this._owner.responded(this, status, body);
   }
 
   private _fail(kind: ErrorKind): void {

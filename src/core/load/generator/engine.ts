@@ -120,7 +120,8 @@ export class LoadEngine implements ConnectionOwner {
   responded(conn: Connection, status: number, body: Buffer | null): void {
     const { stats, mix } = this._o;
     this._inFlight--;
-    stats.onResponse(conn.entry, Math.round((conn.readAt - conn.startedAt) * 1000), status);
+    const readAt = conn.readAt;
+    stats.onResponse(conn.entry, Math.round((readAt - conn.startedAt) * 1000), Math.round((readAt - conn.sentAt) * 1000), status);
     if (body) mix.harvest(conn.entry, status, body);
     this._next(conn);
   }
@@ -150,7 +151,7 @@ export class LoadEngine implements ConnectionOwner {
     } else if (this._sending && this._o.model.kind === 'closed') {
       if (this._scheduled < this._o.maxRequests) {
         this._scheduled++;
-        this._send(conn, performance.now());
+        this._send(conn, Infinity);
       }
     } else if (this._sending && this._pendingHead < this._pending.length) {
       this._send(conn, this._pending[this._pendingHead++]);
@@ -164,14 +165,16 @@ export class LoadEngine implements ConnectionOwner {
     this._checkDrained();
   }
 
-  /** Sends the next entry; latency counts from `intended`, or from now when that is earlier (sent ahead of time). */
+  /**
+   * Sends the next entry; latency counts from `intended`, or from the write when that is earlier (sent ahead of
+   * time, or the closed model's Infinity).
+   */
   private _send(conn: Connection, intended: number): void {
     const mix = this._o.mix;
     const entry = mix.pick();
-    const now = performance.now();
     this._inFlight++;
     this._o.stats.onSent();
-    conn.send(entry, mix.requestFor(entry), intended < now ? intended : now, mix.bodiless[entry], mix.keepBody[entry]);
+    conn.send(entry, mix.requestFor(entry), intended, mix.bodiless[entry], mix.keepBody[entry]);
   }
 
   private _checkDrained(): void {
@@ -193,7 +196,7 @@ export class LoadEngine implements ConnectionOwner {
     for (; active < want && this._scheduled < this._o.maxRequests; active++) {
       const conn = this._add();
       this._scheduled++;
-      this._send(conn, performance.now());
+      this._send(conn, Infinity);
     }
     if (active > want) {
       for (const c of this._conns) {

@@ -2,7 +2,8 @@
  * A small incremental HTTP/1.1 response parser for the load generator: the status, where the body ends
  * (Content-Length, chunked, or the connection's close) and whether the server keeps the connection. Bodies are
  * skipped unless asked for (chained values). One response at a time: the generator does not pipeline. The bytes fed
- * may be reused by the caller after `feed` returns: whatever is kept is copied.
+ * may be reused by the caller after `feed` returns: whatever is kept is copied. The head is read byte by byte for the
+ * three headers that frame the body, without making strings (this runs once per response of a load run).
  */
 
 const enum State {
@@ -18,9 +19,36 @@ const enum State {
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** A response head larger than this is not a server we can measure (and would grow memory without bound). */
 const MAX_HEAD = 64 * 1024;
-const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
-const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked/i;
-const CONNECTION_CLOSE = /\r\nconnection:[^\r]*close/i;
+const HEAD_INCOMPLETE = -1;
+const NOT_HTTP = -2;
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const CONTENT_LENGTH = ascii('content-length');
+const TRANSFER_ENCODING = ascii('transfer-encoding');
+const CONNECTION = ascii('connection');
+const CHUNKED = ascii('chunked');
+const CLOSE = ascii('close');
+const KEEP_ALIVE = ascii('keep-alive');
+
+/** Whether buf[from, to) is `word` (lower case letters and '-'), in any case. */
+function isWord(buf: Uint8Array, from: number, to: number, word: Uint8Array): boolean {
+  if (to - from !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if ((buf[from + i] | 0x20) !== word[i]) return false;
+  return true;
+}
+
+/** Whether buf[from, to) contains `word` (lower case letters and '-'), in any case. */
+function hasWord(buf: Uint8Array, from: number, to: number, word: Uint8Array): boolean {
+  for (let i = from; i + word.length <= to; i++) if (isWord(buf, i, i + word.length, word)) return true;
+  return false;
+}
+
+/** Where the colon after a name of `n` bytes at `name` is, or -1 when the name there is not that long. */
+function colonAt(buf: Uint8Array, name: number, n: number, end: number): number {
+  return name + n < end && buf[name + n] === 58 ? name + n : -1;
+}
+
+/** What a response's caller is told: its status, its body when asked for (else null), whether the server closes. */
+export type ResponseDone = (status: number, body: Buffer | null, close: boolean) => void;
 
 export interface ParsedResponse {
   status: number;
@@ -36,8 +64,16 @@ export class ResponseParser {
   keepBody = false;
   private _state = State.Head;
   private _head: Buffer | null = null;
+  /** The framing headers of the head being read: Content-Length (-1 when absent), chunked, Connection. */
+  private _contentLength = -1;
+  private _chunked = false;
+  /** The last head read whole (its framing fields are the ones set). */
+  private _lastHead: Buffer | null = null;
+  private _connectionClose = false;
+  private _connectionKeepAlive = false;
   private _remaining = 0;
   private _status = 0;
+  private _http10 = false;
   private _close = false;
   private _chunkLine = '';
   private _bodyParts: Buffer[] | null = null;
@@ -49,31 +85,42 @@ export class ResponseParser {
   }
 
   /**
-   * Feeds bytes; calls `done` for each complete response. Returns false when the bytes are not HTTP/1.x
-   * (the connection must be dropped).
+   * Feeds `length` bytes of `chunk` (all by default); calls `done` for each complete response. Returns false when the
+   * bytes are not HTTP/1.x (the connection must be dropped).
    */
-  feed(chunk: Buffer, done: (r: ParsedResponse) => void): boolean {
+  feed(chunk: Buffer, done: ResponseDone, length = chunk.length): boolean {
     let pos = 0;
-    const len = chunk.length;
+    const len = length;
     while (pos < len) {
       switch (this._state) {
         case State.Head: {
-          let buf = chunk;
-          let start = pos;
+          let bodyAt: number;
           if (this._head) {
-            buf = Buffer.concat([this._head, chunk.subarray(pos)]);
-            start = 0;
+            // The rest of a head split over reads: found by its blank line first, then read whole (rare).
+            const had = this._head.length;
+            const buf = Buffer.concat([this._head, chunk.subarray(pos, len)]);
+            const end = buf.indexOf(CRLFCRLF, Math.max(0, had - 3));
+            if (end < 0) {
+              if (buf.length > MAX_HEAD) return false;
+              this._head = buf;
+              return true;
+            }
+            this._head = null;
+            bodyAt = this._rememberHead(buf, 0, this._readHead(buf, 0, end + 4));
+            if (bodyAt < had) return false; // not HTTP, or a head that does not end where its blank line is
+            pos += bodyAt - had;
+          } else {
+            bodyAt = this._sameHead(chunk, pos, len);
+            if (bodyAt < 0) bodyAt = this._rememberHead(chunk, pos, this._readHead(chunk, pos, len));
+            if (bodyAt === NOT_HTTP) return false;
+            if (bodyAt === HEAD_INCOMPLETE) {
+              if (len - pos > MAX_HEAD) return false;
+              this._head = Buffer.from(chunk.subarray(pos, len));
+              return true;
+            }
+            pos = bodyAt;
           }
-          const end = buf.indexOf(CRLFCRLF, Math.max(start, this._head ? this._head.length - 3 : start));
-          if (end < 0) {
-            if (buf.length - start > MAX_HEAD) return false;
-            this._head = buf === chunk ? Buffer.from(chunk.subarray(pos)) : buf;
-            return true;
-          }
-          const consumedFromChunk = this._head ? end + 4 - this._head.length : end + 4 - pos;
-          this._head = null;
-          if (!this._startResponse(buf, start, end)) return false;
-          pos += consumedFromChunk;
+          this._startBody();
           if (this._state === State.Head) this._finish(done); // no body
           break;
         }
@@ -86,7 +133,8 @@ export class ResponseParser {
           break;
         }
         case State.ChunkSize: {
-          const nl = chunk.indexOf(10, pos);
+          let nl = chunk.indexOf(10, pos);
+          if (nl >= len) nl = -1;
           if (nl < 0) {
             this._chunkLine += chunk.toString('latin1', pos, len);
             if (this._chunkLine.length > 1024) return false;
@@ -134,7 +182,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose: {
-          if (this._bodyParts) this._bodyParts.push(Buffer.from(chunk.subarray(pos)));
+          if (this._bodyParts) this._bodyParts.push(Buffer.from(chunk.subarray(pos, len)));
           pos = len;
           break;
         }
@@ -158,44 +206,102 @@ export class ResponseParser {
     this._bodyParts = null;
   }
 
-  private _startResponse(buf: Buffer, start: number, end: number): boolean {
+  /**
+   * A server sends the same head again and again (until its Date changes, once a second): when these bytes start
+   * with the last head read whole, its status and framing stand, and the head is skipped with one compare.
+   */
+  private _sameHead(chunk: Buffer, from: number, to: number): number {
+    const last = this._lastHead;
+    if (!last || to - from < last.length || chunk.compare(last, 0, last.length, from, from + last.length) !== 0) return -1;
+    return from + last.length;
+  }
+
+  private _rememberHead(chunk: Buffer, from: number, bodyAt: number): number {
+    this._lastHead = bodyAt > from ? Buffer.from(chunk.subarray(from, bodyAt)) : null;
+    return bodyAt;
+  }
+
+  /**
+   * Reads the head at buf[from, to): the status and the framing headers. Returns where the body starts,
+   * HEAD_INCOMPLETE when the blank line that ends the head is not in these bytes yet, or NOT_HTTP.
+   */
+  private _readHead(buf: Uint8Array, from: number, to: number): number {
     // "HTTP/1.1 200 OK"
-    if (end - start < 12 || buf[start] !== 72 || buf[start + 4] !== 47) return false;
-    const status = (buf[start + 9] - 48) * 100 + (buf[start + 10] - 48) * 10 + (buf[start + 11] - 48);
-    if (!(status >= 100 && status < 600)) return false;
-    const head = buf.toString('latin1', start, end);
+    if (buf[from] !== 72) return NOT_HTTP;
+    if (to - from < 13) return HEAD_INCOMPLETE;
+    if (buf[from + 4] !== 47) return NOT_HTTP;
+    const status = (buf[from + 9] - 48) * 100 + (buf[from + 10] - 48) * 10 + (buf[from + 11] - 48);
+    if (!(status >= 100 && status < 600)) return NOT_HTTP;
     this._status = status;
-    this._close = buf[start + 7] === 48 /* HTTP/1.0 */ ? !/\r\nconnection:[^\r]*keep-alive/i.test(head) : CONNECTION_CLOSE.test(head);
+    this._http10 = buf[from + 7] === 48;
+    this._contentLength = -1;
+    this._chunked = false;
+    this._connectionClose = false;
+    this._connectionKeepAlive = false;
+    let i = from + 12;
+    while (i < to && buf[i] !== 10) i++;
+    i++;
+    for (;;) {
+      if (i + 1 >= to) return HEAD_INCOMPLETE;
+      if (buf[i] === 13 && buf[i + 1] === 10) return i + 2; // the blank line
+      const first = buf[i] | 0x20;
+      let eol = i;
+      while (eol < to && buf[eol] !== 10) eol++;
+      if (eol >= to) return HEAD_INCOMPLETE;
+      // Only names that start with c or t can frame the body.
+      if (first === 99 || first === 116) this._header(buf, i, buf[eol - 1] === 13 ? eol - 1 : eol);
+      i = eol + 1;
+    }
+  }
+
+  /** One header line buf[name, end): Content-Length, Transfer-Encoding or Connection are kept. */
+  private _header(buf: Uint8Array, name: number, end: number): void {
+    let at: number;
+    if ((at = colonAt(buf, name, CONTENT_LENGTH.length, end)) > 0 && this._contentLength < 0 && isWord(buf, name, at, CONTENT_LENGTH)) {
+      let i = at + 1;
+      while (i < end && (buf[i] === 32 || buf[i] === 9)) i++;
+      let value = -1;
+      for (; i < end && buf[i] >= 48 && buf[i] <= 57; i++) value = (value < 0 ? 0 : value * 10) + buf[i] - 48;
+      this._contentLength = value;
+    } else if ((at = colonAt(buf, name, TRANSFER_ENCODING.length, end)) > 0 && isWord(buf, name, at, TRANSFER_ENCODING)) {
+      if (hasWord(buf, at + 1, end, CHUNKED)) this._chunked = true;
+    } else if ((at = colonAt(buf, name, CONNECTION.length, end)) > 0 && isWord(buf, name, at, CONNECTION)) {
+      if (hasWord(buf, at + 1, end, CLOSE)) this._connectionClose = true;
+      if (hasWord(buf, at + 1, end, KEEP_ALIVE)) this._connectionKeepAlive = true;
+    }
+  }
+  /** After a head: where its body goes (none, a length, chunks, until the close). */
+  private _startBody(): void {
+    const status = this._status;
+    this._close = this._http10 ? !this._connectionKeepAlive : this._connectionClose;
     this._bodyParts = this.keepBody ? [] : null;
     if (status < 200) {
       // 100 Continue and other interim responses: the real one follows.
       this._state = State.Head;
       this._status = -1;
-      return true;
+      return;
     }
     if (this.bodiless || status === 204 || status === 304) {
       this._state = State.Head;
-      return true;
+      return;
     }
-    if (CHUNKED.test(head)) {
+    if (this._chunked) {
       this._state = State.ChunkSize;
-      return true;
+      return;
     }
-    const m = CONTENT_LENGTH.exec(head);
-    if (m) {
-      this._remaining = Number(m[1]);
+    if (this._contentLength >= 0) {
+      this._remaining = this._contentLength;
       this._state = this._remaining > 0 ? State.Length : State.Head;
-      return true;
+      return;
     }
     this._state = State.UntilClose;
     this._close = true;
-    return true;
   }
 
-  private _finish(done: (r: ParsedResponse) => void): void {
+  private _finish(done: ResponseDone): void {
     this._state = State.Head;
     if (this._status < 0) return; // an interim response
-    done({ status: this._status, body: this._takeBody(), close: this._close });
+    done(this._status, this._takeBody(), this._close);
   }
 
   private _takeBody(): Buffer | null {

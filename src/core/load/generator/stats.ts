@@ -1,11 +1,13 @@
 /**
- * What a run measured: HDR histograms in microseconds (per endpoint for the current second, folded each second
- * into per-endpoint totals and a histogram of that second), and counts by error kind.
+ * What a run measured: latencies in microseconds (recorded per endpoint for the current second, added each second
+ * to per-endpoint totals and to one recorder of that second), the service time beside them (one run total), and
+ * counts by error kind. The recorders become HDR histograms (hdr-histogram-js) for the run's result.
  */
 import type { Histogram } from 'hdr-histogram-js';
 // The plain-JS histogram alone: the package's index also loads its WebAssembly build and log codecs (startup time).
 import Int32Histogram from 'hdr-histogram-js/dist/Int32Histogram';
 import type { ErrorKind, LatencyPercentiles } from '../types';
+import { Recorder } from './recorder';
 
 export type { Histogram };
 
@@ -44,19 +46,26 @@ export function byKind(counts: ArrayLike<number>): Partial<Record<ErrorKind, num
   return out;
 }
 
-/** One second's figures, folded out of the live counters. */
+/**
+ * One second's figures, taken out of the live counters. `recorder` holds that second's latencies until the next
+ * `foldSecond` (windows add it to theirs right away).
+ */
 export interface SecondFigures {
   sent: number;
   completed: number;
   errors: number;
   errorCounts: Float64Array;
-  histogram: Histogram;
+  latency: LatencyPercentiles;
+  recorder: Recorder;
 }
 
 export class RunStats {
-  /** Per endpoint: this second's latencies, and the whole run's. */
-  private readonly _second: Histogram[];
-  readonly endpointTotals: Histogram[];
+  /** Per endpoint: this second's latencies (from the intended send time), and the whole run's. */
+  private readonly _second: Recorder[];
+  readonly endpointTotals: Recorder[];
+  /** The whole run's service times: from the actual write to the response, what wrk and autocannon report. */
+  readonly serviceTotal = new Recorder();
+  private readonly _secondAll = new Recorder();
   readonly endpointRequests: Float64Array;
   readonly endpointErrors: Float64Array;
   sent = 0;
@@ -67,8 +76,8 @@ export class RunStats {
   private readonly _secErrors = new Float64Array(ERROR_KINDS.length);
 
   constructor(endpoints: number) {
-    this._second = Array.from({ length: endpoints }, newHistogram);
-    this.endpointTotals = Array.from({ length: endpoints }, newHistogram);
+    this._second = Array.from({ length: endpoints }, () => new Recorder());
+    this.endpointTotals = Array.from({ length: endpoints }, () => new Recorder());
     this.endpointRequests = new Float64Array(endpoints);
     this.endpointErrors = new Float64Array(endpoints);
   }
@@ -78,9 +87,13 @@ export class RunStats {
     this._secSent++;
   }
 
-  /** A response arrived `us` after its (intended) start; 4xx/5xx also count as errors. */
-  onResponse(entry: number, us: number, status: number): void {
-    this._second[entry].recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+  /**
+   * A response arrived `us` after its intended start and `serviceUs` after it was written (both integers);
+   * 4xx/5xx also count as errors.
+   */
+  onResponse(entry: number, us: number, serviceUs: number, status: number): void {
+    this._second[entry].record(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+    this.serviceTotal.record(serviceUs < 1 ? 1 : serviceUs > HIGHEST_US ? HIGHEST_US : serviceUs);
     this.completed++;
     this._secCompleted++;
     this.endpointRequests[entry]++;
@@ -96,15 +109,16 @@ export class RunStats {
     if (k > 1) this.endpointRequests[entry]++;
   }
 
-  /** Closes the current second: returns its figures (with a fresh merged histogram) and starts the next. */
+  /** Closes the current second: returns its figures and starts the next. */
   foldSecond(): SecondFigures {
-    const histogram = newHistogram();
+    const all = this._secondAll;
+    all.clear();
     for (let i = 0; i < this._second.length; i++) {
-      const h = this._second[i];
-      if (h.totalCount === 0) continue;
-      histogram.add(h);
-      this.endpointTotals[i].add(h);
-      h.reset();
+      const r = this._second[i];
+      if (r.empty) continue;
+      all.add(r);
+      this.endpointTotals[i].add(r);
+      r.clear();
     }
     const errorCounts = Float64Array.from(this._secErrors);
     const figures: SecondFigures = {
@@ -112,7 +126,8 @@ export class RunStats {
       completed: this._secCompleted,
       errors: errorCounts.reduce((s, x) => s + x, 0),
       errorCounts,
-      histogram,
+      latency: all.percentiles(),
+      recorder: all,
     };
     this._secSent = 0;
     this._secCompleted = 0;
@@ -123,4 +138,11 @@ export class RunStats {
   get errors(): number {
     return this.errorCounts.reduce((s, x) => s + x, 0);
   }
+}
+
+/** A recorder's values as an HDR histogram (for a run's result). */
+export function histogramOf(...recorders: Recorder[]): Histogram {
+  const h = newHistogram();
+  for (const r of recorders) r.foldInto(h);
+  return h;
 }
