@@ -30,6 +30,8 @@ const AUTOCANNON = path.join(ROOT, 'node_modules/autocannon/autocannon.js');
 const DIST_FILES = ['cli.js', 'storeWorker.js', 'sql-wasm.wasm'];
 /** dist/cli.js as copied at start (see snapshotDist); every run uses the same build even if dist/ is rebuilt meanwhile. */
 let CLI = path.join(ROOT, 'dist/cli.js');
+/** With --compare DIR: that build's cli.js, copied the same way, measured as a second "ours" beside the first. */
+let COMPARE_CLI = null;
 const RESULTS = path.join(ROOT, 'bench/results/capture.json');
 const HOST = '127.0.0.1';
 
@@ -50,6 +52,7 @@ function readOptions() {
       'realistic-work': { type: 'string', default: 'cpu,wait' }, // which realistic variants: cpu (checked), wait
       'memory-exchanges': { type: 'string', default: '200000' },
       dist: { type: 'string', default: 'dist' }, // the build to measure
+      compare: { type: 'string' }, // another build (e.g. main's) measured beside it, interleaved, in the same run
       only: { type: 'string' }, // comma list of: saturation,realistic,latency,memory
       'no-mitm': { type: 'boolean' },
       'no-wrk': { type: 'boolean' },
@@ -58,7 +61,7 @@ function readOptions() {
   });
   if (values.help) {
     console.log('node bench/capture.mjs [--seconds 10] [--runs 3] [--warmup 1] [--connections 50] [--rate 1000] [--rate-connections 10]\n'
-      + '  [--work-ms 2] [--realistic-work cpu,wait] [--memory-exchanges 200000] [--dist DIR] [--only saturation,realistic,latency,memory] [--no-mitm] [--no-wrk]');
+      + '  [--work-ms 2] [--realistic-work cpu,wait] [--memory-exchanges 200000] [--dist DIR] [--compare DIR] [--only saturation,realistic,latency,memory] [--no-mitm] [--no-wrk]');
     process.exit(0);
   }
   const num = (k) => Number(values[k]);
@@ -73,6 +76,7 @@ function readOptions() {
     realisticWork: values['realistic-work'].split(',').filter((w) => w === 'cpu' || w === 'wait'),
     memoryExchanges: num('memory-exchanges'),
     dist: path.resolve(ROOT, values.dist),
+    compare: values.compare ? path.resolve(ROOT, values.compare) : null,
     only: values.only ? new Set(values.only.split(',')) : null,
     mitm: !values['no-mitm'],
     wrk: !values['no-wrk'],
@@ -234,9 +238,9 @@ async function startNodeProxy(name, script, extraArgs, backendUrl) {
 
 let dbCounter = 0;
 
-async function startOurs(backendUrl, workDir) {
+async function startOurs(backendUrl, workDir, cli = CLI) {
   const db = path.join(workDir, `ours-${++dbCounter}.db`);
-  const child = startChild('observe', process.execPath, [CLI, 'observe', '--port', '0', '--target', backendUrl, '--output', db, '--quiet']);
+  const child = startChild('observe', process.execPath, [cli, 'observe', '--port', '0', '--target', backendUrl, '--output', db, '--quiet']);
   const m = await waitForOutput(child, /proxying http:\/\/[\d.]+:(\d+)/);
   return {
     url: `http://${HOST}:${m[1]}`,
@@ -284,6 +288,7 @@ const TARGETS = {
   bare: { label: 'bare http-proxy', start: (b) => startNodeProxy('bare-proxy', 'bench/bare-proxy.mjs', [], b) },
   bareKa: { label: 'bare + keep-alive', start: (b) => startNodeProxy('bare-proxy-ka', 'bench/bare-proxy.mjs', ['--keepalive'], b) },
   ours: { label: 'ours (recording)', start: startOurs },
+  oursCompare: { label: 'ours, --compare build', start: (b, workDir) => startOurs(b, workDir, COMPARE_CLI) },
   mitm: { label: 'mitmdump', start: startMitm },
 };
 
@@ -374,7 +379,7 @@ async function measureOnce(ctx, scenario, key, backendUrl, load) {
   } finally {
     const capture = await target.stop();
     if (capture) {
-      ctx.completeness.push(completeness(`${scenario}/${load.client ?? 'autocannon'}`, clientRuns, capture, load.connections));
+      ctx.completeness.push(completeness(`${scenario}/${load.client ?? 'autocannon'}${key === 'oursCompare' ? ' (--compare build)' : ''}`, clientRuns, capture, load.connections));
       fs.rmSync(capture.db, { force: true });
     }
   }
@@ -420,6 +425,9 @@ function medians(runs) {
 
 const ratio = (a, b) => (a != null && b ? a / b : null);
 
+/** The --compare build's target, when one was given. */
+const compared = (ctx) => (ctx.opts.compare ? ['oursCompare'] : []);
+
 async function withBackend(workMs, fn, work = 'wait') {
   const backend = await startBackend(workMs, work);
   try {
@@ -434,7 +442,7 @@ async function withBackend(workMs, fn, work = 'wait') {
 
 async function saturation(ctx) {
   const { connections, seconds } = ctx.opts;
-  const keys = ['direct', 'relay', 'bare', 'bareKa', 'ours', ...(ctx.mitm ? ['mitm'] : [])];
+  const keys = ['direct', 'relay', 'bare', 'bareKa', 'ours', ...compared(ctx), ...(ctx.mitm ? ['mitm'] : [])];
   log(`\n1. saturation: ${connections} keep-alive connections, 1 KiB JSON, ${seconds} s`);
   const runs = await withBackend(0, (b) => runMatrix(ctx, 'saturation', keys, b, { connections, seconds }));
   const m = medians(runs);
@@ -464,7 +472,7 @@ async function realistic(ctx) {
 async function realisticWith(ctx, work, number) {
   const { connections, seconds, workMs } = ctx.opts;
   log(`\n${number}. realistic backend: ${workMs} ms of ${WORK[work].label} per request, ${connections} connections, ${seconds} s`);
-  const keys = work === 'cpu' ? ['direct', 'relay', 'ours'] : ['direct', 'relay', 'bareKa', 'ours'];
+  const keys = [...(work === 'cpu' ? ['direct', 'relay', 'ours'] : ['direct', 'relay', 'bareKa', 'ours']), ...compared(ctx)];
   const runs = await withBackend(workMs, (b) => runMatrix(ctx, `realistic-${work}`, keys, b, { connections, seconds }), work);
   const m = medians(runs);
   return {
@@ -478,11 +486,11 @@ async function latency(ctx) {
   log(`\n3. added latency at ${rate} req/s, ${connections} connections, ${seconds} s`);
   return withBackend(0, async (b) => {
     const out = {};
-    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'ours'], b, { connections, seconds, rate }));
+    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'ours', ...compared(ctx)], b, { connections, seconds, rate }));
     out.autocannon = { medians: ac, added: added(ac), relayAdded: added(ac, 'relay'), note: 'autocannon records latency in whole milliseconds; --overallRate sends each second\'s share in a burst at the start of the second' };
     if (ctx.wrk) {
       log('   same with wrk (microsecond histogram), paced by a per-connection pause after each response');
-      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'bareKa', 'ours'], b, { connections, seconds, rate, client: 'wrk' }));
+      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'bareKa', 'ours', ...compared(ctx)], b, { connections, seconds, rate, client: 'wrk' }));
       out.wrk = { medians: wk, added: added(wk), relayAdded: added(wk, 'relay') };
     }
     return { load: { connections, seconds, rate }, ...out };
@@ -600,6 +608,7 @@ function report(results) {
     out.push(checkLines(scenarioRows));
   };
   out.push(`Build measured: ${path.relative(ROOT, build.dist) || build.dist}/ of ${build.builtAt} (git ${build.gitHead.slice(0, 7)}${build.srcUncommitted.length ? ` + ${build.srcUncommitted.length} uncommitted src files` : ''}); `
+    + (build.compare ? `compared with ${path.relative(ROOT, build.compare.dist) || build.compare.dist}/ of ${build.compare.builtAt}; ` : '')
     + `${machine.cpus} cores, node ${machine.node}, mitmdump ${machine.mitmdump ?? 'not run'}; machine ${fmt((machine.busyBeforeStart ?? 0) * 100, 0)}% busy before start`);
   const rpsTable = (medians) => table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'],
     Object.entries(medians).map(([k, v]) => [TARGETS[k].label, fmt(v.rps, 0), fmt(v.p50, 0), fmt(v.p99, 0), fmt(ratio(v.rps, medians.direct.rps))]));
@@ -610,6 +619,8 @@ function report(results) {
       check('saturation: ours / bare http-proxy req/s', s.ratios.oursOverBare, '≥', 1.0),
       check('saturation: ours / mitmdump req/s', s.ratios.oursOverMitm, '≥', 15, 1),
       ['saturation: ours / direct req/s', fmt(s.ratios.oursOverDirect), '(info)', ''],
+      ...(s.medians.oursCompare ? [['saturation: ours / --compare build req/s', fmt(ratio(s.medians.ours.rps, s.medians.oursCompare.rps)), '(info)', ''],
+        ['saturation: --compare build / mitmdump req/s', fmt(ratio(s.medians.oursCompare.rps, s.medians.mitm?.rps), 1), '(info)', '']] : []),
       ['saturation: ours / bare + keep-alive req/s', fmt(s.ratios.oursOverBareKeepAlive), '(info)', ''],
       ['saturation: ours / TCP relay (floor) req/s', fmt(s.ratios.oursOverRelay), '(info)', ''],
       ['saturation: TCP relay (floor) / direct req/s', fmt(s.ratios.relayOverDirect), '(info)', ''],
@@ -646,6 +657,8 @@ function report(results) {
       latencyRows.push([`${client}: ours − direct`, '', fmt(d.added.p50, 3), fmt(d.added.p99, 3), fmt(d.medians.ours.meanMs - d.medians.direct.meanMs, 3)]);
       const relay = d.medians.relay;
       if (relay) latencyRows.push([`${client}: TCP relay (floor) − direct`, '', fmt(relay.p50 - d.medians.direct.p50, 3), fmt(relay.p99 - d.medians.direct.p99, 3), fmt(relay.meanMs - d.medians.direct.meanMs, 3)]);
+      const base = d.medians.oursCompare;
+      if (base) latencyRows.push([`${client}: ours, --compare build − direct`, '', fmt(base.p50 - d.medians.direct.p50, 3), fmt(base.p99 - d.medians.direct.p99, 3), fmt(base.meanMs - d.medians.direct.meanMs, 3)]);
       const floor = d.medians.bareKa;
       if (floor) latencyRows.push([`${client}: bare + keep-alive − direct`, '', fmt(floor.p50 - d.medians.direct.p50, 3), fmt(floor.p99 - d.medians.direct.p99, 3), fmt(floor.meanMs - d.medians.direct.meanMs, 3)]);
     }
@@ -709,6 +722,11 @@ async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-'));
   scratchDir = workDir;
   const build = snapshotDist(opts.dist, workDir);
+  if (opts.compare) {
+    const compared = snapshotDist(opts.compare, workDir, 'compare');
+    COMPARE_CLI = compared.cli;
+    build.compare = compared;
+  }
   const ctx = { opts, mitm, wrk, workDir, completeness: [] };
   const want = (name) => !opts.only || opts.only.has(name);
   const results = {
@@ -740,18 +758,22 @@ async function main() {
   log(`\nraw figures: ${path.relative(ROOT, RESULTS)}`);
 }
 
-/** Copies the build to measure into the scratch dir (it is one self-contained bundle) and says what it was built from. */
-function snapshotDist(distDir, workDir) {
+/**
+ * Copies the build to measure into the scratch dir (it is one self-contained bundle) and says what it was built from.
+ * The first copy (`dist`) is the build under test; `compare` is --compare's.
+ */
+function snapshotDist(distDir, workDir, name = 'dist') {
   const missing = DIST_FILES.filter((f) => !fs.existsSync(path.join(distDir, f)));
   if (missing.length) throw new Error(`${path.relative(ROOT, distDir) || distDir}/${missing[0]} is missing: run \`node scripts/build.mjs\` (npm run bench:capture builds first)`);
-  const copy = path.join(workDir, 'dist');
+  const copy = path.join(workDir, name);
   fs.mkdirSync(copy);
   for (const f of DIST_FILES) fs.copyFileSync(path.join(distDir, f), path.join(copy, f));
-  CLI = path.join(copy, 'cli.js');
+  const cli = path.join(copy, 'cli.js');
+  if (name === 'dist') CLI = cli;
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).map((l) => l.slice(3));
   if (dirty.length) log(`bench: note: src/ has uncommitted changes (${dirty.length} files); measuring the build in ${path.relative(ROOT, distDir) || distDir}/ as it is now`);
-  return { dist: distDir, builtAt: fs.statSync(path.join(distDir, 'cli.js')).mtime.toISOString(), gitHead: git('rev-parse', 'HEAD'), srcUncommitted: dirty };
+  return { dist: distDir, cli, builtAt: fs.statSync(path.join(distDir, 'cli.js')).mtime.toISOString(), gitHead: git('rev-parse', 'HEAD'), srcUncommitted: dirty };
 }
 
 function mitmVersion() {

@@ -320,7 +320,7 @@ class RawForward implements UpstreamHandler {
     this._conn = _o.pool!.request(route.hostname, route.port, route.secure ? _o.upstreamTls : null, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
     this._out = _res;
     this._body = _o.faults === null || !hasBody ? _req : _o.faults.requestBody(_req);
-    _res.once('close', () => this._onClientClose());
+    _res.on('close', () => this._onClientClose()); // (emitted once: 'once' would wrap it per request)
     // (Listeners are made here, not as arrow-function fields: most requests have no body and would never use them.)
     if (hasBody) {
       // Content-Length framed: the bytes go on as they come, the length header already told the upstream where
