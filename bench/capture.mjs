@@ -3,6 +3,7 @@
 //   npm run bench:capture                                  # full run (about 10 minutes)
 //   node bench/capture.mjs --seconds 3 --runs 1            # quick trial
 //   node bench/capture.mjs --only latency,memory --help    # a subset; every flag
+//   node bench/capture.mjs --compare ../main/dist          # another build measured beside this one, in the same run
 //
 // Processes: the load client, the backend (bench/backend.mjs), and the thing under test, each its own process:
 // nothing (direct), bench/tcp-relay.mjs (a byte pipe per connection, no HTTP parsing: the floor of any Node
