@@ -1,7 +1,9 @@
 // Benchmark backend: answers every request with the same 1 KiB JSON body.
-//   node bench/backend.mjs [--port 0] [--work-ms 2 | --delay-us 1000]
-// --work-ms N simulates N ms of work per request with a setTimeout (waiting, not CPU: a backend that spends its
-// time on I/O, which is what a proxy in front of a realistic service sees).
+//   node bench/backend.mjs [--port 0] [--work-ms 2 [--work cpu|wait] | --delay-us 1000]
+// --work-ms N: N ms of work per request, of one of two kinds:
+//   --work cpu   a busy loop on the backend's one thread, as a handler that computes does: requests queue behind it.
+//   --work wait  (default) a setTimeout: a backend that only waits (on I/O), so it answers at any rate and the
+//                proxy in front of it, not the backend, sets the pace.
 // --delay-us N answers N µs after the request, also without CPU, but to the tens of microseconds: setTimeout fires on
 // whole milliseconds of the server's loop clock, so its delay would depend on when in a millisecond each generator
 // happens to send. A worker thread sleeps to each deadline (Atomics.wait, a futex with a sub-millisecond timeout)
@@ -10,8 +12,18 @@ import * as http from 'node:http';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, 'work-ms': { type: 'string', default: '0' }, 'delay-us': { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' }, 'work-ms': { type: 'string', default: '0' }, work: { type: 'string', default: 'wait' },
+    'delay-us': { type: 'string', default: '0' },
+  },
+});
 const workMs = Number(values['work-ms']);
+if (values.work !== 'cpu' && values.work !== 'wait') {
+  console.error(`backend: --work '${values.work}' must be cpu or wait`);
+  process.exit(2);
+}
+const cpuWork = values.work === 'cpu';
 const delayUs = Number(values['delay-us']);
 
 /** A JSON document padded to exactly `size` bytes. */
@@ -68,9 +80,24 @@ if (delayUs > 0) {
   };
 }
 
+/** Keeps the thread busy for `ms` (bounded by the clock, not by an iteration count that depends on the CPU). */
+function busy(ms) {
+  const until = performance.now() + ms;
+  let x = 0;
+  while (performance.now() < until) x = (x + 1) | 0;
+  return x;
+}
+
 const server = http.createServer((req, res) => {
   req.resume();
-  req.on('end', () => (delayed ? delayed(res) : workMs > 0 ? setTimeout(answer, workMs, res) : answer(res)));
+  req.on('end', () => {
+    if (delayed) delayed(res);
+    else if (workMs <= 0) answer(res);
+    else if (cpuWork) {
+      busy(workMs);
+      answer(res);
+    } else setTimeout(answer, workMs, res);
+  });
 });
 server.keepAliveTimeout = 30_000;
 server.listen(Number(values.port), '127.0.0.1', () => console.log(`listening ${server.address().port}`));

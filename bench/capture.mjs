@@ -3,6 +3,7 @@
 //   npm run bench:capture                                  # full run (about 10 minutes)
 //   node bench/capture.mjs --seconds 3 --runs 1            # quick trial
 //   node bench/capture.mjs --only latency,memory --help    # a subset; every flag
+//   node bench/capture.mjs --compare ../main/dist          # another build measured beside this one, in the same run
 //
 // Processes: the load client, the backend (bench/backend.mjs), and the thing under test, each its own process:
 // nothing (direct), bench/tcp-relay.mjs (a byte pipe per connection, no HTTP parsing: the floor of any Node
@@ -10,6 +11,12 @@
 // our proxy (dist/cli.js observe, recording; the build is copied at start so a rebuild mid-run changes nothing)
 // or mitmdump. Scenarios: 1 saturation, 2 realistic backend, 3 added latency at a fixed rate (autocannon, and wrk
 // for microsecond latencies when installed), 4 completeness of every run of ours, 5 memory over a long capture.
+// The realistic backend's "2 ms of work per request" runs twice (bench/backend.mjs --work):
+//   2a cpu:  a 2 ms busy loop on the backend's one thread, as a handler that computes does. The checked figure:
+//            ours ≥ 0.95× direct.
+//   2b wait: a 2 ms setTimeout, a backend that only waits and so answers at any rate: the proxy alone sets the
+//            pace (about 14k req/s on 2 shared cores), and even the TCP relay floor stays under 0.95× direct.
+//            Printed beside that floor for information, not checked.
 // Raw figures go to bench/results/capture.json. bench/setup.sh installs mitmproxy and wrk (Debian).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +31,8 @@ const AUTOCANNON = path.join(ROOT, 'node_modules/autocannon/autocannon.js');
 const DIST_FILES = ['cli.js', 'storeWorker.js', 'sql-wasm.wasm'];
 /** dist/cli.js as copied at start (see snapshotDist); every run uses the same build even if dist/ is rebuilt meanwhile. */
 let CLI = path.join(ROOT, 'dist/cli.js');
+/** With --compare DIR: that build's cli.js, copied the same way, measured as a second "ours" beside the first. */
+let COMPARE_CLI = null;
 const RESULTS = path.join(ROOT, 'bench/results/capture.json');
 const HOST = '127.0.0.1';
 
@@ -41,8 +50,10 @@ function readOptions() {
       rate: { type: 'string', default: '1000' },
       'rate-connections': { type: 'string', default: '10' },
       'work-ms': { type: 'string', default: '2' },
+      'realistic-work': { type: 'string', default: 'cpu,wait' }, // which realistic variants: cpu (checked), wait
       'memory-exchanges': { type: 'string', default: '200000' },
       dist: { type: 'string', default: 'dist' }, // the build to measure
+      compare: { type: 'string' }, // another build (e.g. main's) measured beside it, interleaved, in the same run
       only: { type: 'string' }, // comma list of: saturation,realistic,latency,memory
       'no-mitm': { type: 'boolean' },
       'no-wrk': { type: 'boolean' },
@@ -51,7 +62,7 @@ function readOptions() {
   });
   if (values.help) {
     console.log('node bench/capture.mjs [--seconds 10] [--runs 3] [--warmup 1] [--connections 50] [--rate 1000] [--rate-connections 10]\n'
-      + '  [--work-ms 2] [--memory-exchanges 200000] [--dist DIR] [--only saturation,realistic,latency,memory] [--no-mitm] [--no-wrk]');
+      + '  [--work-ms 2] [--realistic-work cpu,wait] [--memory-exchanges 200000] [--dist DIR] [--compare DIR] [--only saturation,realistic,latency,memory] [--no-mitm] [--no-wrk]');
     process.exit(0);
   }
   const num = (k) => Number(values[k]);
@@ -63,8 +74,10 @@ function readOptions() {
     rate: num('rate'),
     rateConnections: num('rate-connections'),
     workMs: num('work-ms'),
+    realisticWork: values['realistic-work'].split(',').filter((w) => w === 'cpu' || w === 'wait'),
     memoryExchanges: num('memory-exchanges'),
     dist: path.resolve(ROOT, values.dist),
+    compare: values.compare ? path.resolve(ROOT, values.compare) : null,
     only: values.only ? new Set(values.only.split(',')) : null,
     mitm: !values['no-mitm'],
     wrk: !values['no-wrk'],
@@ -212,8 +225,8 @@ function hasCommand(cmd) {
 // ---------------------------------------------------------------------------------------------------------------
 // The backend and the things under test. Each start returns { url, stop() → extra figures or null }.
 
-async function startBackend(workMs) {
-  const child = startChild('backend', process.execPath, ['bench/backend.mjs', '--port', '0', '--work-ms', String(workMs)]);
+async function startBackend(workMs, work) {
+  const child = startChild('backend', process.execPath, ['bench/backend.mjs', '--port', '0', '--work-ms', String(workMs), '--work', work]);
   const m = await waitForOutput(child, /listening (\d+)/);
   return { url: `http://${HOST}:${m[1]}`, stop: () => stopChild(child) };
 }
@@ -226,9 +239,9 @@ async function startNodeProxy(name, script, extraArgs, backendUrl) {
 
 let dbCounter = 0;
 
-async function startOurs(backendUrl, workDir) {
+async function startOurs(backendUrl, workDir, cli = CLI) {
   const db = path.join(workDir, `ours-${++dbCounter}.db`);
-  const child = startChild('observe', process.execPath, [CLI, 'observe', '--port', '0', '--target', backendUrl, '--output', db, '--quiet']);
+  const child = startChild('observe', process.execPath, [cli, 'observe', '--port', '0', '--target', backendUrl, '--output', db, '--quiet']);
   const m = await waitForOutput(child, /proxying http:\/\/[\d.]+:(\d+)/);
   return {
     url: `http://${HOST}:${m[1]}`,
@@ -276,6 +289,7 @@ const TARGETS = {
   bare: { label: 'bare http-proxy', start: (b) => startNodeProxy('bare-proxy', 'bench/bare-proxy.mjs', [], b) },
   bareKa: { label: 'bare + keep-alive', start: (b) => startNodeProxy('bare-proxy-ka', 'bench/bare-proxy.mjs', ['--keepalive'], b) },
   ours: { label: 'ours (recording)', start: startOurs },
+  oursCompare: { label: 'ours, --compare build', start: (b, workDir) => startOurs(b, workDir, COMPARE_CLI) },
   mitm: { label: 'mitmdump', start: startMitm },
 };
 
@@ -366,7 +380,7 @@ async function measureOnce(ctx, scenario, key, backendUrl, load) {
   } finally {
     const capture = await target.stop();
     if (capture) {
-      ctx.completeness.push(completeness(`${scenario}/${load.client ?? 'autocannon'}`, clientRuns, capture, load.connections));
+      ctx.completeness.push(completeness(`${scenario}/${load.client ?? 'autocannon'}${key === 'oursCompare' ? ' (--compare build)' : ''}`, clientRuns, capture, load.connections));
       fs.rmSync(capture.db, { force: true });
     }
   }
@@ -412,8 +426,11 @@ function medians(runs) {
 
 const ratio = (a, b) => (a != null && b ? a / b : null);
 
-async function withBackend(workMs, fn) {
-  const backend = await startBackend(workMs);
+/** The --compare build's target, when one was given. */
+const compared = (ctx) => (ctx.opts.compare ? ['oursCompare'] : []);
+
+async function withBackend(workMs, fn, work = 'wait') {
+  const backend = await startBackend(workMs, work);
   try {
     return await fn(backend.url);
   } finally {
@@ -426,7 +443,7 @@ async function withBackend(workMs, fn) {
 
 async function saturation(ctx) {
   const { connections, seconds } = ctx.opts;
-  const keys = ['direct', 'relay', 'bare', 'bareKa', 'ours', ...(ctx.mitm ? ['mitm'] : [])];
+  const keys = ['direct', 'relay', 'bare', 'bareKa', 'ours', ...compared(ctx), ...(ctx.mitm ? ['mitm'] : [])];
   log(`\n1. saturation: ${connections} keep-alive connections, 1 KiB JSON, ${seconds} s`);
   const runs = await withBackend(0, (b) => runMatrix(ctx, 'saturation', keys, b, { connections, seconds }));
   const m = medians(runs);
@@ -441,14 +458,27 @@ async function saturation(ctx) {
   return { load: { connections, seconds }, runs, medians: m, ratios };
 }
 
+/** What each realistic variant's work is, for the log and the report. */
+const WORK = {
+  cpu: { label: 'CPU work (busy loop on the backend\'s thread)', checked: true },
+  wait: { label: 'waiting (setTimeout)', checked: false },
+};
+
 async function realistic(ctx) {
+  const out = {};
+  for (const [i, work] of ctx.opts.realisticWork.entries()) out[work] = await realisticWith(ctx, work, `2${'ab'[i]}`);
+  return out;
+}
+
+async function realisticWith(ctx, work, number) {
   const { connections, seconds, workMs } = ctx.opts;
-  log(`\n2. realistic backend: ${workMs} ms of work per request (setTimeout), ${connections} connections, ${seconds} s`);
-  const runs = await withBackend(workMs, (b) => runMatrix(ctx, 'realistic', ['direct', 'relay', 'bareKa', 'ours'], b, { connections, seconds }));
+  log(`\n${number}. realistic backend: ${workMs} ms of ${WORK[work].label} per request, ${connections} connections, ${seconds} s`);
+  const keys = [...(work === 'cpu' ? ['direct', 'relay', 'ours'] : ['direct', 'relay', 'bareKa', 'ours']), ...compared(ctx)];
+  const runs = await withBackend(workMs, (b) => runMatrix(ctx, `realistic-${work}`, keys, b, { connections, seconds }), work);
   const m = medians(runs);
   return {
-    load: { connections, seconds, workMs, work: 'setTimeout' }, runs, medians: m,
-    ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa.rps, m.direct.rps), relayOverDirect: ratio(m.relay.rps, m.direct.rps) },
+    load: { connections, seconds, workMs, work }, runs, medians: m,
+    ratios: { oursOverDirect: ratio(m.ours.rps, m.direct.rps), bareKeepAliveOverDirect: ratio(m.bareKa?.rps, m.direct.rps), relayOverDirect: ratio(m.relay.rps, m.direct.rps) },
   };
 }
 
@@ -457,11 +487,11 @@ async function latency(ctx) {
   log(`\n3. added latency at ${rate} req/s, ${connections} connections, ${seconds} s`);
   return withBackend(0, async (b) => {
     const out = {};
-    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'ours'], b, { connections, seconds, rate }));
+    const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'ours', ...compared(ctx)], b, { connections, seconds, rate }));
     out.autocannon = { medians: ac, added: added(ac), relayAdded: added(ac, 'relay'), note: 'autocannon records latency in whole milliseconds; --overallRate sends each second\'s share in a burst at the start of the second' };
     if (ctx.wrk) {
       log('   same with wrk (microsecond histogram), paced by a per-connection pause after each response');
-      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'bareKa', 'ours'], b, { connections, seconds, rate, client: 'wrk' }));
+      const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'bareKa', 'ours', ...compared(ctx)], b, { connections, seconds, rate, client: 'wrk' }));
       out.wrk = { medians: wk, added: added(wk), relayAdded: added(wk, 'relay') };
     }
     return { load: { connections, seconds, rate }, ...out };
@@ -557,40 +587,101 @@ function table(header, rows) {
 
 function check(name, value, op, limit, digits = 2, unit = '') {
   const pass = value == null ? null : op === '≥' ? value >= limit : value <= limit;
-  return [name, `${fmt(value, digits)}${unit}`, `${op} ${limit}${unit}`, pass == null ? 'n/a' : pass ? 'PASS' : 'MISS'];
+  return [name, `${fmt(value, digits)}${unit}`, `${op} ${limit}${unit}`, pass == null ? 'n/a' : pass ? '✓ PASS' : '✗ MISS'];
+}
+
+/** A scenario's checks, printed under its own table: `✓ name: value (target op limit)`. */
+function checkLines(rows) {
+  return rows.map(([name, value, target, result]) => {
+    const mark = result.includes('PASS') ? '✓' : result.includes('MISS') ? '✗' : target === '(info)' ? '·' : '?';
+    const note = target === '(info)' ? `info${result ? `: ${result}` : ''}` : `target ${target}`;
+    return `  ${mark} ${name}: ${value} (${note})`;
+  }).join('\n');
 }
 
 function report(results) {
   const out = [];
   const { saturation: s, realistic: r, latency: l, memory: m, completeness: c, build, machine } = results;
+  /** Every scenario's checks, printed under the scenario and again together at the end. */
+  const rows = [];
+  const checks = (scenarioRows) => {
+    rows.push(...scenarioRows);
+    out.push(checkLines(scenarioRows));
+  };
   out.push(`Build measured: ${path.relative(ROOT, build.dist) || build.dist}/ of ${build.builtAt} (git ${build.gitHead.slice(0, 7)}${build.srcUncommitted.length ? ` + ${build.srcUncommitted.length} uncommitted src files` : ''}); `
+    + (build.compare ? `compared with ${path.relative(ROOT, build.compare.dist) || build.compare.dist}/ of ${build.compare.builtAt}; ` : '')
     + `${machine.cpus} cores, node ${machine.node}, mitmdump ${machine.mitmdump ?? 'not run'}; machine ${fmt((machine.busyBeforeStart ?? 0) * 100, 0)}% busy before start`);
+  const rpsTable = (medians) => table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'],
+    Object.entries(medians).map(([k, v]) => [TARGETS[k].label, fmt(v.rps, 0), fmt(v.p50, 0), fmt(v.p99, 0), fmt(ratio(v.rps, medians.direct.rps))]));
   if (s) {
     out.push(`\nSaturation: ${s.load.connections} connections, 1 KiB JSON, ${s.load.seconds} s (median of ${results.options.runs})`);
-    out.push(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'],
-      Object.entries(s.medians).map(([k, v]) => [TARGETS[k].label, fmt(v.rps, 0), fmt(v.p50, 0), fmt(v.p99, 0), fmt(ratio(v.rps, s.medians.direct.rps))])));
+    out.push(rpsTable(s.medians));
+    checks([
+      check('saturation: ours / bare http-proxy req/s', s.ratios.oursOverBare, '≥', 1.0),
+      check('saturation: ours / mitmdump req/s', s.ratios.oursOverMitm, '≥', 15, 1),
+      ['saturation: ours / direct req/s', fmt(s.ratios.oursOverDirect), '(info)', ''],
+      ...(s.medians.oursCompare ? [['saturation: ours / --compare build req/s', fmt(ratio(s.medians.ours.rps, s.medians.oursCompare.rps)), '(info)', ''],
+        ['saturation: --compare build / mitmdump req/s', fmt(ratio(s.medians.oursCompare.rps, s.medians.mitm?.rps), 1), '(info)', '']] : []),
+      ['saturation: ours / bare + keep-alive req/s', fmt(s.ratios.oursOverBareKeepAlive), '(info)', ''],
+      ['saturation: ours / TCP relay (floor) req/s', fmt(s.ratios.oursOverRelay), '(info)', ''],
+      ['saturation: TCP relay (floor) / direct req/s', fmt(s.ratios.relayOverDirect), '(info)', ''],
+    ]);
   }
-  if (r) {
-    out.push(`\nRealistic backend (${r.load.workMs} ms setTimeout per request): ${r.load.connections} connections, ${r.load.seconds} s`);
-    out.push(table(['target', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'],
-      Object.entries(r.medians).map(([k, v]) => [TARGETS[k].label, fmt(v.rps, 0), fmt(v.p50, 0), fmt(v.p99, 0), fmt(ratio(v.rps, r.medians.direct.rps))])));
+  if (r?.cpu) {
+    const v = r.cpu;
+    out.push(`\nRealistic backend, CPU work (the checked figure): ${v.load.workMs} ms busy loop per request on the backend's one thread, ${v.load.connections} connections, ${v.load.seconds} s`);
+    out.push(rpsTable(v.medians));
+    checks([
+      check('realistic (CPU work): ours / direct req/s', v.ratios.oursOverDirect, '≥', 0.95),
+      ['realistic (CPU work): TCP relay (floor) / direct req/s', fmt(v.ratios.relayOverDirect), '(info)', ''],
+    ]);
+  }
+  if (r?.wait) {
+    const v = r.wait;
+    out.push(`\nRealistic backend, waiting (not the checked figure): ${v.load.workMs} ms setTimeout per request, ${v.load.connections} connections, ${v.load.seconds} s`);
+    out.push(rpsTable(v.medians));
+    out.push('(a backend that only waits answers at any rate, so the proxy alone sets the pace: even the TCP relay, a bare byte'
+      + ' pipe, stays under 0.95× direct here. Its ratio is the floor to read ours against)');
+    checks([
+      ['realistic (waiting): ours / direct req/s', fmt(v.ratios.oursOverDirect), '(info)', 'not checked'],
+      ['realistic (waiting): ours / TCP relay (floor) req/s', fmt(ratio(v.medians.ours.rps, v.medians.relay.rps)), '(info)', ''],
+      ['realistic (waiting): TCP relay (floor) / direct req/s', fmt(v.ratios.relayOverDirect), '(info)', v.ratios.relayOverDirect < 0.95 ? 'floor < 0.95' : ''],
+      ['realistic (waiting): bare + keep-alive / direct req/s', fmt(v.ratios.bareKeepAliveOverDirect), '(info)', ''],
+    ]);
   }
   if (l) {
     out.push(`\nAdded latency at ${l.load.rate} req/s, ${l.load.connections} connections, ${l.load.seconds} s`);
-    const rows = [];
+    const latencyRows = [];
     for (const [client, d] of Object.entries({ autocannon: l.autocannon, wrk: l.wrk })) {
       if (!d) continue;
-      for (const k of Object.keys(d.medians)) rows.push([`${client}: ${TARGETS[k].label}`, fmt(d.medians[k].rps, 0), fmt(d.medians[k].p50, 3), fmt(d.medians[k].p99, 3), fmt(d.medians[k].meanMs, 3)]);
-      rows.push([`${client}: ours − direct`, '', fmt(d.added.p50, 3), fmt(d.added.p99, 3), fmt(d.medians.ours.meanMs - d.medians.direct.meanMs, 3)]);
+      for (const k of Object.keys(d.medians)) latencyRows.push([`${client}: ${TARGETS[k].label}`, fmt(d.medians[k].rps, 0), fmt(d.medians[k].p50, 3), fmt(d.medians[k].p99, 3), fmt(d.medians[k].meanMs, 3)]);
+      latencyRows.push([`${client}: ours − direct`, '', fmt(d.added.p50, 3), fmt(d.added.p99, 3), fmt(d.medians.ours.meanMs - d.medians.direct.meanMs, 3)]);
       const relay = d.medians.relay;
-      if (relay) rows.push([`${client}: TCP relay (floor) − direct`, '', fmt(relay.p50 - d.medians.direct.p50, 3), fmt(relay.p99 - d.medians.direct.p99, 3), fmt(relay.meanMs - d.medians.direct.meanMs, 3)]);
+      if (relay) latencyRows.push([`${client}: TCP relay (floor) − direct`, '', fmt(relay.p50 - d.medians.direct.p50, 3), fmt(relay.p99 - d.medians.direct.p99, 3), fmt(relay.meanMs - d.medians.direct.meanMs, 3)]);
+      const base = d.medians.oursCompare;
+      if (base) latencyRows.push([`${client}: ours, --compare build − direct`, '', fmt(base.p50 - d.medians.direct.p50, 3), fmt(base.p99 - d.medians.direct.p99, 3), fmt(base.meanMs - d.medians.direct.meanMs, 3)]);
       const floor = d.medians.bareKa;
-      if (floor) rows.push([`${client}: bare + keep-alive − direct`, '', fmt(floor.p50 - d.medians.direct.p50, 3), fmt(floor.p99 - d.medians.direct.p99, 3), fmt(floor.meanMs - d.medians.direct.meanMs, 3)]);
+      if (floor) latencyRows.push([`${client}: bare + keep-alive − direct`, '', fmt(floor.p50 - d.medians.direct.p50, 3), fmt(floor.p99 - d.medians.direct.p99, 3), fmt(floor.meanMs - d.medians.direct.meanMs, 3)]);
     }
-    out.push(table(['client: target', 'req/s', 'p50 ms', 'p99 ms', 'mean ms'], rows));
+    out.push(table(['client: target', 'req/s', 'p50 ms', 'p99 ms', 'mean ms'], latencyRows));
     out.push('(autocannon keeps latencies in whole milliseconds, and its --overallRate lets each connection send its share of a second\'s'
       + ' requests back to back at the start of that second: a burst at saturation, not an even 1,000 req/s. wrk, paced by a pause'
       + ' after each response, spreads the requests evenly and keeps microseconds: the targets are checked on wrk when it is installed)');
+    const best = l.wrk ?? l.autocannon;
+    const by = l.wrk ? 'wrk' : 'autocannon';
+    const latencyChecks = [
+      check(`latency: added p50 (${by})`, best.added.p50, '≤', 0.3, 3, ' ms'),
+      check(`latency: added p99 (${by})`, best.added.p99, '≤', 2, 3, ' ms'),
+    ];
+    if (best.relayAdded) {
+      latencyChecks.push([`latency: TCP relay (floor) added p50 (${by})`, `${fmt(best.relayAdded.p50, 3)} ms`, '(info)', best.relayAdded.p50 > 0.3 ? 'floor > target' : '']);
+      latencyChecks.push([`latency: TCP relay (floor) added p99 (${by})`, `${fmt(best.relayAdded.p99, 3)} ms`, '(info)', best.relayAdded.p99 > 2 ? 'floor > target' : '']);
+    }
+    if (l.wrk) {
+      latencyChecks.push(['latency: added p50 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p50, 0), '(info)', '']);
+      latencyChecks.push(['latency: added p99 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p99, 0), '(info)', '']);
+    }
+    checks(latencyChecks);
   }
   if (c?.length) {
     out.push('\nCompleteness (every run of ours: stored vs responses the client received, warm-up included)');
@@ -598,6 +689,8 @@ function report(results) {
       c.map((x) => [x.scenario, x.responses, x.stored, x.rows, x.rowsWithError, x.dropped, `${x.inFlightAtStop} (≤ ${x.maxInFlight})`,
         x.exact ? 'exact' : x.ok ? 'ok: in flight at stop' : 'MISMATCH'])));
     out.push('(a client stopped by its clock abandons up to one request per connection; the proxy stores those as aborted)');
+    const misses = c.filter((x) => !x.ok).length;
+    checks([['completeness: runs with stored ≠ received', String(misses), '= 0', misses === 0 ? '✓ PASS' : '✗ MISS']]);
   }
   if (m) {
     out.push(`\nMemory: ${m.exchanges} exchanges through ours`);
@@ -611,38 +704,9 @@ function report(results) {
       ['db file (MiB)', fmt(m.dbBytes / 1048576, 1)],
       ['list --limit 20 (ms, median of 3)', fmt(m.listMs, 0)],
     ]));
+    checks([check(`memory: RSS growth for ${m.exchanges} exchanges`, m.rssGrowthMb, '≤', 300, 0, ' MB')]);
   }
   out.push('\nTargets');
-  const rows = [];
-  if (s) {
-    rows.push(check('saturation: ours / bare http-proxy req/s', s.ratios.oursOverBare, '≥', 1.0));
-    rows.push(check('saturation: ours / mitmdump req/s', s.ratios.oursOverMitm, '≥', 15, 1));
-    rows.push(['saturation: ours / direct req/s', fmt(s.ratios.oursOverDirect), '(info)', '']);
-    rows.push(['saturation: ours / bare + keep-alive req/s', fmt(s.ratios.oursOverBareKeepAlive), '(info)', '']);
-    rows.push(['saturation: ours / TCP relay (floor) req/s', fmt(s.ratios.oursOverRelay), '(info)', '']);
-    rows.push(['saturation: TCP relay (floor) / direct req/s', fmt(s.ratios.relayOverDirect), '(info)', '']);
-  }
-  if (r) {
-    rows.push(check('realistic: ours / direct req/s', r.ratios.oursOverDirect, '≥', 0.95));
-    rows.push(['realistic: bare + keep-alive / direct req/s', fmt(r.ratios.bareKeepAliveOverDirect), '(info)', '']);
-    rows.push(['realistic: TCP relay (floor) / direct req/s', fmt(r.ratios.relayOverDirect), '(info)', r.ratios.relayOverDirect < 0.95 ? 'floor < target' : '']);
-  }
-  if (l) {
-    const best = l.wrk ?? l.autocannon;
-    const by = l.wrk ? 'wrk' : 'autocannon';
-    rows.push(check(`latency: added p50 (${by})`, best.added.p50, '≤', 0.3, 3, ' ms'));
-    rows.push(check(`latency: added p99 (${by})`, best.added.p99, '≤', 2, 3, ' ms'));
-    if (best.relayAdded) {
-      rows.push([`latency: TCP relay (floor) added p50 (${by})`, `${fmt(best.relayAdded.p50, 3)} ms`, '(info)', best.relayAdded.p50 > 0.3 ? 'floor > target' : '']);
-      rows.push([`latency: TCP relay (floor) added p99 (${by})`, `${fmt(best.relayAdded.p99, 3)} ms`, '(info)', best.relayAdded.p99 > 2 ? 'floor > target' : '']);
-    }
-    if (l.wrk) {
-      rows.push(['latency: added p50 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p50, 0), '(info)', '']);
-      rows.push(['latency: added p99 (autocannon, 1 ms steps)', fmt(l.autocannon.added.p99, 0), '(info)', '']);
-    }
-  }
-  if (c?.length) rows.push(['completeness: runs with stored ≠ received', String(c.filter((x) => !x.ok).length), '= 0', c.every((x) => x.ok) ? 'PASS' : 'MISS']);
-  if (m) rows.push(check(`memory: RSS growth for ${m.exchanges} exchanges`, m.rssGrowthMb, '≤', 300, 0, ' MB'));
   out.push(table(['check', 'value', 'target', 'result'], rows));
   return out.join('\n');
 }
@@ -659,6 +723,11 @@ async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-'));
   scratchDir = workDir;
   const build = snapshotDist(opts.dist, workDir);
+  if (opts.compare) {
+    const compared = snapshotDist(opts.compare, workDir, 'compare');
+    COMPARE_CLI = compared.cli;
+    build.compare = compared;
+  }
   const ctx = { opts, mitm, wrk, workDir, completeness: [] };
   const want = (name) => !opts.only || opts.only.has(name);
   const results = {
@@ -690,18 +759,22 @@ async function main() {
   log(`\nraw figures: ${path.relative(ROOT, RESULTS)}`);
 }
 
-/** Copies the build to measure into the scratch dir (it is one self-contained bundle) and says what it was built from. */
-function snapshotDist(distDir, workDir) {
+/**
+ * Copies the build to measure into the scratch dir (it is one self-contained bundle) and says what it was built from.
+ * The first copy (`dist`) is the build under test; `compare` is --compare's.
+ */
+function snapshotDist(distDir, workDir, name = 'dist') {
   const missing = DIST_FILES.filter((f) => !fs.existsSync(path.join(distDir, f)));
   if (missing.length) throw new Error(`${path.relative(ROOT, distDir) || distDir}/${missing[0]} is missing: run \`node scripts/build.mjs\` (npm run bench:capture builds first)`);
-  const copy = path.join(workDir, 'dist');
+  const copy = path.join(workDir, name);
   fs.mkdirSync(copy);
   for (const f of DIST_FILES) fs.copyFileSync(path.join(distDir, f), path.join(copy, f));
-  CLI = path.join(copy, 'cli.js');
+  const cli = path.join(copy, 'cli.js');
+  if (name === 'dist') CLI = cli;
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   const dirty = git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean).map((l) => l.slice(3));
   if (dirty.length) log(`bench: note: src/ has uncommitted changes (${dirty.length} files); measuring the build in ${path.relative(ROOT, distDir) || distDir}/ as it is now`);
-  return { dist: distDir, builtAt: fs.statSync(path.join(distDir, 'cli.js')).mtime.toISOString(), gitHead: git('rev-parse', 'HEAD'), srcUncommitted: dirty };
+  return { dist: distDir, cli, builtAt: fs.statSync(path.join(distDir, 'cli.js')).mtime.toISOString(), gitHead: git('rev-parse', 'HEAD'), srcUncommitted: dirty };
 }
 
 function mitmVersion() {

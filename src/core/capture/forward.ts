@@ -34,9 +34,32 @@ export interface ForwardOptions {
   onError(): void;
 }
 
+/** What the forwarding path reads from an upstream URL on every request (URL getters build a new string each time). */
+export interface UpstreamRoute {
+  origin: string;
+  host: string;
+  /** Without an IPv6 address's brackets, as net.connect takes it. */
+  hostname: string;
+  port: number;
+  secure: boolean;
+}
+
+let lastUrl: URL | null = null;
+let lastRoute: UpstreamRoute | null = null;
+
+/** The route of `u`, read once for the URL a reverse proxy forwards every request to (the last one asked for). */
+export function routeOf(u: URL): UpstreamRoute {
+  if (u === lastUrl && lastRoute !== null) return lastRoute;
+  const secure = u.protocol === 'https:';
+  const route = { origin: u.origin, host: u.host, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || (secure ? 443 : 80), secure };
+  lastUrl = u;
+  lastRoute = route;
+  return route;
+}
+
 /** Request headers for the upstream: hop-by-hop removed (and those the Connection header names), Host, X-Forwarded-*. */
 export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string[] {
-  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', upstream, rewriteHost);
+  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', routeOf(upstream).host, rewriteHost);
 }
 
 /**
@@ -44,7 +67,7 @@ export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstre
  * the Connection header names) dropped, Host rewritten in reverse mode (or added for an HTTP/1.0 client that sent
  * none: HTTP/1.1 upstream requires one), X-Forwarded-For appended, X-Forwarded-Proto and -Host added when absent.
  */
-function rewriteRequestHeaders(raw: string[], connection: string | null, remoteAddress: string, upstream: URL, rewriteHost: boolean): string[] {
+function rewriteRequestHeaders(raw: string[], connection: string | null, remoteAddress: string, upstreamHost: string, rewriteHost: boolean): string[] {
   const named = connection ? new Set(connection.toLowerCase().split(',').map((s) => s.trim())) : null;
   const out: string[] = [];
   let forwardedFor: string | null = null;
@@ -59,7 +82,7 @@ function rewriteRequestHeaders(raw: string[], connection: string | null, remoteA
     if (lower === 'host') {
       originalHost = raw[i + 1];
       sawHostHeader = true;
-      out.push(name, rewriteHost ? upstream.host : raw[i + 1]);
+      out.push(name, rewriteHost ? upstreamHost : raw[i + 1]);
       continue;
     }
     if (lower === 'x-forwarded-for') {
@@ -70,7 +93,7 @@ function rewriteRequestHeaders(raw: string[], connection: string | null, remoteA
     else if (lower === 'x-forwarded-host') sawHost = true;
     out.push(name, raw[i + 1]);
   }
-  if (!sawHostHeader) out.push('Host', upstream.host);
+  if (!sawHostHeader) out.push('Host', upstreamHost);
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${remoteAddress}` : remoteAddress);
   if (!sawProto) out.push('x-forwarded-proto', 'http');
   if (!sawHost && originalHost) out.push('x-forwarded-host', originalHost);
@@ -90,11 +113,12 @@ export function hasBody(req: http.IncomingMessage): boolean {
 }
 
 export function forwardRequest(req: http.IncomingMessage, res: http.ServerResponse, o: ForwardOptions): void {
-  const secure = o.upstream.protocol === 'https:';
+  const route = routeOf(o.upstream);
+  const secure = route.secure;
   if (o.pool !== null && (!secure || (o.upstreamTls !== null && req.httpVersionMajor === 1))) {
-    const head = rawRequestHead(req, o.upstream, o.rewriteHost);
+    const head = rawRequestHead(req, route.host, o.rewriteHost);
     if (head !== null) {
-      new RawForward(req, res, o, head, rawHeadHasBody);
+      new RawForward(req, res, o, route, head, rawHeadHasBody);
       return;
     }
   }
@@ -176,7 +200,7 @@ let rawHeadHasBody = false;
  * http.request would add: Connection: keep-alive, Content-Length: 0 for a bodiless POST/PUT; and Host when the
  * client sent none.
  */
-export function rawRequestHead(req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string | null {
+export function rawRequestHead(req: http.IncomingMessage, upstreamHost: string, rewriteHost: boolean): string | null {
   const raw = req.rawHeaders;
   let connection: string | null = null;
   let contentLength: string | null = null;
@@ -194,7 +218,7 @@ export function rawRequestHead(req: http.IncomingMessage, upstream: URL, rewrite
   rawHeadHasBody = contentLength !== null && contentLength !== '0';
   const method = req.method ?? 'GET';
   let head = `${method} ${pathAndQuery(req.url ?? '/')} HTTP/1.1\r\n`;
-  const headers = rewriteRequestHeaders(raw, connection, req.socket.remoteAddress ?? '', upstream, rewriteHost);
+  const headers = rewriteRequestHeaders(raw, connection, req.socket.remoteAddress ?? '', upstreamHost, rewriteHost);
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
   if (contentLength === null && !NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
   return `${head}Connection: keep-alive\r\n\r\n`;
@@ -292,41 +316,29 @@ class RawForward implements UpstreamHandler {
   private _more: Buffer[] | null = null;
   private _waitingDrain = false;
 
-  constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, head: string, hasBody: boolean) {
-    const u = _o.upstream;
-    const secure = u.protocol === 'https:';
-    this._conn = _o.pool!.request(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port) || (secure ? 443 : 80), secure ? _o.upstreamTls : null, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
+  constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, route: UpstreamRoute, head: string, hasBody: boolean) {
+    this._conn = _o.pool!.request(route.hostname, route.port, route.secure ? _o.upstreamTls : null, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
     this._out = _res;
     this._body = _o.faults === null || !hasBody ? _req : _o.faults.requestBody(_req);
-    _res.once('close', this._onClientClose);
+    _res.on('close', () => this._onClientClose()); // (emitted once: 'once' would wrap it per request)
+    // (Listeners are made here, not as arrow-function fields: most requests have no body and would never use them.)
     if (hasBody) {
       // Content-Length framed: the bytes go on as they come, the length header already told the upstream where
       // they end. The client's pace follows the upstream's ('drain').
-      this._body.on('data', this._onRequestData);
-      this._body.once('end', this._onRequestEnd);
-      _req.once('error', this._onRequestError);
+      const onUpstreamDrain = (): void => {
+        this._body.resume();
+      };
+      this._body.on('data', (chunk: Buffer) => {
+        this._o.recorder?.request.push(chunk);
+        if (!this._conn.writeBody(this, chunk)) {
+          this._body.pause();
+          this._conn.socket.once('drain', onUpstreamDrain);
+        }
+      });
+      this._body.once('end', () => this._conn.requestSent(this));
+      _req.once('error', () => this._conn.abort(this));
     }
   }
-
-  private readonly _onRequestData = (chunk: Buffer): void => {
-    this._o.recorder?.request.push(chunk);
-    if (!this._conn.writeBody(this, chunk)) {
-      this._body.pause();
-      this._conn.socket.once('drain', this._onUpstreamDrain);
-    }
-  };
-
-  private readonly _onUpstreamDrain = (): void => {
-    this._body.resume();
-  };
-
-  private readonly _onRequestEnd = (): void => {
-    this._conn.requestSent(this);
-  };
-
-  private readonly _onRequestError = (): void => {
-    this._conn.abort(this);
-  };
 
   onResponse(status: number, statusMessage: string, rawHeaders: string[]): void {
     const rec = this._o.recorder;
@@ -353,7 +365,10 @@ class RawForward implements UpstreamHandler {
     if (!this._out.write(chunk) && !this._waitingDrain) {
       this._waitingDrain = true;
       this._conn.pause();
-      this._out.once('drain', this._onDrain);
+      this._out.once('drain', () => {
+        this._waitingDrain = false;
+        this._conn.resume();
+      });
     }
   }
 
@@ -370,17 +385,12 @@ class RawForward implements UpstreamHandler {
     answerUpstreamError(this._res, this._o, err, timedOut);
   }
 
-  private readonly _onDrain = (): void => {
-    this._waitingDrain = false;
-    this._conn.resume();
-  };
-
-  private readonly _onClientClose = (): void => {
+  private _onClientClose(): void {
     const res = this._res;
     if (!res.writableFinished) this._conn.abort(this);
     const rec = this._o.recorder;
     if (rec && !rec.finished) rec.finish(res.writableFinished ? null : 'client closed the connection before the response completed');
-  };
+  }
 }
 
 function headerOf(raw: string[], lowerName: string): string | undefined {

@@ -12,7 +12,7 @@ import { planHttpFaults } from '../faults/httpFaults';
 import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { pathFilter, pathnameOf, type PathFilter } from './filter';
-import { answerUpstreamError, forwardRequest, pathAndQuery, type ForwardOptions } from './forward';
+import { answerUpstreamError, forwardRequest, pathAndQuery, routeOf, type ForwardOptions } from './forward';
 import { forwardH2 } from './forwardH2';
 import { UpstreamPool, loadParser, type UpstreamTls } from './upstreamPool';
 import { UpstreamH2Sessions } from './upstreamH2';
@@ -317,7 +317,7 @@ export class CaptureProxy extends EventEmitter {
     const faults = this.faults.entries.length === 0 ? null : planHttpFaults(this.faults.entries, req.method ?? 'GET', path);
     // Before recording: the recorded request is the one the backend gets.
     if (faults !== null) faults.prepareRequest(req);
-    const recorder = this._filter(path) ? this._startExchange(req, upstream, upstream.protocol === 'https:' ? 'https' : 'http') : null;
+    const recorder = this._filter(path) ? this._startExchange(req, upstream, routeOf(upstream).secure ? 'https' : 'http') : null;
     const options: ForwardOptions = {
       upstream,
       agent: this._agentFor(upstream, req),
@@ -327,7 +327,7 @@ export class CaptureProxy extends EventEmitter {
       timeoutMs: this._options.upstreamTimeoutMs,
       recorder,
       faults,
-      onError: () => this.stats.errors++,
+      onError: this._countError,
     };
     // An intercepted h2 client's request goes upstream over h2 when the origin offers it.
     const forward = this._h2Upstream !== null && req.httpVersionMajor === 2 && (req.socket as InterceptedSocket)[INTERCEPTED] ? this._forwardH2 : forwardRequest;
@@ -338,6 +338,10 @@ export class CaptureProxy extends EventEmitter {
     if (recorder !== null) recorder.faults = faults.note;
     faults.run(req, res, recorder, () => forward(req, res, options));
   }
+
+  private readonly _countError = (): void => {
+    this.stats.errors++;
+  };
 
   private readonly _forwardH2 = (req: http.IncomingMessage, res: http.ServerResponse, options: ForwardOptions): void => {
     this._h2Upstream!.session(options.upstream).then(
@@ -357,7 +361,7 @@ export class CaptureProxy extends EventEmitter {
         protocol,
         connectionId: socket[CONN_ID] ?? 0,
         method: req.method ?? 'GET',
-        url: upstream.origin + pathAndQuery(req.url ?? '/'),
+        url: routeOf(upstream).origin + pathAndQuery(req.url ?? '/'),
         requestHeaders: req.rawHeaders,
         httpVersion: req.httpVersion,
       },

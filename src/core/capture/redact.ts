@@ -76,16 +76,17 @@ export class Redactor {
   /** Returns new pairs and whether anything was redacted. */
   headers(pairs: HeaderPairs | null): { pairs: HeaderPairs | null; changed: boolean } {
     if (!pairs || !this.enabled) return { pairs, changed: false };
-    let changed = false;
-    const out: HeaderPairs = pairs.map(([name, value]) => {
+    // Copied only from the first secret on: most exchanges have none, and keep their pairs as they are.
+    let out: HeaderPairs | null = null;
+    for (let i = 0; i < pairs.length; i++) {
+      const [name, value] = pairs[i];
       const lower = name.toLowerCase();
       if (this._headerSet.has(lower) || this._isSecretName(lower)) {
-        changed = true;
-        return [name, this._headerValue(lower, value)];
+        out ??= pairs.map(([n, v]) => [n, v]);
+        out[i] = [name, this._headerValue(lower, value)];
       }
-      return [name, value];
-    });
-    return { pairs: out, changed };
+    }
+    return out === null ? { pairs, changed: false } : { pairs: out, changed: true };
   }
 
   /** Keeps the auth scheme and cookie names readable: `Bearer [REDACTED:..]`, `sid=[REDACTED:..]`. */

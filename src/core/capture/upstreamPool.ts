@@ -6,7 +6,7 @@ import * as tls from 'node:tls';
  * written by the caller as one string, responses parsed by Node's own llhttp binding (the parser http.request
  * uses), body bytes handed on as they arrive. It skips what http.request costs per request (ClientRequest,
  * IncomingMessage, the agent's bookkeeping, a stream pipe) and keeps its semantics where they show: idle sockets
- * unref'd and dropped before the server's Keep-Alive timeout, a socket reused only after a complete response the
+ * unref'd (see the constructor) and dropped before the server's Keep-Alive timeout, a socket reused only after a complete response the
  * server allows to be kept, errors and timeouts reported once per request.
  *
  * The binding is internal to Node (`_http_common`); `loadParser` checks it works and the caller falls back to
@@ -176,6 +176,8 @@ export class UpstreamConnection {
     };
     parser[P.kOnMessageComplete] = () => this._onMessageComplete();
     this._parser = parser;
+    // Never keeps the process alive by itself: a request in flight has its client's socket, which does.
+    this.socket.unref();
     this.socket.on('data', (chunk: Buffer) => this._onData(chunk));
     this.socket.on('end', () => this._onEnd());
     this.socket.on('error', (err) => this._fail(err, false));
@@ -192,8 +194,9 @@ export class UpstreamConnection {
     this._keepAlive = false;
     this._timedOut = false;
     this._idleMs = 0;
-    this.socket.ref();
-    if (this.socket.timeout !== timeoutMs) this.socket.setTimeout(timeoutMs);
+    // Without a request timeout the idle timer stays armed (a timeout while busy is then ignored, see _onTimeout):
+    // re-arming a timer twice per request costs more than the rest of the pool's bookkeeping.
+    if (timeoutMs > 0 && this.socket.timeout !== timeoutMs) this.socket.setTimeout(timeoutMs);
     this._timeoutMs = timeoutMs;
     this.socket.write(head, 'latin1');
   }
@@ -278,9 +281,7 @@ export class UpstreamConnection {
       this.socket.destroy();
       return;
     }
-    this.socket.unref();
     if (this.socket.timeout !== this._idleMs) this.socket.setTimeout(this._idleMs);
-    this._timeoutMs = this._idleMs;
     if (this.socket.isPaused()) this.socket.resume();
     this._pool._release(this);
   }
@@ -297,6 +298,7 @@ export class UpstreamConnection {
       this.socket.destroy(); // idle past the server's hint
       return;
     }
+    if (this._timeoutMs === 0) return; // the idle timer, still armed during a request that has no timeout
     this._timedOut = true;
     this._fail(new Error(`no answer within ${this._timeoutMs} ms`), true);
   }
@@ -328,10 +330,16 @@ function keepAliveHint(raw: string[]): number {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
-    const m = /^timeout=(\d+)/.exec(raw[i + 1]);
-    if (!m) return 0;
-    const ms = Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS;
-    return ms > 0 ? ms : -1;
+    const value = raw[i + 1];
+    // An upstream says the same thing on every response: parse it once.
+    if (value === lastHint.value) return lastHint.ms;
+    const m = /^timeout=(\d+)/.exec(value);
+    const left = m ? Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS : 0;
+    const ms = !m ? 0 : left > 0 ? left : -1;
+    lastHint = { value, ms };
+    return ms;
   }
   return 0;
 }
+
+let lastHint = { value: '', ms: 0 };

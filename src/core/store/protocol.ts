@@ -1,4 +1,5 @@
-import type { CapturedExchange, CapturedMessage } from '../capture/types';
+import type { CapturedMessage } from '../capture/types';
+import type { ExchangeColumns } from './exchangeColumns';
 import type { WireBatch } from '../protocols/wireRecord';
 import type { NewSession } from './database';
 import type { TrafficQuery } from './queries';
@@ -20,11 +21,6 @@ export interface PackedBody {
   sha256?: string;
 }
 
-export type PackedExchange = Omit<CapturedExchange, 'requestBody' | 'responseBody'> & {
-  requestBody: PackedBody | null;
-  responseBody: PackedBody | null;
-};
-
 export type PackedMessage = Omit<CapturedMessage, 'data'> & { data: PackedBody | null };
 
 export type ToWorker =
@@ -34,7 +30,7 @@ export type ToWorker =
    * `wire`: wire calls as flat fields (see WireBatch); `at[i]` exchanges of this batch come before call i.
    * `bytes` is their share of the back-pressure count, given back in the ack.
    */
-  | { type: 'batch'; exchanges: PackedExchange[]; messages: PackedMessage[]; buffer: ArrayBuffer; wire?: { batch: WireBatch; at: number[]; bytes: number } }
+  | { type: 'batch'; exchanges: ExchangeColumns; messages: PackedMessage[]; buffer: ArrayBuffer; wire?: { batch: WireBatch; at: number[]; bytes: number } }
   | { type: 'close'; dropped: number }
   /** A question from the editor about the database the worker holds (answered in order with the batches). */
   | { type: 'query'; id: number; query: TrafficQuery }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { Redactor, defaultRedaction } from '../capture/redact';
-import type { CapturedExchange, CapturedMessage, BodyCapture } from '../capture/types';
+import type { CapturedMessage } from '../capture/types';
 import { describeError, isChaosError } from '../errors';
 import { ensureParentDir, removeStaleTempFiles } from './atomicWrite';
 import { TrafficDb } from './database';
@@ -15,7 +15,8 @@ import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
 import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
-import type { FromWorker, PackedBody, PackedExchange, ToWorker } from './protocol';
+import { unpackExchanges } from './exchangeColumns';
+import type { FromWorker, ToWorker } from './protocol';
 import { answer } from './queries';
 
 if (!parentPort) throw new Error('storeWorker must run in a worker thread');
@@ -71,10 +72,6 @@ function maybeSnapshot(): void {
   if (Date.now() - lastSnapshotAt >= interval) snapshot();
 }
 
-function unpack(b: PackedBody | null, buffer: ArrayBuffer): BodyCapture {
-  if (!b) return { data: null, size: 0, truncated: false };
-  return { data: new Uint8Array(buffer, b.offset, b.length), size: b.size, truncated: b.truncated, sha256: b.sha256 };
-}
 
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
@@ -118,19 +115,17 @@ async function handle(msg: ToWorker): Promise<void> {
       let bytes = msg.wire?.bytes ?? 0;
       const wire = msg.wire;
       const wireCount = wire?.at.length ?? 0;
-      const exchangeCount = msg.exchanges.length + wireCount;
+      const exchangeCount = msg.exchanges.count + wireCount;
       if (exchangeCount) {
         const rows: PreparedExchange[] = [];
-        const packed = (p: PackedExchange): PreparedExchange => {
-          const ex: CapturedExchange = { ...p, requestBody: unpack(p.requestBody, msg.buffer), responseBody: unpack(p.responseBody, msg.buffer) };
-          bytes += (p.requestBody?.length ?? 0) + (p.responseBody?.length ?? 0);
-          return prepareExchange(ex, redactor);
-        };
+        const unpacked = unpackExchanges(msg.exchanges, msg.buffer);
+        const exchanges = unpacked.exchanges;
+        bytes += unpacked.bytes;
         // Wire calls go back between the exchanges where they were queued: rows are stored in arrival order.
         let w = 0;
-        for (let i = 0; i <= msg.exchanges.length; i++) {
+        for (let i = 0; i <= exchanges.length; i++) {
           for (; w < wireCount && wire!.at[w] === i; w++) rows.push(prepareWireCall(wire!.batch, w, redactor));
-          if (i < msg.exchanges.length) rows.push(packed(msg.exchanges[i]));
+          if (i < exchanges.length) rows.push(prepareExchange(exchanges[i], redactor));
         }
         record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
         exchangesStored += rows.length;

@@ -8,7 +8,8 @@ import type { NewSession } from './database';
 import type { AnswerOf, TrafficQuery } from './queries';
 import type { WireCall } from '../protocols/types';
 import { WireBatchBuilder, wireBodies, type WireRecordContext } from '../protocols/wireRecord';
-import type { FromWorker, PackedBody, PackedExchange, PackedMessage, RedactionSpec, ToWorker } from './protocol';
+import { packExchanges } from './exchangeColumns';
+import type { FromWorker, PackedBody, PackedMessage, RedactionSpec, ToWorker } from './protocol';
 
 export interface StoreWriterOptions {
   redaction?: RedactionSpec;
@@ -189,7 +190,10 @@ export class StoreWriter extends EventEmitter {
     this._timer.unref();
   }
 
-  /** Packs every queued body into one fresh buffer (never a pooled slice: a clone would copy the whole pool). */
+  /**
+   * Packs every queued body into one fresh buffer (never a pooled slice: a clone would copy the whole pool), and
+   * the exchanges into columns (exchangeColumns.ts).
+   */
   flush(): void {
     if (this._failed || (!this._exchanges.length && !this._messages.length && !this._wireAt.length)) return;
     const exchanges = this._exchanges;
@@ -214,30 +218,13 @@ export class StoreWriter extends EventEmitter {
       offset += b.data.length;
       return packed;
     };
-    // Literals with every field named: spreading each record costs more than the rest of the flush.
-    const packedExchanges: PackedExchange[] = exchanges.map((ex) => ({
-      seq: ex.seq,
-      protocol: ex.protocol,
-      connectionId: ex.connectionId,
-      startedAt: ex.startedAt,
-      ttfbMs: ex.ttfbMs,
-      durationMs: ex.durationMs,
-      method: ex.method,
-      url: ex.url,
-      target: ex.target,
-      status: ex.status,
-      requestHeaders: ex.requestHeaders,
-      responseHeaders: ex.responseHeaders,
-      requestBody: pack(ex.requestBody),
-      responseBody: pack(ex.responseBody),
-      error: ex.error,
-      httpVersion: ex.httpVersion,
-      upstreamHttpVersion: ex.upstreamHttpVersion,
-    }));
+    const packed = packExchanges(exchanges, view, offset);
+    offset = packed.offset;
     const packedMessages: PackedMessage[] = messages.map((m) => ({ ...m, data: pack({ data: m.data, size: m.size, truncated: m.truncated }) }));
     this._inFlightRecords += exchanges.length + messages.length + wire.at.length;
     this._inFlightBytes += bytes;
-    this._post({ type: 'batch', exchanges: packedExchanges, messages: packedMessages, buffer, wire }, [buffer, wire.batch.numbers.buffer as ArrayBuffer]);
+    const columns = packed.columns;
+    this._post({ type: 'batch', exchanges: columns, messages: packedMessages, buffer, wire }, [buffer, wire.batch.numbers.buffer as ArrayBuffer, columns.numbers.buffer as ArrayBuffer]);
   }
 
   /** Asks the worker about the database it holds; answered after every batch posted before it. */
