@@ -80,7 +80,7 @@ export const AUDIT_WORDING: Wording = [
 /** Phrases of the capture proxies, the TLS listener and the listener specs. */
 export const CAPTURE_WORDING: Wording = [
   [/^--target '/, "Capture.start target '"],
-  [/^observe --protocol (\S+)/, "Capture.start({ protocol: '$1' })"],
+  [/^observe --protocol ([\w-]+)/, "Capture.start({ protocol: '$1' })"],
   [/^--tls-cert (\S+) \/ --tls-key (\S+):/, 'tls { cert: $1, key: $2 }:'],
   [/^--tls-cert /, 'tls.cert '],
   [/^--tls-key /, 'tls.key '],
