@@ -118,7 +118,7 @@ export const Capture = {
   /**
    * Starts a capture: an HTTP proxy (reverse or forward, optionally over TLS or intercepting TLS), a wire protocol
    * listener (`protocol` with `target` HOST:PORT), or several `listeners`. Bad options are a UsageError, a port in
-   * use a ListenError, an unusable database a StoreError; nothing is left behind when it fails.
+   * use a ListenError, an unusable database a StoreError; what a failed start had started is stopped again.
    */
   async start(options: CaptureStartOptions): Promise<RunningCapture> {
     if (options.signal?.aborted) throw new CancelledError('Capture.start');
