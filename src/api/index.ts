@@ -24,10 +24,12 @@ export { ComplianceFramework } from './complianceFramework';
 export type { AuditOptions, ComplianceAudit, ComplianceReport } from './complianceFramework';
 export { LoadTest } from './loadTest';
 export type { LoadOutcome, LoadPlan, RunLoadOptions, SloObjectives } from './loadTest';
-export { Capture, TrafficStore, generateTests } from './capture';
+export { Capture, RunningCapture, TrafficStore, generateTests } from './capture';
 export { FaultProxy } from './faultProxy';
 export type { FaultProxyHandle, FaultProxyOptions } from './faultProxy';
-export type { CaptureHandle, CaptureStartOptions, GeneratedTests, GenerateTestsOptions } from './capture';
+export type {
+  CaptureConfigOptions, CaptureHandle, CaptureListener, CaptureListenerInfo, CaptureProgress, CaptureProtocol, CaptureStartOptions, CaptureSummary, GeneratedTests, GenerateTestsOptions,
+} from './capture';
 export { CancelledError, ChaosError, ERROR_CODES, ExperimentInvalidError, InputError, ListenError, StoreError, UsageError, isChaosError } from './errors';
 export type { ErrorCode } from './errors';
 export type { CallOptions, Duration } from './options';

@@ -76,3 +76,17 @@ export const AUDIT_WORDING: Wording = [
   [/^no workspace folder at (.*): pass --workspace DIR \(/, 'no workspace folder at $1: give `workspace` a folder ('],
   [/^--workspace (.*) is not a folder: pass the project's root folder/, "the workspace $1 is not a folder: give the project's root folder"],
 ];
+
+/** Phrases of the capture proxies, the TLS listener and the listener specs. */
+export const CAPTURE_WORDING: Wording = [
+  [/^--target '/, "Capture.start target '"],
+  [/^observe --protocol ([\w-]+)/, "Capture.start({ protocol: '$1' })"],
+  [/^--tls-cert (\S+) \/ --tls-key (\S+):/, 'tls { cert: $1, key: $2 }:'],
+  [/^--tls-cert /, 'tls.cert '],
+  [/^--tls-key /, 'tls.key '],
+  [/^--intercept (.*): not a host glob/, 'Capture.start intercept [$1]: not a host glob'],
+  [/^--ca (\S+):/, 'Capture.start caFile $1:'],
+  [/^--host (\S+) is not an address/, 'Capture.start host $1 is not an address'],
+  ['choose another --port', 'choose another port (0 picks a free one)'],
+  ['with --port', 'with the `port` option'],
+];

@@ -1,11 +1,10 @@
-import type { EventEmitter } from 'node:events';
 import type { CliIO } from './io';
 
 /**
  * Keeps an observe run going until Ctrl-C (or SIGTERM), `duration` seconds, or a failed store; prints `status()`
  * every second unless quiet. Resolves with the exit code. A second interrupt exits at once.
  */
-export function waitUntilStopped(io: CliIO, options: { writer: EventEmitter; status?: () => string; duration?: number; interrupted: () => boolean; release: () => void }): Promise<number> {
+export function waitUntilStopped(io: CliIO, options: { capture: { on(event: 'storeError', listener: (e: Error) => void): unknown }; status?: () => string; duration?: number; interrupted: () => boolean; release: () => void }): Promise<number> {
   const ticker = options.status
     ? setInterval(() => {
         const line = options.status!();
@@ -33,7 +32,7 @@ export function waitUntilStopped(io: CliIO, options: { writer: EventEmitter; sta
     process.on('SIGTERM', onSignal);
     options.release();
     if (options.interrupted()) stop(0);
-    options.writer.on('error', (e: Error) => {
+    options.capture.on('storeError', (e: Error) => {
       io.err(`chaos-testing: recording failed: ${e.message}; stopping`);
       stop(1);
     });

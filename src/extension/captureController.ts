@@ -1,4 +1,4 @@
-import type { CaptureSummary } from '../core/capture/captureSession';
+import type { CaptureSummary } from '../api/capture';
 import type { EngineClient, EngineEvent } from '../core/engine/engineClient';
 import type { CaptureInfo } from '../core/engine/protocol';
 import { DisposableBase } from './disposable';

@@ -18,16 +18,12 @@ export const exportCommand: Command = {
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     const format = choiceFlag(flags, 'format', ['har', 'json', 'openapi'] as const);
     const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
-    const { openForReading } = await import('../../core/store/reader');
-    const { exportHar, exportJson } = await import('../../core/har/export');
-    const db = await openForReading(String(flags.db));
+    const { TrafficStore } = await import('../../api/trafficStore');
+    const db = await TrafficStore.open(String(flags.db));
     let text: string;
     try {
-      if (format === 'openapi') {
-        const { learn } = await import('../../core/learn/learn');
-        const { toOpenApi } = await import('../../core/learn/openapi');
-        text = JSON.stringify(toOpenApi(learn(db, { sessionId })), null, 2);
-      } else text = JSON.stringify(format === 'har' ? exportHar(db, sessionId) : exportJson(db, sessionId), null, 2);
+      const doc = format === 'openapi' ? db.toOpenApi(sessionId) : format === 'har' ? db.toHar(sessionId) : db.toJson(sessionId);
+      text = JSON.stringify(doc, null, 2);
     } finally {
       db.close();
     }

@@ -18,12 +18,11 @@ export const learnCommand: Command = {
   },
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
-    const { openForReading } = await import('../../core/store/reader');
-    const { learn } = await import('../../core/learn/learn');
-    const db = await openForReading(String(flags.db));
+    const { TrafficStore } = await import('../../api/trafficStore');
+    const db = await TrafficStore.open(String(flags.db));
     let model: BehaviourModel;
     try {
-      model = learn(db, { sessionId });
+      model = db.behaviour(sessionId);
     } finally {
       db.close();
     }

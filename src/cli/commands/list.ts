@@ -18,17 +18,16 @@ export const list: Command = {
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     const sessionId = intFlag(flags, 'session', 1, Number.MAX_SAFE_INTEGER);
     const limit = intFlag(flags, 'limit', 0, Number.MAX_SAFE_INTEGER)!;
-    const { openForReading } = await import('../../core/store/reader');
-    const { groupEndpoints } = await import('../../core/learn/pathTemplate');
-    const db = await openForReading(String(flags.db));
+    const { TrafficStore } = await import('../../api/trafficStore');
+    const db = await TrafficStore.open(String(flags.db));
     try {
       const sessions = db.sessions().filter((s) => sessionId === undefined || s.id === sessionId);
       if (sessionId !== undefined && !sessions.length) {
         const { UsageError } = await import('../../core/errors');
         throw new UsageError(`--session ${sessionId}: no such session in ${flags.db}; 'chaos-testing list' shows the sessions`);
       }
-      const endpoints = groupEndpoints(db.pathCounts(sessionId));
-      const total = db.countExchanges(sessionId);
+      const endpoints = db.endpoints(sessionId);
+      const total = db.count(sessionId);
       const offset = limit === 0 ? 0 : Math.max(0, total - limit);
       const exchanges = db.exchanges({ sessionId, limit: limit === 0 ? undefined : limit, offset });
       if (flags.json) {

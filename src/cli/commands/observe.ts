@@ -5,7 +5,7 @@ import { DB_FLAG, type Command } from '../command';
 import { bytes } from '../../core/textFormat';
 import type { CliIO } from '../io';
 import { holdEarlyInterrupt, waitUntilStopped } from '../observeWait';
-import type { InterceptOptions, LeafProvider } from '../../core/capture/tlsIntercept';
+import type { CaptureStartOptions, CaptureProtocol, RunningCapture } from '../../api/capture';
 
 export const observe: Command = {
   spec: {
@@ -77,7 +77,7 @@ export const observe: Command = {
     if (mode === 'reverse' && !target) throw new UsageError("observe needs --target URL (the backend), or --mode forward; see 'chaos-testing observe --help'");
     if (mode === 'forward' && target) throw new UsageError('--target is for reverse mode; in forward mode clients say where they go');
     const duration = intFlag(flags, 'duration', 1, 365 * 24 * 3600);
-    const intercept = await interceptFlags(flags, mode);
+    const intercept = interceptFlags(flags, mode);
     const name = String(flags.name ?? 'http');
     if (!/^[\w.-]{1,64}$/.test(name)) throw new UsageError(`--name '${name}' must be 1-64 letters, digits, '_', '.' or '-'`);
     const { parseHostPort } = await import('../../core/faults/tcpProxy');
@@ -87,74 +87,67 @@ export const observe: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const tlsRequest = tlsFlags(flags, mode);
+    const tls = tlsFlags(flags, mode);
     const early = holdEarlyInterrupt();
-    const { CaptureSession } = await import('../../core/capture/captureSession');
-    const { parseTarget } = await import('../../core/capture/proxy');
-    if (target) parseTarget(target);
-    const tls = tlsRequest ? await (await import('../../core/tls/listenerTls')).listenerTls(tlsRequest) : undefined;
-    const session = await CaptureSession.start({
-      mode,
-      target,
-      host: String(flags.host),
-      port,
-      output: String(flags.output),
-      include: listFlag(flags, 'include'),
-      exclude: listFlag(flags, 'exclude'),
-      bodyCap: sizeFlag(flags, 'body-cap'),
-      insecure: Boolean(flags.insecure),
-      caFile: flags.ca as string | undefined,
-      tls,
-      headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
-      upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
-      store: { redaction: { enabled: !flags['no-redact'], extraFields: listFlag(flags, 'redact') } },
-      intercept,
-    });
-    let api: import('../../core/faults/api').FaultApi | undefined;
-    if (apiAddress) {
-      const { FaultApi } = await import('../../core/faults/api');
-      const { HttpFaultTarget } = await import('../../core/faults/httpTarget');
-      api = new FaultApi();
-      try {
-        const bound = await api.listen(apiAddress);
-        api.register(new HttpFaultTarget(name, session.proxy, target ?? 'forward'));
-        io.err(`chaos-testing: fault API http://${bound.host}:${bound.port} (proxy '${name}')`);
-      } catch (e) {
-        await api.close();
-        await session.stop();
-        throw e;
-      }
+    const { Capture } = await import('../../api/capture');
+    let capture: RunningCapture;
+    try {
+      capture = await Capture.start({
+        mode,
+        target,
+        host: String(flags.host),
+        port,
+        output: String(flags.output),
+        include: listFlag(flags, 'include'),
+        exclude: listFlag(flags, 'exclude'),
+        bodyCap: sizeFlag(flags, 'body-cap'),
+        insecure: Boolean(flags.insecure),
+        caFile: flags.ca as string | undefined,
+        tls,
+        caDir: String(flags['ca-dir']),
+        ...intercept,
+        headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
+        upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
+        noRedact: Boolean(flags['no-redact']),
+        redact: listFlag(flags, 'redact'),
+        name,
+        faultApi: apiAddress,
+      });
+    } catch (e) {
+      early.release();
+      throw e;
     }
-    const where = `${tls ? 'https' : 'http'}://${session.address.address}:${session.address.port}`;
-    if (intercept) {
-      const hosts = intercept.hosts?.length ? intercept.hosts.join(', ') : 'all hosts';
+    if (capture.faultApi) io.err(`chaos-testing: fault API http://${capture.faultApi.host}:${capture.faultApi.port} (proxy '${name}')`);
+    const listener = capture.listeners[0];
+    const where = `${capture.tls ? 'https' : 'http'}://${listener.host}:${listener.port}`;
+    if (intercept.interceptTls) {
+      const hosts = intercept.intercept.length ? intercept.intercept.join(', ') : 'all hosts';
       io.err(`chaos-testing: intercepting TLS for ${hosts}${intercept.insecureUpstream ? ' (upstream certificates NOT verified)' : ''}`);
-      session.proxy.on('interceptError', (m: string) => {
+      capture.on('interceptError', (m: string) => {
         if (!flags.quiet) io.err(`chaos-testing: TLS interception: ${m}`);
       });
     }
-    io.err(`chaos-testing: ${mode === 'reverse' ? `proxying ${where} → ${target}` : `forward proxy on ${where} (HTTP_PROXY=${where})`}, recording to ${session.file}`);
-    if (tls) io.err(`chaos-testing: serving TLS with ${tls.source}`);
-    io.err(mode === 'reverse' ? `chaos-testing: try: curl ${tls?.source.startsWith('local CA') ? `--cacert ${String(flags['ca-dir'])}/ca.crt ` : ''}${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
-    if (intercept) {
+    io.err(`chaos-testing: ${mode === 'reverse' ? `proxying ${where} → ${target}` : `forward proxy on ${where} (HTTP_PROXY=${where})`}, recording to ${capture.file}`);
+    if (capture.tls) io.err(`chaos-testing: serving TLS with ${capture.tls.source}`);
+    io.err(mode === 'reverse' ? `chaos-testing: try: curl ${capture.tls?.source.startsWith('local CA') ? `--cacert ${String(flags['ca-dir'])}/ca.crt ` : ''}${where}/` : `chaos-testing: try: curl -x ${where} http://localhost:9000/`);
+    if (intercept.interceptTls) {
       const { proxyEnvLine } = await import('../../core/tls/trust');
       io.err(`chaos-testing: in a terminal: ${proxyEnvLine(where, path.resolve(String(flags['ca-dir']), 'ca.crt'))}`);
     }
 
     let last = { at: Date.now(), requests: 0 };
     const status = (): string => {
-      const s = session.stats();
+      const s = capture.stats();
       const now = Date.now();
       const rate = ((s.requests - last.requests) * 1000) / Math.max(1, now - last.at);
       last = { at: now, requests: s.requests };
       const dropped = s.dropped ? `  DROPPED ${s.dropped} (store behind)` : '';
       return `exchanges ${s.stored}/${s.recorded}  ${rate.toFixed(0)} req/s  errors ${s.errors}  connections ${s.openConnections}${dropped}`;
     };
-    const code = await waitUntilStopped(io, { writer: session.writer, status: flags.quiet ? undefined : status, duration, ...early });
+    const code = await waitUntilStopped(io, { capture, status: flags.quiet ? undefined : status, duration, ...early });
 
     try {
-      await api?.close();
-      const summary = await session.stop();
+      const summary = await capture.stop();
       const dropped = summary.dropped ? `, ${summary.dropped} dropped` : '';
       io.err(
         `chaos-testing: captured ${summary.stored} exchanges (${summary.requests} requests, ${summary.errors} errors${dropped}) in ${summary.seconds.toFixed(1)} s → ${summary.file} (${bytes(summary.fileBytes)}, session ${summary.sessionId})`,
@@ -168,37 +161,28 @@ export const observe: Command = {
 };
 
 /** --tls-cert/--tls-key or --tls-self-signed: what the listener serves HTTPS with (checked before anything starts). */
-function tlsFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): import('../../core/tls/listenerTls').ListenerTlsRequest | undefined {
+function tlsFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): CaptureStartOptions['tls'] {
   const cert = flags['tls-cert'] as string | undefined;
   const key = flags['tls-key'] as string | undefined;
   const selfSigned = Boolean(flags['tls-self-signed']);
   if (cert === undefined && key === undefined && !selfSigned) return undefined;
   if (mode !== 'reverse') throw new UsageError('--tls-cert, --tls-key and --tls-self-signed are for reverse mode (clients call the proxy over HTTPS)');
   if (selfSigned && (cert !== undefined || key !== undefined)) throw new UsageError('give either --tls-self-signed or --tls-cert with --tls-key, not both');
-  if (selfSigned) return { selfSigned: true, caDir: String(flags['ca-dir']), host: String(flags.host) };
+  if (selfSigned) return { selfSigned: true };
   if (cert === undefined || key === undefined) throw new UsageError(`--${cert === undefined ? 'tls-key' : 'tls-cert'} needs --${cert === undefined ? 'tls-cert' : 'tls-key'} too (the certificate and its private key, PEM files)`);
-  return { certFile: cert, keyFile: key };
+  return { cert, key };
 }
 
-/** --intercept-tls, --intercept, --insecure-upstream: checked, and the local CA's leaf certificates loaded. */
-async function interceptFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): Promise<InterceptOptions | undefined> {
+/** --intercept-tls, --intercept, --insecure-upstream: checked as flags (the library loads the local CA). */
+function interceptFlags(flags: ParsedCommand['flags'], mode: 'reverse' | 'forward'): { interceptTls: boolean; intercept: string[]; insecureUpstream: boolean } {
   const hosts = listFlag(flags, 'intercept');
   if (!flags['intercept-tls']) {
-    if (hosts?.length) throw new UsageError('--intercept names hosts for --intercept-tls; add --intercept-tls');
+    if (hosts.length) throw new UsageError('--intercept names hosts for --intercept-tls; add --intercept-tls');
     if (flags['insecure-upstream']) throw new UsageError('--insecure-upstream is for --intercept-tls (for a reverse-mode target, use --insecure)');
-    return undefined;
+    return { interceptTls: false, intercept: [], insecureUpstream: false };
   }
   if (mode !== 'forward') throw new UsageError('--intercept-tls is for --mode forward (clients that use the proxy as HTTPS_PROXY)');
-  const { interceptMatcher } = await import('../../core/capture/tlsIntercept');
-  interceptMatcher(hosts);
-  return { leaves: await localCaLeaves(String(flags['ca-dir'])), hosts, insecureUpstream: Boolean(flags['insecure-upstream']) };
-}
-
-/** Leaf certificates minted per host (and cached) by the workspace's local CA under .chaos/ca. */
-async function localCaLeaves(caDir: string): Promise<LeafProvider> {
-  const { initCa, LeafCertificates } = await import('../../core/tls/ca');
-  const leaves = new LeafCertificates((await initCa(caDir)).ca);
-  return (host) => leaves.secureContext(host);
+  return { interceptTls: true, intercept: hosts, insecureUpstream: Boolean(flags['insecure-upstream']) };
 }
 
 /** --protocol NAME (not http) or --config FILE: the listeners run by observeListeners.ts. */
@@ -208,7 +192,7 @@ async function runWire(flags: ParsedCommand['flags'], io: CliIO): Promise<number
     throw new UsageError('--tls-cert, --tls-key and --tls-self-signed are for one HTTP listener (leave out --config and --protocol)');
   }
   const host = String(flags.host);
-  const { loadCaptureConfig, resolveListeners } = await import('../../core/capture/listeners');
+  const { Capture } = await import('../../api/capture');
   const { parseHostPort } = await import('../../core/faults/tcpProxy');
   const usage = <T>(f: () => T): T => {
     try {
@@ -217,40 +201,37 @@ async function runWire(flags: ParsedCommand['flags'], io: CliIO): Promise<number
       throw isChaosError(e) && !(e instanceof UsageError) ? new UsageError(e.message) : e;
     }
   };
-  let listeners;
+  let listeners: Pick<CaptureStartOptions, 'listeners' | 'protocol' | 'target' | 'port' | 'name' | 'proto'>;
   if (flags.config !== undefined) {
     if (flags.target !== undefined || protocol !== 'http') throw new UsageError('--config lists the listeners (protocol, port, target); leave out --protocol and --target');
-    listeners = usage(() => loadCaptureConfig(String(flags.config), host));
+    listeners = { listeners: usage(() => Capture.readConfig(String(flags.config), { host })) };
   } else {
     if (flags.target === undefined) throw new UsageError(`observe --protocol ${protocol} needs --target HOST:PORT (the server), e.g. --target 127.0.0.1:6379`);
     if (flags.mode !== 'reverse') throw new UsageError('--mode forward is for http only');
     const port = intFlag(flags, 'port', 0, 65535)!;
-    const name = flags.name === undefined ? undefined : String(flags.name);
     const protoFiles = listFlag(flags, 'proto');
-    if (protoFiles?.length && protocol !== 'grpc') throw new UsageError('--proto is for --protocol grpc (the .proto files of its services)');
-    const options = protoFiles?.length ? { protoFiles: protoFiles.map((f) => path.resolve(f)) } : undefined;
-    listeners = usage(() => resolveListeners([{ protocol: protocol as 'redis', host, port, target: String(flags.target), name, ...(options ? { options } : {}) }], () => `observe --protocol ${protocol}`));
+    if (protoFiles.length && protocol !== 'grpc') throw new UsageError('--proto is for --protocol grpc (the .proto files of its services)');
+    listeners = { protocol: protocol as CaptureProtocol, target: String(flags.target), port, name: flags.name === undefined ? undefined : String(flags.name), proto: protoFiles };
   }
   const api = flags.api === undefined ? undefined : usage(() => parseHostPort(String(flags.api), '--api', true));
   const { runListeners } = await import('../observeListeners');
   return runListeners(
     {
-      listeners,
+      ...listeners,
+      host,
       output: String(flags.output),
       bodyCap: sizeFlag(flags, 'body-cap'),
-      store: { redaction: { enabled: !flags['no-redact'], extraFields: listFlag(flags, 'redact') } },
-      http: {
-        include: listFlag(flags, 'include'),
-        exclude: listFlag(flags, 'exclude'),
-        headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
-        upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
-        insecure: Boolean(flags.insecure),
-        caFile: flags.ca as string | undefined,
-      },
-      api,
-      duration: intFlag(flags, 'duration', 1, 365 * 24 * 3600),
-      quiet: Boolean(flags.quiet),
+      noRedact: Boolean(flags['no-redact']),
+      redact: listFlag(flags, 'redact'),
+      include: listFlag(flags, 'include'),
+      exclude: listFlag(flags, 'exclude'),
+      headersTimeoutMs: intFlag(flags, 'header-timeout', 100, 3_600_000),
+      upstreamTimeoutMs: intFlag(flags, 'upstream-timeout', 1, 3_600_000),
+      insecure: Boolean(flags.insecure),
+      caFile: flags.ca as string | undefined,
+      faultApi: api,
     },
+    { duration: intFlag(flags, 'duration', 1, 365 * 24 * 3600), quiet: Boolean(flags.quiet) },
     io,
   );
 }

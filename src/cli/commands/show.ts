@@ -24,9 +24,9 @@ export const show: Command = {
     const id = Number(positionals[0]);
     if (!Number.isInteger(id) || id < 1) throw new UsageError(`exchange id '${positionals[0]}' must be a positive whole number`);
     const maxBody = intFlag(flags, 'max-body', 0, Number.MAX_SAFE_INTEGER)!;
-    const { openForReading } = await import('../../core/store/reader');
+    const { TrafficStore } = await import('../../api/trafficStore');
     const { bodyAsText } = await import('../../core/store/bodyText');
-    const db = await openForReading(String(flags.db));
+    const db = await TrafficStore.open(String(flags.db));
     try {
       const ex = db.exchange(id);
       if (!ex) throw new UsageError(`no exchange ${id} in ${flags.db}; 'chaos-testing list' shows the ids`);
