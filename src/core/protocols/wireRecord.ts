@@ -30,7 +30,7 @@ export interface WireRecordContext {
 
 export function toCapturedExchange(call: WireCall, c: WireRecordContext): CapturedExchange {
   const requestBody = textBody(jsonText(call.request), c.bodyCap);
-  const responseBody = textBody(jsonText(call.response), c.bodyCap);
+  const responseBody = textBody(call.responseJson ?? jsonText(call.response), c.bodyCap);
   return {
     seq: c.seq,
     protocol: c.protocol,
@@ -109,7 +109,7 @@ export class WireBatchBuilder {
 /** The JSON text of a call's request and response, and their length within the cap (the writer's back-pressure count). */
 export function wireBodies(call: WireCall, c: WireRecordContext): { request: string | null; response: string | null; bytes: number } {
   const request = jsonText(call.request);
-  const response = jsonText(call.response);
+  const response = call.responseJson ?? jsonText(call.response);
   return { request, response, bytes: Math.min(request?.length ?? 0, c.bodyCap) + Math.min(response?.length ?? 0, c.bodyCap) };
 }
 
