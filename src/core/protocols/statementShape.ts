@@ -66,7 +66,6 @@ export function sqlShape(sql: string): string {
 }
 
 const QUOTE = 0x27;
-const QUESTION = 0x3f;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 
