@@ -115,7 +115,7 @@ export function prepareWireCall(b: WireBatch, i: number, redactor: Redactor): Pr
   const n = i * WIRE_NUMBERS;
   const t = i * WIRE_TEXTS;
   const v = b.numbers;
-  const texts = b.texts;
+  const texts = b.texts as Array<string | null>; // expanded (expandRepeats) before the rows are made
   const cap = v[n + 2];
   const protocol = texts[t] as string;
   const statement = texts[t + 3] as string;
