@@ -37,20 +37,22 @@ const { values: opt } = parseArgs({
     relay: { type: 'string', default: 'bench/tcp-relay.mjs' }, // the bare pipe (another forwarder to compare with)
     profile: { type: 'string' }, // a directory: ours runs under --cpu-prof (main thread and store worker)
     setups: { type: 'string', default: 'direct,pipe,parse,ours' }, // which setups run (pipe and ours always do)
+    before: { type: 'string' }, // another build's dist/: its proxy runs too, as 'before', for a before/after in one run
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
   console.log('node --import tsx bench/protocols.mjs [--runs 3] [--clients 8] [--pg-transactions 15000] [--pg-scale 1]\n'
     + '  [--redis-requests 200000] [--pipeline 16] [--dist DIR] [--relay bench/tcp-relay.mjs] [--only postgres|redis] [--profile DIR]\n'
-    + '  [--setups direct,pipe,parse,ours]   (quick trial: --runs 1 --pg-transactions 3000 --redis-requests 50000)');
+    + '  [--setups direct,pipe,parse,ours] [--before OTHER_DIST]   (quick trial: --runs 1 --pg-transactions 3000 --redis-requests 50000)');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
 const CLIENTS = Number(opt.clients);
 const CLI = path.join(path.resolve(ROOT, opt.dist), 'cli.js');
 const started = Date.now();
-const SETUPS = ['direct', 'pipe', 'parse', 'ours'].filter((k) => k === 'pipe' || k === 'ours' || opt.setups.split(',').includes(k));
+const SETUPS = ['direct', 'pipe', 'parse', 'before', 'ours'].filter((k) => k === 'pipe' || k === 'ours' || (k === 'before' ? opt.before : opt.setups.split(',').includes(k)));
+const CLI_BEFORE = opt.before && path.join(path.resolve(ROOT, opt.before), 'cli.js');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes and cleanup: every child is killed and every temporary directory removed, however we exit.
@@ -164,7 +166,7 @@ async function startForwarder(kind, protocol, port, tag) {
   // The store worker inherits execArgv and writes a profile of its own beside the main thread's (Node's default
   // names tell them apart: a fixed --cpu-prof-name would make the two threads overwrite each other's file).
   const prof = opt.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(path.resolve(opt.profile), tag)] : [];
-  const child = start('observe', process.execPath, [...prof, CLI, 'observe', '--protocol', protocol, '--port', '0', '--target', `${HOST}:${port}`, '--output', db, '--quiet']);
+  const child = start('observe', process.execPath, [...prof, kind === 'before' ? CLI_BEFORE : CLI, 'observe', '--protocol', protocol, '--port', '0', '--target', `${HOST}:${port}`, '--output', db, '--quiet']);
   return { child, db, port: await listeningPort(child, /listening on [^\s]+:(\d+)/) };
 }
 
@@ -229,7 +231,7 @@ async function oneRound(protocol, serverPort, round, measure, expected) {
     const rows = await countRows(fwd.db);
     const want = await expected(m);
     const got = want.count(rows);
-    result.ours = { rate: m.rate, cpuRun, sysRun, cpuAll: cpu.last - cpuBefore, expected: want.n, recorded: got, stopMs, dropped: /(\d+) dropped/.exec(fwd.child.out)?.[1] ?? '0' };
+    result[kind] = { rate: m.rate, cpuRun, sysRun, cpuAll: cpu.last - cpuBefore, expected: want.n, recorded: got, stopMs, dropped: /(\d+) dropped/.exec(fwd.child.out)?.[1] ?? '0' };
     fs.rmSync(fwd.db, { force: true });
   }
   return result;
@@ -318,7 +320,8 @@ const perCall = (ms, calls) => `${((ms * 1000) / Math.max(1, calls)).toFixed(1)}
 
 function report(protocol, r, label) {
   const o = r.ours;
-  const parse = r.parse ? `parse-only ${fmt(r.parse.rate)} (parsed ${r.parse.parsed})  ` : '';
+  const parse = (r.parse ? `parse-only ${fmt(r.parse.rate)} (parsed ${r.parse.parsed})  ` : '')
+    + (r.before ? `before ${fmt(r.before.rate)} (recorded ${r.before.recorded}/${r.before.expected}, CPU per call ${perCall(r.before.cpuRun, r.before.expected)})  ` : '');
   const parseCpu = r.parse ? `parse-only ${perCall(r.parse.cpuRun, o.expected)} (sys ${perCall(r.parse.sysRun, o.expected)}), ` : '';
   console.log(`  ${protocol} ${label}: ${r.direct ? `direct ${fmt(r.direct.rate)}  ` : ''}pipe ${fmt(r.pipe.rate)}  ${parse}ours ${fmt(o.rate)}  `
     + `(recorded ${o.recorded}/${o.expected}, dropped ${o.dropped}, stop ${o.stopMs} ms; `
@@ -336,6 +339,7 @@ function summarise(protocol, res) {
   const pipe = med('pipe');
   const parse = med('parse');
   const ours = med('ours');
+  const before = med('before');
   const recorded = res.rounds.reduce((a, r) => a + r.ours.recorded, 0);
   const expected = res.rounds.reduce((a, r) => a + r.ours.expected, 0);
   const complete = expected ? recorded / expected : 0;
@@ -343,13 +347,16 @@ function summarise(protocol, res) {
   if (direct) console.log(`  direct   ${fmt(direct).padStart(10)} ${res.unit}`);
   console.log(`  pipe     ${fmt(pipe).padStart(10)} ${res.unit}   bare/direct ${(pipe / direct).toFixed(2)}×`);
   if (parse) console.log(`  parse    ${fmt(parse).padStart(10)} ${res.unit}   parse-only/pipe ${(parse / pipe).toFixed(2)}×   (our tap and parser, nothing recorded)`);
+  if (before) console.log(`  before   ${fmt(before).padStart(10)} ${res.unit}   before/pipe ${(before / pipe).toFixed(2)}×   (${opt.before}: the proxy of another build)`);
   console.log(`  ours     ${fmt(ours).padStart(10)} ${res.unit}   ours/pipe ${(ours / pipe).toFixed(2)}×   ours/direct ${(ours / direct).toFixed(2)}×`);
   console.log(`  recorded ${recorded} of ${expected} (${(complete * 100).toFixed(3)}%)`);
   const cpu = (k, f) => median(res.rounds.map((r) => (r[k][f] * 1000) / Math.max(1, r.ours.expected))).toFixed(1);
   const parseCpu = res.rounds[0].parse ? `parse-only ${cpu('parse', 'cpuRun')} µs; ` : '';
-  console.log(`  forwarder CPU per call (medians): pipe ${cpu('pipe', 'cpuRun')} µs; ${parseCpu}ours ${cpu('ours', 'cpuRun')} µs during the run, ${cpu('ours', 'cpuAll')} µs with the stop`);
+  const beforeCpu = res.rounds[0].before ? `before ${cpu('before', 'cpuRun')} µs; ` : '';
+  console.log(`  forwarder CPU per call (medians): pipe ${cpu('pipe', 'cpuRun')} µs; ${parseCpu}${beforeCpu}ours ${cpu('ours', 'cpuRun')} µs during the run, ${cpu('ours', 'cpuAll')} µs with the stop`);
   return [
     { metric: `${protocol} ours/pipe (${fmt(ours)} / ${fmt(pipe)} ${res.unit})`, ours: `${(ours / pipe).toFixed(2)}×`, target: `≥ ${TARGET_RATIO}×`, pass: ours / pipe >= TARGET_RATIO },
+    ...(before ? [{ metric: `${protocol} before/pipe (${fmt(before)} / ${fmt(pipe)} ${res.unit})`, ours: `${(before / pipe).toFixed(2)}×`, target: '', pass: null }] : []),
     ...(parse ? [{ metric: `${protocol} parse-only/pipe (${fmt(parse)} / ${fmt(pipe)} ${res.unit})`, ours: `${(parse / pipe).toFixed(2)}×`, target: '', pass: null }] : []),
     { metric: `${protocol} recorded / run`, ours: `${recorded}/${expected}`, target: '100%', pass: recorded === expected && expected > 0 },
   ];
