@@ -196,19 +196,24 @@ function wireBody(text: string | null, cap: number, redactor: Redactor): Prepare
   return prepared;
 }
 
-/** Shapes of recent statements: the same command or prepared statement comes back call after call. */
-const recentShapes = new Map<string, string>();
-const RECENT_SHAPES_MAX = 4_096;
+/**
+ * Shapes of recent statements, per protocol: the same command or prepared statement comes back call after call.
+ * Kept small: statements with their literals inline (pgbench's, most Redis keys) are new each time, and a large
+ * cache of them would outlive the young generation, to be collected later at a higher price.
+ */
+const recentShapes = new Map<string, Map<string, string>>();
+const RECENT_SHAPES_MAX = 512;
 const SHAPE_KEY_MAX = 512;
 
 function shapeOf(protocol: string, statement: string): string {
   if (statement.length > SHAPE_KEY_MAX) return statementShape(protocol, statement);
-  const key = `${protocol} ${statement}`;
-  let shape = recentShapes.get(key);
+  let shapes = recentShapes.get(protocol);
+  if (!shapes) recentShapes.set(protocol, (shapes = new Map()));
+  let shape = shapes.get(statement);
   if (shape === undefined) {
     shape = statementShape(protocol, statement);
-    if (recentShapes.size >= RECENT_SHAPES_MAX) recentShapes.clear();
-    recentShapes.set(key, shape);
+    if (shapes.size >= RECENT_SHAPES_MAX) shapes.clear();
+    shapes.set(statement, shape);
   }
   return shape;
 }
