@@ -198,11 +198,10 @@ function wireBody(text: string | null, cap: number, redactor: Redactor): Prepare
 
 /**
  * Shapes of recent statements, per protocol: the same command or prepared statement comes back call after call.
- * Kept small: statements with their literals inline (pgbench's, most Redis keys) are new each time, and a large
- * cache of them would outlive the young generation, to be collected later at a higher price.
+ * Keyed by the statement itself, so a lookup builds no key.
  */
 const recentShapes = new Map<string, Map<string, string>>();
-const RECENT_SHAPES_MAX = 512;
+const RECENT_SHAPES_MAX = 4_096;
 const SHAPE_KEY_MAX = 512;
 
 function shapeOf(protocol: string, statement: string): string {
