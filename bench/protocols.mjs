@@ -345,10 +345,10 @@ function summarise(protocol, res) {
   const complete = expected ? recorded / expected : 0;
   console.log(`\n${protocol}: ${res.what}, medians of ${res.rounds.length}`);
   if (direct) console.log(`  direct   ${fmt(direct).padStart(10)} ${res.unit}`);
-  console.log(`  pipe     ${fmt(pipe).padStart(10)} ${res.unit}   bare/direct ${(pipe / direct).toFixed(2)}×`);
+  console.log(`  pipe     ${fmt(pipe).padStart(10)} ${res.unit}${direct ? `   bare/direct ${(pipe / direct).toFixed(2)}×` : ''}`);
   if (parse) console.log(`  parse    ${fmt(parse).padStart(10)} ${res.unit}   parse-only/pipe ${(parse / pipe).toFixed(2)}×   (our tap and parser, nothing recorded)`);
   if (before) console.log(`  before   ${fmt(before).padStart(10)} ${res.unit}   before/pipe ${(before / pipe).toFixed(2)}×   (${opt.before}: the proxy of another build)`);
-  console.log(`  ours     ${fmt(ours).padStart(10)} ${res.unit}   ours/pipe ${(ours / pipe).toFixed(2)}×   ours/direct ${(ours / direct).toFixed(2)}×`);
+  console.log(`  ours     ${fmt(ours).padStart(10)} ${res.unit}   ours/pipe ${(ours / pipe).toFixed(2)}×${direct ? `   ours/direct ${(ours / direct).toFixed(2)}×` : ''}`);
   console.log(`  recorded ${recorded} of ${expected} (${(complete * 100).toFixed(3)}%)`);
   const cpu = (k, f) => median(res.rounds.map((r) => (r[k][f] * 1000) / Math.max(1, r.ours.expected))).toFixed(1);
   const parseCpu = res.rounds[0].parse ? `parse-only ${cpu('parse', 'cpuRun')} µs; ` : '';
