@@ -1,6 +1,8 @@
 // Wire capture benchmark: pgbench (select-only, 8 clients) and redis-benchmark (pipelined GET/SET), each
-//   direct → the server, through a bare Node TCP pipe (bench/tcp-relay.mjs: a.pipe(b); b.pipe(a)), and through
-//   our capture proxy (dist/cli.js observe --protocol postgres|redis) recording every query and command.
+//   direct → the server, through a bare Node TCP pipe (bench/tcp-relay.mjs: a.pipe(b); b.pipe(a)), through our
+//   proxy with recording cut off (bench/wire-parse-only.mjs: the same tap and parser, a sink that keeps nothing),
+//   and through our capture proxy (dist/cli.js observe --protocol postgres|redis) recording every query and command.
+//   Pipe → parse-only is what parsing costs; parse-only → ours is what recording costs.
 // Medians of N rounds (the three setups interleaved per round, so a load change on the machine hits all three).
 // Completeness: after each run of ours the proxy is stopped (SIGINT) and the rows in its database are counted
 // against what the tool ran (pgbench: clients × transactions; Redis: the server's own command counts).
@@ -8,6 +10,7 @@
 //   npm run bench:protocols                       # full run (about 2 minutes; cut at 4)
 //   node --import tsx bench/protocols.mjs --runs 1 --pg-transactions 2000 --redis-requests 50000   # quick trial
 //   node --import tsx bench/protocols.mjs --only redis --dist /tmp/old-dist      # one tool, another build
+//   node --import tsx bench/protocols.mjs --setups pipe,ours                    # leave out direct and parse-only
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,18 +36,23 @@ const { values: opt } = parseArgs({
     only: { type: 'string' }, // postgres | redis
     relay: { type: 'string', default: 'bench/tcp-relay.mjs' }, // the bare pipe (another forwarder to compare with)
     profile: { type: 'string' }, // a directory: ours runs under --cpu-prof (main thread and store worker)
+    setups: { type: 'string', default: 'direct,pipe,parse,ours' }, // which setups run (pipe and ours always do)
+    before: { type: 'string' }, // another build's dist/: its proxy runs too, as 'before', for a before/after in one run
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
   console.log('node --import tsx bench/protocols.mjs [--runs 3] [--clients 8] [--pg-transactions 15000] [--pg-scale 1]\n'
-    + '  [--redis-requests 200000] [--pipeline 16] [--dist DIR] [--relay bench/tcp-relay.mjs] [--only postgres|redis] [--profile DIR]');
+    + '  [--redis-requests 200000] [--pipeline 16] [--dist DIR] [--relay bench/tcp-relay.mjs] [--only postgres|redis] [--profile DIR]\n'
+    + '  [--setups direct,pipe,parse,ours] [--before OTHER_DIST]   (quick trial: --runs 1 --pg-transactions 3000 --redis-requests 50000)');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
 const CLIENTS = Number(opt.clients);
 const CLI = path.join(path.resolve(ROOT, opt.dist), 'cli.js');
 const started = Date.now();
+const SETUPS = ['direct', 'pipe', 'parse', 'before', 'ours'].filter((k) => k === 'pipe' || k === 'ours' || (k === 'before' ? opt.before : opt.setups.split(',').includes(k)));
+const CLI_BEFORE = opt.before && path.join(path.resolve(ROOT, opt.before), 'cli.js');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes and cleanup: every child is killed and every temporary directory removed, however we exit.
@@ -150,10 +158,15 @@ async function startForwarder(kind, protocol, port, tag) {
     const child = start('tcp-relay', process.execPath, [...loader, path.resolve(ROOT, opt.relay), '--target', `http://${HOST}:${port}`]);
     return { child, port: await listeningPort(child, /listening (\d+)/) };
   }
+  if (kind === 'parse') {
+    const child = start('parse-only', process.execPath, [path.join(ROOT, 'bench/wire-parse-only.mjs'), '--protocol', protocol, '--target', `${HOST}:${port}`]);
+    return { child, port: await listeningPort(child, /listening (\d+)/) };
+  }
   const db = path.join(scratch, `${tag}.db`);
-  const prof = opt.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opt.profile), '--cpu-prof-name', `${tag}.cpuprofile`] : [];
-  // The store worker inherits execArgv, so it writes a profile of its own beside the main thread's.
-  const child = start('observe', process.execPath, [...prof, CLI, 'observe', '--protocol', protocol, '--port', '0', '--target', `${HOST}:${port}`, '--output', db, '--quiet']);
+  // The store worker inherits execArgv and writes a profile of its own beside the main thread's (Node's default
+  // names tell them apart: a fixed --cpu-prof-name would make the two threads overwrite each other's file).
+  const prof = opt.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(path.resolve(opt.profile), tag)] : [];
+  const child = start('observe', process.execPath, [...prof, kind === 'before' ? CLI_BEFORE : CLI, 'observe', '--protocol', protocol, '--port', '0', '--target', `${HOST}:${port}`, '--output', db, '--quiet']);
   return { child, db, port: await listeningPort(child, /listening on [^\s]+:(\d+)/) };
 }
 
@@ -189,7 +202,7 @@ async function countRows(db) {
 /** Runs `measure(port)` direct, through the pipe and through ours; ours is stopped and its rows counted. */
 async function oneRound(protocol, serverPort, round, measure, expected) {
   const result = {};
-  for (const kind of ['direct', 'pipe', 'ours']) {
+  for (const kind of SETUPS) {
     if (kind === 'direct') {
       result.direct = { rate: (await measure(serverPort)).rate };
       continue;
@@ -206,6 +219,11 @@ async function oneRound(protocol, serverPort, round, measure, expected) {
       result.pipe = { rate: m.rate, cpuRun, sysRun };
       continue;
     }
+    if (kind === 'parse') {
+      await stop(fwd.child);
+      result.parse = { rate: m.rate, cpuRun, sysRun, parsed: Number(/parsed (\d+) calls/.exec(fwd.child.out)?.[1] ?? 0) };
+      continue;
+    }
     const t0 = Date.now();
     const { code } = await stop(fwd.child, 'SIGINT', 120_000);
     const stopMs = Date.now() - t0;
@@ -213,7 +231,7 @@ async function oneRound(protocol, serverPort, round, measure, expected) {
     const rows = await countRows(fwd.db);
     const want = await expected(m);
     const got = want.count(rows);
-    result.ours = { rate: m.rate, cpuRun, sysRun, cpuAll: cpu.last - cpuBefore, expected: want.n, recorded: got, stopMs, dropped: /(\d+) dropped/.exec(fwd.child.out)?.[1] ?? '0' };
+    result[kind] = { rate: m.rate, cpuRun, sysRun, cpuAll: cpu.last - cpuBefore, expected: want.n, recorded: got, stopMs, dropped: /(\d+) dropped/.exec(fwd.child.out)?.[1] ?? '0' };
     fs.rmSync(fwd.db, { force: true });
   }
   return result;
@@ -302,9 +320,12 @@ const perCall = (ms, calls) => `${((ms * 1000) / Math.max(1, calls)).toFixed(1)}
 
 function report(protocol, r, label) {
   const o = r.ours;
-  console.log(`  ${protocol} ${label}: direct ${fmt(r.direct.rate)}  pipe ${fmt(r.pipe.rate)}  ours ${fmt(o.rate)}  `
+  const parse = (r.parse ? `parse-only ${fmt(r.parse.rate)} (parsed ${r.parse.parsed})  ` : '')
+    + (r.before ? `before ${fmt(r.before.rate)} (recorded ${r.before.recorded}/${r.before.expected}, CPU per call ${perCall(r.before.cpuRun, r.before.expected)})  ` : '');
+  const parseCpu = r.parse ? `parse-only ${perCall(r.parse.cpuRun, o.expected)} (sys ${perCall(r.parse.sysRun, o.expected)}), ` : '';
+  console.log(`  ${protocol} ${label}: ${r.direct ? `direct ${fmt(r.direct.rate)}  ` : ''}pipe ${fmt(r.pipe.rate)}  ${parse}ours ${fmt(o.rate)}  `
     + `(recorded ${o.recorded}/${o.expected}, dropped ${o.dropped}, stop ${o.stopMs} ms; `
-    + `CPU per call: pipe ${perCall(r.pipe.cpuRun, o.expected)} (sys ${perCall(r.pipe.sysRun, o.expected)}), `
+    + `CPU per call: pipe ${perCall(r.pipe.cpuRun, o.expected)} (sys ${perCall(r.pipe.sysRun, o.expected)}), ${parseCpu}`
     + `ours ${perCall(o.cpuRun, o.expected)} (sys ${perCall(o.sysRun, o.expected)}) during the run, ${perCall(o.cpuAll, o.expected)} in all)`);
 }
 
@@ -313,22 +334,30 @@ function summarise(protocol, res) {
     console.log(`\n${protocol}: skipped, ${res.skipped}`);
     return [];
   }
-  const med = (k) => median(res.rounds.map((r) => r[k].rate));
+  const med = (k) => (res.rounds[0][k] ? median(res.rounds.map((r) => r[k].rate)) : NaN);
   const direct = med('direct');
   const pipe = med('pipe');
+  const parse = med('parse');
   const ours = med('ours');
+  const before = med('before');
   const recorded = res.rounds.reduce((a, r) => a + r.ours.recorded, 0);
   const expected = res.rounds.reduce((a, r) => a + r.ours.expected, 0);
   const complete = expected ? recorded / expected : 0;
   console.log(`\n${protocol}: ${res.what}, medians of ${res.rounds.length}`);
-  console.log(`  direct   ${fmt(direct).padStart(10)} ${res.unit}`);
-  console.log(`  pipe     ${fmt(pipe).padStart(10)} ${res.unit}   bare/direct ${(pipe / direct).toFixed(2)}×`);
-  console.log(`  ours     ${fmt(ours).padStart(10)} ${res.unit}   ours/pipe ${(ours / pipe).toFixed(2)}×   ours/direct ${(ours / direct).toFixed(2)}×`);
+  if (direct) console.log(`  direct   ${fmt(direct).padStart(10)} ${res.unit}`);
+  console.log(`  pipe     ${fmt(pipe).padStart(10)} ${res.unit}${direct ? `   bare/direct ${(pipe / direct).toFixed(2)}×` : ''}`);
+  if (parse) console.log(`  parse    ${fmt(parse).padStart(10)} ${res.unit}   parse-only/pipe ${(parse / pipe).toFixed(2)}×   (our tap and parser, nothing recorded)`);
+  if (before) console.log(`  before   ${fmt(before).padStart(10)} ${res.unit}   before/pipe ${(before / pipe).toFixed(2)}×   (${opt.before}: the proxy of another build)`);
+  console.log(`  ours     ${fmt(ours).padStart(10)} ${res.unit}   ours/pipe ${(ours / pipe).toFixed(2)}×${direct ? `   ours/direct ${(ours / direct).toFixed(2)}×` : ''}`);
   console.log(`  recorded ${recorded} of ${expected} (${(complete * 100).toFixed(3)}%)`);
   const cpu = (k, f) => median(res.rounds.map((r) => (r[k][f] * 1000) / Math.max(1, r.ours.expected))).toFixed(1);
-  console.log(`  forwarder CPU per call (medians): pipe ${cpu('pipe', 'cpuRun')} µs; ours ${cpu('ours', 'cpuRun')} µs during the run, ${cpu('ours', 'cpuAll')} µs with the stop`);
+  const parseCpu = res.rounds[0].parse ? `parse-only ${cpu('parse', 'cpuRun')} µs; ` : '';
+  const beforeCpu = res.rounds[0].before ? `before ${cpu('before', 'cpuRun')} µs; ` : '';
+  console.log(`  forwarder CPU per call (medians): pipe ${cpu('pipe', 'cpuRun')} µs; ${parseCpu}${beforeCpu}ours ${cpu('ours', 'cpuRun')} µs during the run, ${cpu('ours', 'cpuAll')} µs with the stop`);
   return [
     { metric: `${protocol} ours/pipe (${fmt(ours)} / ${fmt(pipe)} ${res.unit})`, ours: `${(ours / pipe).toFixed(2)}×`, target: `≥ ${TARGET_RATIO}×`, pass: ours / pipe >= TARGET_RATIO },
+    ...(before ? [{ metric: `${protocol} before/pipe (${fmt(before)} / ${fmt(pipe)} ${res.unit})`, ours: `${(before / pipe).toFixed(2)}×`, target: '', pass: null }] : []),
+    ...(parse ? [{ metric: `${protocol} parse-only/pipe (${fmt(parse)} / ${fmt(pipe)} ${res.unit})`, ours: `${(parse / pipe).toFixed(2)}×`, target: '', pass: null }] : []),
     { metric: `${protocol} recorded / run`, ours: `${recorded}/${expected}`, target: '100%', pass: recorded === expected && expected > 0 },
   ];
 }
@@ -346,7 +375,7 @@ try {
   const rows = Object.entries(results).flatMap(([p, r]) => summarise(p, r));
   const w = Math.max(6, ...rows.map((r) => r.metric.length));
   console.log(`\n${'metric'.padEnd(w)}  ${'ours'.padStart(14)}  ${'target'.padStart(7)}  result`);
-  for (const r of rows) console.log(`${r.metric.padEnd(w)}  ${r.ours.padStart(14)}  ${r.target.padStart(7)}  ${r.pass ? 'pass' : 'MISS'}`);
+  for (const r of rows) console.log(`${r.metric.padEnd(w)}  ${r.ours.padStart(14)}  ${r.target.padStart(7)}  ${r.pass === null ? 'for the note' : r.pass ? 'pass' : 'MISS'}`);
   console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 } catch (e) {
   console.error(`bench: ${e.message}`);

@@ -35,6 +35,16 @@ export interface ConnectionTap {
    */
   upstreamGate?: Transform;
   downstreamGate?: Transform;
+  /**
+   * Handed the connection's flow control once, before any chunk: a cheaper hold than a gate (no stream stage per
+   * chunk). Paused, neither socket is read (what was read is still forwarded), until resume().
+   */
+  flow?(control: FlowControl): void;
+}
+
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
 }
 
 export interface TcpProxyOptions {
@@ -99,6 +109,17 @@ class Connection {
     chain('downstream', upstream, client);
     // After the pipes: each chunk is forwarded (written on) before the tap sees it.
     if (_tap) {
+      _tap.flow?.({
+        pause: () => {
+          client.pause();
+          upstream.pause();
+        },
+        resume: () => {
+          if (this._done) return;
+          client.resume();
+          upstream.resume();
+        },
+      });
       client.on('data', (chunk: Buffer) => _tap.client(chunk));
       upstream.on('data', (chunk: Buffer) => _tap.server(chunk));
     }

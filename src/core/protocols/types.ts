@@ -37,6 +37,11 @@ export interface WireCall {
    * message, transaction state, message counts, decoded reply.
    */
   response?: unknown;
+  /**
+   * The JSON text of `response`, when the parser has it already (a summary it has seen before): the store takes it
+   * instead of serialising `response` again.
+   */
+  responseJson?: string;
   /** The server answered with an error ("ERROR 42P01: relation \"x\" does not exist"), or the call never finished. */
   error: string | null;
 }

@@ -4,10 +4,9 @@
  * The forward path never waits on the parser; a parser that throws is dropped for that connection (a note is
  * recorded as an exchange with the error) and the bytes keep flowing unchanged.
  */
-import { Transform, type TransformCallback } from 'node:stream';
 import type { RecordSink } from '../capture/proxy';
 import { epochNow as now } from '../clock';
-import { formatHostPort, TcpProxy, type ConnectionTap, type HostPort } from '../faults/tcpProxy';
+import { formatHostPort, TcpProxy, type ConnectionTap, type FlowControl, type HostPort } from '../faults/tcpProxy';
 import type { WireCall, WireParser, WireProtocolDefinition } from './types';
 import { toCapturedExchange, type WireRecordContext } from './wireRecord';
 
@@ -17,24 +16,6 @@ export interface WireRecordSink extends RecordSink {
   /** The store is behind: hold the clients back (see StoreWriter.behind) rather than drop their calls. */
   readonly behind?: boolean;
   whenCaughtUp?(fn: () => void): void;
-}
-
-/**
- * Holds one side of a connection while the store is behind: chunks already read pass, the next one waits until the
- * store has caught up, and the pipe's own back-pressure stops reading that socket meanwhile. Both sides are gated:
- * a pipelined client may have sent thousands of commands before the first reply, and it is the replies that make
- * calls. A database client then waits a little, as it would for a slow server, instead of its calls going unrecorded.
- */
-class StoreGate extends Transform {
-  constructor(private readonly _sink: Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (!this._sink.behind) return cb(null, chunk);
-    this._sink.whenCaughtUp(() => {
-      if (!this.destroyed) cb(null, chunk);
-    });
-  }
 }
 
 export interface WireCaptureOptions {
@@ -110,24 +91,45 @@ export class WireCapture {
     this.stats.openConnections++;
     const sink = this._sink;
     const gated = sink.whenCaughtUp && sink.behind !== undefined ? (sink as Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) : undefined;
+    /*
+     * While the store is behind, the connection is held: neither socket is read until the store has caught up, so
+     * a database client waits a little, as it would for a slow server, instead of its calls going unrecorded. Both
+     * sides are held: a pipelined client may have sent thousands of commands before the first reply, and it is the
+     * replies that make calls. Checked after each chunk (the chunk itself was forwarded already).
+     */
+    let flow: FlowControl | undefined;
+    let held = false;
+    const release = (): void => {
+      held = false;
+      flow?.resume();
+    };
+    const holdIfBehind = (): void => {
+      if (held || !gated || !flow || !gated.behind) return;
+      held = true;
+      flow.pause();
+      gated.whenCaughtUp(release);
+    };
     return {
-      upstreamGate: gated && new StoreGate(gated),
-      downstreamGate: gated && new StoreGate(gated),
+      flow: (control) => (flow = control),
       client(chunk) {
-        if (!parser) return;
-        try {
-          parser.client(chunk);
-        } catch (e) {
-          fail('client', e);
+        if (parser) {
+          try {
+            parser.client(chunk);
+          } catch (e) {
+            fail('client', e);
+          }
         }
+        holdIfBehind();
       },
       server(chunk) {
-        if (!parser) return;
-        try {
-          parser.server(chunk);
-        } catch (e) {
-          fail('server', e);
+        if (parser) {
+          try {
+            parser.server(chunk);
+          } catch (e) {
+            fail('server', e);
+          }
         }
+        holdIfBehind();
       },
       end: () => {
         this.stats.openConnections--;

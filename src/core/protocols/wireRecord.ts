@@ -30,7 +30,7 @@ export interface WireRecordContext {
 
 export function toCapturedExchange(call: WireCall, c: WireRecordContext): CapturedExchange {
   const requestBody = textBody(jsonText(call.request), c.bodyCap);
-  const responseBody = textBody(jsonText(call.response), c.bodyCap);
+  const responseBody = textBody(call.responseJson ?? jsonText(call.response), c.bodyCap);
   return {
     seq: c.seq,
     protocol: c.protocol,
@@ -60,16 +60,22 @@ export interface WireBatch {
   count: number;
   /** WIRE_NUMBERS per call: seq, connectionId, bodyCap, startedAt, ttfbMs, durationMs, status. */
   numbers: Float64Array;
-  /** WIRE_TEXTS per call: protocol, target, method, statement, error, request JSON, response JSON. */
-  texts: Array<string | null>;
+  /**
+   * WIRE_TEXTS per call: protocol, target, method, statement, error, request JSON, response JSON. Crossing to the
+   * worker, a text equal to the previous call's is undefined (most are: the same protocol, target, command, reply),
+   * so it is copied once; expandRepeats puts them back.
+   */
+  texts: Array<string | null | undefined>;
 }
 export const WIRE_NUMBERS = 7;
 export const WIRE_TEXTS = 7;
 
 export class WireBatchBuilder {
   private _numbers = new Float64Array(WIRE_NUMBERS * 256);
-  private _texts: Array<string | null> = [];
+  private _texts: Array<string | null | undefined> = [];
   private _count = 0;
+  /** The previous call's texts in this batch (see WireBatch.texts); undefined matches nothing (a batch's first call). */
+  private _last: Array<string | null | undefined> = new Array<undefined>(WIRE_TEXTS);
 
   get count(): number {
     return this._count;
@@ -91,7 +97,16 @@ export class WireBatchBuilder {
     v[n++] = call.ttfbMs ?? NaN;
     v[n++] = call.durationMs ?? NaN;
     v[n] = call.status ?? NaN;
-    this._texts.push(c.protocol, c.target, call.method, call.statement, call.error, request, response);
+    const last = this._last;
+    this._texts.push(
+      c.protocol === last[0] ? undefined : (last[0] = c.protocol),
+      c.target === last[1] ? undefined : (last[1] = c.target),
+      call.method === last[2] ? undefined : (last[2] = call.method),
+      call.statement === last[3] ? undefined : (last[3] = call.statement),
+      call.error === last[4] ? undefined : (last[4] = call.error),
+      request === last[5] ? undefined : (last[5] = request),
+      response === last[6] ? undefined : (last[6] = response),
+    );
     this._count++;
   }
 
@@ -101,15 +116,22 @@ export class WireBatchBuilder {
     // The next batch starts at the size this one needed: no regrowing batch after batch.
     this._numbers = new Float64Array(Math.max(WIRE_NUMBERS * 256, this._numbers.length));
     this._texts = [];
+    this._last = new Array<undefined>(WIRE_TEXTS);
     this._count = 0;
     return batch;
   }
 }
 
+/** Puts back the texts a batch left out as repeats of the previous call's (see WireBatch.texts); in place, once. */
+export function expandRepeats(b: WireBatch): void {
+  const t = b.texts;
+  for (let i = WIRE_TEXTS; i < t.length; i++) if (t[i] === undefined) t[i] = t[i - WIRE_TEXTS];
+}
+
 /** The JSON text of a call's request and response, and their length within the cap (the writer's back-pressure count). */
 export function wireBodies(call: WireCall, c: WireRecordContext): { request: string | null; response: string | null; bytes: number } {
   const request = jsonText(call.request);
-  const response = jsonText(call.response);
+  const response = call.responseJson ?? jsonText(call.response);
   return { request, response, bytes: Math.min(request?.length ?? 0, c.bodyCap) + Math.min(response?.length ?? 0, c.bodyCap) };
 }
 

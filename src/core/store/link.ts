@@ -139,6 +139,10 @@ export interface LinkResult {
 
 /** The plan for a database, and the parent_id changes it asks for (none when linked already). */
 export function linkChanges(db: TrafficDb): LinkResult {
+  // Nothing to link to and no link to undo (a wire-only capture): no need to read every row.
+  if (!db.query("SELECT 1 AS x FROM exchanges WHERE protocol IN ('http', 'https') OR parent_id IS NOT NULL LIMIT 1").length) {
+    return { changes: [], linked: 0, ambiguous: 0, outside: db.query(`SELECT COUNT(*) AS n FROM exchanges WHERE protocol IN (${WIRE_PROTOCOLS.map((p) => `'${p}'`).join(', ')})`)[0]?.n as number ?? 0 };
+  }
   const rows = linkRows(db);
   const plan = planLinks(rows);
   const changes: Array<[number, number | null]> = [];

@@ -115,7 +115,7 @@ export function prepareWireCall(b: WireBatch, i: number, redactor: Redactor): Pr
   const n = i * WIRE_NUMBERS;
   const t = i * WIRE_TEXTS;
   const v = b.numbers;
-  const texts = b.texts;
+  const texts = b.texts as Array<string | null>; // expanded (expandRepeats) before the rows are made
   const cap = v[n + 2];
   const protocol = texts[t] as string;
   const statement = texts[t + 3] as string;
@@ -196,19 +196,23 @@ function wireBody(text: string | null, cap: number, redactor: Redactor): Prepare
   return prepared;
 }
 
-/** Shapes of recent statements: the same command or prepared statement comes back call after call. */
-const recentShapes = new Map<string, string>();
+/**
+ * Shapes of recent statements, per protocol: the same command or prepared statement comes back call after call.
+ * Keyed by the statement itself, so a lookup builds no key.
+ */
+const recentShapes = new Map<string, Map<string, string>>();
 const RECENT_SHAPES_MAX = 4_096;
 const SHAPE_KEY_MAX = 512;
 
 function shapeOf(protocol: string, statement: string): string {
   if (statement.length > SHAPE_KEY_MAX) return statementShape(protocol, statement);
-  const key = `${protocol} ${statement}`;
-  let shape = recentShapes.get(key);
+  let shapes = recentShapes.get(protocol);
+  if (!shapes) recentShapes.set(protocol, (shapes = new Map()));
+  let shape = shapes.get(statement);
   if (shape === undefined) {
     shape = statementShape(protocol, statement);
-    if (recentShapes.size >= RECENT_SHAPES_MAX) recentShapes.clear();
-    recentShapes.set(key, shape);
+    if (shapes.size >= RECENT_SHAPES_MAX) shapes.clear();
+    shapes.set(statement, shape);
   }
   return shape;
 }

@@ -14,6 +14,7 @@ import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
+import { expandRepeats } from '../protocols/wireRecord';
 import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
 import { unpackExchanges } from './exchangeColumns';
 import type { FromWorker, ToWorker } from './protocol';
@@ -115,6 +116,7 @@ async function handle(msg: ToWorker): Promise<void> {
       let bytes = msg.wire?.bytes ?? 0;
       const wire = msg.wire;
       const wireCount = wire?.at.length ?? 0;
+      if (wire) expandRepeats(wire.batch);
       const exchangeCount = msg.exchanges.count + wireCount;
       if (exchangeCount) {
         const rows: PreparedExchange[] = [];

@@ -25,6 +25,8 @@ export interface Frame {
   at: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** The bytes cannot be PostgreSQL's framing: the session stops parsing the connection. */
 export class DesyncError extends Error {}
 
@@ -73,7 +75,7 @@ export class FrameReader {
         continue;
       }
       if (this.mode === 'byte') {
-        this.onFrame({ type: String.fromCharCode(chunk[offset]), length: 0, body: Buffer.alloc(0), truncated: false, at });
+        this.onFrame({ type: String.fromCharCode(chunk[offset]), length: 0, body: EMPTY, truncated: false, at });
         offset++;
         continue;
       }
@@ -81,8 +83,7 @@ export class FrameReader {
       if (this.headerFill === 0) this.headerAt = at;
       // The common case: a whole header in this chunk, read in place.
       if (this.headerFill === 0 && chunk.length - offset >= headerSize) {
-        this.begin(chunk, offset, at);
-        offset += headerSize;
+        offset = this.begin(chunk, offset, at, true);
         continue;
       }
       const n = Math.min(headerSize - this.headerFill, chunk.length - offset);
@@ -91,19 +92,29 @@ export class FrameReader {
       offset += n;
       if (this.headerFill === headerSize) {
         this.headerFill = 0;
-        this.begin(this.header, 0, this.headerAt);
+        this.begin(this.header, 0, this.headerAt, false);
       }
     }
   }
 
-  private begin(buf: Buffer, offset: number, at: number): void {
+  /**
+   * Reads a header at `offset` of `buf`; returns the offset after what it used. A body already whole in the chunk
+   * (`inChunk`: `buf` is the chunk, not the header's copy) becomes its frame at once, read in place.
+   */
+  private begin(buf: Buffer, offset: number, at: number, inChunk: boolean): number {
     const typed = this.mode === 'typed';
     const type = typed ? String.fromCharCode(buf[offset]) : '';
     const length = buf.readInt32BE(typed ? offset + 1 : offset) - 4;
     if (length < 0 || length > (typed ? MAX_MESSAGE_LENGTH : MAX_STARTUP_LENGTH)) throw new DesyncError(`bad ${typed ? `'${type}' message` : 'startup packet'} length ${length + 4}`);
     const keep = this.keepBody(type) ? Math.min(length, MAX_KEPT_BODY) : 0;
+    const start = offset + (typed ? 5 : 4);
+    if (keep === 0 || (inChunk && buf.length - start >= keep)) {
+      this.skip = length - keep;
+      this.onFrame({ type, length, body: keep === 0 ? EMPTY : buf.subarray(start, start + keep), truncated: keep < length, at });
+      return start + keep;
+    }
     this.pending = { type, length, keep, parts: [], got: 0, at };
-    if (keep === 0) this.finish();
+    return start;
   }
 
   private fill(chunk: Buffer, offset: number): number {

@@ -192,8 +192,20 @@ const RETURNING_COMMANDS = new Set(['SELECT', 'FETCH', 'MOVE']);
 const AFFECTING_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
 
 /** CommandComplete's tag: `SELECT 3`, `INSERT 0 1` (oid, then count), `UPDATE 2`, `CREATE TABLE`. */
+/** Tags decoded lately: most replies repeat one ('SELECT 1', 'UPDATE 1'), and a CommandTag is never changed. */
+const recentTags = new Map<string, CommandTag>();
+
 export function decodeCommandTag(body: Buffer): CommandTag {
   const tag = new BodyReader(body).cstring().slice(0, 200);
+  let known = recentTags.get(tag);
+  if (!known) {
+    if (recentTags.size >= 256) recentTags.clear();
+    recentTags.set(tag, (known = parseCommandTag(tag)));
+  }
+  return known;
+}
+
+function parseCommandTag(tag: string): CommandTag {
   const words = tag.split(' ');
   const count = Number(words[words.length - 1]);
   const result: CommandTag = { tag };

@@ -6,11 +6,11 @@
  * in the extended protocol the server skips messages until Sync, and so does the queue. Calls of an extended batch
  * are emitted at its ReadyForQuery, which gives their transaction state.
  */
-import type { WireParser, WireParserContext } from '../types';
+import type { WireCall, WireParser, WireParserContext } from '../types';
 import { DesyncError, FrameReader, type Frame } from './frames';
 import {
   BodyReader, CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, decodeBind, decodeCommandTag, decodeErrorFields, decodeParse,
-  decodeRowDescription, formatError, startupParams, type ServerError,
+  decodeRowDescription, formatError, startupParams, type Column, type ServerError,
 } from './messages';
 import { CallDraft, transactionState } from './summary';
 import { cutStatement, typeName, type ParamValue } from './values';
@@ -54,6 +54,10 @@ export class PostgresSession implements WireParser {
   private readonly open = new Set<CallDraft>();
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  /** The last RowDescription and its columns: a statement run again describes its rows the same way. */
+  private lastRowDescription: { body: Buffer; columns: Column[] } | null = null;
+  /** Response JSON by plainResponseKey, for calls with the last RowDescription's columns or none. */
+  private readonly responseJson = new Map<string, string>();
   /** Parse/Bind/Describe/Close since the last Execute or Sync: they become the next Execute's call. */
   private group: CallDraft | null = null;
   /** Calls since the last Sync. */
@@ -123,7 +127,9 @@ export class PostgresSession implements WireParser {
   private emit(call: CallDraft): void {
     if (!this.open.delete(call)) return;
     if (call.onlyIfFailed && !call.failed) return;
-    this.context.emit(call.toWireCall());
+    const wire = call.toWireCall();
+    this.reuseResponseJson(call, wire);
+    this.context.emit(wire);
   }
 
   private track(call: CallDraft): CallDraft {
@@ -291,6 +297,34 @@ export class PostgresSession implements WireParser {
     this.batch = [];
   }
 
+  /**
+   * Most calls of a connection answer alike ('SELECT 1', one row, idle, the same columns): their response's JSON
+   * is made once and handed on (WireCall.responseJson), not serialised call after call.
+   */
+  private reuseResponseJson(call: CallDraft, wire: WireCall): void {
+    if (call.columns && call.columns !== this.lastRowDescription?.columns) return;
+    const key = call.plainResponseKey();
+    if (key === null) return;
+    const cacheKey = call.columns ? key : `${key}\0no columns`;
+    let json = this.responseJson.get(cacheKey);
+    if (json === undefined) {
+      if (this.responseJson.size >= 64) this.responseJson.clear();
+      json = JSON.stringify(wire.response);
+      this.responseJson.set(cacheKey, json);
+    }
+    wire.responseJson = json;
+  }
+
+  /** Columns of a RowDescription; the same array as last time when the bytes are the same (never changed after). */
+  private rowDescription(body: Buffer): Column[] {
+    const last = this.lastRowDescription;
+    if (last && last.body.equals(body)) return last.columns;
+    const columns = decodeRowDescription(body);
+    this.responseJson.clear(); // its keys hold for the last columns only
+    this.lastRowDescription = { body: Buffer.from(body), columns }; // a copy: not the chunk it was read from
+    return columns;
+  }
+
   private remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
     map.delete(key);
     if (map.size >= max) map.delete(map.keys().next().value as string);
@@ -337,7 +371,7 @@ export class PostgresSession implements WireParser {
         return this.expectHead('describe', f.at);
       case 'T':
         if (head?.kind === 'describe' || head?.kind === 'query') {
-          if (!head.call.columns) head.call.columns = decodeRowDescription(f.body);
+          if (!head.call.columns) head.call.columns = this.rowDescription(f.body);
           if (head.kind === 'describe') this.answered(f.at);
         }
         return;

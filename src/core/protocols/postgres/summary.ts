@@ -79,6 +79,16 @@ export class CallDraft {
     return this.serverError !== null || this.failure !== null;
   }
 
+  /**
+   * A key for the response when it is the common plain one (one tag, rows, the transaction state and the columns
+   * the caller vouches for), else null: equal keys, equal JSON.
+   */
+  plainResponseKey(): string | null {
+    if (this.tags.length !== 1 || this.affected !== undefined || this.empty || this.suspended || this.copy || this.notices.length || this.notifications || this.serverError) return null;
+    for (const _ in this.extra) return null;
+    return `${this.tags[0]}\0${this.rows}\0${this.transaction ?? ''}`;
+  }
+
   toWireCall(): WireCall {
     const response: Record<string, unknown> = { ...this.extra };
     if (this.tags.length === 1) response.tag = this.tags[0];
