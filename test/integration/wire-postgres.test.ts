@@ -392,7 +392,15 @@ test('a CancelRequest is a CANCEL call naming the backend, without its secret ke
   const client = await pgClient(t, relay, s);
   const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
   const sleeping = client.query('SELECT pg_sleep(30)');
-  await new Promise((r) => setTimeout(r, 300));
+  // A cancel that reaches the server before the query runs is ignored: wait until the server shows it active.
+  const watcher = new pg.Client({ host: '127.0.0.1', port: s.port, database: s.database, user: s.user });
+  await watcher.connect();
+  t.after(() => watcher.end().catch(() => undefined));
+  for (let i = 0; i < 200; i++) {
+    const { rowCount } = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'", [processID]);
+    if (rowCount) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const cancel = Buffer.alloc(16);
   cancel.writeInt32BE(16, 0);
   cancel.writeInt32BE(80877102, 4);
