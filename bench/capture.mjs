@@ -12,11 +12,11 @@
 // or mitmdump. Scenarios: 1 saturation, 2 realistic backend, 3 added latency at a fixed rate (autocannon, and wrk
 // for microsecond latencies when installed), 4 completeness of every run of ours, 5 memory over a long capture.
 // The realistic backend's "2 ms of work per request" runs twice (bench/backend.mjs --work):
-//   2a cpu:  a 2 ms busy loop on the backend's one thread, as a handler that computes does. The checked figure:
+//   2a cpu:  a 2 ms busy loop on the backend's one thread, as a handler that computes does. Checked:
 //            ours ≥ 0.95× direct.
 //   2b wait: a 2 ms setTimeout, a backend that only waits and so answers at any rate: the proxy alone sets the
-//            pace (about 14k req/s on 2 shared cores), and even the TCP relay floor stays under 0.95× direct.
-//            Printed beside that floor for information, not checked.
+//            pace (about 14k req/s on 2 shared cores). Checked too (ours ≥ 0.95× direct), beside the TCP relay
+//            floor: on a quiet machine the floor reaches ~0.96×, on a loaded one it falls to ~0.75×.
 // Raw figures go to bench/results/capture.json. bench/setup.sh installs mitmproxy and wrk (Debian).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -50,7 +50,7 @@ function readOptions() {
       rate: { type: 'string', default: '1000' },
       'rate-connections': { type: 'string', default: '10' },
       'work-ms': { type: 'string', default: '2' },
-      'realistic-work': { type: 'string', default: 'cpu,wait' }, // which realistic variants: cpu (checked), wait
+      'realistic-work': { type: 'string', default: 'cpu,wait' }, // which realistic variants: cpu, wait (both checked)
       'memory-exchanges': { type: 'string', default: '200000' },
       dist: { type: 'string', default: 'dist' }, // the build to measure
       compare: { type: 'string' }, // another build (e.g. main's) measured beside it, interleaved, in the same run
@@ -460,8 +460,8 @@ async function saturation(ctx) {
 
 /** What each realistic variant's work is, for the log and the report. */
 const WORK = {
-  cpu: { label: 'CPU work (busy loop on the backend\'s thread)', checked: true },
-  wait: { label: 'waiting (setTimeout)', checked: false },
+  cpu: { label: 'CPU work (busy loop on the backend\'s thread)' },
+  wait: { label: 'waiting (setTimeout)' },
 };
 
 async function realistic(ctx) {
@@ -629,7 +629,7 @@ function report(results) {
   }
   if (r?.cpu) {
     const v = r.cpu;
-    out.push(`\nRealistic backend, CPU work (the checked figure): ${v.load.workMs} ms busy loop per request on the backend's one thread, ${v.load.connections} connections, ${v.load.seconds} s`);
+    out.push(`\nRealistic backend, CPU work: ${v.load.workMs} ms busy loop per request on the backend's one thread, ${v.load.connections} connections, ${v.load.seconds} s`);
     out.push(rpsTable(v.medians));
     checks([
       check('realistic (CPU work): ours / direct req/s', v.ratios.oursOverDirect, '≥', 0.95),
@@ -638,12 +638,12 @@ function report(results) {
   }
   if (r?.wait) {
     const v = r.wait;
-    out.push(`\nRealistic backend, waiting (not the checked figure): ${v.load.workMs} ms setTimeout per request, ${v.load.connections} connections, ${v.load.seconds} s`);
+    out.push(`\nRealistic backend, waiting: ${v.load.workMs} ms setTimeout per request, ${v.load.connections} connections, ${v.load.seconds} s`);
     out.push(rpsTable(v.medians));
-    out.push('(a backend that only waits answers at any rate, so the proxy alone sets the pace: even the TCP relay, a bare byte'
-      + ' pipe, stays under 0.95× direct here. Its ratio is the floor to read ours against)');
+    out.push('(a backend that only waits answers at any rate, so the proxy alone sets the pace: the TCP relay, a bare byte'
+      + ' pipe, is the floor to read ours against)');
     checks([
-      ['realistic (waiting): ours / direct req/s', fmt(v.ratios.oursOverDirect), '(info)', 'not checked'],
+      check('realistic (waiting): ours / direct req/s', v.ratios.oursOverDirect, '≥', 0.95),
       ['realistic (waiting): ours / TCP relay (floor) req/s', fmt(ratio(v.medians.ours.rps, v.medians.relay.rps)), '(info)', ''],
       ['realistic (waiting): TCP relay (floor) / direct req/s', fmt(v.ratios.relayOverDirect), '(info)', v.ratios.relayOverDirect < 0.95 ? 'floor < 0.95' : ''],
       ['realistic (waiting): bare + keep-alive / direct req/s', fmt(v.ratios.bareKeepAliveOverDirect), '(info)', ''],
