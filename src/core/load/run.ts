@@ -15,6 +15,7 @@ import { formatActual, holds, measure, parseSlo } from './slo';
 import { loadVerdict } from './verdict';
 import type { LoadHooks, LoadResult, LoadSpec, LoadTick, RequestMix, SloClause, SloVerdict } from './types';
 import { Window } from './windows';
+import { nowMs } from './generator/clock';
 
 /** SLO windows (seconds) for `brokeAt`, outside stress (whose windows are its steps). */
 const SLO_WINDOW_SECONDS = 5;
@@ -61,7 +62,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   const prepared = new PreparedMix(spec.readShare === undefined ? mix : withReadShare(mix, spec.readShare), url.host);
   const stats = new RunStats(mix.entries.length);
   const startedAt = Date.now();
-  const t0 = performance.now();
+  const t0 = nowMs();
   const profile = spec.profile;
   const stress = profile.kind === 'stress' && profile.step ? new StressTracker(spec.slo.length ? spec.slo : parseSlo(STRESS_DEFAULT_SLO)) : null;
   const slo = new SloTracker(spec.slo);
@@ -89,7 +90,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   let endedAt = t0;
 
   const tick = (final: boolean): void => {
-    const now = performance.now();
+    const now = nowMs();
     const f = stats.foldSecond();
     const span = final ? (now - lastTickAt) / 1000 : 1;
     const spanStart = lastTickAt;
@@ -134,7 +135,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     tickTimer = setTimeout(() => {
       tick(false);
       if (!ending) scheduleTick();
-    }, Math.max(0, due - performance.now()));
+    }, Math.max(0, due - nowMs()));
   };
   const durationTimer = setTimeout(() => void finish(undefined), spec.durationMs);
   const onAbort = (): void => void finish('cancelled', true);
@@ -149,7 +150,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
       return;
     }
     ending = true;
-    endedAt = performance.now();
+    endedAt = nowMs();
     stopped = reason;
     clearTimeout(durationTimer);
     if (!immediately) await engine.stopSending(Math.min(spec.timeoutMs, 2000));

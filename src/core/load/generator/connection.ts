@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ErrorKind } from '../types';
 import { ResponseParser } from './responseParser';
+import { nowMs } from './clock';
 
 /** What the generator does when a connection answers, fails or is free again. */
 export interface ConnectionOwner {
@@ -34,7 +35,7 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 export class Connection {
   busy = false;
   /**
-   * The entry in flight, when it was meant to start and when it was written (performance.now() ms, taken just
+   * The entry in flight, when it was meant to start and when it was written (nowMs() ms, taken just
    * before the write).
    */
   entry = 0;
@@ -67,7 +68,7 @@ export class Connection {
     this._parser.bodiless = bodiless;
     this._parser.keepBody = keepBody;
     const socket = this._socket ?? this._open();
-    const now = performance.now();
+    const now = nowMs();
     this.sentAt = now;
     this.startedAt = intended < now ? intended : now;
     socket.write(request);
@@ -93,7 +94,7 @@ export class Connection {
     const e = this._endpoint;
     const received = (chunk: Buffer, n: number): void => {
       if (socket !== this._socket) return;
-      this.readAt = performance.now();
+      this.readAt = nowMs();
       this._owner.bytesRead += n;
       if (!this._parser.feed(chunk, this._onResponse, n)) this._fail('other');
     };

@@ -8,6 +8,7 @@ import type { ErrorKind, LoadModel } from '../types';
 import { Connection, type ConnectionOwner, type Endpoint } from './connection';
 import type { PreparedMix } from './requests';
 import type { RunStats } from './stats';
+import { nowMs } from './clock';
 
 export interface EngineOptions {
   endpoint: Endpoint;
@@ -190,7 +191,7 @@ export class LoadEngine implements ConnectionOwner {
   /** Closed model: as many connections as the level says (extra ones close after their current response). */
   private _applyConnections(): void {
     if (!this._sending) return;
-    const want = Math.max(1, Math.round(this._o.levelAt(performance.now() - this._t0)));
+    const want = Math.max(1, Math.round(this._o.levelAt(nowMs() - this._t0)));
     let active = 0;
     for (const c of this._conns) if (!c.retire) active++;
     for (; active < want && this._scheduled < this._o.maxRequests; active++) {
@@ -217,7 +218,7 @@ export class LoadEngine implements ConnectionOwner {
   private _arrive(): void {
     this._timer = null;
     if (!this._sending) return;
-    const now = performance.now();
+    const now = nowMs();
     const horizon = now + LOOKAHEAD_MS;
     const max = this._o.maxRequests;
     let t = this._cursor;
@@ -249,7 +250,7 @@ export class LoadEngine implements ConnectionOwner {
       return;
     }
     const perMs = this._o.levelAt(t - this._t0) / 1000;
-    const wait = perMs > 0 ? t + (1 - c) / perMs - LOOKAHEAD_MS - performance.now() : 10;
+    const wait = perMs > 0 ? t + (1 - c) / perMs - LOOKAHEAD_MS - nowMs() : 10;
     this._timer = setTimeout(() => this._arrive(), Math.max(1, Math.min(50, wait)));
   }
 
@@ -277,7 +278,7 @@ export class LoadEngine implements ConnectionOwner {
    * (which also bounds the queue while the target stalls).
    */
   private _timeOutStuck(): void {
-    const limit = performance.now() - this._o.timeoutMs;
+    const limit = nowMs() - this._o.timeoutMs;
     for (const c of this._conns) if (c.busy && c.sentAt < limit) c.timeOut();
     while (this._pendingHead < this._pending.length && this._pending[this._pendingHead] < limit) {
       this._pendingHead++;

@@ -67,8 +67,11 @@ export class ResponseParser {
   /** The framing headers of the head being read: Content-Length (-1 when absent), chunked, Connection. */
   private _contentLength = -1;
   private _chunked = false;
-  /** The last head read whole (its framing fields are the ones set). */
+  /** The last head read whole (its framing fields are the ones set), and its first bytes as 32-bit words. */
   private _lastHead: Buffer | null = null;
+  private _lastWords: Int32Array | null = null;
+  /** A view of the 32-bit words of the memory the last chunk lives in (a connection reads into one buffer). */
+  private _words: Int32Array | null = null;
   private _connectionClose = false;
   private _connectionKeepAlive = false;
   private _remaining = 0;
@@ -212,12 +215,31 @@ export class ResponseParser {
    */
   private _sameHead(chunk: Buffer, from: number, to: number): number {
     const last = this._lastHead;
-    if (!last || to - from < last.length || chunk.compare(last, 0, last.length, from, from + last.length) !== 0) return -1;
-    return from + last.length;
+    const n = last ? last.length : 0;
+    if (!last || to - from < n) return -1;
+    const at = chunk.byteOffset + from;
+    const lastWords = this._lastWords!;
+    if ((at & 3) !== 0) return chunk.compare(last, 0, n, from, from + n) === 0 ? from + n : -1;
+    // Aligned (a response at the start of the read buffer, as on plain TCP): 4 bytes a step, without a native call.
+    let words = this._words;
+    if (!words || words.buffer !== chunk.buffer) words = this._words = new Int32Array(chunk.buffer, 0, chunk.buffer.byteLength >> 2);
+    const first = at >> 2;
+    for (let i = 0; i < lastWords.length; i++) if (words[first + i] !== lastWords[i]) return -1;
+    for (let i = lastWords.length << 2; i < n; i++) if (chunk[from + i] !== last[i]) return -1;
+    return from + n;
   }
 
   private _rememberHead(chunk: Buffer, from: number, bodyAt: number): number {
-    this._lastHead = bodyAt > from ? Buffer.from(chunk.subarray(from, bodyAt)) : null;
+    if (bodyAt > from) {
+      const head = Buffer.from(chunk.subarray(from, bodyAt));
+      const whole = new Uint8Array(head.length & ~3);
+      whole.set(head.subarray(0, whole.length));
+      this._lastHead = head;
+      this._lastWords = new Int32Array(whole.buffer);
+    } else {
+      this._lastHead = null;
+      this._lastWords = null;
+    }
     return bodyAt;
   }
 
