@@ -8,22 +8,11 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { closedPort, listen, openStore, queryStore, request, startObserve, tmpDir } from '../helpers';
+import { closedPort, listen, listenCounting, openStore, queryStore, request, startObserve, tmpDir } from '../helpers';
 
 /** A raw TCP server on loopback, closed when the test ends. */
 async function tcpServer(t: TestContext, onConnection: (s: net.Socket) => void): Promise<number> {
-  const server = net.createServer({ allowHalfOpen: true }, onConnection);
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as net.AddressInfo).port;
+  return listenCounting(t, net.createServer({ allowHalfOpen: true }, onConnection), 'connection', { connections: 0 });
 }
 
 /** Opens a CONNECT tunnel through the proxy; resolves with the status and, on 200, the tunnel socket. */
