@@ -224,7 +224,7 @@ async function rounds(label, tools, load, runs = RUNS) {
       const r = await fn(load);
       r.perCpuSecond = r.requests / (r.cpuMs / 1000);
       raw[name].push(r);
-      log(`  ${label} ${i}/${runs} ${name.padEnd(10)} ${fmt(r.rps).padStart(7)} req/s  ${fmt(r.perCpuSecond).padStart(7)} req/CPU-s  p50 ${fmt(r.p50)} µs  p90 ${fmt(r.p90)} µs  p99 ${fmt(r.p99)} µs${r.errors ? `  errors ${r.errors}` : ''}${r.corrected ? `  (wrk's own CO correction active: max ${fmt(r.maxUs)} µs ≥ 2 × ${fmt(r.intervalUs)} µs)` : ''}`);
+      log(`  ${label} ${i}/${runs} ${name.padEnd(10)} ${fmt(r.rps).padStart(7)} req/s  ${fmt(r.perCpuSecond).padStart(7)} req/CPU-s  p50 ${fmt(r.p50)} µs  p90 ${fmt(r.p90)} µs  p99 ${fmt(r.p99)} µs${r.served ? `  (target's own: p50 ${fmt(r.served.p50)} p99 ${fmt(r.served.p99)} max ${fmt(r.served.max)} µs)` : ''}${r.errors ? `  errors ${r.errors}` : ''}${r.corrected ? `  (wrk's own CO correction active: max ${fmt(r.maxUs)} µs ≥ 2 × ${fmt(r.intervalUs)} µs)` : ''}`);
     }
   }
   const med = {};
@@ -244,6 +244,22 @@ function table(header, rows) {
 
 const check = (name, value, op, limit) => [name, fmt(value, 2), `${op} ${limit}`, value == null ? 'n/a' : (op === '≥' ? value >= limit : value <= limit) ? 'PASS' : 'MISS'];
 
+/** Backends started with --record, by URL: they time each request themselves (bench/backend.mjs). */
+const recording = new Map();
+
+/** The backend's own service times (µs) since the last call: arrival of the request → response written. */
+async function servedSince(url) {
+  const backend = recording.get(url);
+  const from = backend.out.length;
+  backend.proc.kill('SIGUSR2');
+  for (let i = 0; i < 200; i++) {
+    const m = /served (\{.*\})\n/.exec(backend.out.slice(from));
+    if (m) return JSON.parse(m[1]);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return null;
+}
+
 async function startBackend(args = []) {
   const backend = start(process.execPath, [path.join(ROOT, 'bench/backend.mjs'), ...args]);
   const port = await new Promise((resolve, reject) => {
@@ -254,8 +270,10 @@ async function startBackend(args = []) {
     });
   });
   const url = `http://${HOST}:${port}/`;
+  if (args.includes('--record')) recording.set(url, backend);
   // The target's first requests run cold (JIT): warm it up so the first generator measured is not the one that pays.
   await measured(process.execPath, [AUTOCANNON, '-c', '10', '-d', '1', url]);
+  if (recording.has(url)) await servedSince(url);
   return url;
 }
 
@@ -295,7 +313,7 @@ async function main() {
     const connections = Number(opt['latency-connections']);
     const rate = Number(opt.rate);
     const targets = [
-      { key: 'latencyRealistic', name: `the realistic target (answers after ${delayUs} µs, bench/backend.mjs --delay-us)`, url: await startBackend(['--delay-us', String(delayUs)]), checked: true },
+      { key: 'latencyRealistic', name: `the realistic target (answers after ${delayUs} µs, bench/backend.mjs --delay-us)`, url: await startBackend(['--delay-us', String(delayUs), '--record']), checked: true },
       { key: 'latency', name: 'the trivial target (no service time: client overhead weighs)', url, checked: false },
     ];
     for (const target of targets) {
@@ -303,6 +321,10 @@ async function main() {
       const tools = { ours: (l) => ours(engine, target.url, l) };
       if (hasWrk) tools.wrk = (l) => wrk(target.url, l);
       if (!target.checked) tools.autocannon = (l) => autocannon(target.url, l);
+      if (recording.has(target.url)) {
+        // The target's own view of each run: a tail that is the target's shows here for both generators alike.
+        for (const [name, fn] of Object.entries(tools)) tools[name] = async (l) => ({ ...(await fn(l)), served: await servedSince(target.url) });
+      }
       const wrkConnections = hasWrk ? await wrkConnectionsFor(target.url, connections, rate) : undefined;
       if (wrkConnections) log(`  wrk paced: ${wrkConnections} connections, each waiting ${Math.round((connections * 1000) / rate)} ms (±50 %) after a response, to reach ${rate} req/s`);
       // The checked comparison runs longer and more often: a p99 rests on 1 % of the samples, and the target's and
