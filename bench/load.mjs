@@ -16,7 +16,9 @@
 //    measures in µs), autocannon -R (whole milliseconds). Ours is compared by its service time (write → response,
 //    what wrk measures); its headline latency counts from the intended send time and is shown beside it.
 //    On the realistic target (the checked one) ours and wrk run 4 rounds of 10 s each, next to each other in
-//    alternating order, and are compared by the median of the per-round ratios (printed per round).
+//    alternating order, and are compared by the median of the per-round ratios (printed per round). That target
+//    also times each request itself (arrival → response written, --record) and prints its own p99 per round: a tail
+//    it has under every generator is the target's or the machine's, not a difference between generators.
 // 3. The round trip: one connection, one request at a time, ours against wrk (trivial target).
 // Targets (issue 8): RPS ≥ 1.0× autocannon; requests per CPU-second ≥ 1.5× autocannon and ≥ 0.5× wrk; latency
 // percentiles within 10 % of wrk's (checked on the realistic target). Raw figures go to bench/results/load.json.
