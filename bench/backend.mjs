@@ -8,6 +8,10 @@
 // whole milliseconds of the server's loop clock, so its delay would depend on when in a millisecond each generator
 // happens to send. A worker thread sleeps to each deadline (Atomics.wait, a futex with a sub-millisecond timeout)
 // and wakes the server thread, which answers. Prints "listening PORT" when ready.
+// --record: the backend times each request itself, from the request's arrival (its handler, which runs at the read
+// that completed the request) to its response handed to the kernel (after res.end()), in µs; on SIGUSR2 it prints
+// "served {p50,p90,p99,max,count}" since the last print and starts over (bench/load.mjs reads it after each run, to
+// tell the target's own tail from the generator's).
 import * as http from 'node:http';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -15,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '0' }, 'work-ms': { type: 'string', default: '0' }, work: { type: 'string', default: 'wait' },
-    'delay-us': { type: 'string', default: '0' },
+    'delay-us': { type: 'string', default: '0' }, record: { type: 'boolean' },
   },
 });
 const workMs = Number(values['work-ms']);
@@ -37,9 +41,23 @@ function jsonBody(size) {
 const body = jsonBody(1024);
 const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
 
+const record = values.record;
+const nowUs = () => Number(process.hrtime.bigint()) / 1000;
+let served = [];
+
 function answer(res) {
   res.writeHead(200, headers);
   res.end(body);
+  if (record) served.push(nowUs() - res.arrivedUs);
+}
+
+if (record) {
+  process.on('SIGUSR2', () => {
+    const s = Float64Array.from(served).sort();
+    const at = (p) => (s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]) : null);
+    console.log(`served ${JSON.stringify({ p50: at(50), p90: at(90), p99: at(99), max: at(100), count: s.length })}`);
+    served = [];
+  });
 }
 
 // The delay line: the same delay for every request, so deadlines come due in arrival order (a FIFO on both sides).
@@ -89,6 +107,7 @@ function busy(ms) {
 }
 
 const server = http.createServer((req, res) => {
+  if (record) res.arrivedUs = nowUs();
   req.resume();
   req.on('end', () => {
     if (delayed) delayed(res);

@@ -5,6 +5,7 @@
 //   npm run bench:load                                   # full run (about 3 minutes)
 //   node bench/load.mjs --runs 1 --duration 3            # quick trial
 //   node bench/load.mjs --only throughput --connections 100
+//   node bench/load.mjs --only realistic --before ../main     # the checked latency comparison, with main's engine beside
 //
 // 1. Throughput: the same connections and duration for each against the trivial target; RPS, and requests per
 //    CPU-second of the generator's process (user + system from /proc, its whole life), since on 2 cores the target
@@ -15,7 +16,9 @@
 //    measures in µs), autocannon -R (whole milliseconds). Ours is compared by its service time (write → response,
 //    what wrk measures); its headline latency counts from the intended send time and is shown beside it.
 //    On the realistic target (the checked one) ours and wrk run 4 rounds of 10 s each, next to each other in
-//    alternating order, and are compared by the median of the per-round ratios (printed per round).
+//    alternating order, and are compared by the median of the per-round ratios (printed per round). That target
+//    also times each request itself (arrival → response written, --record) and prints its own p99 per round: a tail
+//    it has under every generator is the target's or the machine's, not a difference between generators.
 // 3. The round trip: one connection, one request at a time, ours against wrk (trivial target).
 // Targets (issue 8): RPS ≥ 1.0× autocannon; requests per CPU-second ≥ 1.5× autocannon and ≥ 0.5× wrk; latency
 // percentiles within 10 % of wrk's (checked on the realistic target). Raw figures go to bench/results/load.json.
@@ -48,15 +51,15 @@ const { values: opt } = parseArgs({
     'latency-runs': { type: 'string', default: '4' },
     'latency-duration': { type: 'string', default: '10' },
     'delay-us': { type: 'string', default: '1000' }, // the realistic target's service time
-    only: { type: 'string' }, // throughput | latency
-    before: { type: 'string' }, // another checkout whose engine runs beside ours in the throughput rounds
+    only: { type: 'string' }, // throughput | latency | realistic (the checked latency comparison alone)
+    before: { type: 'string' }, // another checkout whose engine runs beside ours (throughput and latency rounds)
     floor: { type: 'boolean' }, // also the least any Node client spends per request (bench/load-floor.mjs)
     'no-wrk': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--latency-runs 4] [--latency-duration 10] [--delay-us 1000] [--only throughput|latency] [--before DIR] [--floor] [--no-wrk]');
+  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--latency-runs 4] [--latency-duration 10] [--delay-us 1000] [--only throughput|latency|realistic] [--before DIR] [--floor] [--no-wrk]');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
@@ -224,7 +227,7 @@ async function rounds(label, tools, load, runs = RUNS) {
       const r = await fn(load);
       r.perCpuSecond = r.requests / (r.cpuMs / 1000);
       raw[name].push(r);
-      log(`  ${label} ${i}/${runs} ${name.padEnd(10)} ${fmt(r.rps).padStart(7)} req/s  ${fmt(r.perCpuSecond).padStart(7)} req/CPU-s  p50 ${fmt(r.p50)} µs  p90 ${fmt(r.p90)} µs  p99 ${fmt(r.p99)} µs${r.errors ? `  errors ${r.errors}` : ''}${r.corrected ? `  (wrk's own CO correction active: max ${fmt(r.maxUs)} µs ≥ 2 × ${fmt(r.intervalUs)} µs)` : ''}`);
+      log(`  ${label} ${i}/${runs} ${name.padEnd(10)} ${fmt(r.rps).padStart(7)} req/s  ${fmt(r.perCpuSecond).padStart(7)} req/CPU-s  p50 ${fmt(r.p50)} µs  p90 ${fmt(r.p90)} µs  p99 ${fmt(r.p99)} µs${r.served ? `  (target's own: p50 ${fmt(r.served.p50)} p99 ${fmt(r.served.p99)} max ${fmt(r.served.max)} µs)` : ''}${r.errors ? `  errors ${r.errors}` : ''}${r.corrected ? `  (wrk's own CO correction active: max ${fmt(r.maxUs)} µs ≥ 2 × ${fmt(r.intervalUs)} µs)` : ''}`);
     }
   }
   const med = {};
@@ -244,6 +247,22 @@ function table(header, rows) {
 
 const check = (name, value, op, limit) => [name, fmt(value, 2), `${op} ${limit}`, value == null ? 'n/a' : (op === '≥' ? value >= limit : value <= limit) ? 'PASS' : 'MISS'];
 
+/** Backends started with --record, by URL: they time each request themselves (bench/backend.mjs). */
+const recording = new Map();
+
+/** The backend's own service times (µs) since the last call: arrival of the request → response written. */
+async function servedSince(url) {
+  const backend = recording.get(url);
+  const from = backend.out.length;
+  backend.proc.kill('SIGUSR2');
+  for (let i = 0; i < 200; i++) {
+    const m = /served (\{.*\})\n/.exec(backend.out.slice(from));
+    if (m) return JSON.parse(m[1]);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return null;
+}
+
 async function startBackend(args = []) {
   const backend = start(process.execPath, [path.join(ROOT, 'bench/backend.mjs'), ...args]);
   const port = await new Promise((resolve, reject) => {
@@ -254,14 +273,17 @@ async function startBackend(args = []) {
     });
   });
   const url = `http://${HOST}:${port}/`;
+  if (args.includes('--record')) recording.set(url, backend);
   // The target's first requests run cold (JIT): warm it up so the first generator measured is not the one that pays.
   await measured(process.execPath, [AUTOCANNON, '-c', '10', '-d', '1', url]);
+  if (recording.has(url)) await servedSince(url);
   return url;
 }
 
 async function main() {
   const loadBefore = os.loadavg();
   const engine = await bundleOurs();
+  const before = opt.before ? await bundleOurs(path.resolve(opt.before), 'load-engine-before.js') : null;
   const url = await startBackend();
   const delayUs = Number(opt['delay-us']);
   const results = { options: { runs: RUNS, seconds: SECONDS, connections: Number(opt.connections), latencyConnections: Number(opt['latency-connections']), rate: Number(opt.rate), delayUs, latencyRuns: LATENCY_RUNS, latencySeconds: LATENCY_SECONDS }, machine: { cpus: os.cpus().length, loadavgBefore: loadBefore, node: process.version } };
@@ -272,10 +294,7 @@ async function main() {
     const connections = Number(opt.connections);
     log(`\n1. throughput: ${connections} connections, ${SECONDS} s, target bench/backend.mjs (1 KiB JSON)`);
     const tools = { ours: (l) => ours(engine, url, l), autocannon: (l) => autocannon(url, l) };
-    if (opt.before) {
-      const before = await bundleOurs(path.resolve(opt.before), 'load-engine-before.js');
-      tools['ours before'] = (l) => ours(before, url, l);
-    }
+    if (before) tools['ours before'] = (l) => ours(before, url, l);
     if (opt.floor) tools['node floor'] = (l) => nodeFloor(url, l);
     if (hasWrk) tools.wrk = (l) => wrk(url, l);
     const t = (results.throughput = await rounds('throughput', tools, { connections }));
@@ -291,18 +310,25 @@ async function main() {
     out.push(`ours / wrk RPS: ${fmt(t.ratios.rpsOverWrk, 2)}`);
   }
 
-  if (want('latency')) {
+  if (want('latency') || want('realistic')) {
     const connections = Number(opt['latency-connections']);
     const rate = Number(opt.rate);
     const targets = [
-      { key: 'latencyRealistic', name: `the realistic target (answers after ${delayUs} µs, bench/backend.mjs --delay-us)`, url: await startBackend(['--delay-us', String(delayUs)]), checked: true },
+      { key: 'latencyRealistic', name: `the realistic target (answers after ${delayUs} µs, bench/backend.mjs --delay-us)`, url: await startBackend(['--delay-us', String(delayUs), '--record']), checked: true },
       { key: 'latency', name: 'the trivial target (no service time: client overhead weighs)', url, checked: false },
     ];
+    // --only realistic: the checked comparison alone (no trivial target, no round trip).
+    if (!want('latency')) targets.pop();
     for (const target of targets) {
       log(`\n2. latency at ${rate} req/s over ${connections} connections, ${target.name}: ours (open model), wrk (paced by delay())${target.checked ? '' : ', autocannon -R'}`);
       const tools = { ours: (l) => ours(engine, target.url, l) };
+      if (before) tools['ours before'] = (l) => ours(before, target.url, l);
       if (hasWrk) tools.wrk = (l) => wrk(target.url, l);
       if (!target.checked) tools.autocannon = (l) => autocannon(target.url, l);
+      if (recording.has(target.url)) {
+        // The target's own view of each run: a tail that is the target's shows here for both generators alike.
+        for (const [name, fn] of Object.entries(tools)) tools[name] = async (l) => ({ ...(await fn(l)), served: await servedSince(target.url) });
+      }
       const wrkConnections = hasWrk ? await wrkConnectionsFor(target.url, connections, rate) : undefined;
       if (wrkConnections) log(`  wrk paced: ${wrkConnections} connections, each waiting ${Math.round((connections * 1000) / rate)} ms (±50 %) after a response, to reach ${rate} req/s`);
       // The checked comparison runs longer and more often: a p99 rests on 1 % of the samples, and the target's and
@@ -329,11 +355,15 @@ async function main() {
         l.perRound = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, l.raw.ours.map((o, i) => ({ ours: o[p], wrk: l.raw.wrk[i][p] }))]));
         out.push(`ours / wrk, median of per-round ratios: p50 ${fmt(l.ratios.p50, 2)}  p90 ${fmt(l.ratios.p90, 2)}  p99 ${fmt(l.ratios.p99, 2)}${target.checked ? '' : '  (not a target: on a ~30 µs round trip the client\'s own µs are the difference)'}`);
         for (const p of ['p50', 'p99']) out.push(`  ${p} per round, ours / wrk µs: ${l.perRound[p].map((x) => `${fmt(x.ours)}/${fmt(x.wrk)} (${fmt(ratio(x.ours, x.wrk), 2)})`).join(', ')}`);
+        if (l.raw['ours before']) out.push(`  p99 per round, ours before (${opt.before}) / wrk µs: ${l.raw['ours before'].map((o, i) => `${fmt(o.p99)}/${fmt(l.raw.wrk[i].p99)} (${fmt(ratio(o.p99, l.raw.wrk[i].p99), 2)})`).join(', ')}`);
+        // The target's own service time (bench/backend.mjs --record) in each tool's rounds: a tail the target has
+        // under every generator is the target's, not a difference between them.
+        if (l.raw.ours[0].served) out.push(`  the target's own p99 per round (arrival → response written), ${Object.keys(l.raw).map((k) => `${k}: ${l.raw[k].map((r) => fmt(r.served?.p99)).join('/')}`).join('; ')} µs`);
         if (target.checked) for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} at ${rate} req/s, ${delayUs} µs target |ours / wrk − 1|`, Math.abs(l.ratios[p] - 1), '≤', 0.1));
       }
     }
 
-    if (hasWrk) {
+    if (hasWrk && want('latency')) {
       // The same measurement without pacing: one connection, one request at a time (the round trip, µs).
       log('\n3. round trip: 1 connection, closed loop, ours vs wrk');
       const rt = (results.roundTrip = await rounds('round trip', { ours: (x) => ours(engine, url, x), wrk: (x) => wrk(url, x) }, { connections: 1 }));

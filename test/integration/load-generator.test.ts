@@ -8,6 +8,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { test } from 'node:test';
 import { InputError } from '../../src/core/errors';
+import { nowMs } from '../../src/core/load/generator/clock';
+import { Connection } from '../../src/core/load/generator/connection';
 import { buildProfile } from '../../src/core/load/profiles';
 import { runLoad, singleRequestMix } from '../../src/core/load/run';
 import type { LoadModel, LoadSpec, RequestMix } from '../../src/core/load/types';
@@ -82,6 +84,25 @@ test('open model: a stall counts from the intended send time (coordinated omissi
   const s = r.serviceTime!;
   assert.ok(s.max >= 250_000, `service max ${s.max} µs`);
   assert.ok(s.p99 < r.latency.p99 / 2, `service p99 ${s.p99} µs, latency p99 ${r.latency.p99} µs`);
+});
+
+test('a request sent on a new connection is timed from when it connected and went out, its latency from its intended time', async (t) => {
+  const { port } = await listen(t, http.createServer((_req, res) => res.end('ok')));
+  const answered: Connection[] = [];
+  const owner = { bytesRead: 0, responded: (c: Connection) => answered.push(c), failed: () => assert.fail('the request failed'), available: () => undefined, connected: () => undefined };
+  const request = Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  for (const model of ['open', 'closed'] as const) {
+    const conn = new Connection({ host: '127.0.0.1', port, tls: false, insecure: false }, owner);
+    t.after(() => conn.destroy());
+    const intended = nowMs();
+    conn.send(0, request, model === 'open' ? intended : Infinity, false, false);
+    // The generator is busy (a burst of sends, a cold start) while the socket connects: the request waits in Node.
+    const busyUntil = nowMs() + 80;
+    while (nowMs() < busyUntil);
+    await waitFor(() => answered.includes(conn), 5000);
+    assert.ok(conn.sentAt >= busyUntil, `${model}: written when the socket connected, after the busy spell (${(busyUntil - conn.sentAt).toFixed(1)} ms early)`);
+    assert.equal(conn.startedAt, model === 'open' ? intended : conn.sentAt, `${model}: latency from the intended time (open), from the write (closed)`);
+  }
 });
 
 test('errors are counted by kind: 4xx, 5xx, reset, refused', async (t) => {

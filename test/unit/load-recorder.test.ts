@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Recorder, slotOf } from '../../src/core/load/generator/recorder';
-import { histogramOf, newHistogram, percentiles } from '../../src/core/load/generator/stats';
+import { histogramOf, newHistogram, percentiles, percentilesOf } from '../../src/core/load/generator/stats';
 import { seededRandom } from '../../src/core/random';
 
 /** Latencies from 1 µs to an hour, log-spread, plus the edges of HDR's buckets. */
@@ -28,6 +28,19 @@ test('percentiles, mean, min and max equal hdr-histogram-js recording each value
     assert.deepEqual(percentiles(folded), percentiles(direct));
     for (const p of [1, 10, 25, 75, 99.99]) assert.equal(folded.getValueAtPercentile(p), direct.getValueAtPercentile(p), `p${p}`);
   }
+});
+
+test("a run's figures over several recorders (endpoints) equal hdr-histogram-js recording every value", () => {
+  const values = latencies(11, 9_000);
+  const direct = newHistogram();
+  const endpoints = [new Recorder(), new Recorder(), new Recorder()];
+  values.forEach((v, i) => {
+    direct.recordValue(v);
+    endpoints[i % 3].record(v);
+  });
+  assert.deepEqual(percentilesOf(endpoints), percentiles(direct));
+  assert.deepEqual(percentilesOf([endpoints[1]]), percentiles(histogramOf(endpoints[1])));
+  assert.equal(endpoints[0].count, 3_003, 'the recorders given are left as they were');
 });
 
 test('seconds added into a total give the same figures as one recorder of every value; clear empties', () => {

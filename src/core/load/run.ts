@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { InputError } from '../errors';
 import { LoadEngine } from './generator/engine';
 import { PreparedMix } from './generator/requests';
-import { byKind, histogramOf, percentiles, RunStats, type SecondFigures } from './generator/stats';
+import { byKind, percentilesOf, RunStats, type SecondFigures } from './generator/stats';
 import { levelAt, stressStepAt } from './profiles';
 import { checkTarget } from './safety';
 import { formatActual, holds, measure, parseSlo } from './slo';
@@ -162,12 +162,11 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
   }
 
   const result = (): LoadResult => {
-    const overall = histogramOf(...stats.endpointTotals);
     // Throughput over the time requests were being sent (the drain after the end adds answers, not time).
     const elapsed = (endedAt - t0) / 1000;
     const transport = stats.errors - stats.errorCounts[0] - stats.errorCounts[1];
     const attempts = stats.completed + transport;
-    const figures = { latency: percentiles(overall), errorRate: attempts ? stats.errors / attempts : 0, rps: stats.completed / Math.max(elapsed, 0.001) };
+    const figures = { latency: percentilesOf(stats.endpointTotals), errorRate: attempts ? stats.errors / attempts : 0, rps: stats.completed / Math.max(elapsed, 0.001) };
     const verdicts = slo.verdicts(figures);
     const r: LoadResult = {
       kind: 'load',
@@ -178,7 +177,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
       totals: { sent: stats.sent, completed: stats.completed, errors: stats.errors, errorsByKind: byKind(stats.errorCounts), bytesRead: engine.bytesRead },
       rps: Math.round(figures.rps * 10) / 10,
       latency: figures.latency,
-      serviceTime: percentiles(histogramOf(stats.serviceTotal)),
+      serviceTime: stats.serviceTotal.percentiles(),
       endpoints: endpointResults(mix, stats),
       timeline,
       slo: verdicts,
@@ -210,7 +209,7 @@ function endpointResults(mix: RequestMix, stats: RunStats): LoadResult['endpoint
     r.errors += stats.endpointErrors[i];
     r.entries.push(i);
   });
-  return [...byName].map(([endpoint, r]) => ({ endpoint, requests: r.requests, errors: r.errors, latency: percentiles(histogramOf(...r.entries.map((i) => stats.endpointTotals[i]))) }));
+  return [...byName].map(([endpoint, r]) => ({ endpoint, requests: r.requests, errors: r.errors, latency: percentilesOf(r.entries.map((i) => stats.endpointTotals[i])) }));
 }
 
 function rssBytes(pid: number): number | undefined {

@@ -35,8 +35,9 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 export class Connection {
   busy = false;
   /**
-   * The entry in flight, when it was meant to start and when it was written (nowMs() ms, taken just
-   * before the write).
+   * The entry in flight, when it was meant to start and when it was written (nowMs() ms, taken just before the
+   * write; on a socket still connecting, when it connects: the request goes out then, and its connect is not the
+   * target's service time).
    */
   entry = 0;
   startedAt = 0;
@@ -49,6 +50,7 @@ export class Connection {
   private _socket: net.Socket | null = null;
   private _lastCode: string | undefined;
   private _connected = false;
+  private _intended = Infinity;
   private _pause: NodeJS.Timeout | null = null;
   private readonly _parser = new ResponseParser();
   private readonly _onResponse = (status: number, body: Buffer | null, close: boolean): void => this._responded(status, body, close);
@@ -68,10 +70,16 @@ export class Connection {
     this._parser.bodiless = bodiless;
     this._parser.keepBody = keepBody;
     const socket = this._socket ?? this._open();
+    this._intended = intended;
+    this._sentNow();
+    socket.write(request);
+  }
+
+  /** The request in flight is written now: its service time starts, its latency too unless its intended time was earlier. */
+  private _sentNow(): void {
     const now = nowMs();
     this.sentAt = now;
-    this.startedAt = intended < now ? intended : now;
-    socket.write(request);
+    this.startedAt = this._intended < now ? this._intended : now;
   }
 
   /** The request in flight took too long: counted as a timeout, and the socket replaced. */
@@ -108,9 +116,11 @@ export class Connection {
     this._lastCode = undefined;
     this._connected = false;
     this._parser.reset();
+    // Registered before any write: Node writes what waited for the connection right after this listener.
     socket.on(e.tls ? 'secureConnect' : 'connect', () => {
       if (socket !== this._socket) return;
       this._connected = true;
+      if (this.busy) this._sentNow();
       this._owner.connected();
     });
     if (e.tls) socket.on('data', (chunk: Buffer) => received(chunk, chunk.length));
