@@ -77,7 +77,9 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     model: spec.model,
     timeoutMs: spec.timeoutMs,
     maxRequests: spec.maxRequests,
-    levelAt: (ms) => levelAt(profile, ms),
+    // Nothing is due after the end: a stop timer that fires late (a busy machine) must not let the open model catch up
+    // arrivals intended past the run's duration.
+    levelAt: (ms) => (ms < spec.durationMs ? levelAt(profile, ms) : 0),
     onBoundReached: () => void finish('request bound reached'),
     onCannotConnect: (reason) => void finish(reason, true),
   });
