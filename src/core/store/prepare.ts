@@ -58,10 +58,12 @@ export function sha256Hex(data: Uint8Array): string {
 
 /** Decode, redact and hash one exchange. Runs in the store worker, never on the proxy's event loop. */
 export function prepareExchange(ex: CapturedExchange, redactor: Redactor, options: { alreadyDecoded?: boolean } = {}): PreparedExchange {
-  const reqPairs = rawHeadersToPairs(ex.requestHeaders);
-  const resPairs = ex.responseHeaders ? rawHeadersToPairs(ex.responseHeaders) : null;
-  const reqHeaders = redactor.headers(reqPairs);
-  const resHeaders = redactor.headers(resPairs);
+  const req = headersOf(ex.requestHeaders, redactor, 0);
+  const res = ex.responseHeaders ? headersOf(ex.responseHeaders, redactor, 1) : null;
+  const reqPairs = req.pairs;
+  const resPairs = res === null ? null : res.pairs;
+  const reqHeaders = req.redacted;
+  const resHeaders = res === null ? redactor.headers(null) : res.redacted;
   const wire = isWireProtocol(ex.protocol);
   // A wire call's "url" is its statement (SQL, a Redis command), not a URL with a query string to redact.
   const url = wire ? { url: ex.url, changed: false } : redactor.url(ex.url);
@@ -122,6 +124,29 @@ function urlParts(url: string): { host: string | null; path: string } {
     recentUrls.set(url, parts);
   }
   return parts;
+}
+
+interface PreparedHeaders {
+  raw: string[];
+  redactor: Redactor;
+  pairs: HeaderPairs;
+  redacted: { pairs: HeaderPairs | null; changed: boolean };
+}
+
+/** The last request's [0] and response's [1] headers made into pairs and redacted. */
+const lastHeaders: Array<PreparedHeaders | null> = [null, null];
+
+/**
+ * Pairs and their redaction; headers that repeat the previous exchange's come as the same array (unpackExchanges),
+ * and get the same pairs (and so the same stored JSON, see database.ts headersJson) without being made again.
+ */
+function headersOf(raw: string[], redactor: Redactor, slot: 0 | 1): PreparedHeaders {
+  const last = lastHeaders[slot];
+  if (last !== null && last.raw === raw && last.redactor === redactor) return last;
+  const pairs = rawHeadersToPairs(raw);
+  const prepared = { raw, redactor, pairs, redacted: redactor.headers(pairs) };
+  lastHeaders[slot] = prepared;
+  return prepared;
 }
 
 const JSON_TYPE = 'application/json';
