@@ -38,3 +38,14 @@ test('a body of exactly the cap is not truncated', () => {
 test('an empty body has no data', () => {
   assert.deepEqual(new BodyTap(10).finish(), { data: null, size: 0, truncated: false });
 });
+
+test('a body of one chunk is kept as that chunk, not a copy; a later chunk joins it', () => {
+  const chunk = Buffer.from('{"id":1}');
+  const one = new BodyTap(100);
+  one.push(chunk);
+  assert.equal(one.finish().data, chunk);
+  const two = new BodyTap(100);
+  two.push(chunk);
+  two.push(Buffer.from(' more'));
+  assert.equal(Buffer.from(two.finish().data!).toString(), '{"id":1} more');
+});

@@ -113,6 +113,10 @@ test('exchange rows bound through SQLite directly are stored as sql.js binds the
     prepareExchange({ ...exchange(2), ttfbMs: null, durationMs: 2.5, status: null, error: 'upstream reset: ECONNRESET', httpVersion: '2' }, redactor),
     prepareExchange({ ...exchange(3, '{}'), protocol: 'ws', seq: 2 ** 33, connectionId: -7, startedAt: 1_700_000_000_000.25 }, redactor),
   ];
+  // Rows whose headers repeat (the same arrays, so the same JSON strings): the direct binder shares their bytes.
+  const repeated = exchange(4);
+  rows.push(prepareExchange(repeated, redactor), prepareExchange({ ...repeated, seq: 5, url: 'http://h/other' }, redactor));
+  assert.equal(rows[4].requestHeaders, rows[3].requestHeaders);
   for (const db of [direct, viaSqlJs]) {
     db.apply({ lsn: 1, op: 'session', id: 1, session: { kind: 'reverse', target: 'http://h', listen: '127.0.0.1:1', startedAt: 1 } });
     db.apply({ lsn: 2, op: 'exchanges', sessionId: 1, rows });
@@ -127,7 +131,8 @@ test('exchange rows bound through SQLite directly are stored as sql.js binds the
   const expected = dump(viaSqlJs);
   assert.deepEqual(dump(direct), expected);
   // The comparison is of something: texts are text, the redacted body and the odd numbers are there.
-  assert.equal(expected.rows.length, 3);
+  assert.equal(expected.rows.length, 5);
+  assert.deepEqual([expected.rows[4].url, expected.rows[4].request_headers], ['http://h/other', expected.rows[3].request_headers]);
   assert.deepEqual([expected.rows[1].error, expected.rows[1]['error:type'], expected.rows[1]['ttfb_ms:type']], ['upstream reset: ECONNRESET', 'text', 'null']);
   assert.deepEqual([expected.rows[2].seq, expected.rows[2].connection_id, expected.rows[2]['started_at:type']], [2 ** 33, -7, 'real']);
   assert.equal(expected.rows[0].redacted, 1);

@@ -1,12 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { BodyCapture } from './types';
+import { EMPTY_BODY, type BodyCapture } from './types';
 
 /**
  * Watches a body stream go by without holding it up: keeps the first `cap` bytes (references, no copy), counts
  * the rest, and hashes the whole body only once it outgrows the cap (a short body is hashed later, in the worker).
+ * Most bodies are one chunk and most requests have none: the chunk list is made only for a second chunk.
  */
 export class BodyTap {
-  private _chunks: Buffer[] = [];
+  private _first: Buffer | null = null;
+  private _more: Buffer[] | null = null;
   private _kept = 0;
   private _size = 0;
   private _hash: Hash | undefined;
@@ -18,7 +20,9 @@ export class BodyTap {
     this._size += chunk.length;
     if (this._kept < this._cap) {
       const take = Math.min(chunk.length, this._cap - this._kept);
-      this._chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      const kept = take === chunk.length ? chunk : chunk.subarray(0, take);
+      if (this._first === null) this._first = kept;
+      else (this._more ??= [this._first]).push(kept);
       this._kept += take;
     }
     if (this._size > this._cap) {
@@ -26,7 +30,7 @@ export class BodyTap {
         this._hash = createHash('sha256');
         // Everything before this chunk was at most `cap` bytes, so it is all in the kept chunks.
         let left = before;
-        for (const c of this._chunks) {
+        for (const c of this._more ?? (this._first ? [this._first] : [])) {
           if (left <= 0) break;
           const part = c.length <= left ? c : c.subarray(0, left);
           this._hash.update(part);
@@ -41,9 +45,10 @@ export class BodyTap {
     return this._size;
   }
 
+  /** The capture; a bodiless one is the shared EMPTY_BODY (read only, like every capture). */
   finish(): BodyCapture {
-    if (this._size === 0) return { data: null, size: 0, truncated: false };
-    const data = this._chunks.length === 1 ? this._chunks[0] : Buffer.concat(this._chunks, this._kept);
+    if (this._size === 0) return EMPTY_BODY;
+    const data = this._more === null ? this._first : Buffer.concat(this._more, this._kept);
     const truncated = this._size > this._kept;
     return { data, size: this._size, truncated, sha256: truncated ? this._hash?.digest('hex') : undefined };
   }

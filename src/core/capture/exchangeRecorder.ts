@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 import { BodyTap } from './bodyTap';
-import type { CapturedExchange, CapturedMessage, Protocol } from './types';
+import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
 
 export interface ExchangeStart {
   seq: number;
@@ -20,7 +20,8 @@ export interface ExchangeStart {
  * emitted object is built as a literal with a fixed shape (no spreads: they cost more than the rest together).
  */
 export class ExchangeRecorder {
-  readonly request: BodyTap;
+  /** Made on the first request body chunk: most requests have no body. */
+  private _request: BodyTap | null = null;
   readonly response: BodyTap;
   private readonly _startedAt: number;
   private readonly _t0: number;
@@ -38,15 +39,19 @@ export class ExchangeRecorder {
 
   constructor(
     private readonly _start: ExchangeStart,
-    cap: number,
+    private readonly _cap: number,
     private readonly _emit: (ex: CapturedExchange) => void,
     private readonly _emitMessage: (m: CapturedMessage) => void = () => undefined,
   ) {
-    this.request = new BodyTap(cap);
-    this.response = new BodyTap(cap);
+    this.response = new BodyTap(_cap);
     this._t0 = performance.now();
     // epochNow()'s clock (clock.ts): the wire listeners' calls are compared with this window when linking.
     this._startedAt = performance.timeOrigin + this._t0;
+  }
+
+  /** The request body's tap. */
+  get request(): BodyTap {
+    return (this._request ??= new BodyTap(this._cap));
   }
 
   /** Response headers arrived; the body (if the status has one) streams through `response`. */
@@ -94,7 +99,7 @@ export class ExchangeRecorder {
       status: this._status,
       requestHeaders: s.requestHeaders,
       responseHeaders: this._responseHeaders,
-      requestBody: this.request.finish(),
+      requestBody: this._request === null ? EMPTY_BODY : this._request.finish(),
       responseBody: this.response.finish(),
       error: this.faults === null ? this._error ?? error : withNote(this._error ?? error, this.faults),
       httpVersion: s.httpVersion === '2.0' ? '2' : s.httpVersion,

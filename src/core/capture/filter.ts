@@ -6,8 +6,11 @@ import picomatch from 'picomatch';
  */
 export type PathFilter = (pathname: string) => boolean;
 
+/** The filter when no globs are given: every path is stored (the proxy then skips reading the path). */
+export const RECORD_ALL: PathFilter = () => true;
+
 export function pathFilter(include: string[] = [], exclude: string[] = []): PathFilter {
-  if (!include.length && !exclude.length) return () => true;
+  if (!include.length && !exclude.length) return RECORD_ALL;
   const opts = { dot: true };
   const inc = include.length ? picomatch(include, opts) : null;
   const exc = exclude.length ? picomatch(exclude, opts) : null;

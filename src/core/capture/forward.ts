@@ -5,7 +5,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ExchangeFaults } from '../faults/httpFaults';
 import type { ExchangeRecorder } from './exchangeRecorder';
 import { certificateCause } from './tlsIntercept';
-import { unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool, type UpstreamTls } from './upstreamPool';
+import { poolKey, unaskedUpgrade, type UpstreamHandler, type UpstreamConnection, type UpstreamPool, type UpstreamTls } from './upstreamPool';
 
 /**
  * The forwarding path for ordinary HTTP requests: one upstream request over a keep-alive agent, headers passed as
@@ -42,6 +42,8 @@ export interface UpstreamRoute {
   hostname: string;
   port: number;
   secure: boolean;
+  /** The upstream pool's key for this host:port (see UpstreamPool.request), made once. */
+  poolKey: string;
 }
 
 let lastUrl: URL | null = null;
@@ -51,7 +53,9 @@ let lastRoute: UpstreamRoute | null = null;
 export function routeOf(u: URL): UpstreamRoute {
   if (u === lastUrl && lastRoute !== null) return lastRoute;
   const secure = u.protocol === 'https:';
-  const route = { origin: u.origin, host: u.host, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || (secure ? 443 : 80), secure };
+  const hostname = u.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(u.port) || (secure ? 443 : 80);
+  const route = { origin: u.origin, host: u.host, hostname, port, secure, poolKey: poolKey(hostname, port, secure) };
   lastUrl = u;
   lastRoute = route;
   return route;
@@ -59,17 +63,22 @@ export function routeOf(u: URL): UpstreamRoute {
 
 /** Request headers for the upstream: hop-by-hop removed (and those the Connection header names), Host, X-Forwarded-*. */
 export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string[] {
-  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', routeOf(upstream).host, rewriteHost);
+  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', routeOf(upstream).host, rewriteHost).slice();
 }
+
+/** rewriteRequestHeaders' result, reused: the lean path reads it into the request head at once (no array per request). */
+const rewritten: string[] = [];
 
 /**
  * The header rules both forwarding paths share, over flat [name, value, ...] pairs: hop-by-hop headers (and those
  * the Connection header names) dropped, Host rewritten in reverse mode (or added for an HTTP/1.0 client that sent
  * none: HTTP/1.1 upstream requires one), X-Forwarded-For appended, X-Forwarded-Proto and -Host added when absent.
+ * Returns the shared `rewritten` array, valid until the next call.
  */
 function rewriteRequestHeaders(raw: string[], connection: string | null, remoteAddress: string, upstreamHost: string, rewriteHost: boolean): string[] {
   const named = connection ? new Set(connection.toLowerCase().split(',').map((s) => s.trim())) : null;
-  const out: string[] = [];
+  const out = rewritten;
+  out.length = 0;
   let forwardedFor: string | null = null;
   let originalHost = '';
   let sawProto = false;
@@ -100,9 +109,19 @@ function rewriteRequestHeaders(raw: string[], connection: string | null, remoteA
   return out;
 }
 
+/** Set by responseHeaders: the Content-Length of the response it just read (-1 for none). */
+let relayedLength = -1;
+
+/** The response headers for our client (framing and hop-by-hop ones dropped); notes the Content-Length on the way. */
 function responseHeaders(raw: string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (!RESPONSE_DROP.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  relayedLength = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i].toLowerCase();
+    if (RESPONSE_DROP.has(lower)) continue;
+    if (lower === 'content-length' && relayedLength < 0) relayedLength = Number(raw[i + 1]);
+    out.push(raw[i], raw[i + 1]);
+  }
   return out;
 }
 
@@ -317,7 +336,7 @@ class RawForward implements UpstreamHandler {
   private _waitingDrain = false;
 
   constructor(private readonly _req: http.IncomingMessage, private readonly _res: http.ServerResponse, private readonly _o: ForwardOptions, route: UpstreamRoute, head: string, hasBody: boolean) {
-    this._conn = _o.pool!.request(route.hostname, route.port, route.secure ? _o.upstreamTls : null, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
+    this._conn = _o.pool!.request(route.poolKey, route.hostname, route.port, route.secure ? _o.upstreamTls : null, head, _req.method === 'HEAD', hasBody, _o.timeoutMs ?? 0, this);
     this._out = _res;
     this._body = _o.faults === null || !hasBody ? _req : _o.faults.requestBody(_req);
     _res.on('close', () => this._onClientClose()); // (emitted once: 'once' would wrap it per request)
@@ -348,11 +367,10 @@ class RawForward implements UpstreamHandler {
       this._conn.abort(this);
       return;
     }
-    const cl = headerOf(rawHeaders, 'content-length');
-    const length = cl === undefined ? -1 : Number(cl);
-    this._small = length >= 0 && length <= SMALL_BODY;
-    if (this._o.faults !== null) this._out = this._o.faults.respond(res, status, statusMessage, responseHeaders(rawHeaders), this._req.method === 'HEAD');
-    else res.writeHead(status, statusMessage, responseHeaders(rawHeaders) as unknown as http.OutgoingHttpHeaders);
+    const headers = responseHeaders(rawHeaders);
+    this._small = relayedLength >= 0 && relayedLength <= SMALL_BODY;
+    if (this._o.faults !== null) this._out = this._o.faults.respond(res, status, statusMessage, headers, this._req.method === 'HEAD');
+    else res.writeHead(status, statusMessage, headers as unknown as http.OutgoingHttpHeaders);
   }
 
   onBody(chunk: Buffer): void {
@@ -393,7 +411,3 @@ class RawForward implements UpstreamHandler {
   }
 }
 
-function headerOf(raw: string[], lowerName: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === lowerName.length && raw[i].toLowerCase() === lowerName) return raw[i + 1];
-  return undefined;
-}

@@ -11,7 +11,7 @@ import { ListenError, UsageError, describeError } from '../errors';
 import { planHttpFaults } from '../faults/httpFaults';
 import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
-import { pathFilter, pathnameOf, type PathFilter } from './filter';
+import { RECORD_ALL, pathFilter, pathnameOf, type PathFilter } from './filter';
 import { answerUpstreamError, forwardRequest, pathAndQuery, routeOf, type ForwardOptions } from './forward';
 import { forwardH2 } from './forwardH2';
 import { UpstreamPool, loadParser, type UpstreamTls } from './upstreamPool';
@@ -312,12 +312,12 @@ export class CaptureProxy extends EventEmitter {
       res.end(`chaos-testing: ${upstream}\n`);
       return;
     }
-    const path = pathnameOf(req.url ?? '/');
-    // With no toxics this length check is all that faults cost a request.
-    const faults = this.faults.entries.length === 0 ? null : planHttpFaults(this.faults.entries, req.method ?? 'GET', path);
+    // With no toxics this length check is all that faults cost a request (and with no globs, the path is not read).
+    const faults = this.faults.entries.length === 0 ? null : planHttpFaults(this.faults.entries, req.method ?? 'GET', pathnameOf(req.url ?? '/'));
     // Before recording: the recorded request is the one the backend gets.
     if (faults !== null) faults.prepareRequest(req);
-    const recorder = this._filter(path) ? this._startExchange(req, upstream, routeOf(upstream).secure ? 'https' : 'http') : null;
+    const record = this._filter === RECORD_ALL || this._filter(pathnameOf(req.url ?? '/'));
+    const recorder = record ? this._startExchange(req, upstream, routeOf(upstream).secure ? 'https' : 'http') : null;
     const options: ForwardOptions = {
       upstream,
       agent: this._agentFor(upstream, req),

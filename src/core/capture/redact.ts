@@ -40,6 +40,8 @@ const MARKERS_MAX = 1_024;
 export class Redactor {
   private readonly _headerSet: Set<string>;
   private readonly _markers = new Map<string, string>();
+  /** Whether a header name (as sent) is redacted: the same few names come on every exchange. */
+  private readonly _secretHeaders = new Map<string, boolean>();
   constructor(private readonly _options: RedactionOptions, private readonly _salt: string) {
     this._headerSet = new Set(_options.headers.map((h) => h.toLowerCase()));
   }
@@ -80,13 +82,23 @@ export class Redactor {
     let out: HeaderPairs | null = null;
     for (let i = 0; i < pairs.length; i++) {
       const [name, value] = pairs[i];
-      const lower = name.toLowerCase();
-      if (this._headerSet.has(lower) || this._isSecretName(lower)) {
+      if (this._isSecretHeader(name)) {
         out ??= pairs.map(([n, v]) => [n, v]);
-        out[i] = [name, this._headerValue(lower, value)];
+        out[i] = [name, this._headerValue(name.toLowerCase(), value)];
       }
     }
     return out === null ? { pairs, changed: false } : { pairs: out, changed: true };
+  }
+
+  private _isSecretHeader(name: string): boolean {
+    let secret = this._secretHeaders.get(name);
+    if (secret === undefined) {
+      const lower = name.toLowerCase();
+      secret = this._headerSet.has(lower) || this._isSecretName(lower);
+      if (this._secretHeaders.size >= MARKERS_MAX) this._secretHeaders.clear();
+      this._secretHeaders.set(name, secret);
+    }
+    return secret;
   }
 
   /** Keeps the auth scheme and cookie names readable: `Bearer [REDACTED:..]`, `sid=[REDACTED:..]`. */

@@ -76,6 +76,7 @@ export function pairsToRawHeaders(pairs: HeaderPairs): RawHeaders {
 export function headerValue(headers: HeaderPairs | null | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   const lower = name.toLowerCase();
-  for (const [k, v] of headers) if (k.toLowerCase() === lower) return v;
+  // (Lengths first: most names differ in length, and lowering one makes a new string.)
+  for (const [k, v] of headers) if (k.length === lower.length && k.toLowerCase() === lower) return v;
   return undefined;
 }

@@ -81,6 +81,11 @@ export function loadParser(): ParserClass | null {
   return parserClass;
 }
 
+/** The pool's key for an upstream: plain and TLS connections to the same host:port are kept apart. */
+export function poolKey(host: string, port: number, secure: boolean): string {
+  return secure ? `tls:${host}:${port}` : `${host}:${port}`;
+}
+
 export class UpstreamPool {
   private readonly _idle = new Map<string, UpstreamConnection[]>();
   private readonly _all = new Set<UpstreamConnection>();
@@ -90,10 +95,9 @@ export class UpstreamPool {
 
   /**
    * Sends `head` (a complete request head; a body, if any, follows through `writeBody`) on an idle connection to host:port (over TLS when `secure`) or a new one, and reports
-   * the response to `handler`. Returns the connection, for `abort`.
+   * the response to `handler`. `key` is poolKey(host, port, secure), which the caller makes once per upstream. Returns the connection, for `abort`.
    */
-  request(host: string, port: number, secure: UpstreamTls | null, head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
-    const key = secure === null ? `${host}:${port}` : `tls:${host}:${port}`;
+  request(key: string, host: string, port: number, secure: UpstreamTls | null, head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
     const conn = this._idle.get(key)?.pop() ?? new UpstreamConnection(this, key, host, port, secure);
     conn.send(head, isHead, hasBody, timeoutMs, handler);
     return conn;

@@ -600,12 +600,26 @@ export class TrafficDb {
   }
 }
 
-/** JSON of header pairs; a wire call's one content type (on row after row) without a stringify each time. */
+/**
+ * JSON of header pairs; a wire call's one content type (on row after row) without a stringify each time, and
+ * the pairs of the last two calls (a request's and a response's) by identity: prepareExchange hands on the same
+ * pairs for an exchange whose headers repeat the previous one's (see exchangeColumns.ts).
+ */
 function headersJson(pairs: HeaderPairs): string {
   if (pairs.length === 0) return '[]';
   if (pairs.length === 1 && pairs[0][0] === 'content-type' && pairs[0][1] === 'application/json') return JSON_CONTENT_TYPE;
-  return JSON.stringify(pairs);
+  if (pairs === recentJson[0]) return recentJson[1];
+  if (pairs === recentJson[2]) return recentJson[3];
+  const json = JSON.stringify(pairs);
+  recentJson[2] = recentJson[0];
+  recentJson[3] = recentJson[1];
+  recentJson[0] = pairs;
+  recentJson[1] = json;
+  return json;
 }
+
+/** [pairs, json, older pairs, older json]. */
+const recentJson: [HeaderPairs | null, string, HeaderPairs | null, string] = [null, '', null, ''];
 
 function summaryFromRow(r: Record<string, SqlValue>): ExchangeSummary {
   return {

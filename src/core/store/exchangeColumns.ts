@@ -12,9 +12,15 @@ export interface ExchangeColumns {
   numbers: Float64Array;
   /** EXCHANGE_TEXTS per exchange. */
   texts: Array<string | null>;
-  /** Every exchange's request headers then response headers, flat; their counts are in `numbers`. */
+  /**
+   * Every exchange's request headers then response headers, flat; their counts are in `numbers` (SAME_HEADERS:
+   * the same as the previous exchange's of the batch, which are not sent again).
+   */
   headers: string[];
 }
+
+/** A header count meaning "the same headers as the previous exchange of the batch" (the next client or backend answer alike). */
+export const SAME_HEADERS = -2;
 
 export const EXCHANGE_NUMBERS = 16;
 export const EXCHANGE_TEXTS = 9;
@@ -43,6 +49,8 @@ export function packExchanges(exchanges: CapturedExchange[], view: Uint8Array, o
     }
     n += 4;
   };
+  let lastRequest: string[] | null = null;
+  let lastResponse: string[] | null = null;
   for (const ex of exchanges) {
     v[n] = ex.seq;
     v[n + 1] = ex.connectionId;
@@ -50,20 +58,40 @@ export function packExchanges(exchanges: CapturedExchange[], view: Uint8Array, o
     v[n + 3] = ex.ttfbMs ?? NaN;
     v[n + 4] = ex.durationMs ?? NaN;
     v[n + 5] = ex.status ?? NaN;
-    v[n + 6] = ex.requestHeaders.length;
-    v[n + 7] = ex.responseHeaders === null ? -1 : ex.responseHeaders.length;
+    const request = ex.requestHeaders;
+    const response = ex.responseHeaders;
+    if (lastRequest !== null && sameStrings(request, lastRequest)) v[n + 6] = SAME_HEADERS;
+    else {
+      v[n + 6] = request.length;
+      for (const h of request) headers.push(h);
+      lastRequest = request;
+    }
+    if (response === null) v[n + 7] = -1;
+    else if (lastResponse !== null && sameStrings(response, lastResponse)) v[n + 7] = SAME_HEADERS;
+    else {
+      v[n + 7] = response.length;
+      for (const h of response) headers.push(h);
+      lastResponse = response;
+    }
     n += 8;
     body(ex.requestBody);
     body(ex.responseBody);
-    for (const h of ex.requestHeaders) headers.push(h);
-    if (ex.responseHeaders !== null) for (const h of ex.responseHeaders) headers.push(h);
     texts.push(ex.protocol, ex.method, ex.url, ex.target ?? null, ex.error, ex.httpVersion ?? null, ex.upstreamHttpVersion ?? null,
       ex.requestBody.sha256 ?? null, ex.responseBody.sha256 ?? null);
   }
   return { columns: { count: exchanges.length, numbers: v, texts, headers }, offset };
 }
 
-/** The exchanges of `c` again (bodies as views into `buffer`), and how many body bytes they held. */
+function sameStrings(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The exchanges of `c` again (bodies as views into `buffer`), and how many body bytes they held. Headers sent as
+ * SAME_HEADERS are the previous exchange's array itself (so what is made from them can be reused by identity).
+ */
 export function unpackExchanges(c: ExchangeColumns, buffer: ArrayBuffer): { exchanges: CapturedExchange[]; bytes: number } {
   const v = c.numbers;
   const t = c.texts;
@@ -75,11 +103,13 @@ export function unpackExchanges(c: ExchangeColumns, buffer: ArrayBuffer): { exch
     bytes += v[n + 1];
     return { data: new Uint8Array(buffer, v[n], v[n + 1]), size: v[n + 2], truncated: v[n + 3] === 1, sha256: sha256 ?? undefined };
   };
+  let lastRequest: string[] = [];
+  let lastResponse: string[] = [];
   for (let i = 0; i < c.count; i++) {
     const n = i * EXCHANGE_NUMBERS;
     const s = i * EXCHANGE_TEXTS;
-    const requestHeaders = c.headers.slice(h, (h += v[n + 6]));
-    const responseHeaders = v[n + 7] < 0 ? null : c.headers.slice(h, (h += v[n + 7]));
+    const requestHeaders = v[n + 6] === SAME_HEADERS ? lastRequest : (lastRequest = c.headers.slice(h, (h += v[n + 6])));
+    const responseHeaders = v[n + 7] === SAME_HEADERS ? lastResponse : v[n + 7] < 0 ? null : (lastResponse = c.headers.slice(h, (h += v[n + 7])));
     const ex: CapturedExchange = {
       seq: v[n],
       protocol: t[s] as Protocol,

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { decodeBody } from '../capture/decode';
 import type { Redactor } from '../capture/redact';
@@ -48,16 +49,21 @@ export interface PreparedMessage {
   truncated: boolean;
 }
 
+/** crypto.hash (Node ≥ 20.12): one call, no Hash object; bodies are hashed once per exchange. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return oneShot !== undefined ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
 /** Decode, redact and hash one exchange. Runs in the store worker, never on the proxy's event loop. */
 export function prepareExchange(ex: CapturedExchange, redactor: Redactor, options: { alreadyDecoded?: boolean } = {}): PreparedExchange {
-  const reqPairs = rawHeadersToPairs(ex.requestHeaders);
-  const resPairs = ex.responseHeaders ? rawHeadersToPairs(ex.responseHeaders) : null;
-  const reqHeaders = redactor.headers(reqPairs);
-  const resHeaders = redactor.headers(resPairs);
+  const req = headersOf(ex.requestHeaders, redactor, 0);
+  const res = ex.responseHeaders ? headersOf(ex.responseHeaders, redactor, 1) : null;
+  const reqPairs = req.pairs;
+  const resPairs = res === null ? null : res.pairs;
+  const reqHeaders = req.redacted;
+  const resHeaders = res === null ? redactor.headers(null) : res.redacted;
   const wire = isWireProtocol(ex.protocol);
   // A wire call's "url" is its statement (SQL, a Redis command), not a URL with a query string to redact.
   const url = wire ? { url: ex.url, changed: false } : redactor.url(ex.url);
@@ -72,13 +78,9 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     host = ex.target ?? null;
     path = shapeOf(ex.protocol, ex.url);
   } else {
-    try {
-      const u = new URL(url.url);
-      host = u.host;
-      path = u.pathname;
-    } catch {
-      path = url.url.split('?')[0];
-    }
+    const parts = urlParts(url.url);
+    host = parts.host;
+    path = parts.path;
   }
   return {
     seq: ex.seq,
@@ -101,6 +103,50 @@ export function prepareExchange(ex: CapturedExchange, redactor: Redactor, option
     httpVersion: ex.httpVersion ?? null,
     upstreamHttpVersion: ex.upstreamHttpVersion ?? null,
   };
+}
+
+/** Host and path of recent URLs: an endpoint's URL comes back request after request, and parsing one costs more. */
+const recentUrls = new Map<string, { host: string | null; path: string }>();
+const RECENT_URLS_MAX = 4_096;
+const URL_KEY_MAX = 512;
+
+function urlParts(url: string): { host: string | null; path: string } {
+  let parts = url.length <= URL_KEY_MAX ? recentUrls.get(url) : undefined;
+  if (parts !== undefined) return parts;
+  try {
+    const u = new URL(url);
+    parts = { host: u.host, path: u.pathname };
+  } catch {
+    parts = { host: null, path: url.split('?')[0] };
+  }
+  if (url.length <= URL_KEY_MAX) {
+    if (recentUrls.size >= RECENT_URLS_MAX) recentUrls.clear();
+    recentUrls.set(url, parts);
+  }
+  return parts;
+}
+
+interface PreparedHeaders {
+  raw: string[];
+  redactor: Redactor;
+  pairs: HeaderPairs;
+  redacted: { pairs: HeaderPairs | null; changed: boolean };
+}
+
+/** The last request's [0] and response's [1] headers made into pairs and redacted. */
+const lastHeaders: Array<PreparedHeaders | null> = [null, null];
+
+/**
+ * Pairs and their redaction; headers that repeat the previous exchange's come as the same array (unpackExchanges),
+ * and get the same pairs (and so the same stored JSON, see database.ts headersJson) without being made again.
+ */
+function headersOf(raw: string[], redactor: Redactor, slot: 0 | 1): PreparedHeaders {
+  const last = lastHeaders[slot];
+  if (last !== null && last.raw === raw && last.redactor === redactor) return last;
+  const pairs = rawHeadersToPairs(raw);
+  const prepared = { raw, redactor, pairs, redacted: redactor.headers(pairs) };
+  lastHeaders[slot] = prepared;
+  return prepared;
 }
 
 const JSON_TYPE = 'application/json';

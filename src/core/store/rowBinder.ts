@@ -35,6 +35,8 @@ export class RowBinder {
   private _heapBytes = 0;
   private _scratch: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
   private _spans = new Int32Array(1024);
+  /** Per column, where in `_spans` the last row's value of that column went (see _encodeTexts). */
+  private _columnSpan: number[] = [];
 
   private constructor(private readonly _sql: SqlJsExports | null) {}
 
@@ -84,7 +86,11 @@ export class RowBinder {
     return 'direct';
   }
 
-  /** Encodes every text (and copies every blob) of the batch into one buffer, copied to the wasm heap at once; spans hold [offset, length]. */
+  /**
+   * Encodes every text (and copies every blob) of the batch into one buffer, copied to the wasm heap at once; spans
+   * hold [offset, length]. A value that is the very object the row before held in that column (the JSON of
+   * repeated headers) gets that row's span again: the bytes stay in place for the whole batch, so rows may share them.
+   */
   private _encodeTexts(sql: SqlJsExports, values: RowValue[], width: number, text: readonly boolean[]): number {
     let at = 0;
     let span = 0;
@@ -94,13 +100,21 @@ export class RowBinder {
         if (v === null || typeof v === 'number') continue;
         const isText = typeof v === 'string';
         if (isText !== text[k]) throw new TypeError(`column ${k} holds ${isText ? 'text' : 'a blob'}`);
-        const most = isText ? v.length * 3 : v.length;
-        if (at + most > this._scratch.length) this._scratch = grow(this._scratch, at, at + most);
         if (span + 2 > this._spans.length) {
           const spans = new Int32Array(this._spans.length * 2);
           spans.set(this._spans);
           this._spans = spans;
         }
+        const same = row > 0 && isText && v === values[row - width + k] ? this._columnSpan[k] : -1;
+        if (same >= 0) {
+          this._spans[span++] = this._spans[same];
+          this._spans[span++] = this._spans[same + 1];
+          this._columnSpan[k] = span - 2;
+          continue;
+        }
+        this._columnSpan[k] = span;
+        const most = isText ? v.length * 3 : v.length;
+        if (at + most > this._scratch.length) this._scratch = grow(this._scratch, at, at + most);
         let n = v.length;
         if (isText) n = this._scratch.write(v, at, 'utf8');
         else this._scratch.set(v, at);
