@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const AUTOCANNON = path.join(ROOT, 'node_modules/autocannon/autocannon.js');
-const DIST_FILES = ['cli.js', 'storeWorker.js', 'sql-wasm.wasm'];
+const DIST_FILES = ['cli.js', 'storeWorker.js', 'sql-wasm.js', 'sql-wasm.wasm'];
 /** dist/cli.js as copied at start (see snapshotDist); every run uses the same build even if dist/ is rebuilt meanwhile. */
 let CLI = path.join(ROOT, 'dist/cli.js');
 /** With --compare DIR: that build's cli.js, copied the same way, measured as a second "ours" beside the first. */
@@ -787,11 +787,12 @@ async function main() {
  * The first copy (`dist`) is the build under test; `compare` is --compare's.
  */
 function snapshotDist(distDir, workDir, name = 'dist') {
-  const missing = DIST_FILES.filter((f) => !fs.existsSync(path.join(distDir, f)));
+  // Builds before sql.js was loaded from beside the bundle (a --compare DIR) bundled it instead.
+  const missing = DIST_FILES.filter((f) => f !== 'sql-wasm.js' && !fs.existsSync(path.join(distDir, f)));
   if (missing.length) throw new Error(`${path.relative(ROOT, distDir) || distDir}/${missing[0]} is missing: run \`node scripts/build.mjs\` (npm run bench:capture builds first)`);
   const copy = path.join(workDir, name);
   fs.mkdirSync(copy);
-  for (const f of DIST_FILES) fs.copyFileSync(path.join(distDir, f), path.join(copy, f));
+  for (const f of DIST_FILES) if (fs.existsSync(path.join(distDir, f))) fs.copyFileSync(path.join(distDir, f), path.join(copy, f));
   const cli = path.join(copy, 'cli.js');
   if (name === 'dist') CLI = cli;
   const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';

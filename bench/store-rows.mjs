@@ -29,7 +29,9 @@ const rootArg = process.argv.indexOf('--root');
 const ROOT = rootArg > 0 ? path.resolve(process.argv[rootArg + 1]) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-bench-store-code-'));
 process.on('exit', () => fs.rmSync(bundleDir, { recursive: true, force: true }));
-for (const f of ['storeWorker.js', 'sql-wasm.wasm']) {
+for (const f of ['storeWorker.js', 'sql-wasm.js', 'sql-wasm.wasm']) {
+  // Checkouts from before sql.js was loaded from beside the bundle (a --root for a before/after) bundle it instead.
+  if (f === 'sql-wasm.js' && !fs.existsSync(path.join(ROOT, 'dist', f))) continue;
   if (!fs.existsSync(path.join(ROOT, 'dist', f))) throw new Error(`dist/${f} is missing: run npm run build first (npm run bench:store does)`);
   fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(bundleDir, f));
 }

@@ -1,4 +1,4 @@
-// Bundles the CLI, the extension, the store worker and the chaos helpers with esbuild, and copies sql.js's wasm beside them; bundles
+// Bundles the CLI, the extension, the store worker and the chaos helpers with esbuild, and copies sql.js (its script and wasm) beside them; bundles
 // the webview panels' page scripts (with @vscode-elements/elements) and their CSS into dist/webview/.
 import * as esbuild from 'esbuild';
 import { execFile } from 'node:child_process';
@@ -68,7 +68,8 @@ if (watch) {
   });
   await Promise.all([...all.map((e) => esbuild.build(e)), declarations]);
 }
-copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+// sql.js is loaded from beside the bundles, not bundled: src/core/store/sqlite.ts adds a hook to it as it loads it.
+for (const f of ['sql-wasm.js', 'sql-wasm.wasm']) copyFileSync(require.resolve(`sql.js/dist/${f}`), `dist/${f}`);
 // The readiness HTML report inlines uPlot (src/core/readiness/report/html.ts reads it beside the bundle).
 for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) copyFileSync(require.resolve(`uplot/dist/${f}`), `dist/${f}`);
 chmodSync('dist/cli.js', 0o755);

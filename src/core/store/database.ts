@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { StoreError, describeError } from '../errors';
 import type { HeaderPairs } from '../capture/types';
 import { atomicWriteFileSync } from './atomicWrite';
 import { readJournal, journalPath, type JournalOp } from './journal';
 import type { PreparedBody, PreparedExchange, PreparedMessage } from './prepare';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema';
-import { loadSqlJs } from './sqlite';
+import { loadSqlJs, type SqlJs } from './sqlite';
 import { RowBinder, type RowValue } from './rowBinder';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -162,11 +162,13 @@ export class TrafficDb {
   private _held = false;
   /** How the last batch of exchanges was bound (see RowBinder): for tests. */
   lastInsertVia: 'direct' | 'sql.js' | undefined;
+  /** How the last save() got the bytes it wrote: sql.js's live file, or a copy by export() (see save): for tests. */
+  lastSaveVia: 'memfs' | 'export' | undefined;
   private _appliedLsn: number;
   readonly salt: string;
 
-  private constructor(private _db: Database, readonly file: string | null, sql: SqlJsStatic, options: { bindViaSqlJs?: boolean } = {}) {
-    this._binder = RowBinder.for(sql, options.bindViaSqlJs);
+  private constructor(private _db: Database, readonly file: string | null, private readonly _sql: SqlJs, options: { bindViaSqlJs?: boolean } = {}) {
+    this._binder = RowBinder.for(_sql, options.bindViaSqlJs);
     tune(_db);
     this.salt = this._meta('salt') ?? '';
     this._appliedLsn = Number(this._meta('applied_lsn') ?? 0);
@@ -572,21 +574,23 @@ export class TrafficDb {
 
   // ---- persistence ----
 
-  /** Serialises the whole database. sql.js frees prepared statements on export, so the cache is dropped. */
+  /** Serialises the whole database into a fresh copy. */
   exportBytes(): Uint8Array {
     this.commit();
-    for (const s of this._stmts.values()) s.free();
-    this._stmts.clear();
-    const bytes = this._db.export();
-    tune(this._db); // export() closes and reopens the connection, which resets pragmas
-    return bytes;
+    return this._db.export();
   }
 
-  /** Writes the database atomically to `file` (default: where it was opened). */
+  /**
+   * Writes the database atomically to `file` (default: where it was opened). The bytes go straight from sql.js's
+   * in-memory file (see memfsPatch), committed first so that the file is a whole database: no copy of it is made.
+   */
   save(file = this.file): void {
     if (!file) throw new StoreError('this database has no file; pass one to save()');
+    this.commit();
+    const live = this._sql.memfsFile?.((this._db as Database & { filename: string }).filename) ?? null;
+    this.lastSaveVia = live ? 'memfs' : 'export';
     try {
-      atomicWriteFileSync(file, this.exportBytes());
+      atomicWriteFileSync(file, live ?? this._db.export());
     } catch (e) {
       throw new StoreError(`cannot write ${file}: ${describeError(e)}`);
     }

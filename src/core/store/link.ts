@@ -138,10 +138,18 @@ export interface LinkResult {
 }
 
 /** The plan for a database, and the parent_id changes it asks for (none when linked already). */
+/** SQL: the row is a wire call. */
+const WIRE_SQL = `protocol IN (${WIRE_PROTOCOLS.map((p) => `'${p}'`).join(', ')})`;
+
 export function linkChanges(db: TrafficDb): LinkResult {
+  // Only wire calls get parents: without any (an HTTP-only capture) there is nothing to plan, and no need to read
+  // every row (200k of them held in memory at a capture's stop).
+  if (!db.query(`SELECT 1 AS x FROM exchanges WHERE ${WIRE_SQL} LIMIT 1`).length) {
+    return { changes: [], linked: 0, ambiguous: 0, outside: 0 };
+  }
   // Nothing to link to and no link to undo (a wire-only capture): no need to read every row.
   if (!db.query("SELECT 1 AS x FROM exchanges WHERE protocol IN ('http', 'https') OR parent_id IS NOT NULL LIMIT 1").length) {
-    return { changes: [], linked: 0, ambiguous: 0, outside: db.query(`SELECT COUNT(*) AS n FROM exchanges WHERE protocol IN (${WIRE_PROTOCOLS.map((p) => `'${p}'`).join(', ')})`)[0]?.n as number ?? 0 };
+    return { changes: [], linked: 0, ambiguous: 0, outside: db.query(`SELECT COUNT(*) AS n FROM exchanges WHERE ${WIRE_SQL}`)[0]?.n as number ?? 0 };
   }
   const rows = linkRows(db);
   const plan = planLinks(rows);
@@ -166,7 +174,7 @@ export function ensureLinked(db: TrafficDb): void {
   const [r] = db.query('SELECT COUNT(*) AS n, MAX(id) AS last FROM exchanges');
   const stamp = `${String(r?.n)}:${String(r?.last)}`;
   if (linkedAt.get(db) === stamp) return;
-  const hasWire = db.query(`SELECT 1 AS x FROM exchanges WHERE protocol IN (${WIRE_PROTOCOLS.map((p) => `'${p}'`).join(', ')}) LIMIT 1`).length > 0;
+  const hasWire = db.query(`SELECT 1 AS x FROM exchanges WHERE ${WIRE_SQL} LIMIT 1`).length > 0;
   if (hasWire) db.setParents(linkChanges(db).changes);
   linkedAt.set(db, stamp);
 }
