@@ -4,6 +4,7 @@
  * debounce that grows with the cost of a snapshot (the journal covers the gap).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { Redactor, defaultRedaction } from '../capture/redact';
@@ -14,7 +15,9 @@ import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
-import { expandRepeats } from '../protocols/wireRecord';
+import { expandRepeats, WireBatchBuilder } from '../protocols/wireRecord';
+import { loadProtocol } from '../protocols/registry';
+import { WireStreamDecoder } from './wireDecoding';
 import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
 import { unpackExchanges } from './exchangeColumns';
 import type { FromWorker, ToWorker } from './protocol';
@@ -36,6 +39,8 @@ let snapshotMinMs = 5000;
 let exchangesStored = 0;
 let timer: NodeJS.Timeout | undefined;
 let lastCommitAt = 0;
+const wireStreams = new Map<number, WireStreamDecoder>();
+const wireBuilder = new WireBatchBuilder();
 /** How long the worker keeps its SQLite transaction open across batches (see TrafficDb.holdTransaction). */
 const COMMIT_MS = 1000;
 
@@ -73,12 +78,22 @@ function maybeSnapshot(): void {
   if (Date.now() - lastSnapshotAt >= interval) snapshot();
 }
 
+/** Linux lets a thread renice itself by its own id; elsewhere (or if refused) the worker keeps its priority. */
+function lowerPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0) os.setPriority(tid, 19);
+  } catch {
+    // best effort
+  }
+}
 
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init': {
       file = path.resolve(msg.file);
       snapshotMinMs = msg.snapshotMinMs;
+      if (msg.lowPriority) lowerPriority();
       ensureParentDir(file);
       acquireLock(file);
       removeStaleTempFiles(file);
@@ -143,6 +158,28 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       send({ type: 'ack', exchanges: exchangeCount, messages: msg.messages.length, bytes });
       maybeSnapshot();
+      return;
+    }
+    case 'wireStream': {
+      wireStreams.set(msg.stream, new WireStreamDecoder(await loadProtocol(msg.spec.protocol), msg.spec));
+      return;
+    }
+    case 'wireChunks': {
+      const counts = wireStreams.get(msg.stream)!.decode(msg, wireBuilder);
+      const batch = wireBuilder.take();
+      if (batch.count) {
+        expandRepeats(batch);
+        const rows: PreparedExchange[] = [];
+        for (let i = 0; i < batch.count; i++) rows.push(prepareWireCall(batch, i, redactor));
+        record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
+        exchangesStored += rows.length;
+      }
+      send({ type: 'wireAck', stream: msg.stream, bytes: msg.bytes.byteLength, ...counts });
+      maybeSnapshot();
+      return;
+    }
+    case 'wireDrain': {
+      send({ type: 'answer', id: msg.id, ok: true, result: null });
       return;
     }
     case 'query': {
