@@ -18,6 +18,7 @@ import { linkChanges } from './link';
 import { expandRepeats, WireBatchBuilder } from '../protocols/wireRecord';
 import { loadProtocol } from '../protocols/registry';
 import { WireStreamDecoder } from './wireDecoding';
+import { WireInflow } from './wireInflow';
 import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
 import { unpackExchanges } from './exchangeColumns';
 import type { FromWorker, ToWorker } from './protocol';
@@ -41,6 +42,9 @@ let timer: NodeJS.Timeout | undefined;
 let lastCommitAt = 0;
 const wireStreams = new Map<number, WireStreamDecoder>();
 const wireBuilder = new WireBatchBuilder();
+const inflow = new WireInflow<Extract<ToWorker, { type: 'wireChunks' }>>();
+const HOLD_CHECK_MS = 20;
+let holdTimer: NodeJS.Timeout | undefined;
 /** How long the worker keeps its SQLite transaction open across batches (see TrafficDb.holdTransaction). */
 const COMMIT_MS = 1000;
 
@@ -76,6 +80,33 @@ function maybeSnapshot(): void {
   }
   const interval = Math.max(snapshotMinMs, lastSnapshotMs * 20);
   if (Date.now() - lastSnapshotAt >= interval) snapshot();
+}
+
+type WireChunks = Extract<ToWorker, { type: 'wireChunks' }>;
+
+function decodeChunks(msg: WireChunks): void {
+  const counts = wireStreams.get(msg.stream)!.decode(msg, wireBuilder);
+  const batch = wireBuilder.take();
+  if (batch.count) {
+    expandRepeats(batch);
+    const rows: PreparedExchange[] = [];
+    for (let i = 0; i < batch.count; i++) rows.push(prepareWireCall(batch, i, redactor));
+    record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
+    exchangesStored += rows.length;
+  }
+  send({ type: 'wireAck', stream: msg.stream, bytes: msg.bytes.byteLength, ...counts });
+  maybeSnapshot();
+}
+
+/** While chunks are held (heavy wire traffic), a slice is decoded in turn with the other messages once it calms. */
+function decodeWhenCalm(): void {
+  chain = chain.then(() => {
+    for (const m of inflow.due(performance.now())) decodeChunks(m);
+    if (!inflow.holding && holdTimer) {
+      clearInterval(holdTimer);
+      holdTimer = undefined;
+    }
+  }).catch(failed);
 }
 
 /** Linux lets a thread renice itself by its own id; elsewhere (or if refused) the worker keeps its priority. */
@@ -165,20 +196,12 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'wireChunks': {
-      const counts = wireStreams.get(msg.stream)!.decode(msg, wireBuilder);
-      const batch = wireBuilder.take();
-      if (batch.count) {
-        expandRepeats(batch);
-        const rows: PreparedExchange[] = [];
-        for (let i = 0; i < batch.count; i++) rows.push(prepareWireCall(batch, i, redactor));
-        record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
-        exchangesStored += rows.length;
-      }
-      send({ type: 'wireAck', stream: msg.stream, bytes: msg.bytes.byteLength, ...counts });
-      maybeSnapshot();
+      for (const m of inflow.arrive(msg, msg.bytes.byteLength, performance.now())) decodeChunks(m);
+      if (inflow.holding) holdTimer ??= setInterval(decodeWhenCalm, HOLD_CHECK_MS);
       return;
     }
     case 'wireDrain': {
+      for (const m of inflow.takeAll()) decodeChunks(m);
       send({ type: 'answer', id: msg.id, ok: true, result: null });
       return;
     }
@@ -198,6 +221,8 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'close': {
       if (timer) clearInterval(timer);
+      for (const m of inflow.takeAll()) decodeChunks(m);
+      if (holdTimer) clearInterval(holdTimer);
       // Database calls made while an HTTP request was in flight get their parent, in the file for every reader.
       const links = linkChanges(db).changes;
       if (links.length) record({ op: 'link', links });
@@ -214,8 +239,9 @@ async function handle(msg: ToWorker): Promise<void> {
 
 // Messages are handled strictly in order: a batch must not overtake the session that owns it.
 let chain = Promise.resolve();
+function failed(e: unknown): void {
+  send({ type: 'error', message: isChaosError(e) ? e.message : `store worker: ${describeError(e)}` });
+}
 port.on('message', (msg: ToWorker) => {
-  chain = chain.then(() => handle(msg)).catch((e: unknown) => {
-    send({ type: 'error', message: isChaosError(e) ? e.message : `store worker: ${describeError(e)}` });
-  });
+  chain = chain.then(() => handle(msg)).catch(failed);
 });
