@@ -1,6 +1,6 @@
 /**
- * Decoding off the forwarding thread: the capture proxy's tap only keeps references to the chunks it forwarded
- * and, every few milliseconds, packs them into one buffer for the store worker, which runs the parsers there
+ * Decoding off the forwarding thread: the capture proxy's tap only copies the chunks it forwarded into one buffer
+ * and, every 20 ms, packs them into one buffer for the store worker, which runs the parsers there
  * (store/wireDecoding.ts) and stores the calls. A capture of wire protocols only runs that worker at the lowest
  * CPU priority (StoreWriterOptions.lowPriority): under saturation the capture then costs the traffic little more
  * than a bare pipe does, the calls reach the file as soon as there is CPU to decode them, and all of them are in
@@ -14,7 +14,7 @@ import type { WireChunkStream } from '../store/writer';
 import type { DecodedCounts, WireStreamSpec } from '../store/wireDecoding';
 import { ChunkPacker, CLIENT, END, SERVER, type Side } from './rawChunks';
 
-const FLUSH_MS = 5;
+const FLUSH_MS = 20;
 const FLUSH_BYTES = 256 * 1024;
 export const MAX_UNDECODED = 64 * 1024 * 1024;
 

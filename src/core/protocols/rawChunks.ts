@@ -23,43 +23,57 @@ export interface PackedChunks {
 }
 
 /**
- * Keeps references to the chunks (Node's own read buffers, never reused: see ConnectionTap) and copies them only
- * when packed, once per transfer rather than once per chunk.
+ * Copies each chunk into one buffer as it comes (the socket's own buffer then dies young), with its numbers in a
+ * Float64Array beside; both are reused from transfer to transfer, and `take` hands out copies of the used parts.
  */
 export class ChunkPacker {
-  private _chunks: Array<Buffer | null> = [];
-  private _meta: number[] = [];
-  private _bytes = 0;
+  private _bytes: Uint8Array<ArrayBuffer> = new Uint8Array(64 * 1024);
+  private _meta = new Float64Array(FIELDS * 256);
+  private _used = 0;
+  private _count = 0;
 
   get bytes(): number {
-    return this._bytes;
+    return this._used;
   }
 
   get empty(): boolean {
-    return this._chunks.length === 0;
+    return this._count === 0;
   }
 
   push(connection: number, side: Side, at: number, seq: number, chunk: Buffer | null): void {
-    this._chunks.push(chunk);
-    this._meta.push(connection, side, at, chunk ? chunk.length : 0, seq);
-    if (chunk) this._bytes += chunk.length;
+    const length = chunk ? chunk.length : 0;
+    if (this._used + length > this._bytes.length) this._bytes = grow(this._bytes, this._used + length, this._used);
+    if (chunk) this._bytes.set(chunk, this._used);
+    this._used += length;
+    let m = this._count * FIELDS;
+    if (m + FIELDS > this._meta.length) {
+      const meta = new Float64Array(this._meta.length * 2);
+      meta.set(this._meta);
+      this._meta = meta;
+    }
+    const meta = this._meta;
+    meta[m++] = connection;
+    meta[m++] = side;
+    meta[m++] = at;
+    meta[m++] = length;
+    meta[m] = seq;
+    this._count++;
   }
 
   take(): PackedChunks {
-    const bytes = new ArrayBuffer(this._bytes);
-    const view = new Uint8Array(bytes);
-    let offset = 0;
-    for (const chunk of this._chunks) {
-      if (!chunk) continue;
-      view.set(chunk, offset);
-      offset += chunk.length;
-    }
-    const meta = Float64Array.from(this._meta);
-    this._chunks = [];
-    this._meta = [];
-    this._bytes = 0;
-    return { bytes, meta };
+    const packed = { bytes: this._bytes.slice(0, this._used).buffer, meta: this._meta.slice(0, this._count * FIELDS) };
+    this._used = 0;
+    this._count = 0;
+    return packed;
   }
+}
+
+function grow(bytes: Uint8Array<ArrayBuffer>, need: number, keep: number): Uint8Array<ArrayBuffer> {
+  let size = bytes.length * 2;
+  while (size < need) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(bytes.subarray(0, keep));
+  return grown;
 }
 
 /** Calls `fn` for each packed chunk in order; the Buffer is a view into the packed bytes (END: empty). */
