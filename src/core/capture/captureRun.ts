@@ -15,6 +15,7 @@ import { StoreWriter, type StoreWriterOptions } from '../store/writer';
 import type { CaptureSummary } from './captureSession';
 import { wireTarget, type ListenerSpec } from './listeners';
 import { CaptureProxy, type CaptureProxyOptions } from './proxy';
+import { SEQ_STRIDE } from '../protocols/rawChunks';
 
 export interface CaptureRunOptions {
   output: string;
@@ -61,9 +62,12 @@ export class CaptureRun {
     const definitions = await Promise.all(options.listeners.map((l) => (l.protocol === 'http' ? undefined : loadProtocol(l.protocol))));
     const file = path.resolve(options.output);
     const existed = fs.existsSync(file);
-    const writer = await StoreWriter.open(file, options.store);
+    // Only wire listeners: every record is decoded in the store worker, which may then yield the CPU to the traffic.
+    const lowPriority = options.listeners.every((l) => l.protocol !== 'http');
+    const writer = await StoreWriter.open(file, { lowPriority, ...options.store });
     let seq = 0;
-    const nextSeq = (): number => ++seq;
+    // Strided: a wire listener's decoded calls take the numbers after their chunk's (rawChunks.ts).
+    const nextSeq = (): number => (seq += SEQ_STRIDE);
     const started: RunningListener[] = [];
     try {
       for (const [i, spec] of options.listeners.entries()) {
@@ -115,7 +119,7 @@ export class CaptureRun {
 }
 
 async function startWire(spec: ListenerSpec, definition: Awaited<ReturnType<typeof loadProtocol>>, writer: StoreWriter, nextSeq: () => number, bodyCap: number | undefined): Promise<RunningListener> {
-  const capture = new WireCapture(definition, { name: spec.name, listen: { host: spec.host, port: spec.port }, target: wireTarget(spec.target, 'target'), options: spec.options, bodyCap, nextSeq }, writer);
+  const capture = new WireCapture(definition, { name: spec.name, listen: { host: spec.host, port: spec.port }, target: wireTarget(spec.target, 'target'), options: spec.options, bodyCap, nextSeq, deferDecoding: true }, writer);
   const bound = await capture.listen();
   return {
     spec,

@@ -1,13 +1,17 @@
 /**
  * A TCP capture proxy for one wire protocol: the fault proxy (tcpProxy.ts, so toxics and `down` apply) with a tap
- * on each connection that runs the protocol's parser over copies of the bytes and records every call it emits.
+ * on each connection that runs the protocol's parser over copies of the bytes and records every call it emits,
+ * on this thread or (deferDecoding) in the store worker.
  * The forward path never waits on the parser; a parser that throws is dropped for that connection (a note is
  * recorded as an exchange with the error) and the bytes keep flowing unchanged.
  */
 import type { RecordSink } from '../capture/proxy';
 import { epochNow as now } from '../clock';
 import { formatHostPort, TcpProxy, type ConnectionTap, type FlowControl, type HostPort } from '../faults/tcpProxy';
-import type { WireCall, WireParser, WireProtocolDefinition } from './types';
+import { ConnectionParser } from './connectionParser';
+import { DeferredDecoder, type WireChunkSink } from './deferredDecoder';
+import type { DecodedCounts } from '../store/wireDecoding';
+import type { WireCall, WireProtocolDefinition } from './types';
 import { toCapturedExchange, type WireRecordContext } from './wireRecord';
 
 /** A sink that takes wire calls as they are (StoreWriter) records them without making an exchange here. */
@@ -26,8 +30,16 @@ export interface WireCaptureOptions {
   /** The listener's `options` (e.g. { protoFiles } for gRPC), handed to the parser. */
   options?: Record<string, unknown>;
   bodyCap?: number;
-  /** The session's sequence (shared by every listener of one capture). */
+  /**
+   * The session's sequence (shared by every listener of one capture). With deferDecoding it must advance by
+   * SEQ_STRIDE (rawChunks.ts): the calls decoded from a chunk take the numbers after the chunk's.
+   */
   nextSeq: () => number;
+  /**
+   * Parse in the store worker (deferredDecoder.ts) rather than on the forwarding thread, when the sink can take
+   * raw chunks (StoreWriter). The definition must then be the registry's (the worker loads it by name).
+   */
+  deferDecoding?: boolean;
 }
 
 export interface WireCaptureStats {
@@ -45,6 +57,7 @@ export class WireCapture {
   readonly proxy: TcpProxy;
   readonly stats: WireCaptureStats = { calls: 0, recorded: 0, errors: 0, parserFailures: 0, openConnections: 0 };
   private readonly _target: string;
+  private readonly _decoder: DeferredDecoder | undefined;
 
   constructor(
     readonly definition: WireProtocolDefinition,
@@ -52,6 +65,11 @@ export class WireCapture {
     private readonly _sink: WireRecordSink,
   ) {
     this._target = formatHostPort(_options.target);
+    const chunkSink = (_sink as Partial<WireChunkSink>).openWireStream ? (_sink as WireRecordSink & WireChunkSink) : undefined;
+    if (_options.deferDecoding && chunkSink) {
+      const spec = { protocol: definition.name, target: this._target, bodyCap: _options.bodyCap ?? DEFAULT_BODY_CAP, options: _options.options };
+      this._decoder = new DeferredDecoder(chunkSink, spec, _options.nextSeq, (d) => this._decoded(d));
+    }
     this.proxy = new TcpProxy({ name: _options.name, listen: _options.listen, upstream: _options.target, tap: (id) => this._tap(id) });
   }
 
@@ -63,84 +81,85 @@ export class WireCapture {
     return this.proxy.start();
   }
 
-  close(): Promise<void> {
-    return this.proxy.close();
+  /** Stops listening, ends every connection and, when decoding is deferred, waits until every call is recorded. */
+  async close(): Promise<void> {
+    await this.proxy.close();
+    await this._decoder?.close();
+  }
+
+  private _record(call: WireCall, record: WireRecordContext): void {
+    this.stats.calls++;
+    if (call.error !== null) this.stats.errors++;
+    record.seq = this._options.nextSeq();
+    const sink = this._sink;
+    if (sink.enqueueWireCall ? sink.enqueueWireCall(call, record) : sink.enqueueExchange(toCapturedExchange(call, record))) this.stats.recorded++;
+  }
+
+  private _context(connectionId: number): WireRecordContext {
+    return { protocol: this.definition.name, target: this._target, connectionId, seq: 0, bodyCap: this._options.bodyCap ?? DEFAULT_BODY_CAP };
+  }
+
+  /** What the store worker decoded (and stored) from this listener's chunks. */
+  private _decoded(d: DecodedCounts): void {
+    this.stats.calls += d.calls;
+    this.stats.recorded += d.calls;
+    this.stats.errors += d.errors;
+    this.stats.parserFailures += d.failures;
   }
 
   private _tap(connectionId: number): ConnectionTap {
-    const record: WireRecordContext = { protocol: this.definition.name, target: this._target, connectionId, seq: 0, bodyCap: this._options.bodyCap ?? DEFAULT_BODY_CAP };
-    const emit = (call: WireCall): void => {
-      this.stats.calls++;
-      if (call.error !== null) this.stats.errors++;
-      record.seq = this._options.nextSeq();
-      const sink = this._sink;
-      if (sink.enqueueWireCall ? sink.enqueueWireCall(call, record) : sink.enqueueExchange(toCapturedExchange(call, record))) this.stats.recorded++;
-    };
-    let parser: WireParser | undefined;
-    const fail = (where: string, e: unknown): void => {
-      parser = undefined;
-      this.stats.parserFailures++;
-      const at = now();
-      emit({ startedAt: at, ttfbMs: null, durationMs: null, method: 'PARSER', statement: `${this.definition.name} parser stopped`, status: null, error: `parser failed on the ${where} side and was turned off for this connection: ${(e as Error)?.message ?? String(e)}` });
-    };
-    try {
-      parser = this.definition.createParser({ now, emit, options: this._options.options });
-    } catch (e) {
-      fail('start', e);
-    }
     this.stats.openConnections++;
+    const decoder = this._decoder;
+    const parser = decoder
+      ? undefined
+      : ((record) =>
+          new ConnectionParser(this.definition, {
+            now,
+            emit: (call) => this._record(call, record),
+            failed: () => this.stats.parserFailures++,
+            options: this._options.options,
+          }))(this._context(connectionId));
     const sink = this._sink;
-    const gated = sink.whenCaughtUp && sink.behind !== undefined ? (sink as Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) : undefined;
+    const store = sink.whenCaughtUp && sink.behind !== undefined ? (sink as Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) : undefined;
     /*
-     * While the store is behind, the connection is held: neither socket is read until the store has caught up, so
-     * a database client waits a little, as it would for a slow server, instead of its calls going unrecorded. Both
-     * sides are held: a pipelined client may have sent thousands of commands before the first reply, and it is the
-     * replies that make calls. Checked after each chunk (the chunk itself was forwarded already).
+     * While the store (or the decoder) is behind, the connection is held: neither socket is read until it has
+     * caught up, so a database client waits a little, as it would for a slow server, instead of its calls going
+     * unrecorded. Both sides are held: a pipelined client may have sent thousands of commands before the first
+     * reply, and it is the replies that make calls. Checked after each chunk (the chunk itself was forwarded already).
      */
     let flow: FlowControl | undefined;
     let held = false;
+    const waitFor = (): { whenCaughtUp(fn: () => void): void } | undefined => (store?.behind ? store : decoder?.behind ? decoder : undefined);
+    // The store's whenCaughtUp also lets go when it closes or fails; the decoder is not behind once it has failed.
     const release = (): void => {
+      if (decoder?.behind) return decoder.whenCaughtUp(release);
       held = false;
       flow?.resume();
     };
     const holdIfBehind = (): void => {
-      if (held || !gated || !flow || !gated.behind) return;
+      if (held || !flow) return;
+      const gate = waitFor();
+      if (!gate) return;
       held = true;
       flow.pause();
-      gated.whenCaughtUp(release);
+      gate.whenCaughtUp(release);
     };
     return {
       flow: (control) => (flow = control),
       client(chunk) {
-        if (parser) {
-          try {
-            parser.client(chunk);
-          } catch (e) {
-            fail('client', e);
-          }
-        }
+        if (decoder) decoder.client(connectionId, chunk, now());
+        else parser!.client(chunk);
         holdIfBehind();
       },
       server(chunk) {
-        if (parser) {
-          try {
-            parser.server(chunk);
-          } catch (e) {
-            fail('server', e);
-          }
-        }
+        if (decoder) decoder.server(connectionId, chunk, now());
+        else parser!.server(chunk);
         holdIfBehind();
       },
       end: () => {
         this.stats.openConnections--;
-        const p = parser;
-        parser = undefined;
-        if (!p) return;
-        try {
-          p.end();
-        } catch (e) {
-          fail('end', e);
-        }
+        if (decoder) decoder.end(connectionId, now());
+        else parser!.end();
       },
     };
   }

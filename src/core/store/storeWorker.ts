@@ -4,6 +4,7 @@
  * debounce that grows with the cost of a snapshot (the journal covers the gap).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { Redactor, defaultRedaction } from '../capture/redact';
@@ -14,7 +15,10 @@ import { TrafficDb } from './database';
 import { JournalWriter, journalPath, type JournalOpBody } from './journal';
 import { acquireLock, releaseLock } from './lock';
 import { linkChanges } from './link';
-import { expandRepeats } from '../protocols/wireRecord';
+import { expandRepeats, WireBatchBuilder } from '../protocols/wireRecord';
+import { loadProtocol } from '../protocols/registry';
+import { WireStreamDecoder } from './wireDecoding';
+import { WireInflow } from './wireInflow';
 import { prepareExchange, prepareMessage, prepareWireCall, type PreparedExchange } from './prepare';
 import { unpackExchanges } from './exchangeColumns';
 import type { FromWorker, ToWorker } from './protocol';
@@ -36,6 +40,11 @@ let snapshotMinMs = 5000;
 let exchangesStored = 0;
 let timer: NodeJS.Timeout | undefined;
 let lastCommitAt = 0;
+const wireStreams = new Map<number, WireStreamDecoder>();
+const wireBuilder = new WireBatchBuilder();
+const inflow = new WireInflow<Extract<ToWorker, { type: 'wireChunks' }>>();
+const HOLD_CHECK_MS = 20;
+let holdTimer: NodeJS.Timeout | undefined;
 /** How long the worker keeps its SQLite transaction open across batches (see TrafficDb.holdTransaction). */
 const COMMIT_MS = 1000;
 
@@ -73,12 +82,49 @@ function maybeSnapshot(): void {
   if (Date.now() - lastSnapshotAt >= interval) snapshot();
 }
 
+type WireChunks = Extract<ToWorker, { type: 'wireChunks' }>;
+
+function decodeChunks(msg: WireChunks): void {
+  const counts = wireStreams.get(msg.stream)!.decode(msg, wireBuilder);
+  const batch = wireBuilder.take();
+  if (batch.count) {
+    expandRepeats(batch);
+    const rows: PreparedExchange[] = [];
+    for (let i = 0; i < batch.count; i++) rows.push(prepareWireCall(batch, i, redactor));
+    record({ op: 'exchangeRows', ...db.exchangeRows(sessionId, rows) });
+    exchangesStored += rows.length;
+  }
+  send({ type: 'wireAck', stream: msg.stream, bytes: msg.bytes.byteLength, ...counts });
+  maybeSnapshot();
+}
+
+/** While chunks are held (heavy wire traffic), a slice is decoded in turn with the other messages once it calms. */
+function decodeWhenCalm(): void {
+  chain = chain.then(() => {
+    for (const m of inflow.due(performance.now())) decodeChunks(m);
+    if (!inflow.holding && holdTimer) {
+      clearInterval(holdTimer);
+      holdTimer = undefined;
+    }
+  }).catch(failed);
+}
+
+/** Linux lets a thread renice itself by its own id; elsewhere (or if refused) the worker keeps its priority. */
+function lowerPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0) os.setPriority(tid, 19);
+  } catch {
+    // best effort
+  }
+}
 
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init': {
       file = path.resolve(msg.file);
       snapshotMinMs = msg.snapshotMinMs;
+      if (msg.lowPriority) lowerPriority();
       ensureParentDir(file);
       acquireLock(file);
       removeStaleTempFiles(file);
@@ -145,6 +191,20 @@ async function handle(msg: ToWorker): Promise<void> {
       maybeSnapshot();
       return;
     }
+    case 'wireStream': {
+      wireStreams.set(msg.stream, new WireStreamDecoder(await loadProtocol(msg.spec.protocol), msg.spec));
+      return;
+    }
+    case 'wireChunks': {
+      for (const m of inflow.arrive(msg, msg.bytes.byteLength, performance.now())) decodeChunks(m);
+      if (inflow.holding) holdTimer ??= setInterval(decodeWhenCalm, HOLD_CHECK_MS);
+      return;
+    }
+    case 'wireDrain': {
+      for (const m of inflow.takeAll()) decodeChunks(m);
+      send({ type: 'answer', id: msg.id, ok: true, result: null });
+      return;
+    }
     case 'query': {
       try {
         send({ type: 'answer', id: msg.id, ok: true, result: answer(db, msg.query) });
@@ -161,6 +221,8 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'close': {
       if (timer) clearInterval(timer);
+      for (const m of inflow.takeAll()) decodeChunks(m);
+      if (holdTimer) clearInterval(holdTimer);
       // Database calls made while an HTTP request was in flight get their parent, in the file for every reader.
       const links = linkChanges(db).changes;
       if (links.length) record({ op: 'link', links });
@@ -177,8 +239,9 @@ async function handle(msg: ToWorker): Promise<void> {
 
 // Messages are handled strictly in order: a batch must not overtake the session that owns it.
 let chain = Promise.resolve();
+function failed(e: unknown): void {
+  send({ type: 'error', message: isChaosError(e) ? e.message : `store worker: ${describeError(e)}` });
+}
 port.on('message', (msg: ToWorker) => {
-  chain = chain.then(() => handle(msg)).catch((e: unknown) => {
-    send({ type: 'error', message: isChaosError(e) ? e.message : `store worker: ${describeError(e)}` });
-  });
+  chain = chain.then(() => handle(msg)).catch(failed);
 });

@@ -9,6 +9,8 @@ import type { AnswerOf, TrafficQuery } from './queries';
 import type { WireCall } from '../protocols/types';
 import { WireBatchBuilder, wireBodies, type WireRecordContext } from '../protocols/wireRecord';
 import { packExchanges } from './exchangeColumns';
+import type { PackedChunks } from '../protocols/rawChunks';
+import type { DecodedCounts, WireStreamSpec } from './wireDecoding';
 import type { FromWorker, PackedBody, PackedMessage, RedactionSpec, ToWorker } from './protocol';
 
 export interface StoreWriterOptions {
@@ -21,6 +23,18 @@ export interface StoreWriterOptions {
   maxPendingRecords?: number;
   /** Body bytes waiting for the worker beyond which new records are dropped. */
   maxPendingBytes?: number;
+  /**
+   * Run the worker at the lowest CPU priority: for a capture of wire protocols only, whose chunks the worker
+   * decodes (openWireStream), so that decoding and storing yield the CPU to the traffic and catch up after.
+   */
+  lowPriority?: boolean;
+}
+
+/** Raw chunks of one wire listener, decoded and stored in the worker (see deferredDecoder.ts). */
+export interface WireChunkStream {
+  send(packed: PackedChunks): void;
+  /** Resolves once every chunk sent before is decoded and stored. */
+  drain(): Promise<void>;
 }
 
 export interface WriterStats {
@@ -65,6 +79,8 @@ export class StoreWriter extends EventEmitter {
   private _closed = false;
   private _answers = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private _nextQueryId = 1;
+  private _nextStream = 0;
+  private readonly _streams = new Map<number, (decoded: DecodedCounts & { bytes: number }) => void>();
   private _failed: Error | undefined;
   readonly stats: WriterStats = { enqueued: 0, stored: 0, dropped: 0, pending: 0 };
   sessionId = 0;
@@ -89,13 +105,14 @@ export class StoreWriter extends EventEmitter {
       snapshotMinMs: options.snapshotMinMs ?? 5000,
       maxPendingRecords: options.maxPendingRecords ?? 100_000,
       maxPendingBytes: options.maxPendingBytes ?? 256 * 1024 * 1024,
+      lowPriority: options.lowPriority ?? false,
     };
     // A small young generation: V8 grows the worker's semispaces to ~32 MB under a fast capture, and that memory is
     // never handed back; capped, 200k exchanges capture in ~90 MB less RSS at the same rate (bench:capture memory).
     const worker = new Worker(workerEntry('storeWorker'), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     const writer = new StoreWriter(worker, opts);
     try {
-      await writer._request({ type: 'init', file, redaction: opts.redaction, snapshotMinMs: opts.snapshotMinMs }, 'ready');
+      await writer._request({ type: 'init', file, redaction: opts.redaction, snapshotMinMs: opts.snapshotMinMs, lowPriority: opts.lowPriority }, 'ready');
     } catch (e) {
       writer._closed = true;
       await worker.terminate();
@@ -227,6 +244,27 @@ export class StoreWriter extends EventEmitter {
     this._post({ type: 'batch', exchanges: columns, messages: packedMessages, buffer, wire }, [buffer, wire.batch.numbers.buffer as ArrayBuffer, columns.numbers.buffer as ArrayBuffer]);
   }
 
+  /**
+   * A wire listener's raw chunks, to be decoded and stored in the worker; `onDecoded` hears, per transfer, how many
+   * bytes were decoded and what they held. The chunks go straight to the worker: no queue here, and the caller
+   * bounds what it has sent and not yet heard back about.
+   */
+  openWireStream(spec: WireStreamSpec, onDecoded: (decoded: DecodedCounts & { bytes: number }) => void): WireChunkStream {
+    const stream = ++this._nextStream;
+    this._streams.set(stream, onDecoded);
+    this._post({ type: 'wireStream', stream, spec });
+    return {
+      send: (packed) => {
+        if (this._closed || this._failed) return;
+        this._post({ type: 'wireChunks', stream, ...packed }, [packed.bytes, packed.meta.buffer as ArrayBuffer]);
+      },
+      drain: async () => {
+        if (this._closed || this._failed) return;
+        await this._ask({ type: 'wireDrain', id: this._nextQueryId++ });
+      },
+    };
+  }
+
   /** Asks the worker about the database it holds; answered after every batch posted before it. */
   query<Q extends TrafficQuery>(query: Q): Promise<AnswerOf<Q>> {
     return this._ask({ type: 'query', id: this._nextQueryId++, query }) as Promise<AnswerOf<Q>>;
@@ -277,6 +315,11 @@ export class StoreWriter extends EventEmitter {
   }
 
   private _onMessage(m: FromWorker): void {
+    if (m.type === 'wireAck') {
+      this.stats.stored += m.calls;
+      this._streams.get(m.stream)?.(m);
+      return;
+    }
     if (m.type === 'ack') {
       this._inFlightRecords -= m.exchanges + m.messages;
       this._inFlightBytes -= m.bytes;
