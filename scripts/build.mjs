@@ -23,9 +23,7 @@ const common = {
   external: ['vscode', 'esbuild'],
 };
 const entries = [
-  // dist/cli.js is a small launcher that starts the CLI bundle from V8's code cache (src/cli/launcher.ts).
-  { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli-main.js' },
-  { entryPoints: ['src/cli/launcher.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
   { entryPoints: ['src/core/engine/engineMain.ts'], outfile: 'dist/engine.js' },

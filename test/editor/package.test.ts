@@ -24,7 +24,7 @@ test('the vsix holds the bundles, the manifest and the wasm, no node_modules, un
   const vsix = vsixPath();
   assert.ok(fs.statSync(vsix).size < 10 * 1024 * 1024, `${vsix} is ${fs.statSync(vsix).size} bytes`);
   const names = zipEntries(vsix);
-  for (const want of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/cli-main.js', 'extension/dist/storeWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/sql-wasm.js', 'extension/dist/webview/loadTest.js', 'extension/dist/webview/loadCompare.js', 'extension/dist/webview/loadTest.css']) {
+  for (const want of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/storeWorker.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/sql-wasm.js', 'extension/dist/webview/loadTest.js', 'extension/dist/webview/loadCompare.js', 'extension/dist/webview/loadTest.css']) {
     assert.ok(names.includes(want), `${want} missing from ${names.join(', ')}`);
   }
   assert.deepEqual(names.filter((n) => /node_modules|\.map$|(^|\/)(src|test)\//.test(n)), []);
