@@ -7,6 +7,8 @@
  * place by when its chunk arrived, not by when the decoder got to it; so each chunk takes a sequence number as it
  * arrives, from a sequence that advances by SEQ_STRIDE, and the calls decoded from it take the numbers after it.
  */
+import { doubled } from './wireRecord';
+
 export const CLIENT = 0;
 export const SERVER = 1;
 export const END = 2;
@@ -46,11 +48,7 @@ export class ChunkPacker {
     if (chunk) this._bytes.set(chunk, this._used);
     this._used += length;
     let m = this._count * FIELDS;
-    if (m + FIELDS > this._meta.length) {
-      const meta = new Float64Array(this._meta.length * 2);
-      meta.set(this._meta);
-      this._meta = meta;
-    }
+    if (m + FIELDS > this._meta.length) this._meta = doubled(this._meta);
     const meta = this._meta;
     meta[m++] = connection;
     meta[m++] = side;

@@ -107,18 +107,21 @@ export class WireCapture {
     this.stats.parserFailures += d.failures;
   }
 
+  private _parser(record: WireRecordContext): ConnectionParser {
+    return new ConnectionParser(this.definition, { now, emit: (call) => this._record(call, record), failed: () => this.stats.parserFailures++, options: this._options.options });
+  }
+
   private _tap(connectionId: number): ConnectionTap {
     this.stats.openConnections++;
     const decoder = this._decoder;
-    const parser = decoder
-      ? undefined
-      : ((record) =>
-          new ConnectionParser(this.definition, {
-            now,
-            emit: (call) => this._record(call, record),
-            failed: () => this.stats.parserFailures++,
-            options: this._options.options,
-          }))(this._context(connectionId));
+    // Where this connection's chunks go: the decoder (parsed in the store worker) or a parser on this thread.
+    const feed = decoder
+      ? {
+          client: (chunk: Buffer) => decoder.client(connectionId, chunk, now()),
+          server: (chunk: Buffer) => decoder.server(connectionId, chunk, now()),
+          end: () => decoder.end(connectionId, now()),
+        }
+      : this._parser(this._context(connectionId));
     const sink = this._sink;
     const store = sink.whenCaughtUp && sink.behind !== undefined ? (sink as Required<Pick<WireRecordSink, 'behind' | 'whenCaughtUp'>>) : undefined;
     /*
@@ -147,19 +150,16 @@ export class WireCapture {
     return {
       flow: (control) => (flow = control),
       client(chunk) {
-        if (decoder) decoder.client(connectionId, chunk, now());
-        else parser!.client(chunk);
+        feed.client(chunk);
         holdIfBehind();
       },
       server(chunk) {
-        if (decoder) decoder.server(connectionId, chunk, now());
-        else parser!.server(chunk);
+        feed.server(chunk);
         holdIfBehind();
       },
       end: () => {
         this.stats.openConnections--;
-        if (decoder) decoder.end(connectionId, now());
-        else parser!.end();
+        feed.end();
       },
     };
   }

@@ -70,6 +70,13 @@ export interface WireBatch {
 export const WIRE_NUMBERS = 7;
 export const WIRE_TEXTS = 7;
 
+/** A copy of `a` in an array twice its length (flat numeric batches grow this way). */
+export function doubled(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(a.length * 2);
+  grown.set(a);
+  return grown;
+}
+
 export class WireBatchBuilder {
   private _numbers = new Float64Array(WIRE_NUMBERS * 256);
   private _texts: Array<string | null | undefined> = [];
@@ -84,11 +91,7 @@ export class WireBatchBuilder {
   /** Appends one call whose bodies' JSON text is already made (see wireBodies). */
   push(call: WireCall, c: WireRecordContext, request: string | null, response: string | null): void {
     let n = this._count * WIRE_NUMBERS;
-    if (n + WIRE_NUMBERS > this._numbers.length) {
-      const grown = new Float64Array(this._numbers.length * 2);
-      grown.set(this._numbers);
-      this._numbers = grown;
-    }
+    if (n + WIRE_NUMBERS > this._numbers.length) this._numbers = doubled(this._numbers);
     const v = this._numbers;
     v[n++] = c.seq;
     v[n++] = c.connectionId;
