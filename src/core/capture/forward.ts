@@ -112,8 +112,13 @@ function rewriteRequestHeaders(raw: string[], connection: string | null, remoteA
 /** Set by responseHeaders: the Content-Length of the response it just read (-1 for none). */
 let relayedLength = -1;
 
+/** The Content-Length of the response responseHeaders last read (-1 for none). */
+export function lastRelayedLength(): number {
+  return relayedLength;
+}
+
 /** The response headers for our client (framing and hop-by-hop ones dropped); notes the Content-Length on the way. */
-function responseHeaders(raw: string[]): string[] {
+export function responseHeaders(raw: string[]): string[] {
   const out: string[] = [];
   relayedLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
@@ -220,7 +225,11 @@ let rawHeadHasBody = false;
  * client sent none.
  */
 export function rawRequestHead(req: http.IncomingMessage, upstreamHost: string, rewriteHost: boolean): string | null {
-  const raw = req.rawHeaders;
+  return requestHeadOf(req.method ?? 'GET', req.url ?? '/', req.rawHeaders, req.socket.remoteAddress ?? '', upstreamHost, rewriteHost);
+}
+
+/** rawRequestHead from a request's parts (the fast lane has no IncomingMessage). Sets `rawHeadHasBody`. */
+export function requestHeadOf(method: string, url: string, raw: string[], remoteAddress: string, upstreamHost: string, rewriteHost: boolean): string | null {
   let connection: string | null = null;
   let contentLength: string | null = null;
   let chunked = false;
@@ -235,16 +244,15 @@ export function rawRequestHead(req: http.IncomingMessage, upstreamHost: string, 
   }
   if (chunked) return null;
   rawHeadHasBody = contentLength !== null && contentLength !== '0';
-  const method = req.method ?? 'GET';
-  let head = `${method} ${pathAndQuery(req.url ?? '/')} HTTP/1.1\r\n`;
-  const headers = rewriteRequestHeaders(raw, connection, req.socket.remoteAddress ?? '', upstreamHost, rewriteHost);
+  let head = `${method} ${pathAndQuery(url)} HTTP/1.1\r\n`;
+  const headers = rewriteRequestHeaders(raw, connection, remoteAddress, upstreamHost, rewriteHost);
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
   if (contentLength === null && !NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
   return `${head}Connection: keep-alive\r\n\r\n`;
 }
 
 /** Bodies up to this size (by Content-Length) are collected and answered with one `res.end(body)`. */
-const SMALL_BODY = 64 * 1024;
+export const SMALL_BODY = 64 * 1024;
 
 /**
  * Passes the upstream's body to the client and the recorder. A small body announced by Content-Length is
@@ -304,7 +312,7 @@ export function answerUpstreamError(res: http.ServerResponse, o: ForwardOptions,
 }
 
 /** Why an upstream request failed, for the client's 502/504 and the record. */
-function upstreamCause(err: Error, timedOut: boolean): string {
+export function upstreamCause(err: Error, timedOut: boolean): string {
   if (timedOut) return `upstream timed out: ${describeError(err)}`;
   return certificateCause(err) ?? `upstream unreachable: ${describeError(err)}`;
 }

@@ -14,7 +14,8 @@ import { ExchangeRecorder } from './exchangeRecorder';
 import { RECORD_ALL, pathFilter, pathnameOf, type PathFilter } from './filter';
 import { answerUpstreamError, forwardRequest, pathAndQuery, routeOf, type ForwardOptions } from './forward';
 import { forwardH2 } from './forwardH2';
-import { UpstreamPool, loadParser, type UpstreamTls } from './upstreamPool';
+import { UpstreamPool, loadParser, loadParserMethods, type UpstreamTls } from './upstreamPool';
+import { FastLane } from './fastLane';
 import { UpstreamH2Sessions } from './upstreamH2';
 import { interceptAgent, interceptMatcher, interceptUpstreamTls, terminateTls, type InterceptOptions } from './tlsIntercept';
 import { EMPTY_BODY, type CapturedExchange, type CapturedMessage, type Protocol } from './types';
@@ -69,6 +70,9 @@ export interface ProxyStats {
 
 const DEFAULT_BODY_CAP = 1024 * 1024;
 const CONN_ID = Symbol('chaos.connectionId');
+/** How long an idle keep-alive client connection stays open (http.Server's default). */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
 type TaggedSocket = net.Socket & { [CONN_ID]?: number };
 const WS_TAP = Symbol('chaos.wsTap');
 type TappedSocket = net.Socket & { [WS_TAP]?: { rec: ExchangeRecorder; client: Duplex } };
@@ -99,6 +103,9 @@ export class CaptureProxy extends EventEmitter {
   /** Faults applied per request, added and removed at run time (faults/httpFaults.ts). */
   readonly faults = new ToxicList('http');
   private _down = false;
+  /** The fast lane (fastLane.ts), and http.Server's connection listener for what it hands over; null without one. */
+  private readonly _lane: FastLane | null;
+  private readonly _serveHttp: ((this: net.Server, socket: net.Socket) => void) | null;
   private readonly _server: http.Server | https.Server;
   private readonly _proxy: httpProxy;
   private readonly _target: URL | undefined;
@@ -159,11 +166,11 @@ export class CaptureProxy extends EventEmitter {
     this._proxy.on('error', () => {
       // Errors are handled per request through the callbacks below; this keeps stray ones from crashing us.
     });
-    const headersTimeout = _options.headersTimeoutMs ?? 30_000;
+    const headersTimeout = _options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const serverOptions = {
       headersTimeout,
       requestTimeout: 0,
-      keepAliveTimeout: 5_000,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       // How often the server looks for connections past headersTimeout (default 30 s would let slowloris linger).
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
     };
@@ -171,6 +178,10 @@ export class CaptureProxy extends EventEmitter {
     this._server = tlsOptions
       ? https.createServer({ ...serverOptions, cert: tlsOptions.cert, key: tlsOptions.key, ALPNProtocols: ['http/1.1'] })
       : http.createServer(serverOptions);
+    // The fast lane takes a plain reverse proxy's connections first; http.Server serves those it hands over.
+    const lane = tlsOptions ? null : this._makeLane();
+    const serveHttp = lane === null ? null : this._takeConnectionListener();
+    this._lane = serveHttp === null ? null : lane;
     this._server.on('connection', (socket: TaggedSocket) => {
       if (this._down) {
         socket.destroy();
@@ -178,7 +189,10 @@ export class CaptureProxy extends EventEmitter {
       }
       socket[CONN_ID] = ++this._connections;
       this._track(socket);
+      if (this._lane !== null) this._lane.serve(socket);
+      else serveHttp?.call(this._server, socket);
     });
+    this._serveHttp = serveHttp;
     if (tlsOptions) {
       // Requests arrive on the TLS socket, not the TCP one tagged above: number it too.
       this._server.on('secureConnection', (socket: TaggedSocket & { _parent?: TaggedSocket }) => (socket[CONN_ID] = socket._parent?.[CONN_ID] ?? ++this._connections));
@@ -210,6 +224,55 @@ export class CaptureProxy extends EventEmitter {
         session.on('error', () => session.destroy());
       });
     }
+  }
+
+  /**
+   * The lane for a reverse proxy to a plain-http target, where the lean upstream client works (null otherwise, or
+   * with CHAOS_TESTING_FAST_LANE=0).
+   */
+  private _makeLane(): FastLane | null {
+    const target = this._target;
+    const methods = loadParserMethods();
+    if (!target || target.protocol !== 'http:' || this._pool === null || methods === null || process.env.CHAOS_TESTING_FAST_LANE === '0') return null;
+    const route = routeOf(target);
+    return new FastLane({
+      pool: this._pool,
+      route,
+      origin: route.origin,
+      timeoutMs: this._options.upstreamTimeoutMs ?? 0,
+      headersTimeoutMs: this._options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      laneOpen: () => this.faults.entries.length === 0 && !this._down,
+      begin: (socket, method, url, rawHeaders, httpVersion) => {
+        this.stats.requests++;
+        return this._filter === RECORD_ALL || this._filter(pathnameOf(url))
+          ? this._startExchangeOf((socket as TaggedSocket)[CONN_ID] ?? 0, method, url, rawHeaders, httpVersion, target, 'http')
+          : null;
+      },
+      countError: this._countError,
+      handOff: (socket, unread) => {
+        this._serveHttp!.call(this._server, socket);
+        if (unread !== null) socket.unshift(unread);
+        if (socket.isPaused()) socket.resume();
+      },
+    }, methods);
+  }
+
+  /**
+   * Removes http.Server's own 'connection' listener (Node's connectionListener) and returns it, to be called for
+   * the connections it serves; null, leaving it in place, if the server does not have exactly one.
+   */
+  private _takeConnectionListener(): ((this: net.Server, socket: net.Socket) => void) | null {
+    const listeners = this._server.listeners('connection');
+    if (listeners.length !== 1) return null;
+    const serve = listeners[0] as (this: net.Server, socket: net.Socket) => void;
+    this._server.removeListener('connection', serve);
+    return serve;
+  }
+
+  /** Requests served by the fast lane, of `stats.requests`. */
+  get laneRequests(): number {
+    return this._lane?.served ?? 0;
   }
 
   private _track(socket: Duplex): void {
@@ -263,6 +326,7 @@ export class CaptureProxy extends EventEmitter {
   async close(graceMs = 2_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this._server.close(() => resolve()));
     this._server.closeIdleConnections();
+    this._lane?.close();
     // HTTP/2 sessions (intercepted) end once their open streams have: GOAWAY, then close.
     const h2Closed = [...this._h2Sessions].map((s) => new Promise<void>((resolve) => {
       s.once('close', resolve);
@@ -354,23 +418,26 @@ export class CaptureProxy extends EventEmitter {
   };
 
   private _startExchange(req: http.IncomingMessage, upstream: URL, protocol: Protocol): ExchangeRecorder {
-    const socket = req.socket as TaggedSocket;
-    const rec = new ExchangeRecorder(
+    const rec = this._startExchangeOf((req.socket as TaggedSocket)[CONN_ID] ?? 0, req.method ?? 'GET', req.url ?? '/', req.rawHeaders, req.httpVersion, upstream, protocol);
+    (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange = rec;
+    return rec;
+  }
+
+  private _startExchangeOf(connectionId: number, method: string, url: string, rawHeaders: string[], httpVersion: string, upstream: URL, protocol: Protocol): ExchangeRecorder {
+    return new ExchangeRecorder(
       {
         seq: this._nextSeq(),
         protocol,
-        connectionId: socket[CONN_ID] ?? 0,
-        method: req.method ?? 'GET',
-        url: routeOf(upstream).origin + pathAndQuery(req.url ?? '/'),
-        requestHeaders: req.rawHeaders,
-        httpVersion: req.httpVersion,
+        connectionId,
+        method,
+        url: routeOf(upstream).origin + pathAndQuery(url),
+        requestHeaders: rawHeaders,
+        httpVersion,
       },
       this._cap,
       this._emitExchange,
       this._emitMessage,
     );
-    (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange = rec;
-    return rec;
   }
 
   /** Called by ExchangeRecorder when it is complete. */

@@ -13,7 +13,7 @@ import * as tls from 'node:tls';
  * http.request when it does not.
  */
 
-interface Parser {
+export interface Parser {
   initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
   execute(data: Buffer): number | Error;
   finish(): Error | undefined;
@@ -21,9 +21,10 @@ interface Parser {
   [callback: number]: unknown;
 }
 
-interface ParserClass {
+export interface ParserClass {
   new (): Parser;
   RESPONSE: number;
+  REQUEST: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -51,6 +52,13 @@ export interface UpstreamTls {
 }
 
 let parserClass: ParserClass | null | undefined;
+/** The binding's method names, by the index it reports a request's method with (not http.METHODS' sorted order). */
+let parserMethods: string[] | null = null;
+
+/** The method names of the parser loadParser() returned, when it has them. */
+export function loadParserMethods(): string[] | null {
+  return loadParser() === null ? null : parserMethods;
+}
 
 /** Node's HTTP parser binding if it is there and parses a response as expected; null otherwise (or when disabled). */
 export function loadParser(): ParserClass | null {
@@ -74,7 +82,10 @@ export function loadParser(): ParserClass | null {
     const sample = Buffer.from('HTTP/1.1 201 Made\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok');
     const n = p.execute(sample);
     p.close?.();
-    if (n === sample.length && seen.join('|') === '201|Made|Content-Length,2,X-A,b|true|ok|end') parserClass = P;
+    if (n === sample.length && seen.join('|') === '201|Made|Content-Length,2,X-A,b|true|ok|end') {
+      parserClass = P;
+      parserMethods = (require('_http_common') as { methods?: string[] }).methods ?? null;
+    }
   } catch {
     parserClass = null;
   }
