@@ -12,6 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { SqlValue } from 'sql.js';
+import type { RecordSink } from '../../src/core/capture/proxy';
+import type { CapturedExchange } from '../../src/core/capture/types';
 import { TrafficDb } from '../../src/core/store/database';
 import { loadSqlJs } from '../../src/core/store/sqlite';
 
@@ -395,4 +397,16 @@ export async function listenCounting(t: TestContext, server: net.Server, event: 
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return (server.address() as net.AddressInfo).port;
+}
+
+/** A CaptureProxy sink that keeps the exchanges in memory, for tests that read them back. */
+export class ArraySink implements RecordSink {
+  readonly exchanges: CapturedExchange[] = [];
+  enqueueExchange(ex: CapturedExchange): boolean {
+    this.exchanges.push(ex);
+    return true;
+  }
+  enqueueMessage(): boolean {
+    return true;
+  }
 }

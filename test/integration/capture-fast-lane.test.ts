@@ -7,20 +7,9 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { test, type TestContext } from 'node:test';
-import { CaptureProxy, type RecordSink } from '../../src/core/capture/proxy';
+import { CaptureProxy } from '../../src/core/capture/proxy';
 import type { CapturedExchange } from '../../src/core/capture/types';
-import { listen, rawHttp, waitFor } from '../helpers';
-
-class ArraySink implements RecordSink {
-  readonly exchanges: CapturedExchange[] = [];
-  enqueueExchange(ex: CapturedExchange): boolean {
-    this.exchanges.push(ex);
-    return true;
-  }
-  enqueueMessage(): boolean {
-    return true;
-  }
-}
+import { ArraySink, listen, rawHttp, waitFor } from '../helpers';
 
 async function backend(t: TestContext): Promise<string> {
   const b = await listen(t, http.createServer((req, res) => {

@@ -10,23 +10,11 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { CaptureProxy, type RecordSink } from '../../src/core/capture/proxy';
+import { CaptureProxy } from '../../src/core/capture/proxy';
 import { loadParser } from '../../src/core/capture/upstreamPool';
-import type { CapturedExchange } from '../../src/core/capture/types';
-import { listen, rawHttp, request, trackConnections, waitFor } from '../helpers';
+import { ArraySink, listen, rawHttp, request, trackConnections, waitFor } from '../helpers';
 
 type Client = 'lean' | 'node';
-
-class ArraySink implements RecordSink {
-  readonly exchanges: CapturedExchange[] = [];
-  enqueueExchange(ex: CapturedExchange): boolean {
-    this.exchanges.push(ex);
-    return true;
-  }
-  enqueueMessage(): boolean {
-    return true;
-  }
-}
 
 async function startProxy(t: TestContext, target: string, client: Client, extra: { upstreamTimeoutMs?: number } = {}): Promise<{ url: string; port: number; sink: ArraySink }> {
   const sink = new ArraySink();
