@@ -182,6 +182,7 @@ export class CaptureProxy extends EventEmitter {
     const lane = tlsOptions ? null : this._makeLane();
     const serveHttp = lane === null ? null : this._takeConnectionListener();
     this._lane = serveHttp === null ? null : lane;
+    this._serveHttp = serveHttp;
     this._server.on('connection', (socket: TaggedSocket) => {
       if (this._down) {
         socket.destroy();
@@ -192,7 +193,6 @@ export class CaptureProxy extends EventEmitter {
       if (this._lane !== null) this._lane.serve(socket);
       else serveHttp?.call(this._server, socket);
     });
-    this._serveHttp = serveHttp;
     if (tlsOptions) {
       // Requests arrive on the TLS socket, not the TCP one tagged above: number it too.
       this._server.on('secureConnection', (socket: TaggedSocket & { _parent?: TaggedSocket }) => (socket[CONN_ID] = socket._parent?.[CONN_ID] ?? ++this._connections));
