@@ -235,7 +235,7 @@ export class CaptureProxy extends EventEmitter {
     const methods = loadParserMethods();
     if (!target || target.protocol !== 'http:' || this._pool === null || methods === null || process.env.CHAOS_TESTING_FAST_LANE === '0') return null;
     const route = routeOf(target);
-    return new FastLane({
+    return FastLane.create({
       pool: this._pool,
       route,
       origin: route.origin,
