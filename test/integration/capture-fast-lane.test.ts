@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { CaptureProxy } from '../../src/core/capture/proxy';
 import type { CapturedExchange } from '../../src/core/capture/types';
@@ -24,6 +25,7 @@ async function backend(t: TestContext): Promise<string> {
         setTimeout(() => res.end('second'), 5);
         return;
       }
+      if (req.url === '/never') return; // answers nothing: the client leaves first
       if (req.url === '/gone') {
         res.writeHead(404, 'Not Here', { 'content-type': 'text/plain' });
         res.end('no');
@@ -110,4 +112,59 @@ test('a request the lane refuses to parse gets http.Server\'s 400, and the lane 
   const ok = await rawHttp(port, 'GET /fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   assert.match(ok.text, /^HTTP\/1\.1 200 /);
   assert.equal(proxy.laneRequests, 1);
+});
+
+test('a head of 32 or more fields takes the lane (its URL comes with the fields) and the proxy keeps serving', { timeout: 30_000 }, async (t) => {
+  const target = await backend(t);
+  const { proxy, port, sink } = await proxyTo(t, target, true);
+  const fields = Array.from({ length: 40 }, (_, i) => `X-Field-${i}: ${i}\r\n`).join('');
+  const reply = await rawHttp(port, `GET /many?n=40 HTTP/1.1\r\nHost: x\r\n${fields}Connection: close\r\n\r\n`);
+  assert.match(reply.text, /^HTTP\/1\.1 200 /);
+  assert.match(reply.text, /"url":"\/many\?n=40"/);
+  const next = await rawHttp(port, 'GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.match(next.text, /^HTTP\/1\.1 200 /);
+  assert.equal(proxy.laneRequests, 2);
+  await waitFor(() => sink.exchanges.length === 2, 5_000, 'both exchanges recorded');
+  const many = sink.exchanges.find((e) => e.url.endsWith('/many?n=40'));
+  assert.ok(many?.requestHeaders.includes('X-Field-39'), 'the 40th field was recorded');
+});
+
+test('HTTP/1.1 without Host gets http.Server\'s 400 and is not forwarded', { timeout: 30_000 }, async (t) => {
+  const target = await backend(t);
+  const { proxy, port, sink } = await proxyTo(t, target, true);
+  const reply = await rawHttp(port, 'GET /nohost HTTP/1.1\r\nAccept: */*\r\n\r\n');
+  assert.match(reply.text, /^HTTP\/1\.1 400 /);
+  assert.equal(proxy.laneRequests, 0);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(sink.exchanges.length, 0);
+});
+
+test('a client that half-closes while its request is upstream: the request is given up and recorded as the client\'s close', { timeout: 30_000 }, async (t) => {
+  const target = await backend(t);
+  const { proxy, port, sink } = await proxyTo(t, target, true);
+  const client = net.connect(port, '127.0.0.1');
+  t.after(() => client.destroy());
+  const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
+  client.on('data', () => undefined);
+  client.on('error', () => undefined);
+  client.end('GET /never HTTP/1.1\r\nHost: x\r\n\r\n'); // the request, then FIN
+  await waitFor(() => sink.exchanges.length === 1, 5_000, 'the exchange recorded');
+  assert.equal(sink.exchanges[0].error, 'client closed the connection before the response completed');
+  assert.equal(proxy.laneRequests, 1);
+  await closed; // the proxy ended its side too (the test's timeout catches a connection left open)
+});
+
+test('a connection that waits longer than the keep-alive timeout before its first request is still served', { timeout: 30_000 }, async (t) => {
+  const target = await backend(t);
+  const { port } = await proxyTo(t, target, true);
+  const client = net.connect(port, '127.0.0.1');
+  t.after(() => client.destroy());
+  let text = '';
+  client.on('data', (c: Buffer) => (text += c.toString('latin1')));
+  client.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 5_500)); // the keep-alive timeout is 5 s; the headers timeout 30 s
+  assert.ok(!client.destroyed && client.readyState === 'open', 'the idle connection is still open');
+  client.write('GET /late HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => /\r\n\r\n\{/.test(text), 5_000, 'the reply');
+  assert.match(text, /^HTTP\/1\.1 200 /);
 });

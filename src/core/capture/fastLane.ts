@@ -58,6 +58,8 @@ export class FastLane {
   private readonly _P: ParserClass;
   private _head: ParsedHead | null = null;
   private _partial: string[] | null = null;
+  /** The URL as reported before the head's end: llhttp hands it over with the fields once a head has 32 or more. */
+  private _partialUrl = '';
   private readonly _open = new Set<LaneConnection>();
   private _closing = false;
 
@@ -80,12 +82,15 @@ export class FastLane {
   private constructor(readonly host: LaneHost, methods: string[]) {
     const P = (this._P = host.pool.parser);
     const parser = (this._parser = new P());
-    parser[P.kOnHeaders] = (headers: string[]) => {
+    parser[P.kOnHeaders] = (headers: string[], url: string) => {
       (this._partial ??= []).push(...headers);
+      this._partialUrl += url;
     };
-    parser[P.kOnHeadersComplete] = (major: number, minor: number, headers: string[] | undefined, method: number, url: string, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean): number => {
+    parser[P.kOnHeadersComplete] = (major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean): number => {
       if (headers === undefined) headers = this._partial ?? [];
+      if (url === undefined) url = this._partialUrl;
       this._partial = null;
+      this._partialUrl = '';
       this._head = upgrade || major !== 1 ? null : laneHead(methods[method], url, headers, minor === 0, keepAlive);
       return 2; // stop at the end of the head: llhttp returns how many bytes it was (its upgrade exit)
     };
@@ -120,10 +125,15 @@ export class FastLane {
     const P = this._P;
     this._head = null;
     this._partial = null;
-    this._parser.initialize(P.REQUEST, {}, 0, 0);
-    const n = this._parser.execute(buf);
-    if (typeof n !== 'number' || this._head === null) return NOT_LANE;
-    return n;
+    this._partialUrl = '';
+    try {
+      this._parser.initialize(P.REQUEST, {}, 0, 0);
+      const n = this._parser.execute(buf);
+      if (typeof n !== 'number' || this._head === null) return NOT_LANE;
+      return n;
+    } catch {
+      return NOT_LANE; // anything the lane did not foresee is http.Server's to answer, never a crash
+    }
   }
 
   get head(): ParsedHead {
@@ -135,14 +145,18 @@ export class FastLane {
 function laneHead(method: string, url: string, headers: string[], http10: boolean, keepAlive: boolean): ParsedHead | null {
   if (!LANE_METHODS.has(method) || url.charCodeAt(0) !== 47 /* / */) return null;
   let contentLength = 0;
+  let host = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
     const n = name.length;
-    if (n !== 6 && n !== 7 && n !== 14 && n !== 17) continue;
+    if (n !== 4 && n !== 6 && n !== 7 && n !== 14 && n !== 17) continue;
     const lower = name.toLowerCase();
-    if (lower === 'expect' || lower === 'upgrade' || lower === 'transfer-encoding') return null;
-    if (lower === 'content-length') contentLength = Number(headers[i + 1]); // llhttp checked it is one number
+    if (lower === 'host') host = true;
+    else if (lower === 'expect' || lower === 'upgrade' || lower === 'transfer-encoding') return null;
+    else if (lower === 'content-length') contentLength = Number(headers[i + 1]); // llhttp checked it is one number
   }
+  // HTTP/1.1 without Host: http.Server's 400 (requireHostHeader).
+  if (!host && !http10) return null;
   return { method, url, headers, http10, keepAlive, contentLength };
 }
 
@@ -189,12 +203,15 @@ class LaneConnection implements UpstreamHandler {
     if (!this._busy) this._socket.destroy();
   };
   private readonly _onClose = (): void => this._clientClosed();
-  /** The client ended its side (the server allows half-open connections): the connection ends once it is answered. */
-  private _clientEnded = false;
   private _handedOff = false;
+  /**
+   * The client ended its side. As http.Server does (httpAllowHalfOpen is off), a request still upstream is given up
+   * and recorded as the client's close, requests held behind it are dropped, and the connection ends.
+   */
   private readonly _onEnd = (): void => {
-    this._clientEnded = true;
-    if (!this._busy) this._socket.end();
+    this._held = null;
+    this._abandon();
+    this._socket.end();
   };
 
   constructor(private readonly _lane: FastLane, private readonly _socket: net.Socket) {
@@ -203,9 +220,10 @@ class LaneConnection implements UpstreamHandler {
     _socket.on('close', this._onClose);
     _socket.on('end', this._onEnd);
     _socket.on('error', ignore);
-    // Until its first request the connection has the headers timeout (a silent client is cut as http.Server cuts
-    // it), then the keep-alive one.
-    _socket.setTimeout(Math.min(_lane.host.headersTimeoutMs, _lane.host.keepAliveTimeoutMs), this._onTimeout);
+    // Until its first request the connection has the headers timeout (nginx's client_header_timeout: a client that
+    // opens a connection and sends nothing is let go quietly), then the keep-alive one. A head that has begun is
+    // http.Server's (a partial head is handed over), which answers 408 at the same timeout.
+    _socket.setTimeout(_lane.host.headersTimeoutMs, this._onTimeout);
   }
 
   closeIdle(): void {
@@ -391,11 +409,15 @@ class LaneConnection implements UpstreamHandler {
       return;
     }
     this._serveHeld();
-    if (this._clientEnded && !this._busy && !this._handedOff) this._socket.end();
   }
 
   private _clientClosed(): void {
     this._lane._closed(this);
+    this._abandon();
+  }
+
+  /** The client left while a request was upstream: the upstream request is aborted, the exchange recorded so. */
+  private _abandon(): void {
     if (!this._busy) return;
     this._busy = false;
     this._upstream?.abort(this);

@@ -109,8 +109,16 @@ export class UpstreamPool {
    * the response to `handler`. `key` is poolKey(host, port, secure), which the caller makes once per upstream. Returns the connection, for `abort`.
    */
   request(key: string, host: string, port: number, secure: UpstreamTls | null, head: string, isHead: boolean, hasBody: boolean, timeoutMs: number, handler: UpstreamHandler): UpstreamConnection {
-    const conn = this._idle.get(key)?.pop() ?? new UpstreamConnection(this, key, host, port, secure);
+    const conn = this._takeIdle(key) ?? new UpstreamConnection(this, key, host, port, secure);
     conn.send(head, isHead, hasBody, timeoutMs, handler);
+    return conn;
+  }
+
+  /** An idle connection still open: one destroyed (stray bytes, its idle timer) stays listed until its 'close'. */
+  private _takeIdle(key: string): UpstreamConnection | undefined {
+    const list = this._idle.get(key);
+    let conn = list?.pop();
+    while (conn && conn.socket.destroyed) conn = list!.pop();
     return conn;
   }
 
@@ -283,6 +291,9 @@ export class UpstreamConnection {
       this._informational = false;
       return;
     }
+    // Fields still gathered are the chunked body's trailers (llhttp reports them through kOnHeaders): dropped here,
+    // or they would open the next response's headers.
+    this._partialHeaders = null;
     const h = this._handler;
     if (!h) {
       this._stray = true;
