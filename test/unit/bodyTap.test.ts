@@ -49,3 +49,14 @@ test('a body of one chunk is kept as that chunk, not a copy; a later chunk joins
   two.push(Buffer.from(' more'));
   assert.equal(Buffer.from(two.finish().data!).toString(), '{"id":1} more');
 });
+
+test('bytes pushed after finish() (an upload the upstream stopped reading) are ignored, and finish() repeats its capture', () => {
+  const full = randomBytes(300);
+  const tap = new BodyTap(100);
+  tap.push(full.subarray(0, 200));
+  const first = tap.finish();
+  assert.doesNotThrow(() => tap.push(full.subarray(200)));
+  assert.equal(tap.finish(), first);
+  assert.equal(first.size, 200);
+  assert.equal(first.sha256, sha(full.subarray(0, 200)));
+});

@@ -12,10 +12,14 @@ export class BodyTap {
   private _kept = 0;
   private _size = 0;
   private _hash: Hash | undefined;
+  /** Set by finish(): the exchange is recorded, so bytes still arriving (an upload the upstream stopped reading) are
+   * forwarded but no longer watched, and a second finish() gives the same capture. */
+  private _capture: BodyCapture | null = null;
 
   constructor(private readonly _cap: number) {}
 
   push(chunk: Buffer): void {
+    if (this._capture !== null) return;
     const before = this._size;
     this._size += chunk.length;
     if (this._kept < this._cap) {
@@ -47,9 +51,10 @@ export class BodyTap {
 
   /** The capture; a bodiless one is the shared EMPTY_BODY (read only, like every capture). */
   finish(): BodyCapture {
-    if (this._size === 0) return EMPTY_BODY;
+    if (this._capture !== null) return this._capture;
+    if (this._size === 0) return (this._capture = EMPTY_BODY);
     const data = this._more === null ? this._first : Buffer.concat(this._more, this._kept);
     const truncated = this._size > this._kept;
-    return { data, size: this._size, truncated, sha256: truncated ? this._hash?.digest('hex') : undefined };
+    return (this._capture = { data, size: this._size, truncated, sha256: truncated ? this._hash?.digest('hex') : undefined });
   }
 }
