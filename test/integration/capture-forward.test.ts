@@ -203,3 +203,46 @@ test('forward mode: a tunnel still open when the capture stops is recorded, not 
   const rows = await queryStore(db, 'SELECT protocol, method, url, status FROM exchanges');
   assert.deepEqual(rows, [{ protocol: 'tunnel', method: 'CONNECT', url: `127.0.0.1:${port}`, status: 200 }]);
 });
+
+test('forward mode: Host comes from the absolute URL, and the client\'s Proxy-Authorization stays with the proxy', { timeout: 60_000 }, async (t) => {
+  const seen: http.IncomingHttpHeaders[] = [];
+  const origin = await listen(t, http.createServer((req, res) => {
+    seen.push(req.headers);
+    res.end('ok');
+  }));
+  const db = path.join(tmpDir(t), 'traffic.db');
+  const proxy = await startObserve(t, ['--mode', 'forward', '--output', db]);
+  // One request by the lean path, one with a chunked body (http.request's path).
+  for (const chunked of [false, true]) {
+    const headers: http.OutgoingHttpHeaders = { host: 'evil.example', 'proxy-authorization': 'Basic dXNlcjpzZWNyZXQ=' };
+    if (chunked) headers['transfer-encoding'] = 'chunked';
+    const r = await request(proxy.url, { method: chunked ? 'POST' : 'GET', path: `${origin.url}/where`, headers, ...(chunked ? { body: 'abc' } : {}) });
+    assert.equal(r.status, 200);
+  }
+  assert.equal(seen.length, 2);
+  for (const h of seen) {
+    assert.equal(h.host, origin.url.slice('http://'.length), 'Host is the absolute URL\'s authority');
+    assert.equal(h['proxy-authorization'], undefined, 'the proxy credentials are not forwarded');
+    assert.equal(h['x-forwarded-host'], undefined, 'no X-Forwarded-Host from the claimed Host');
+  }
+});
+
+test('forward mode: a CONNECT tunnel half-closes as TCP does — the server ends first and still reads what the client sends after', { timeout: 60_000 }, async (t) => {
+  let serverGot = '';
+  let serverDone!: (text: string) => void;
+  const got = new Promise<string>((resolve) => (serverDone = resolve));
+  const port = await tcpServer(t, (s) => {
+    s.end('hello'); // everything the server will say, then its FIN
+    s.on('data', (c: Buffer) => (serverGot += c.toString()));
+    s.on('end', () => serverDone(serverGot));
+  });
+  const proxy = await startObserve(t, ['--mode', 'forward', '--output', path.join(tmpDir(t), 'traffic.db')]);
+  // A raw client that keeps its side open after the other side's FIN (Node's HTTP client socket would not).
+  const client = net.connect({ port: proxy.port, host: '127.0.0.1', allowHalfOpen: true });
+  t.after(() => client.destroy());
+  client.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  const down = (await readAll(client)).toString();
+  assert.equal(down, 'HTTP/1.1 200 Connection Established\r\n\r\nhello');
+  client.end('late-data'); // after the server's FIN
+  assert.equal(await got, 'late-data');
+});

@@ -25,8 +25,11 @@ export interface ForwardOptions {
   pool: UpstreamPool | null;
   /** TLS for the lean client to an https upstream (intercepted HTTP/1.1 requests); null: https goes through `agent`. */
   upstreamTls: UpstreamTls | null;
-  /** Rewrite Host to the upstream's (reverse mode); forward mode keeps the client's. */
-  rewriteHost: boolean;
+  /**
+   * Reverse mode: X-Forwarded-Host carries the Host the client gave the proxy. Forward mode: Host comes from the
+   * absolute URL alone (RFC 9112 §3.2.2) and the client's Proxy-Authorization, meant for the proxy, stays here.
+   */
+  reverse: boolean;
   timeoutMs?: number;
   recorder: ExchangeRecorder | null;
   /** The faults that hit this request (faults/httpFaults.ts); null for none, the common case. */
@@ -62,8 +65,8 @@ export function routeOf(u: URL): UpstreamRoute {
 }
 
 /** Request headers for the upstream: hop-by-hop removed (and those the Connection header names), Host, X-Forwarded-*. */
-export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstream: URL, rewriteHost: boolean): string[] {
-  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', routeOf(upstream).host, rewriteHost).slice();
+export function upstreamHeaders(raw: string[], req: http.IncomingMessage, upstream: URL, reverse: boolean): string[] {
+  return rewriteRequestHeaders(raw, req.headers.connection ?? null, req.socket.remoteAddress ?? '', routeOf(upstream).host, reverse).slice();
 }
 
 /** rewriteRequestHeaders' result, reused: the lean path reads it into the request head at once (no array per request). */
@@ -71,11 +74,13 @@ const rewritten: string[] = [];
 
 /**
  * The header rules both forwarding paths share, over flat [name, value, ...] pairs: hop-by-hop headers (and those
- * the Connection header names) dropped, Host rewritten in reverse mode (or added for an HTTP/1.0 client that sent
- * none: HTTP/1.1 upstream requires one), X-Forwarded-For appended, X-Forwarded-Proto and -Host added when absent.
+ * the Connection header names) dropped, Host set to the upstream's (added for an HTTP/1.0 client that sent none:
+ * HTTP/1.1 upstream requires one; in forward mode that is the absolute URL's, whatever Host the client claimed),
+ * X-Forwarded-For appended, X-Forwarded-Proto added when absent, and in reverse mode X-Forwarded-Host. Forward mode
+ * keeps Proxy-Authorization (the client's credentials for the proxy) from the origin.
  * Returns the shared `rewritten` array, valid until the next call.
  */
-function rewriteRequestHeaders(raw: string[], connection: string | null, remoteAddress: string, upstreamHost: string, rewriteHost: boolean): string[] {
+function rewriteRequestHeaders(raw: string[], connection: string | null, remoteAddress: string, upstreamHost: string, reverse: boolean): string[] {
   const named = connection ? new Set(connection.toLowerCase().split(',').map((s) => s.trim())) : null;
   const out = rewritten;
   out.length = 0;
@@ -91,9 +96,10 @@ function rewriteRequestHeaders(raw: string[], connection: string | null, remoteA
     if (lower === 'host') {
       originalHost = raw[i + 1];
       sawHostHeader = true;
-      out.push(name, rewriteHost ? upstreamHost : raw[i + 1]);
+      out.push(name, upstreamHost);
       continue;
     }
+    if (!reverse && lower === 'proxy-authorization') continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor ? `${forwardedFor}, ${raw[i + 1]}` : raw[i + 1];
       continue;
@@ -105,7 +111,7 @@ function rewriteRequestHeaders(raw: string[], connection: string | null, remoteA
   if (!sawHostHeader) out.push('Host', upstreamHost);
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${remoteAddress}` : remoteAddress);
   if (!sawProto) out.push('x-forwarded-proto', 'http');
-  if (!sawHost && originalHost) out.push('x-forwarded-host', originalHost);
+  if (reverse && !sawHost && originalHost) out.push('x-forwarded-host', originalHost);
   return out;
 }
 
@@ -140,7 +146,7 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
   const route = routeOf(o.upstream);
   const secure = route.secure;
   if (o.pool !== null && (!secure || (o.upstreamTls !== null && req.httpVersionMajor === 1))) {
-    const head = rawRequestHead(req, route.host, o.rewriteHost);
+    const head = rawRequestHead(req, route.host, o.reverse);
     if (head !== null) {
       new RawForward(req, res, o, route, head, rawHeadHasBody);
       return;
@@ -153,10 +159,10 @@ export function forwardRequest(req: http.IncomingMessage, res: http.ServerRespon
     port: o.upstream.port || (secure ? 443 : 80),
     method: req.method,
     path: pathAndQuery(req.url ?? '/'),
-    headers: upstreamHeaders(req.rawHeaders, req, o.upstream, o.rewriteHost) as unknown as http.OutgoingHttpHeaders,
+    headers: upstreamHeaders(req.rawHeaders, req, o.upstream, o.reverse) as unknown as http.OutgoingHttpHeaders,
     agent: o.agent,
   };
-  if (o.rewriteHost && secure) options.servername = o.upstream.hostname;
+  if (o.reverse && secure) options.servername = o.upstream.hostname;
   const proxyReq = (secure ? https : http).request(options);
   let timedOut = false;
   if (o.timeoutMs) {
@@ -224,12 +230,12 @@ let rawHeadHasBody = false;
  * http.request would add: Connection: keep-alive, Content-Length: 0 for a bodiless POST/PUT; and Host when the
  * client sent none.
  */
-export function rawRequestHead(req: http.IncomingMessage, upstreamHost: string, rewriteHost: boolean): string | null {
-  return requestHeadOf(req.method ?? 'GET', req.url ?? '/', req.rawHeaders, req.socket.remoteAddress ?? '', upstreamHost, rewriteHost);
+export function rawRequestHead(req: http.IncomingMessage, upstreamHost: string, reverse: boolean): string | null {
+  return requestHeadOf(req.method ?? 'GET', req.url ?? '/', req.rawHeaders, req.socket.remoteAddress ?? '', upstreamHost, reverse);
 }
 
 /** rawRequestHead from a request's parts (the fast lane has no IncomingMessage). Sets `rawHeadHasBody`. */
-export function requestHeadOf(method: string, url: string, raw: string[], remoteAddress: string, upstreamHost: string, rewriteHost: boolean): string | null {
+export function requestHeadOf(method: string, url: string, raw: string[], remoteAddress: string, upstreamHost: string, reverse: boolean): string | null {
   let connection: string | null = null;
   let contentLength: string | null = null;
   let chunked = false;
@@ -245,7 +251,7 @@ export function requestHeadOf(method: string, url: string, raw: string[], remote
   if (chunked) return null;
   rawHeadHasBody = contentLength !== null && contentLength !== '0';
   let head = `${method} ${pathAndQuery(url)} HTTP/1.1\r\n`;
-  const headers = rewriteRequestHeaders(raw, connection, remoteAddress, upstreamHost, rewriteHost);
+  const headers = rewriteRequestHeaders(raw, connection, remoteAddress, upstreamHost, reverse);
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
   if (contentLength === null && !NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
   return `${head}Connection: keep-alive\r\n\r\n`;

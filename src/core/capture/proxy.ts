@@ -387,7 +387,7 @@ export class CaptureProxy extends EventEmitter {
       agent: this._agentFor(upstream, req),
       pool: this._pool,
       upstreamTls: this._interceptTls !== null && (req.socket as InterceptedSocket)[INTERCEPTED] ? this._interceptTls : null,
-      rewriteHost: this._options.mode === 'reverse',
+      reverse: this._options.mode === 'reverse',
       timeoutMs: this._options.upstreamTimeoutMs,
       recorder,
       faults,
@@ -504,7 +504,8 @@ export class CaptureProxy extends EventEmitter {
     let ttfb: number | null = null;
     let error: string | null = null;
     let done = false;
-    const upstream = net.connect(Number(m[2]), m[1]);
+    // Half-open as TCP is: a server that has said all it will (FIN) still reads what the client sends after.
+    const upstream = net.connect({ port: Number(m[2]), host: m[1], allowHalfOpen: true });
     this._track(upstream);
     let recorded!: () => void;
     const tunnel = new Promise<void>((resolve) => (recorded = resolve));
