@@ -125,15 +125,32 @@ export function lastRelayedLength(): number {
 
 /** The response headers for our client (framing and hop-by-hop ones dropped); notes the Content-Length on the way. */
 export function responseHeaders(raw: string[]): string[] {
-  const out: string[] = [];
+  let out: string[] = [];
+  let named: Set<string> | null = null;
   relayedLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();
+    if (lower === 'connection') named = connectionNamed(raw[i + 1], named);
     if (RESPONSE_DROP.has(lower)) continue;
     if (lower === 'content-length' && relayedLength < 0) relayedLength = Number(raw[i + 1]);
     out.push(raw[i], raw[i + 1]);
   }
+  // Headers the upstream's Connection header names are for this hop only (RFC 9110 §7.6.1).
+  if (named !== null) {
+    const kept = named;
+    out = out.filter((_, i, all) => !kept.has(all[i - (i % 2)].toLowerCase()));
+  }
   return out;
+}
+
+/** The header names a Connection value lists besides close and keep-alive, added to `into`; null when none. */
+function connectionNamed(value: string, into: Set<string> | null): Set<string> | null {
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'close' || name === 'keep-alive') continue;
+    (into ??= new Set()).add(name);
+  }
+  return into;
 }
 
 export function hasBody(req: http.IncomingMessage): boolean {
