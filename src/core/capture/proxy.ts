@@ -12,7 +12,7 @@ import { planHttpFaults } from '../faults/httpFaults';
 import { ToxicList } from '../faults/toxicList';
 import { ExchangeRecorder } from './exchangeRecorder';
 import { RECORD_ALL, pathFilter, pathnameOf, type PathFilter } from './filter';
-import { answerUpstreamError, forwardRequest, pathAndQuery, routeOf, type ForwardOptions } from './forward';
+import { answerUpstreamError, forwardRequest, pathAndQuery, routeOf, upstreamCause, type ForwardOptions } from './forward';
 import { forwardH2 } from './forwardH2';
 import { UpstreamPool, loadParser, loadParserMethods, type UpstreamTls } from './upstreamPool';
 import { FastLane } from './fastLane';
@@ -76,6 +76,15 @@ const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
 type TaggedSocket = net.Socket & { [CONN_ID]?: number };
 const WS_TAP = Symbol('chaos.wsTap');
 type TappedSocket = net.Socket & { [WS_TAP]?: { rec: ExchangeRecorder; client: Duplex } };
+/** How far an upgrade request got, for the error callback of http-proxy's ws pass (which cannot tell). */
+interface UpgradeState {
+  upgraded: boolean;
+  responded: boolean;
+  clientGone: boolean;
+  timedOut: boolean;
+}
+const UPGRADE_STATE = Symbol('upgradeState');
+type UpgradeRequest = http.IncomingMessage & { [UPGRADE_STATE]?: UpgradeState };
 /** On a decrypted (intercepted) client socket: the origin its requests go to. */
 const INTERCEPTED = Symbol('chaos.intercepted');
 type InterceptedSocket = TaggedSocket & { [INTERCEPTED]?: URL };
@@ -465,10 +474,22 @@ export class CaptureProxy extends EventEmitter {
     const record = this._filter(pathnameOf(req.url ?? '/'));
     const exchange = record ? this._startExchange(req, upstream, secure ? 'wss' : 'ws') : null;
     socket.on('error', () => socket.destroy());
+    const state: UpgradeState = { upgraded: false, responded: false, clientGone: false, timedOut: false };
+    (req as UpgradeRequest)[UPGRADE_STATE] = state;
     this._proxy.ws(req, socket, head, { target: wsUpstream, agent: this._agentFor(upstream, req) }, (err: Error) => {
+      // A WebSocket, or a response already on its way: no HTTP status can follow, the connection just ends.
+      if (state.upgraded || state.responded) {
+        socket.destroy();
+        return;
+      }
+      if (state.clientGone) {
+        exchange?.finish('client closed the connection before the response completed');
+        return;
+      }
       this.stats.errors++;
-      exchange?.fail(`upstream unreachable: ${describeError(err)}`, 502);
-      if (!socket.destroyed) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      const status = state.timedOut ? 504 : 502;
+      exchange?.fail(upstreamCause(err, state.timedOut), status);
+      if (!socket.destroyed) socket.end(`HTTP/1.1 ${status} ${status === 504 ? 'Gateway Timeout' : 'Bad Gateway'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
   }
 
@@ -605,13 +626,42 @@ export class CaptureProxy extends EventEmitter {
     });
     this._proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage, client: Duplex) => {
       const rec = (req as { _chaosExchange?: ExchangeRecorder })._chaosExchange;
+      const state = (req as UpgradeRequest)[UPGRADE_STATE];
+      // Until the upstream answers: --upstream-timeout applies, and a client that leaves takes the request with it.
+      const ms = this._options.upstreamTimeoutMs;
+      const timer = ms ? setTimeout(() => {
+        if (state) state.timedOut = true;
+        proxyReq.destroy(new Error(`no answer within ${ms} ms`));
+      }, ms) : null;
+      const onClientClose = (): void => {
+        if (state) state.clientGone = true;
+        proxyReq.destroy();
+      };
+      // 'end' too: the server's sockets allow half-open connections, so a client's FIN alone brings no 'close'.
+      client.once('end', onClientClose);
+      client.once('close', onClientClose);
+      const answered = (): void => {
+        if (timer) clearTimeout(timer);
+        client.off('end', onClientClose);
+        client.off('close', onClientClose);
+      };
+      proxyReq.once('error', answered);
       proxyReq.once('upgrade', (proxyRes: http.IncomingMessage, proxySocket: net.Socket) => {
+        answered();
+        if (state) state.upgraded = true;
         this._track(proxySocket);
         if (!rec) return;
         rec.upgraded(proxyRes);
         (proxySocket as TappedSocket)[WS_TAP] = { rec, client };
       });
+      // Registered before http-proxy's own listener, which writes proxyRes.headers and pipes the decoded body.
       proxyReq.once('response', (proxyRes: http.IncomingMessage) => {
+        answered();
+        if (state) state.responded = true;
+        // The body reaches the client decoded and ends with the connection: no chunked framing may be announced.
+        delete proxyRes.headers['transfer-encoding'];
+        delete proxyRes.headers['keep-alive'];
+        proxyRes.headers.connection = 'close';
         // The upstream refused the upgrade with an ordinary response.
         if (rec) {
           rec.responseStarted(proxyRes.statusCode ?? 502, proxyRes.rawHeaders);
