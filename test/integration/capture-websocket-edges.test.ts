@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { listen, listenCounting, openStore, rawHttp, startObserve, tmpDir, waitFor } from '../helpers';
 
 const UPGRADE = (port: number): string => 'GET /socket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
@@ -101,4 +101,39 @@ test('an upgrade answered by an ordinary chunked response reaches the client as 
     req.end();
   });
   assert.deepEqual(status, { status: 200, body: 'not a websocket' });
+});
+
+test('a close frame without a status code is stored as the wire had it: an empty payload', { timeout: 30_000 }, async (t) => {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  t.after(() => wss.close());
+  wss.on('connection', (sock) => sock.on('error', () => undefined));
+  const backend = await listen(t, server);
+  const db = path.join(tmpDir(t), 'traffic.db');
+  const proxy = await startObserve(t, ['--target', backend.url, '--output', db]);
+  const client = new WebSocket(`${proxy.url.replace('http:', 'ws:')}/socket`);
+  await new Promise<void>((resolve, reject) => client.once('open', () => resolve()).once('error', reject));
+  client.close(); // no code: an empty close payload
+  await new Promise<void>((resolve) => client.once('close', () => resolve()));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await proxy.stop(), 0);
+  const store = await openStore(t, db);
+  const ex = store.exchange(store.exchanges()[0].id)!;
+  const close = ex.messages.find((m) => m.direction === 'client' && m.opcode === 8);
+  assert.ok(close, 'the client close frame is stored');
+  assert.equal(close.size, 0);
+});
+
+test('forward mode: an upgrade reaches the host its URL names, without the client\'s proxy credentials', { timeout: 30_000 }, async (t) => {
+  let seen = '';
+  const upstream = await rawUpstream(t, (s, head) => {
+    seen = head;
+    s.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  });
+  const proxy = await startObserve(t, ['--mode', 'forward', '--output', path.join(tmpDir(t), 'traffic.db')]);
+  const upgrade = UPGRADE(upstream).replace('GET /socket', `GET http://127.0.0.1:${upstream}/socket`).replace('Host: 127.0.0.1\r\n', 'Host: evil.example\r\nProxy-Authorization: Basic eDp5\r\nProxy-Connection: keep-alive\r\n');
+  const reply = await rawHttp(proxy.port, upgrade, 5_000);
+  assert.match(reply.text, /^HTTP\/1\.1 403 /);
+  assert.match(seen, new RegExp(`\\r\\nhost: 127\\.0\\.0\\.1:${upstream}\\r\\n`, 'i'));
+  assert.doesNotMatch(seen, /evil\.example|proxy-authorization|proxy-connection/i);
 });

@@ -469,6 +469,12 @@ export class CaptureProxy extends EventEmitter {
     }
     // No permessage-deflate: frames stay readable for the recorder. Client and server fall back to plain frames.
     delete req.headers['sec-websocket-extensions'];
+    if (this._options.mode === 'forward') {
+      // As for plain requests (forward.ts): the URL names the host, and the proxy's credentials stay here.
+      req.headers.host = upstream.host;
+      delete req.headers['proxy-authorization'];
+      delete req.headers['proxy-connection'];
+    }
     const wsUpstream = new URL(upstream.href);
     const secure = upstream.protocol === 'https:';
     const record = this._filter(pathnameOf(req.url ?? '/'));

@@ -36,8 +36,13 @@ export function tapWebSocket(
   receiver.on('ping', (data) => emit(9, data));
   receiver.on('pong', (data) => emit(10, data));
   receiver.on('conclude', (code, reason) => {
+    // 1005 is the parser's "no status code": the frame's payload was empty, and so is the stored one.
+    if (code === 1005) {
+      emit(8, Buffer.alloc(0));
+      return;
+    }
     const payload = Buffer.alloc(2 + reason.length);
-    payload.writeUInt16BE(code === 1005 ? 1000 : code, 0);
+    payload.writeUInt16BE(code, 0);
     reason.copy(payload, 2);
     emit(8, payload);
   });
