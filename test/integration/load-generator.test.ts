@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import { test } from 'node:test';
 import { InputError } from '../../src/core/errors';
 import { nowMs } from '../../src/core/load/generator/clock';
 import { Connection } from '../../src/core/load/generator/connection';
 import { buildProfile } from '../../src/core/load/profiles';
 import { runLoad, singleRequestMix } from '../../src/core/load/run';
+import { parseSlo } from '../../src/core/load/slo';
 import type { LoadModel, LoadSpec, RequestMix } from '../../src/core/load/types';
 import { closedPort, listen, trackConnections, waitFor } from '../helpers';
 import { makeTestCa } from '../helpers/testCa';
@@ -249,12 +251,15 @@ test('https targets: --insecure accepts a self-signed certificate; without it no
 
 test('open model: arrivals queued past the timeout fail as timeouts (the queue stays bounded while the target hangs)', async (t) => {
   const server = http.createServer(() => undefined); // never answers
+  const tracked = trackConnections(server);
   const { url } = await listen(t, server);
   const r = await runLoad(spec(url, { kind: 'open', rate: 100, maxConnections: 2 }, 1500, { timeoutMs: 300 }), singleRequestMix(url));
   const timeouts = r.totals.errorsByKind.timeout ?? 0;
   assert.equal(r.totals.completed, 0);
   assert.ok(timeouts >= 90, `${timeouts} timeouts of about 150 arrivals`);
-  assert.ok(r.totals.sent < timeouts, `only the arrivals that got a connection were sent (${r.totals.sent})`);
+  // A queued arrival that waited its whole timeout counts as sent and timed out: errors never exceed sent.
+  assert.equal(r.totals.errors, r.totals.sent, 'each one sent is one timeout: errors never exceed sent');
+  assert.ok(tracked.requests() < timeouts, `only the arrivals that got a connection reached the target (${tracked.requests()})`);
 });
 
 test('a cancel while the run drains its last requests closes the sockets at once', async (t) => {
@@ -268,4 +273,56 @@ test('a cancel while the run drains its last requests closes the sockets at once
   assert.ok(performance.now() - began < 1800, `ended ${Math.round(performance.now() - began)} ms after the start`);
   assert.equal(r.stopped, 'cancelled');
   await waitFor(() => tracked.open() === 0, 2000, 'every connection closed');
+});
+
+/** A raw server: `answer` gets each request's socket (heads are counted as they arrive). */
+async function rawServer(t: import('node:test').TestContext, answer: (s: net.Socket) => void): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.on('data', (c: Buffer) => {
+      const heads = c.toString('latin1').split('\r\n\r\n').length - 1;
+      for (let i = 0; i < heads; i++) {
+        requests++;
+        answer(s);
+      }
+    });
+  });
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => (sockets.add(s), s.once('close', () => sockets.delete(s))));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`, requests: () => requests };
+}
+
+test('bytes no request asked for (a 408 before an idle close, a second response) are not counted: completed never exceeds sent', async (t) => {
+  const target = await rawServer(t, (s) => {
+    s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    // Then, unasked: another response, and a 408 with a close, as servers do to idle connections.
+    setTimeout(() => s.writable && s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), 5);
+    setTimeout(() => s.writable && s.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'), 20);
+  });
+  const r = await runLoad(spec(target.url, { kind: 'open', rate: 20, maxConnections: 4 }, 1000, { slo: parseSlo('errors<1%') }), singleRequestMix(target.url));
+  assert.ok(r.totals.sent >= 10, `sent ${r.totals.sent}`);
+  assert.equal(r.totals.sent, target.requests());
+  assert.equal(r.totals.completed, r.totals.sent, 'one answer counted per request');
+  assert.equal(r.totals.errors, 0);
+  assert.equal(r.passed, true);
+});
+
+test('a target that answers nothing: the requests unanswered at the end are timeouts, and a latency SLO over no responses fails', async (t) => {
+  const target = await rawServer(t, () => undefined);
+  const r = await runLoad(spec(target.url, { kind: 'open', rate: 5, maxConnections: 10 }, 1000, { timeoutMs: 300, slo: parseSlo('p99<200ms') }), singleRequestMix(target.url));
+  assert.ok(r.totals.sent >= 4, `sent ${r.totals.sent}`);
+  assert.equal(r.totals.completed, 0);
+  assert.equal(r.totals.errors, r.totals.sent, 'every request sent is accounted for');
+  assert.equal(r.totals.errorsByKind.timeout, r.totals.sent);
+  assert.equal(r.passed, false, 'nothing answered, so no latency objective was met');
+  const hung = await runLoad(spec(target.url, { kind: 'closed', connections: 2 }, 500, { timeoutMs: 5000, slo: parseSlo('p99<200ms,errors<1%') }), singleRequestMix(target.url));
+  assert.equal(hung.totals.sent, 2);
+  assert.equal(hung.totals.errorsByKind.timeout, 2, 'still in flight after the grace: counted once each');
+  assert.deepEqual(hung.slo.map((v) => v.passed), [false, false]);
 });

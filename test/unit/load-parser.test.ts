@@ -121,3 +121,12 @@ test('--read-write reweighs reads and writes, each side keeping its proportions 
   assert.equal(withReadShare({ ...mix, entries: mix.entries.slice(0, 2) }, 0.2).entries[0].weight, 6, 'no writes: nothing to balance');
   assert.throws(() => withReadShare(mix, 1.5), /--read-write 0.8:0.2/);
 });
+
+test('a chunk size must be hex digits: a sign, a prefix or trailing junk is refused (a negative size once looped forever)', () => {
+  for (const size of ['-6', '-5', '5xyz', '0x10', '', ' ']) {
+    const p = new ResponseParser();
+    const ok = p.feed(Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\nhello!\r\n0\r\n\r\n`), () => undefined);
+    assert.equal(ok, false, `chunk size ${JSON.stringify(size)}`);
+  }
+  assert.deepEqual(summary(parseIn([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0006 ; name="x;y"\r\nhello!\r\n0\r\n\r\n')])), ['200 hello! keep']);
+});

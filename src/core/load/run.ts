@@ -157,6 +157,8 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     clearTimeout(durationTimer);
     if (!immediately) await engine.stopSending(Math.min(spec.timeoutMs, 2000));
     hooks.signal?.removeEventListener('abort', onAbort);
+    // Unanswered by the end of the grace (a hung target): timeouts, each once. A cancelled run counts none.
+    if (reason !== 'cancelled') engine.abandonInFlight();
     engine.destroy();
     if (tickTimer) clearTimeout(tickTimer);
     tick(true);
@@ -169,14 +171,14 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     const transport = stats.errors - stats.errorCounts[0] - stats.errorCounts[1];
     const attempts = stats.completed + transport;
     const figures = { latency: percentilesOf(stats.endpointTotals), errorRate: attempts ? stats.errors / attempts : 0, rps: stats.completed / Math.max(elapsed, 0.001) };
-    const verdicts = slo.verdicts(figures);
+    const verdicts = slo.verdicts(figures, stats.completed);
     const r: LoadResult = {
       kind: 'load',
       spec,
       mixSource: mix.source,
       startedAt,
       finishedAt: Date.now(),
-      totals: { sent: stats.sent, completed: stats.completed, errors: stats.errors, errorsByKind: byKind(stats.errorCounts), bytesRead: engine.bytesRead },
+      totals: { sent: stats.sent, completed: stats.completed, errors: stats.errors, errorsByKind: byKind(stats.errorCounts), bytesRead: engine.bytesRead, ...(engine.unsent ? { unsent: engine.unsent } : {}) },
       rps: Math.round(figures.rps * 10) / 10,
       latency: figures.latency,
       serviceTime: stats.serviceTotal.percentiles(),
@@ -235,10 +237,12 @@ class SloTracker {
     if (this._window.seconds >= SLO_WINDOW_SECONDS - 1e-9 || (final && this._window.seconds >= 0.5)) this._close();
   }
 
-  verdicts(run: ReturnType<Window['figures']>): SloVerdict[] {
+  /** `completed`: responses over the run; a latency clause measured over none does not hold (nothing answered). */
+  verdicts(run: ReturnType<Window['figures']>, completed: number): SloVerdict[] {
     return this._clauses.map((c) => {
       const actual = measure(c, run);
-      const v: SloVerdict = { clause: c.text, passed: holds(c, actual) && !this._brokeAt.has(c), actual };
+      const unmeasured = completed === 0 && c.metric !== 'errors' && c.metric !== 'rps';
+      const v: SloVerdict = { clause: c.text, passed: !unmeasured && holds(c, actual) && !this._brokeAt.has(c), actual };
       const at = this._brokeAt.get(c);
       if (at) v.brokeAt = at;
       return v;

@@ -153,7 +153,11 @@ export interface LoadResult {
   finishedAt: number;
   /** Whether the run ended early, and why ("cancelled", "request bound reached", "target refused every connection"). */
   stopped?: string;
-  totals: { sent: number; completed: number; errors: number; errorsByKind: Partial<Record<ErrorKind, number>>; bytesRead: number };
+  /**
+   * `unsent` (open model, when any): arrivals due at the end that were still waiting for a free connection (all
+   * `maxConnections` busy), so never sent: k6's dropped iterations. Those that waited a whole timeout are errors.
+   */
+  totals: { sent: number; completed: number; errors: number; errorsByKind: Partial<Record<ErrorKind, number>>; bytesRead: number; unsent?: number };
   rps: number;
   /** From each request's intended send time (the open model's arrival; the write in the closed model). */
   latency: LatencyPercentiles;

@@ -52,6 +52,8 @@ export class Connection {
   private _connected = false;
   private _intended = Infinity;
   private _pause: NodeJS.Timeout | null = null;
+  /** Set while feeding: the parser found more than the one response in flight (or bytes after it). */
+  private _stray = false;
   private readonly _parser = new ResponseParser();
   private readonly _onResponse = (status: number, body: Buffer | null, close: boolean): void => this._responded(status, body, close);
 
@@ -82,6 +84,12 @@ export class Connection {
     this.startedAt = this._intended < now ? this._intended : now;
   }
 
+  /** The run ended with this request unanswered (the owner counts it): no longer in flight, the socket closed. */
+  abandon(): void {
+    this.busy = false;
+    this._drop();
+  }
+
   /** The request in flight took too long: counted as a timeout, and the socket replaced. */
   timeOut(): void {
     if (!this.busy) return;
@@ -102,9 +110,19 @@ export class Connection {
     const e = this._endpoint;
     const received = (chunk: Buffer, n: number): void => {
       if (socket !== this._socket) return;
+      // Bytes with no request in flight (a 408 before an idle close, a second response to one request, bytes after
+      // a body) answer nothing we sent: the connection is dropped, uncounted, and the next send opens another.
+      if (!this.busy) {
+        this._drop();
+        return;
+      }
       this.readAt = nowMs();
       this._owner.bytesRead += n;
-      if (!this._parser.feed(chunk, this._onResponse, n)) this._fail('other');
+      const ok = this._parser.feed(chunk, this._onResponse, n);
+      if (this._stray) {
+        this._stray = false;
+        if (!this.busy) this._drop();
+      } else if (!ok) this._fail('other');
     };
     // Plain TCP reads into one shared buffer (`onread`): no stream machinery and no allocation per read. The parser
     // copies what it keeps, since the buffer is reused by the next read.
@@ -146,12 +164,20 @@ export class Connection {
   }
 
   private _responded(status: number, body: Buffer | null, close: boolean): void {
+    if (!this.busy) {
+      this._stray = true; // a response after the one we asked for, in the same read
+      return;
+    }
     this.busy = false;
     if (close || this.retire) this._drop();
     this._owner.responded(this, status, body);
   }
 
   private _fail(kind: ErrorKind): void {
+    if (!this.busy) {
+      this._drop();
+      return;
+    }
     const neverConnected = this._connected ? undefined : (this._lastCode ?? 'closed');
     this._drop();
     this.busy = false;

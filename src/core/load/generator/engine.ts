@@ -41,6 +41,8 @@ export class LoadEngine implements ConnectionOwner {
   private _t0 = 0;
   private _scheduled = 0;
   private _inFlight = 0;
+  /** Open model: arrivals still queued for a connection when sending stopped (never sent, not counted as errors). */
+  unsent = 0;
   private _sending = false;
   private _destroyed = false;
   private _connects = 0;
@@ -87,6 +89,7 @@ export class LoadEngine implements ConnectionOwner {
   stopSending(graceMs: number): Promise<void> {
     this._sending = false;
     this._clearPacing();
+    this.unsent += this._pending.length - this._pendingHead;
     this._pending = [];
     this._pendingHead = 0;
     if (this._inFlight === 0) return Promise.resolve();
@@ -101,6 +104,16 @@ export class LoadEngine implements ConnectionOwner {
         resolve();
       };
     });
+  }
+
+  /** The run is over: requests still unanswered count as timeouts (once: a late answer is then dropped). */
+  abandonInFlight(): void {
+    for (const c of this._conns) {
+      if (!c.busy) continue;
+      c.abandon();
+      this._inFlight--;
+      this._o.stats.onError(c.entry, 'timeout');
+    }
   }
 
   /** Closes every socket at once. */
@@ -282,6 +295,8 @@ export class LoadEngine implements ConnectionOwner {
     for (const c of this._conns) if (c.busy && c.sentAt < limit) c.timeOut();
     while (this._pendingHead < this._pending.length && this._pending[this._pendingHead] < limit) {
       this._pendingHead++;
+      // Due, and waited its whole timeout for a connection: a request the target could not take, sent or not.
+      this._o.stats.onSent();
       this._o.stats.onError(this._o.mix.pick(), 'timeout');
     }
     this._checkDrained();

@@ -19,6 +19,8 @@ const enum State {
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** A response head larger than this is not a server we can measure (and would grow memory without bound). */
 const MAX_HEAD = 64 * 1024;
+/** A chunk size: hex digits, no sign, at most 16 of them (beyond that no body is real). */
+const CHUNK_SIZE = /^[0-9a-fA-F]{1,16}$/;
 const HEAD_INCOMPLETE = -1;
 const NOT_HTTP = -2;
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -146,8 +148,11 @@ export class ResponseParser {
           const line = this._chunkLine + chunk.toString('latin1', pos, nl);
           this._chunkLine = '';
           pos = nl + 1;
-          const size = parseInt(line, 16);
-          if (Number.isNaN(size)) return false;
+          // Hex digits only, before any extension (parseInt would take "-6" or "5xyz": a negative size loops forever).
+          const semi = line.indexOf(';');
+          const digits = (semi < 0 ? line : line.slice(0, semi)).trim();
+          if (!CHUNK_SIZE.test(digits)) return false;
+          const size = parseInt(digits, 16);
           if (size === 0) {
             this._state = State.Trailers;
             this._trailerLine = 0;
