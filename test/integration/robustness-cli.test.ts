@@ -114,3 +114,32 @@ test('a missing database exits 1 with one line naming it', { timeout: 60_000 }, 
   assertCliError(runCli(['list'], { cwd: dir }), 1, ['.chaos/traffic.db']);
   assert.deepEqual(fs.readdirSync(dir), []);
 });
+
+test('an output path that is one of the inputs is refused, and every input is left byte for byte', { timeout: 120_000 }, (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const experiment = path.join(dir, 'experiment.yaml');
+  const spec = path.join(dir, 'load.yaml');
+  fs.copyFileSync(path.join(ROOT, 'examples', 'experiments', 'backend-restart.yaml'), experiment);
+  fs.copyFileSync(path.join(ROOT, 'examples', 'load', 'checkout-ramp.yaml'), spec);
+  assert.equal(runCli(['import', FIXTURE, '--db', db]).code, 0);
+  const snapshot = (): string[] => [db, experiment, spec].map((f) => fs.readFileSync(f).toString('base64'));
+  const before = snapshot();
+  const cases: Array<[string[], string[]]> = [
+    [['export', '--db', db, '--output', db], ['--output', 'also the input']],
+    [['audit', '-i', db, '-w', dir, '-o', db], ['--output', 'also the input']],
+    [['chaos', 'export', experiment, '--to', 'chaos-mesh', '--out', experiment], ['--out', 'also the input']],
+    [['load', 'export', '--to', 'k6', '--spec', spec, '-i', db, '--output', spec], ['--output', 'also the input']],
+    [['export', '--db', db, '--output', path.join(dir, 'missing', 'x.json')], ['--output', 'does not exist']],
+    [['export', '--db', db, '--output', dir], ['--output', 'is a directory']],
+  ];
+  for (const [args, mentions] of cases) {
+    const r = runCli(args);
+    try {
+      assertCliError(r, 1, mentions);
+    } catch (e) {
+      throw new Error(`chaos-testing ${args.join(' ')}: ${(e as Error).message}`);
+    }
+  }
+  assert.deepEqual(snapshot(), before, 'no input changed');
+});

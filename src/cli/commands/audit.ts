@@ -64,7 +64,7 @@ export const auditCommand: Command = {
     const text = format === 'json' ? JSON.stringify(result, null, 2)
       : format === 'sarif' ? JSON.stringify((await import('../../core/compliance/sarif')).toSarif(result), null, 2)
       : (await import('../../core/compliance/report')).auditReport(result);
-    if (flags.output) fs.writeFileSync(String(flags.output), text + '\n');
+    if (flags.output) (await import('../../core/outputFile')).writeOutputFile('--output', String(flags.output), text + '\n', [input]);
     else io.out(text);
     if (!hasTraffic) io.err(`no traffic database at ${input}: traffic rules skipped`);
     else {

@@ -77,6 +77,7 @@ export const chaosCommand: Command = {
         name: str('name'),
         probeOrigin: str('probe-origin'),
         out: str('out'),
+        source: file,
         validate: Boolean(flags.validate),
         crdDir: str('crds'),
       }));

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import { StoreError, describeError } from '../../core/errors';
 import { choiceFlag, intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, SESSION_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
@@ -28,11 +26,7 @@ export const exportCommand: Command = {
       db.close();
     }
     if (flags.output) {
-      try {
-        fs.writeFileSync(String(flags.output), text + '\n');
-      } catch (e) {
-        throw new StoreError(`cannot write --output ${String(flags.output)}: ${describeError(e)}`);
-      }
+      (await import('../../core/outputFile')).writeOutputFile('--output', String(flags.output), text + '\n', [String(flags.db)]);
       io.err(`exported to ${String(flags.output)}`);
     } else {
       io.out(text);

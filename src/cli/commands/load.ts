@@ -178,10 +178,11 @@ async function exportK6(spec: LoadSpec, mix: RequestMix, flags: FlagValues, io: 
     io.out(script);
     return 0;
   }
-  const { atomicWriteFileSync, ensureParentDir } = await import('../../core/store/atomicWrite');
+  const { ensureParentDir } = await import('../../core/store/atomicWrite');
   const file = path.resolve(String(flags.output));
   ensureParentDir(file);
-  atomicWriteFileSync(file, Buffer.from(script));
+  const inputs = [flags.spec, flags.input].map((f) => (f === undefined ? undefined : String(f)));
+  (await import('../../core/outputFile')).writeOutputFile('--output', String(flags.output), script, inputs);
   io.err(`load: wrote ${path.relative(process.cwd(), file)} (${mix.entries.length} request(s), ${spec.profile.stages.length} stage(s), ${Object.keys((await import('../../core/load/k6')).k6Thresholds(spec.slo)).length} threshold metric(s)); run it with 'k6 run ${path.relative(process.cwd(), file)}'`);
   return 0;
 }

@@ -6,9 +6,9 @@
  * StatusCheck in parallel, and a StatusCheck after it for recovery. The `resources` form gives one chaos resource per
  * action instead (each starts when applied), for running a single fault by hand.
  */
-import { writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../outputFile';
 import YAML from 'yaml';
-import { InputError, UsageError, describeError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import type { Experiment } from './types';
 import { CHAOS_MESH_API_VERSION, Namer, TEMPLATE_FIELD, dns1123, goDuration, isDns1123Label, type KubeResource } from './chaosMeshFormat';
 import { actionStep, type Spec, type Step } from './chaosMeshFaults';
@@ -128,6 +128,8 @@ export function toYaml(resources: object[]): string {
 }
 
 export interface ChaosExportRequest {
+  /** The experiment's file, when it came from one: --out may not name it. */
+  source?: string;
   /** The experiment file, already parsed. */
   experiment: Experiment;
   to: string;
@@ -160,11 +162,7 @@ export function runChaosExport(request: ChaosExportRequest): string {
   const comments = warnings.map((w) => `# warning: ${w}\n`).join('');
   const text = comments + toYaml(resources);
   if (!request.out) return text;
-  try {
-    writeFileSync(request.out, text);
-  } catch (e) {
-    throw new InputError(`cannot write ${request.out}: ${describeError(e)}; choose another --out`);
-  }
+  writeOutputFile('--out', request.out, text, [request.source]);
   const kinds = [...new Set(resources.map((r) => r.kind))].join(', ');
   const checked = request.validate ? ', validated against the CRDs' : '';
   return [`wrote ${resources.length} Chaos Mesh resource${resources.length === 1 ? '' : 's'} (${kinds}) to ${request.out}${checked}`, ...warnings.map((w) => `warning: ${w}`)].join('\n') + '\n';
