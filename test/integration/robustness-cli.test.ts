@@ -85,6 +85,8 @@ test('unwritable output paths exit 1 with one line naming the path, promptly', {
     [['observe', '--port', '0', '--target', 'http://127.0.0.1:9', '--output', path.join(aFile, 'traffic.db')], path.join(aFile, 'traffic.db')],
     [['import', FIXTURE, '--db', '/proc/nope/traffic.db'], '/proc/nope/traffic.db'],
     [['import', FIXTURE, '--db', path.join(aFile, 'sub', 'traffic.db')], path.join(aFile, 'sub', 'traffic.db')],
+    // Node's recursive mkdir never returns for a path under /proc: the CA folder is made level by level.
+    [['ca', 'init', '--dir', '/proc/nope-ca'], '/proc/nope-ca'],
   ];
   for (const [args, where] of cases) {
     const t0 = Date.now();

@@ -31,7 +31,7 @@ export function atomicWriteFileSync(file: string, data: Uint8Array): void {
  * Creates the folder that will hold `file`, like `mkdirSync(dir, { recursive: true })` but walking up itself:
  * node's recursive mkdir never returns for a path under /proc (it retries ENOENT forever).
  */
-export function ensureParentDir(file: string): void {
+export function ensureParentDir(file: string, mode?: number): void {
   const missing: string[] = [];
   let dir = path.dirname(path.resolve(file));
   for (let depth = 0; depth < 512; depth++) {
@@ -48,7 +48,7 @@ export function ensureParentDir(file: string): void {
   }
   for (const d of missing.reverse()) {
     try {
-      fs.mkdirSync(d);
+      fs.mkdirSync(d, mode === undefined ? undefined : { mode });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot create the folder ${d} for ${file}: ${describeError(e)}`);
     }

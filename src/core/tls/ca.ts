@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { InputError, describeError } from '../errors';
 import { ensureGitIgnored } from './gitignore';
+import { ensureParentDir } from '../store/atomicWrite';
 import { x509 } from './x509';
 
 export interface LocalCa {
@@ -81,7 +82,8 @@ export async function rotateCa(dir: string): Promise<LocalCa> {
 
 async function writeNewCa(abs: string): Promise<LocalCa> {
   try {
-    await fs.promises.mkdir(abs, { recursive: true, mode: 0o700 });
+    // Not fs.mkdir's recursive mode: it never returns for a path under /proc (see ensureParentDir).
+    ensureParentDir(path.join(abs, 'ca.pem'), 0o700);
   } catch (e) {
     throw new InputError(`cannot create the CA directory ${abs}: ${describeError(e)}`);
   }
