@@ -45,7 +45,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedComma
   }
   let parsed: { values: FlagValues; positionals: string[] };
   try {
-    parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: FlagValues; positionals: string[] };
+    parsed = nodeParseArgs({ args: negativeValuesJoined(argv, options), options, allowPositionals: true, strict: true }) as { values: FlagValues; positionals: string[] };
   } catch (e) {
     throw new UsageError(`${rephrase((e as Error).message)}; see 'chaos-testing ${spec.name} --help'`);
   }
@@ -63,8 +63,34 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedComma
   return { flags, positionals: parsed.positionals };
 }
 
+/**
+ * A negative number after a flag that takes a value is that value (`--seed -5`): node's parser would call it
+ * ambiguous. Written as `--seed=-5` for it; the flag's own check then judges the number.
+ */
+function negativeValuesJoined(argv: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>): string[] {
+  const longOf = new Map<string, string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    longOf.set(`--${name}`, name);
+    if (o.short) longOf.set(`-${o.short}`, name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = longOf.get(argv[i]);
+    if (argv[i] === '--') return out.concat(argv.slice(i));
+    if (name !== undefined && i + 1 < argv.length && /^-\.?\d/.test(argv[i + 1])) out.push(`--${name}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 function rephrase(message: string): string {
-  let m = /Unknown option '([^']+)'/.exec(message);
+  let m = /Option '([^']+)' argument is ambiguous/.exec(message);
+  if (m) {
+    const flag = m[1].split(',').pop()!.trim().split(' ')[0];
+    return `flag ${flag} got a value that starts with '-': write it as ${flag}=VALUE`;
+  }
+  m = /Unknown option '([^']+)'/.exec(message);
   if (m) return `unknown flag ${m[1]}`;
   m = /Option '([^']+)' argument missing/.exec(message);
   if (m) return `flag ${m[1].split(',').pop()!.trim().split(' ')[0]} needs a value`;

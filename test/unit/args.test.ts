@@ -58,3 +58,12 @@ test('main: version, help, unknown command exit codes', async () => {
   assert.equal(await main(['list', '--db', '/nonexistent/x.db'], io), 1);
   assert.match(err.pop()!, /no traffic database at \/nonexistent\/x.db/);
 });
+
+test('a negative number after a flag that takes a value is its value; another dash value gets a line saying how to write it', () => {
+  const r = parseCommandArgs(spec, ['x.har', '--port', '-5', '--tag', '-0.5']);
+  assert.equal(r.flags.port, '-5');
+  assert.deepEqual(r.flags.tag, ['-0.5']);
+  assert.throws(() => parseCommandArgs(spec, ['x.har', '--port', '-x']), (e: Error) => e instanceof UsageError && /--port got a value that starts with '-': write it as --port=VALUE/.test(e.message));
+  // After --, nothing is a flag.
+  assert.deepEqual(parseCommandArgs({ ...spec, positionals: [{ name: 'a', description: 'a' }, { name: 'b', description: 'b' }, { name: 'c', description: 'c' }] }, ['x', '--', '--port', '-5']).positionals, ['x', '--port', '-5']);
+});
