@@ -73,7 +73,7 @@ export function schemaProblems(errors: ErrorObject[], raw: unknown, wording: Sch
         problems.push({ path, message: `${place}: must be '${String((e.params as { allowedValue: unknown }).allowedValue)}', not ${value}` });
         break;
       case 'type':
-        problems.push({ path, message: `${place}: must be ${article((e.params as { type: string }).type)}, not ${value}` });
+        problems.push({ path, message: `${place}: must be ${article((e.params as { type: unknown }).type)}, not ${value}` });
         break;
       default:
         problems.push({ path, message: `${place}: ${value} ${e.message ?? 'is not valid'}` });
@@ -110,7 +110,8 @@ function toPath(instancePath: string): SpecPath {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function article(type: string): string {
-  const t = type.split(',')[0];
+/** ajv gives a type as a string ("string", "string,number") or, for a list of types, as an array. */
+function article(type: unknown): string {
+  const t = Array.isArray(type) ? String(type[0]) : String(type).split(',')[0];
   return `${/^[aeio]/.test(t) ? 'an' : 'a'} ${t}`;
 }

@@ -65,5 +65,5 @@ test('a negative number after a flag that takes a value is its value; another da
   assert.deepEqual(r.flags.tag, ['-0.5']);
   assert.throws(() => parseCommandArgs(spec, ['x.har', '--port', '-x']), (e: Error) => e instanceof UsageError && /--port got a value that starts with '-': write it as --port=VALUE/.test(e.message));
   // After --, nothing is a flag.
-  assert.deepEqual(parseCommandArgs({ ...spec, positionals: [{ name: 'a', description: 'a' }, { name: 'b', description: 'b' }, { name: 'c', description: 'c' }] }, ['x', '--', '--port', '-5']).positionals, ['x', '--port', '-5']);
+  assert.deepEqual(parseCommandArgs({ ...spec, positionals: [{ name: 'a', required: false, description: 'a' }, { name: 'b', required: false, description: 'b' }, { name: 'c', required: false, description: 'c' }] }, ['x', '--', '--port', '-5']).positionals, ['x', '--port', '-5']);
 });

@@ -92,3 +92,10 @@ test('invalid YAML is one problem with its position', () => {
 test('every action kind the schema names has a driver', () => {
   assert.deepEqual([...availableKinds()].sort(), [...ACTION_KINDS].sort());
 });
+
+test('a field of the wrong type where the schema allows several types gets a problem line, not a crash', () => {
+  const text = readFileSync(path.join(ROOT, 'examples', 'experiments', 'backend-restart.yaml'), 'utf8').replace(/^version: .*$/m, 'version: [1]');
+  const { experiment, problems } = parseExperimentText(text);
+  assert.ok(!experiment);
+  assert.ok(problems.some((p) => /version: must be a string, not \[1\]/.test(p.message)), problems.map((p) => p.message).join('; '));
+});
