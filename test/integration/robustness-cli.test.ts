@@ -145,3 +145,23 @@ test('an output path that is one of the inputs is refused, and every input is le
   }
   assert.deepEqual(snapshot(), before, 'no input changed');
 });
+
+test('a HAR whose fields have the wrong types is refused with the entry and field named, and no database is made', { timeout: 60_000 }, (t) => {
+  const dir = tmpDir(t);
+  const har = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as { log: { entries: Array<Record<string, Record<string, unknown>>> } };
+  const cases: Array<[(e: Record<string, Record<string, unknown>>) => void, string[]]> = [
+    [(e) => (e.response.status = 'abc'), ['entry 0', 'response.status']],
+    [(e) => (e.request.method = 5), ['entry 0', 'request.method']],
+    [(e) => ((e.response.content as Record<string, unknown>).text = 5), ['entry 0', 'response.content.text']],
+    [(e) => (e.request.headers = 'x'), ['entry 0', 'request.headers']],
+  ];
+  for (const [i, [spoil, mentions]] of cases.entries()) {
+    const bad = structuredClone(har);
+    spoil(bad.log.entries[0]);
+    const file = path.join(dir, `bad${i}.har`);
+    fs.writeFileSync(file, JSON.stringify(bad));
+    const db = path.join(dir, `bad${i}.db`);
+    assertCliError(runCli(['import', file, '--db', db]), 1, mentions);
+    assert.equal(fs.existsSync(db), false);
+  }
+});

@@ -36,8 +36,22 @@ export function readHar(file: string): Har {
   }
   har.log.entries.forEach((e, i) => {
     if (!e?.request?.method || !e.request.url) throw new InputError(`${file}: entry ${i} has no request.method or request.url`);
+    const problem = fieldProblem(e);
+    if (problem) throw new InputError(`${file}: entry ${i} has ${problem}; fix the entry, or export the HAR again`);
   });
   return har;
+}
+
+/** A field of an entry whose type the import cannot take (HAR's types), or null. */
+function fieldProblem(e: HarEntry): string | null {
+  if (typeof e.request.method !== 'string' || typeof e.request.url !== 'string') return 'a request.method or request.url that is not a string';
+  const status: unknown = e.response?.status;
+  if (status !== undefined && status !== null && !Number.isInteger(status)) return `response.status ${JSON.stringify(status)}, not a whole number`;
+  const texts: Array<[string, unknown]> = [['request.postData.text', e.request.postData?.text], ['response.content.text', e.response?.content?.text]];
+  for (const [where, v] of texts) if (v !== undefined && v !== null && typeof v !== 'string') return `a ${where} that is not a string`;
+  const lists: Array<[string, unknown]> = [['request.headers', e.request.headers], ['response.headers', e.response?.headers]];
+  for (const [where, v] of lists) if (v !== undefined && v !== null && !Array.isArray(v)) return `a ${where} that is not a list`;
+  return null;
 }
 
 function pairs(list: Array<{ name: string; value: string }> | undefined): HeaderPairs {
