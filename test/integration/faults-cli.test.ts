@@ -1,8 +1,9 @@
 /** `chaos-testing proxy` and `chaos-testing fault ...` through the built CLI (run `node scripts/build.mjs` first). */
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { test } from 'node:test';
-import { echoServer, runCli, startProxyCli } from '../helpers';
+import { echoServer, listen, runCli, runCliAsync, startProxyCli } from '../helpers';
 
 /** Round trip of one message; resolves with the reply and the time, or the error code. */
 function roundTrip(port: number, text: string): Promise<{ reply: string; ms: number; code?: string }> {
@@ -90,5 +91,19 @@ test('proxy and fault: usage errors exit 2 with one line; --help exits 0', () =>
     r = runCli([verb, '--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`^Usage: chaos-testing ${verb}`));
+  }
+});
+
+test('fault against a server that is not a fault API (JSON of another shape) says so in one line', async (t) => {
+  const other = await listen(t, http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ ok: true, path: req.url }));
+  }));
+  const api = ['--api', other.url.slice('http://'.length)];
+  for (const args of [['fault', 'list', ...api], ['fault', 'list', '--json', ...api], ['fault', 'add', 'x', '--proxy', 'p', '--type', 'latency', '--attr', 'latency=10', ...api]]) {
+    const r = await runCliAsync(args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^chaos-testing: the server at 127\.0\.0\.1:\d+ answered, but not as a fault API .*\n$/);
+    assert.equal(r.stdout, '');
   }
 });

@@ -1,4 +1,4 @@
-import { isChaosError, UsageError } from '../../core/errors';
+import { ChaosError, isChaosError, UsageError } from '../../core/errors';
 import type { ProxyJson } from '../../core/faults/target';
 import type { Toxic } from '../../core/faults/toxics';
 import { listFlag, type FlagValues, type ParsedCommand } from '../args';
@@ -63,6 +63,7 @@ export const faultCommand: Command = {
       case 'add': {
         if (!flags.type) throw new UsageError("'fault add' needs --type; see 'chaos-testing fault --help'");
         const toxic = (await callFaultApi(api, 'POST', `/proxies/${proxy}/toxics`, await toxicBody(name!, flags))) as Toxic;
+        if (!isToxic(toxic)) throw notAFaultApi(api);
         io.out(flags.json ? JSON.stringify(toxic) : `added ${describe(toxic)} to proxy '${String(flags.proxy)}'`);
         return 0;
       }
@@ -80,7 +81,10 @@ export const faultCommand: Command = {
         io.out(`proxy '${String(flags.proxy)}' is ${action}`);
         return 0;
       case 'list': {
-        const proxies = Object.values((await callFaultApi(api, 'GET', '/proxies')) as Record<string, ProxyJson>);
+        const answer = await callFaultApi(api, 'GET', '/proxies');
+        if (!answer || typeof answer !== 'object' || Array.isArray(answer)) throw notAFaultApi(api);
+        const proxies = Object.values(answer as Record<string, ProxyJson>);
+        if (!proxies.every(isProxy)) throw notAFaultApi(api);
         if (flags.json) {
           io.out(JSON.stringify(proxies, null, 2));
           return 0;
@@ -96,6 +100,19 @@ export const faultCommand: Command = {
     }
   },
 };
+
+/** A server that answers JSON of another shape (another service on that port): said so, in one line. */
+function notAFaultApi(api: string): ChaosError {
+  return new ChaosError('CT_API', `the server at ${api} answered, but not as a fault API (Toxiproxy-shaped /proxies); point --api at 'chaos-testing proxy' or 'observe --api'`);
+}
+
+function isToxic(t: unknown): t is Toxic {
+  return !!t && typeof t === 'object' && typeof (t as Toxic).name === 'string' && typeof (t as Toxic).type === 'string';
+}
+
+function isProxy(p: unknown): p is ProxyJson {
+  return !!p && typeof p === 'object' && typeof (p as ProxyJson).name === 'string' && Array.isArray((p as ProxyJson).toxics) && (p as ProxyJson).toxics.every(isToxic);
+}
 
 /** The toxic from the flags, validated here with the API's own rules (a bad one is a usage error, exit 2). */
 async function toxicBody(name: string, flags: FlagValues): Promise<Toxic> {
