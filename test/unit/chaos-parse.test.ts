@@ -99,3 +99,14 @@ test('a field of the wrong type where the schema allows several types gets a pro
   assert.ok(!experiment);
   assert.ok(problems.some((p) => /version: must be a string, not \[1\]/.test(p.message)), problems.map((p) => p.message).join('; '));
 });
+
+test('a file that is not YAML gets one problem (the first, with a count of the rest), and an alias bomb one too', () => {
+  const script = 'import http from "k6/http";\nexport const options = {\n  stages: [{ duration: "1s", target: 1 }],\n};\nexport default function () {\n  http.get("http://127.0.0.1/");\n}\n';
+  const notYaml = parseExperimentText(script).problems;
+  assert.equal(notYaml.length, 1);
+  assert.match(notYaml[0].message, /^not valid YAML: .*\(and \d+ more after it\)$/);
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), 'title: *h'].join('\n');
+  const exploded = parseExperimentText(bomb).problems;
+  assert.equal(exploded.length, 1);
+  assert.match(exploded[0].message, /^not valid YAML: /);
+});

@@ -11,6 +11,7 @@ import { checkExperiment } from './checks';
 import { DURATION_HINT } from './duration';
 import { normalizeExperiment } from './normalize';
 import { ACTION_KINDS, type Experiment, type ExperimentProblem } from './types';
+import { docToJs, firstYamlProblem } from '../yamlProblem';
 
 let validator: ValidateFunction | undefined;
 function validate(): ValidateFunction {
@@ -31,9 +32,15 @@ export function parseExperimentText(text: string, file?: string): ParsedExperime
     return { line: p.line, column: p.col };
   };
   if (doc.errors.length) {
-    return { problems: doc.errors.map((e) => ({ message: `not valid YAML: ${e.message.split('\n')[0]}`, path: [], ...at(e.pos[0]) })) };
+    const y = firstYamlProblem(doc.errors);
+    return { problems: [{ message: y.message, path: [], ...at(y.offset) }] };
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = docToJs(doc);
+  } catch (e) {
+    return { problems: [{ message: `not valid YAML: ${(e as Error).message.split('\n')[0]}`, path: [], line: 1, column: 1 }] };
+  }
   const locate = (p: ExperimentProblem): ExperimentProblem => (p.line !== undefined ? p : { ...p, ...at(offsetOf(doc, p.path)) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { problems: [locate({ message: 'an experiment file is a YAML mapping with title, targets, steady-state-hypothesis and method; see examples/experiments/backend-restart.yaml', path: [] })] };

@@ -13,6 +13,7 @@ import { isChaosError } from '../errors';
 import type { LoadPlanInput, RequestInput } from './plan';
 import { parseSlo } from './slo';
 import type { ProfileKind } from './types';
+import { docToJs, firstYamlProblem } from '../yamlProblem';
 
 export interface LoadSpecProblem {
   message: string;
@@ -37,8 +38,16 @@ export function parseLoadSpecText(text: string): { input?: LoadPlanInput; proble
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  if (doc.errors.length) return { problems: doc.errors.map((e) => ({ message: `not valid YAML: ${e.message.split('\n')[0]}`, ...at(e.pos[0]) })) };
-  const raw: unknown = doc.toJS();
+  if (doc.errors.length) {
+    const y = firstYamlProblem(doc.errors);
+    return { problems: [{ message: y.message, ...at(y.offset) }] };
+  }
+  let raw: unknown;
+  try {
+    raw = docToJs(doc);
+  } catch (e) {
+    return { problems: [{ message: `not valid YAML: ${(e as Error).message.split('\n')[0]}`, line: 1, column: 1 }] };
+  }
   const problem = (path: Path, message: string): LoadSpecProblem => ({ message, ...at(offsetOf(doc, path)) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a load spec is a YAML mapping with at least target:; ${EXAMPLE}`)] };
   const check = validate();

@@ -15,6 +15,7 @@ import type { Framework } from '../compliance/types';
 import type { RunnerLanguage } from '../generate/runners';
 import { CHECK_NAMES } from '../properties/types';
 import type { AuditCheckSpec, CheckSpec, Suite, SuitePlace } from './types';
+import { docToJs, firstYamlProblem } from '../yamlProblem';
 
 export interface SuiteProblem {
   message: string;
@@ -51,8 +52,16 @@ export function parseSuiteText(text: string, file = '.chaos/suite.yaml'): { suit
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  if (doc.errors.length) return { problems: doc.errors.map((e) => ({ message: `not valid YAML: ${e.message.split('\n')[0]}`, ...at(e.pos[0]) })) };
-  const raw: unknown = doc.toJS();
+  if (doc.errors.length) {
+    const y = firstYamlProblem(doc.errors);
+    return { problems: [{ message: y.message, ...at(y.offset) }] };
+  }
+  let raw: unknown;
+  try {
+    raw = docToJs(doc);
+  } catch (e) {
+    return { problems: [{ message: `not valid YAML: ${(e as Error).message.split('\n')[0]}`, line: 1, column: 1 }] };
+  }
   const placeAt = (path: Path): SuitePlace => at(offsetOf(doc as Document, path));
   const problem = (path: Path, message: string): SuiteProblem => ({ message, ...placeAt(path) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a suite is a YAML mapping with at least target:; ${EXAMPLE}`)] };
