@@ -165,3 +165,11 @@ test('a HAR whose fields have the wrong types is refused with the entry and fiel
     assert.equal(fs.existsSync(db), false);
   }
 });
+
+test('a file given where a folder is expected (ci --out, properties --invariants-dir) is named in one line', { timeout: 60_000 }, (t) => {
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  assert.equal(runCli(['import', FIXTURE, '--db', db]).code, 0);
+  assertCliError(runCli(['ci', '--suite', path.join(dir, 'suite.yaml'), '--out', FIXTURE]), 2, ['--out', 'is a file']);
+  assertCliError(runCli(['properties', '-i', db, '-t', 'http://127.0.0.1:9', '--invariants-dir', FIXTURE, '--invariant', 'mine', '--runs', '1']), 1, ['--invariants-dir', 'is a file']);
+});

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError, UsageError } from '../../core/errors';
 import { CHECK_KINDS, type CheckKind, type ReadinessProgress } from '../../core/readiness/types';
@@ -34,6 +35,9 @@ export const ciCommand: Command = {
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     const only = listFlag(flags, 'only');
     for (const k of only) if (!(CHECK_KINDS as readonly string[]).includes(k)) throw new UsageError(`--only ${k} is not a kind of check; choose from ${CHECK_KINDS.join(', ')}`);
+    const outDir = String(flags.out);
+    // Checked before anything runs: the reports must have somewhere to go.
+    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} is a file; give a folder for the reports`);
     const suiteFile = String(flags.suite);
     const { loadSuite } = await import('../../core/readiness/prepare');
     let suite;

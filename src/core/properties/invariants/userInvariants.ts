@@ -27,6 +27,7 @@ export function findUserInvariant(dir: string, name: string): string | undefined
 
 export function listUserInvariants(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
+  if (!fs.statSync(dir).isDirectory()) throw new InputError(`--invariants-dir ${dir} is a file; give the folder that holds the invariants`);
   return fs.readdirSync(dir).filter((f) => [...YAML, ...CODE].includes(path.extname(f))).map((f) => path.basename(f, path.extname(f)));
 }
 
