@@ -57,6 +57,10 @@ test('usage errors about the contents of a good database (no such session or exc
   assertCliError(runCli(['list', '--db', db, '--session', '99']), 2, ['--session 99']);
   assertCliError(runCli(['show', '999', '--db', db]), 2, ['999']);
   assertCliError(runCli(['export', '--db', db, '--session', '0']), 2, ['--session']);
+  // A session that is not there: not an empty export or model with exit 0.
+  assertCliError(runCli(['export', '--db', db, '--session', '42']), 2, ['--session 42', 'no such session']);
+  assertCliError(runCli(['export', '--format', 'json', '--db', db, '--session', '42']), 2, ['--session 42']);
+  assertCliError(runCli(['learn', '--db', db, '--session', '42']), 2, ['--session 42']);
 });
 
 test('a port in use exits 1 with one line, and leaves no database behind', { timeout: 60_000 }, async (t) => {

@@ -1,6 +1,7 @@
 import { choiceFlag, intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, SESSION_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
+import { requireSession } from '../sessionFlag';
 
 export const exportCommand: Command = {
   spec: {
@@ -20,6 +21,7 @@ export const exportCommand: Command = {
     const db = await TrafficStore.open(String(flags.db));
     let text: string;
     try {
+      requireSession(db, sessionId, String(flags.db));
       const doc = format === 'openapi' ? db.toOpenApi(sessionId) : format === 'har' ? db.toHar(sessionId) : db.toJson(sessionId);
       text = JSON.stringify(doc, null, 2);
     } finally {

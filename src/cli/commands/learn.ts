@@ -3,6 +3,7 @@ import { DB_FLAG, JSON_FLAG, SESSION_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
 import type { BehaviourModel } from '../../core/learn/model';
 import { formatModel } from '../../core/learn/format';
+import { requireSession } from '../sessionFlag';
 
 export const learnCommand: Command = {
   spec: {
@@ -22,6 +23,7 @@ export const learnCommand: Command = {
     const db = await TrafficStore.open(String(flags.db));
     let model: BehaviourModel;
     try {
+      requireSession(db, sessionId, String(flags.db));
       model = db.behaviour(sessionId);
     } finally {
       db.close();

@@ -2,6 +2,7 @@ import { intFlag, type ParsedCommand } from '../args';
 import { DB_FLAG, JSON_FLAG, SESSION_FLAG, type Command } from '../command';
 import { bytes, isoTime, ms, table, truncate } from '../../core/textFormat';
 import type { CliIO } from '../io';
+import { requireSession } from '../sessionFlag';
 
 export const list: Command = {
   spec: {
@@ -21,11 +22,8 @@ export const list: Command = {
     const { TrafficStore } = await import('../../api/trafficStore');
     const db = await TrafficStore.open(String(flags.db));
     try {
+      requireSession(db, sessionId, String(flags.db));
       const sessions = db.sessions().filter((s) => sessionId === undefined || s.id === sessionId);
-      if (sessionId !== undefined && !sessions.length) {
-        const { UsageError } = await import('../../core/errors');
-        throw new UsageError(`--session ${sessionId}: no such session in ${flags.db}; 'chaos-testing list' shows the sessions`);
-      }
       const endpoints = db.endpoints(sessionId);
       const total = db.count(sessionId);
       const offset = limit === 0 ? 0 : Math.max(0, total - limit);
