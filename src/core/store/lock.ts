@@ -14,7 +14,7 @@ export function acquireLock(dbFile: string): void {
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new StoreError(`cannot write beside ${dbFile}: ${describeError(e)} — choose a writable --output`);
+      if (code !== 'EEXIST') throw new StoreError(`cannot write beside ${dbFile}: ${describeError(e)} — choose a database path in a folder you can write to`);
       const holder = lockHolder(dbFile);
       if (holder !== null && holder !== process.pid && isAlive(holder)) {
         throw new StoreError(`${dbFile} is being written by another capture (pid ${holder}); stop it or choose another --output`);
