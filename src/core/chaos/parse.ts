@@ -4,14 +4,14 @@
  * actions and probes exist and fit, each driver's own check). Problems are one line each: the place, then the fix.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document } from 'yaml';
 import schema from '../../../schemas/experiment.schema.json';
 import { schemaProblems, type SchemaWording } from '../specSchema';
 import { checkExperiment } from './checks';
 import { DURATION_HINT } from './duration';
 import { normalizeExperiment } from './normalize';
 import { ACTION_KINDS, type Experiment, type ExperimentProblem } from './types';
-import { docToJs, firstYamlProblem } from '../yamlProblem';
+import { parseYamlSpec } from '../yamlProblem';
 
 let validator: ValidateFunction | undefined;
 function validate(): ValidateFunction {
@@ -25,22 +25,9 @@ export interface ParsedExperiment {
 }
 
 export function parseExperimentText(text: string, file?: string): ParsedExperiment {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): { line: number; column: number } => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-  if (doc.errors.length) {
-    const y = firstYamlProblem(doc.errors);
-    return { problems: [{ message: y.message, path: [], ...at(y.offset) }] };
-  }
-  let raw: unknown;
-  try {
-    raw = docToJs(doc);
-  } catch (e) {
-    return { problems: [{ message: `not valid YAML: ${(e as Error).message.split('\n')[0]}`, path: [], line: 1, column: 1 }] };
-  }
+  const yaml = parseYamlSpec(text);
+  if ('problem' in yaml) return { problems: [{ ...yaml.problem, path: [] }] };
+  const { doc, raw, at } = yaml;
   const locate = (p: ExperimentProblem): ExperimentProblem => (p.line !== undefined ? p : { ...p, ...at(offsetOf(doc, p.path)) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { problems: [locate({ message: 'an experiment file is a YAML mapping with title, targets, steady-state-hypothesis and method; see examples/experiments/backend-restart.yaml', path: [] })] };

@@ -4,7 +4,6 @@
  * line with the place in the file: `file:line:col: message`.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
 import schema from '../../../schemas/load.schema.json';
 import { offsetOf } from '../chaos/parse';
 import { dedupe, readSpecText, schemaProblems, throwProblems, type SchemaWording } from '../specSchema';
@@ -13,7 +12,7 @@ import { isChaosError } from '../errors';
 import type { LoadPlanInput, RequestInput } from './plan';
 import { parseSlo } from './slo';
 import type { ProfileKind } from './types';
-import { docToJs, firstYamlProblem } from '../yamlProblem';
+import { parseYamlSpec } from '../yamlProblem';
 
 export interface LoadSpecProblem {
   message: string;
@@ -32,22 +31,9 @@ function validate(): ValidateFunction {
 const EXAMPLE = 'see examples/load/checkout-ramp.yaml';
 
 export function parseLoadSpecText(text: string): { input?: LoadPlanInput; problems: LoadSpecProblem[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): { line: number; column: number } => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-  if (doc.errors.length) {
-    const y = firstYamlProblem(doc.errors);
-    return { problems: [{ message: y.message, ...at(y.offset) }] };
-  }
-  let raw: unknown;
-  try {
-    raw = docToJs(doc);
-  } catch (e) {
-    return { problems: [{ message: `not valid YAML: ${(e as Error).message.split('\n')[0]}`, line: 1, column: 1 }] };
-  }
+  const parsed = parseYamlSpec(text);
+  if ('problem' in parsed) return { problems: [parsed.problem] };
+  const { doc, raw, at } = parsed;
   const problem = (path: Path, message: string): LoadSpecProblem => ({ message, ...at(offsetOf(doc, path)) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a load spec is a YAML mapping with at least target:; ${EXAMPLE}`)] };
   const check = validate();

@@ -5,7 +5,7 @@
  * problem is one line: `file:line:col: message`.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import loadSchema from '../../../schemas/load.schema.json';
 import schema from '../../../schemas/suite.schema.json';
 import { offsetOf } from '../chaos/parse';
@@ -15,7 +15,7 @@ import type { Framework } from '../compliance/types';
 import type { RunnerLanguage } from '../generate/runners';
 import { CHECK_NAMES } from '../properties/types';
 import type { AuditCheckSpec, CheckSpec, Suite, SuitePlace } from './types';
-import { docToJs, firstYamlProblem } from '../yamlProblem';
+import { parseYamlSpec } from '../yamlProblem';
 
 export interface SuiteProblem {
   message: string;
@@ -46,22 +46,9 @@ function validateLoad(): ValidateFunction {
 
 /** The suite's checks in the order `ci` runs them; `file` names the suite in the checks' places and errors. */
 export function parseSuiteText(text: string, file = '.chaos/suite.yaml'): { suite?: Suite; problems: SuiteProblem[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): SuitePlace => {
-    const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
-  if (doc.errors.length) {
-    const y = firstYamlProblem(doc.errors);
-    return { problems: [{ message: y.message, ...at(y.offset) }] };
-  }
-  let raw: unknown;
-  try {
-    raw = docToJs(doc);
-  } catch (e) {
-    return { problems: [{ message: `not valid YAML: ${(e as Error).message.split('\n')[0]}`, line: 1, column: 1 }] };
-  }
+  const parsed = parseYamlSpec(text);
+  if ('problem' in parsed) return { problems: [parsed.problem] };
+  const { doc, raw, at } = parsed;
   const placeAt = (path: Path): SuitePlace => at(offsetOf(doc as Document, path));
   const problem = (path: Path, message: string): SuiteProblem => ({ message, ...placeAt(path) });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problems: [problem([], `a suite is a YAML mapping with at least target:; ${EXAMPLE}`)] };
