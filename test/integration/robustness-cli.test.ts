@@ -32,6 +32,7 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     [['observe', '--mode', 'forward', '--target', target, '--output', db], ['--target']],
     [['observe', '--target', target, '--quiet=yes', '--output', db], ['--quiet']],
     [['observe', '--target', target, '--ca', path.join(dir, 'no-such-ca.pem'), '--port', '0', '--output', db], ['no-such-ca.pem']],
+    [['observe', '--target', 'https://127.0.0.1:9', '--ca', FIXTURE, '--port', '0', '--output', db], ['--ca', 'sample.har', 'no certificate']],
     [['show', '--db', db], ['ID']],
     [['show', 'abc', '--db', db], ["'abc'"]],
     [['show', '1', '2', '--db', db], ["'2'"]],

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -158,6 +159,12 @@ export class CaptureProxy extends EventEmitter {
         ca = fs.readFileSync(_options.caFile);
       } catch (e) {
         throw new UsageError(`--ca ${_options.caFile}: ${describeError(e)}`);
+      }
+      // OpenSSL takes a file with no certificate in it without a word; every HTTPS request would then fail.
+      try {
+        new X509Certificate(ca);
+      } catch {
+        throw new UsageError(`--ca ${_options.caFile} holds no certificate (PEM or DER); give the CA certificate that signed the target's`);
       }
       secureContext = tls.createSecureContext({ ca });
     }
