@@ -11,6 +11,17 @@ import { ROOT, assertCliError, listen, runCli, tmpDir } from '../helpers';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'sample.har');
 
+/** Runs the CLI and asserts its one-line error (exit `code`, naming `mentions`); a failure names the command. */
+function cliErrorOf(args: string[], code: number, mentions: string[]): ReturnType<typeof runCli> {
+  const r = runCli(args);
+  try {
+    assertCliError(r, code, mentions);
+  } catch (e) {
+    throw new Error(`chaos-testing ${args.join(' ')}: ${(e as Error).message}`);
+  }
+  return r;
+}
+
 test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 }, (t) => {
   const dir = tmpDir(t);
   const db = path.join(dir, 'traffic.db');
@@ -40,12 +51,7 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     [['import', '--db', db], ['FILE']],
   ];
   for (const [args, mentions] of cases) {
-    const r = runCli(args);
-    try {
-      assertCliError(r, 2, mentions);
-    } catch (e) {
-      throw new Error(`chaos-testing ${args.join(' ')}: ${(e as Error).message}`);
-    }
+    const r = cliErrorOf(args, 2, mentions);
     assert.equal(r.stdout, '', `chaos-testing ${args.join(' ')} printed to stdout`);
   }
   assert.deepEqual(fs.readdirSync(dir), [], 'a usage error created files');
@@ -140,14 +146,7 @@ test('an output path that is one of the inputs is refused, and every input is le
     [['export', '--db', db, '--output', path.join(dir, 'missing', 'x.json')], ['--output', 'does not exist']],
     [['export', '--db', db, '--output', dir], ['--output', 'is a directory']],
   ];
-  for (const [args, mentions] of cases) {
-    const r = runCli(args);
-    try {
-      assertCliError(r, 1, mentions);
-    } catch (e) {
-      throw new Error(`chaos-testing ${args.join(' ')}: ${(e as Error).message}`);
-    }
-  }
+  for (const [args, mentions] of cases) cliErrorOf(args, 1, mentions);
   assert.deepEqual(snapshot(), before, 'no input changed');
 });
 

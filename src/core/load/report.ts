@@ -57,7 +57,7 @@ export function loadReport(r: LoadResult): string {
   lines.push('');
   const t = r.totals;
   lines.push(`requests  ${t.sent} sent, ${t.completed} completed in ${seconds.toFixed(1)} s: ${r.rps.toFixed(1)} req/s, ${bytes(t.bytesRead)} read`);
-  if (t.unsent) lines.push(`unsent    ${t.unsent} arrivals still waiting for a free connection at the end (all ${r.spec.model.kind === 'open' ? r.spec.model.maxConnections : ''} busy: raise --connections, or the target is slower than the rate)`);
+  if (t.unsent) lines.push(`unsent    ${t.unsent} arrivals still waiting for a free connection at the end (every connection busy: raise --connections, or the target is slower than the rate)`);
   lines.push(`errors    ${t.errors} (${percent(errorRate(t))})${t.errors ? `: ${kinds(t.errorsByKind)}` : ''}`);
   const l = r.latency;
   lines.push(`latency   p50 ${usAsMs(l.p50)}  p90 ${usAsMs(l.p90)}  p99 ${usAsMs(l.p99)}  p99.9 ${usAsMs(l['p99.9'])}  max ${usAsMs(l.max)}`);
