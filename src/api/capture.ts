@@ -221,6 +221,7 @@ async function startListeners(o: CaptureStartOptions, protocol: CaptureProtocol,
     const options = o.proto?.length ? { protoFiles: o.proto.map((f) => path.resolve(f)) } : undefined;
     listeners = asUsage(() => resolveListeners([{ protocol: protocol as 'redis', host, port: o.port ?? 0, target: o.target!, name: o.name, ...(options ? { options } : {}) }], () => `observe --protocol ${protocol}`));
   }
+  await checkProtoFiles(listeners);
   const run = await CaptureRun.start({
     output: o.output,
     listeners,
@@ -242,6 +243,17 @@ async function startListeners(o: CaptureStartOptions, protocol: CaptureProtocol,
     faultTargets: run.listeners.map((l) => l.faultTarget),
     stop: () => run.stop(),
   };
+}
+
+/** A gRPC listener's .proto files load before anything listens: a missing or broken file is refused at the start. */
+async function checkProtoFiles(listeners: ListenerSpec[]): Promise<void> {
+  const withProtos = listeners.filter((l) => l.protocol === 'grpc' && Array.isArray(l.options?.protoFiles));
+  if (!withProtos.length) return;
+  const { loadProtos } = await import('../core/protocols/grpc/protos');
+  for (const l of withProtos) {
+    const root = loadProtos(l.options!.protoFiles as string[]);
+    if (root instanceof Error) throw new UsageError(`listener ${l.name}: ${root.message.split('\n')[0]}; give the .proto files of its services`);
+  }
 }
 
 /** Serves the fault API over the started listeners; on failure stops them, so nothing is left behind. */

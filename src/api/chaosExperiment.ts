@@ -10,6 +10,7 @@ import { parseExperimentObject, parseExperimentText } from '../core/chaos/parse'
 import { runExperiment } from '../core/chaos/runner';
 import type { Experiment, TimelineEvent } from '../core/chaos/types';
 import { chaosOutcome, type ChaosOutcome } from './chaosOutcome';
+import { describeError } from '../core/errors';
 import { CancelledError, ExperimentInvalidError, InputError, UsageError, throwIfCancelled } from './errors';
 import type { CallOptions, Duration } from './options';
 
@@ -182,7 +183,7 @@ export class ChaosExperiment {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw new InputError(`cannot read the experiment file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+      throw new InputError(`cannot read the experiment file ${file} (${describeError(e)}); check the path`);
     }
     const { problems } = parseExperimentText(text, file);
     if (problems.length) throw new ExperimentInvalidError(file, problems.map((p) => ({ ...p, message: `${file}:${p.line ?? 1}:${p.column ?? 1}: ${p.message}` })));

@@ -45,10 +45,30 @@ export function isChaosError(e: unknown): e is ChaosError {
   return e instanceof ChaosError;
 }
 
+/** What a file system error means, in the user's words rather than libuv's ("EISDIR: illegal operation…"). */
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many levels of symbolic links',
+  EEXIST: 'it already exists',
+  EMFILE: 'too many open files',
+};
+
 /** A short, single-line description of any thrown value. */
 export function describeError(e: unknown): string {
+  if (isChaosError(e)) return e.message;
   if (e instanceof Error) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const errno = e as NodeJS.ErrnoException;
+    // A system call's error (libuv's text, e.g. "EISDIR: illegal operation on a directory, read"): its plain meaning.
+    if (errno.code && errno.syscall && FILE_PROBLEMS[errno.code]) return FILE_PROBLEMS[errno.code];
+    const code = errno.code;
     return code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
   }
   return String(e);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { InputError } from './errors';
+import { InputError, describeError } from './errors';
 
 export type SpecPath = (string | number)[];
 
@@ -93,7 +93,7 @@ export function readSpecText(file: string, what: string, fix: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read the ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); ${fix}`);
+    throw new InputError(`cannot read the ${what} ${file} (${describeError(e)}); ${fix}`);
   }
 }
 

@@ -185,7 +185,7 @@ load:
 `);
   const deep = await runCliAsync(['ci'], { cwd: ws.dir, timeoutMs: 30_000 });
   assert.equal(deep.code, 2, deep.stderr);
-  assert.match(deep.stderr, /suite\.yaml:3:5: cannot read the experiment file \.chaos\/experiments\/missing\.yaml \(ENOENT\)/);
+  assert.match(deep.stderr, /suite\.yaml:3:5: cannot read the experiment file \.chaos\/experiments\/missing\.yaml \(no such file or folder\)/);
   assert.match(deep.stderr, /suite\.yaml:4:1: load: slo: .*p99<fast/);
   assert.equal(fs.existsSync(ws.reports), false);
 });

@@ -49,6 +49,9 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     [['show', '1', '2', '--db', db], ["'2'"]],
     [['export', '--format', 'xml', '--db', db], ['--format', 'xml']],
     [['import', '--db', db], ['FILE']],
+    [['observe', '--target', target, '--proto', path.join(dir, 'svc.proto'), '--output', db], ['--proto', 'grpc']],
+    [['observe', '--protocol', 'grpc', '--target', '127.0.0.1:9', '--port', '0', '--proto', path.join(dir, 'missing.proto'), '--output', db], ['missing.proto', 'no such file']],
+    [['observe', '--protocol', 'grpc', '--target', '127.0.0.1:9', '--port', '0', '--proto', FIXTURE, '--output', db], ['sample.har', 'define no service']],
   ];
   for (const [args, mentions] of cases) {
     const r = cliErrorOf(args, 2, mentions);
@@ -176,4 +179,22 @@ test('a file given where a folder is expected (ci --out, properties --invariants
   assert.equal(runCli(['import', FIXTURE, '--db', db]).code, 0);
   assertCliError(runCli(['ci', '--suite', path.join(dir, 'suite.yaml'), '--out', FIXTURE]), 2, ['--out', 'is a file']);
   assertCliError(runCli(['properties', '-i', db, '-t', 'http://127.0.0.1:9', '--invariants-dir', FIXTURE, '--invariant', 'mine', '--runs', '1']), 1, ['--invariants-dir', 'is a file']);
+});
+
+test('file system mistakes are told in words (a folder for a file, a file for a folder), not as errno codes', { timeout: 60_000 }, (t) => {
+  const dir = tmpDir(t);
+  const aFile = path.join(dir, 'plain-file.txt');
+  fs.writeFileSync(aFile, 'not a folder');
+  const cases: Array<[string[], string[]]> = [
+    [['list', '--db', dir], [dir, 'a folder, not a file']],
+    [['import', dir, '--db', path.join(dir, 'x.db')], [dir, 'a folder, not a file']],
+    [['import', path.join(dir, 'missing.har'), '--db', path.join(dir, 'x.db')], ['missing.har', 'no such file']],
+    [['ca', 'init', '--dir', aFile], [aFile, 'a file, not a folder']],
+    [['observe', '--port', '0', '--target', 'http://127.0.0.1:9', '--tls-self-signed', '--ca-dir', aFile, '--output', path.join(dir, 'x.db')], [aFile, 'a file, not a folder']],
+  ];
+  for (const [args, mentions] of cases) {
+    const r = cliErrorOf(args, 1, mentions);
+    assert.doesNotMatch(r.stderr, /\bE[A-Z]{3,}\b|unexpected error/, `chaos-testing ${args.join(' ')}: ${r.stderr}`);
+  }
+  assert.deepEqual(fs.readdirSync(dir), ['plain-file.txt'], 'a refused command left files behind');
 });

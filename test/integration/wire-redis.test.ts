@@ -263,7 +263,7 @@ test('bad capture.yaml, --protocol or --target: one line, exit 2', (t) => {
     [['--config', file], ['capture.yaml', 'listener 1', 'port'], 'listeners:\n  - {protocol: redis, port: 99999, target: "127.0.0.1:1"}\n'],
     [['--config', file], ['capture.yaml', 'listener 1', "unknown protocol 'ftp'"], 'listeners:\n  - {protocol: ftp, port: 0, target: "127.0.0.1:1"}\n'],
     [['--config', file], ['capture.yaml', 'not valid YAML'], 'listeners: [\n'],
-    [['--config', path.join(dir, 'missing.yaml')], ['missing.yaml', 'ENOENT']],
+    [['--config', path.join(dir, 'missing.yaml')], ['missing.yaml', 'no such file']],
   ];
   for (const [args, mentions, yaml] of cases) {
     if (yaml !== undefined) fs.writeFileSync(file, yaml);

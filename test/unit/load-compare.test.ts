@@ -55,5 +55,5 @@ test('results are found by run id in the database and by file; other runs and ot
   const other = path.join(dir, 'other.json');
   writeFileSync(other, '{"kind":"replay"}');
   await assert.rejects(readLoadResult(other, database), /other\.json is not a load result/);
-  await assert.rejects(readLoadResult(path.join(dir, 'missing.json'), database), /cannot read .*missing\.json \(ENOENT\)/);
+  await assert.rejects(readLoadResult(path.join(dir, 'missing.json'), database), /cannot read .*missing\.json \(no such file or folder\)/);
 });

@@ -77,7 +77,7 @@ test('readLoadSpec throws file:line:col lines; flags win over the file', (t) => 
   const file = path.join(dir, 'bad.yaml');
   writeFileSync(file, 'target: http://127.0.0.1:3000\nrate: -5\n');
   assert.throws(() => readLoadSpec(file), (e: Error) => e.message === `${file}:2:7: rate: -5 must be > 0`);
-  assert.throws(() => readLoadSpec(path.join(dir, 'none.yaml')), /cannot read the load spec .*none\.yaml \(ENOENT\); check the path/);
+  assert.throws(() => readLoadSpec(path.join(dir, 'none.yaml')), /cannot read the load spec .*none\.yaml \(no such file or folder\); check the path/);
 
   const input = planInputFromFlags({ duration: '5s', rate: '200', to: ['400'], slo: ['p99<50ms'] }, readLoadSpec(EXAMPLE_FILE));
   const spec = planSpec(input);

@@ -94,7 +94,7 @@ test('latency_bounded and error_rate_below judge the run, with the worst request
   // Options inline: each field is checked, the error names the invariant and the field.
   await assert.rejects(() => resolveInvariants(["cache_consistency={read: {path: '/a/{id}'}, write: {path: '/a/{id}'}, ids: [1], truth: {request: {path: 'a'}}}"]), /cache_consistency options truth request: 'path' must start with \//);
   await assert.rejects(() => resolveInvariants(["transaction_atomicity={proxy: {api: '127.0.0.1:8474', name: pg}, database: 'postgres://x@127.0.0.1/db', sum: 'SELECT 1', transfer: {path: /t}}"]), /transaction_atomicity options: resets mid-transaction need a proxy the invariant starts itself/);
-  await assert.rejects(() => resolveInvariants(['queue_message_preservation=/nonexistent/q.yaml']), /cannot read the options file \(ENOENT\)/);
+  await assert.rejects(() => resolveInvariants(['queue_message_preservation=/nonexistent/q.yaml']), /cannot read the options file \(no such file or folder\)/);
   const inline = await resolveInvariants(["cache_consistency={read: {path: '/a/{id}'}, write: {path: '/a/{id}', body: {v: '{value}'}}, ids: [1], truth: {request: {path: '/t/{id}'}}}"]);
   assert.deepEqual(inline.map((i) => i.name), ['cache_consistency']);
 });

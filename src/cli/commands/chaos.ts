@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../../core/errors';
+import { UsageError, describeError } from '../../core/errors';
 import type { ParsedCommand } from '../args';
 import { JSON_FLAG, type Command } from '../command';
 import type { CliIO } from '../io';
@@ -92,7 +92,7 @@ async function load(file: string): Promise<{ experiment?: Experiment; problems: 
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read the experiment file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+    throw new UsageError(`cannot read the experiment file ${file} (${describeError(e)}); check the path`);
   }
   const { parseExperimentText } = await import('../../core/chaos/parse');
   return parseExperimentText(text, file);

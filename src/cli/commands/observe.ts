@@ -71,6 +71,7 @@ export const observe: Command = {
   async run({ flags }: ParsedCommand, io: CliIO): Promise<number> {
     const protocol = String(flags.protocol);
     if (flags.config !== undefined || protocol !== 'http') return runWire(flags, io);
+    if (listFlag(flags, 'proto').length) throw new UsageError('--proto is for --protocol grpc (the .proto files of its services)');
     const mode = choiceFlag(flags, 'mode', ['reverse', 'forward'] as const);
     const port = intFlag(flags, 'port', 0, 65535)!;
     const target = flags.target as string | undefined;

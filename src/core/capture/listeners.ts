@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { InputError } from '../errors';
+import { InputError, describeError } from '../errors';
 import { parseHostPort, type HostPort } from '../faults/tcpProxy';
 import { availableProtocols } from '../protocols/registry';
 import { isWireProtocol } from '../protocols/wireRecord';
@@ -67,7 +67,7 @@ export function loadCaptureConfig(file: string, defaultHost = '127.0.0.1'): List
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InputError(`cannot read ${file}: ${describeError(e)}`);
   }
   let doc: unknown;
   try {

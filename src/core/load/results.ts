@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../errors';
+import { InputError, describeError } from '../errors';
 import { atomicWriteFileSync, ensureParentDir } from '../store/atomicWrite';
 import { openForReading } from '../store/reader';
 import { saveRun } from '../store/runs';
@@ -41,7 +41,7 @@ export async function readLoadResult(ref: string, database: string): Promise<{ r
   try {
     text = readFileSync(ref, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read ${ref} (${(e as NodeJS.ErrnoException).code ?? 'error'}); give a load run's id or a result file (.chaos/results/load-*.json)`);
+    throw new InputError(`cannot read ${ref} (${describeError(e)}); give a load run's id or a result file (.chaos/results/load-*.json)`);
   }
   let parsed: unknown;
   try {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseExperimentText } from '../chaos/parse';
 import type { Experiment } from '../chaos/types';
-import { InputError, isChaosError } from '../errors';
+import { InputError, describeError, isChaosError } from '../errors';
 import type { LoadPlanInput } from '../load/plan';
 import { parseLoadSpecText, readLoadSpec } from '../load/specFile';
 import { resolveInvariants } from '../properties/invariants';
@@ -48,7 +48,7 @@ function readExperiment(file: string): Experiment {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read the experiment file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path`);
+    throw new InputError(`cannot read the experiment file ${file} (${describeError(e)}); check the path`);
   }
   const { experiment, problems } = parseExperimentText(text, file);
   if (problems.length) throw new InputError(problems.map((p) => `${file}:${p.line ?? 1}:${p.column ?? 1}: ${p.message}`).join('\n'));

@@ -36,9 +36,10 @@ export function ensureParentDir(file: string, mode?: number): void {
   let dir = path.dirname(path.resolve(file));
   for (let depth = 0; depth < 512; depth++) {
     try {
-      fs.statSync(dir);
+      if (!fs.statSync(dir).isDirectory()) throw new StoreError(`cannot use ${dir} as the folder for ${file}: it is a file, not a folder`);
       break;
     } catch (e) {
+      if (e instanceof StoreError) throw e;
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StoreError(`cannot use the folder ${dir} for ${file}: ${describeError(e)}`);
     }
     missing.push(dir);

@@ -25,7 +25,7 @@ export async function listenerTls(request: ListenerTlsRequest): Promise<Listener
     try {
       return fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw new UsageError(`${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? describeError(e)}); give a PEM file`);
+      throw new UsageError(`${flag} ${file}: cannot read it (${describeError(e)}); give a PEM file`);
     }
   };
   const cert = read(request.certFile, '--tls-cert');

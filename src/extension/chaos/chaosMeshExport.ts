@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeError } from '../../core/errors';
 import { runChaosExport } from '../../core/chaos/chaosMesh';
 import { parseExperimentText } from '../../core/chaos/parse';
 import { atomicWriteFileSync } from '../../core/store/atomicWrite';
@@ -27,7 +28,7 @@ export function chaosMeshYaml(vscode: VSCode, file: string): { yaml: string; kin
   try {
     text = open ? open.getText() : fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${path.basename(file)} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new Error(`cannot read ${path.basename(file)} (${describeError(e)})`);
   }
   const { experiment, problems } = parseExperimentText(text, file);
   if (!experiment || problems.length) {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { InputError, UsageError } from '../../errors';
+import { InputError, UsageError, describeError } from '../../errors';
 import type { InvariantRequest } from '../types';
 
 export type Obj = Record<string, unknown>;
@@ -18,7 +18,7 @@ export function readOptionsFile(name: string, file: string): Obj {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw new UsageError(`--invariant ${name}=${file}: cannot read the options file (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a YAML or JSON file, or the options inline as {key: value, …}`);
+      throw new UsageError(`--invariant ${name}=${file}: cannot read the options file (${describeError(e)}); give a YAML or JSON file, or the options inline as {key: value, …}`);
     }
   }
   let value: unknown;

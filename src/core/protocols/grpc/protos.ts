@@ -3,6 +3,7 @@
  * list of files with protobufjs. A method is found by its path, `/pkg.Service/Method`.
  */
 import * as protobuf from 'protobufjs';
+import { describeError } from '../../errors';
 
 export interface MethodTypes {
   request: protobuf.Type;
@@ -20,13 +21,18 @@ export function loadProtos(files: string[]): protobuf.Root | Error {
     try {
       root = new protobuf.Root().loadSync(files, { keepCase: true });
       root.resolveAll();
+      if (!hasService(root)) root = new Error(`the .proto files (${files.join(', ')}) define no service`);
     } catch (e) {
-      root = new Error(`could not load the .proto files (${files.join(', ')}): ${(e as Error).message}`);
+      root = new Error(`could not load the .proto files (${files.join(', ')}): ${describeError(e)}`);
     }
     if (roots.size >= MAX_ROOTS) roots.delete(roots.keys().next().value as string);
     roots.set(key, root);
   }
   return root;
+}
+
+function hasService(ns: protobuf.NamespaceBase): boolean {
+  return ns.nestedArray.some((n) => n instanceof protobuf.Service || (n instanceof protobuf.Namespace && hasService(n)));
 }
 
 export function findMethod(root: protobuf.Root, path: string): MethodTypes | null {
