@@ -49,6 +49,13 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     [['show', '1', '2', '--db', db], ["'2'"]],
     [['export', '--format', 'xml', '--db', db], ['--format', 'xml']],
     [['import', '--db', db], ['FILE']],
+    [['replay', '--input', db, '--target', 'notaurl'], ['notaurl', 'not a URL']],
+    [['replay', '--input', db, '--target', 'ftp://127.0.0.1/'], ['ftp://127.0.0.1/', 'http://']],
+    [['properties', '--input', db, '--target', 'notaurl'], ['notaurl', 'not a URL']],
+    // The fault API is on loopback only: another address is refused before any lookup or connection.
+    [['fault', 'list', '--api', 'no-such-host.invalid:8474'], ['no-such-host.invalid:8474', 'not loopback']],
+    [['fault', 'list', '--api', '192.0.2.1:8474'], ['192.0.2.1:8474', 'not loopback']],
+    [['fault', 'list', '--api', 'nonsense'], ['nonsense', 'HOST:PORT']],
     [['observe', '--target', target, '--proto', path.join(dir, 'svc.proto'), '--output', db], ['--proto', 'grpc']],
     [['observe', '--protocol', 'grpc', '--target', '127.0.0.1:9', '--port', '0', '--proto', path.join(dir, 'missing.proto'), '--output', db], ['missing.proto', 'no such file']],
     [['observe', '--protocol', 'grpc', '--target', '127.0.0.1:9', '--port', '0', '--proto', FIXTURE, '--output', db], ['sample.har', 'define no service']],
@@ -57,6 +64,10 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     const r = cliErrorOf(args, 2, mentions);
     assert.equal(r.stdout, '', `chaos-testing ${args.join(' ')} printed to stdout`);
   }
+  // An experiment file with problems: one line per problem, and exit 2 as for `chaos run` (a bad file).
+  const invalid = runCli(['chaos', 'validate', FIXTURE]);
+  assert.equal(invalid.code, 2, invalid.stderr);
+  assert.match(invalid.stderr, /sample\.har:1:1: the file: 'title' is missing/);
   assert.deepEqual(fs.readdirSync(dir), [], 'a usage error created files');
 });
 
@@ -65,6 +76,8 @@ test('usage errors about the contents of a good database (no such session or exc
   const db = path.join(dir, 'traffic.db');
   assert.equal(runCli(['import', FIXTURE, '--db', db]).code, 0);
   assertCliError(runCli(['list', '--db', db, '--session', '99']), 2, ['--session 99']);
+  assertCliError(runCli(['replay', '--input', db, '--target', 'http://127.0.0.1:9', '--session', '42']), 2, ['no session 42']);
+  assertCliError(runCli(['properties', '--input', db, '--target', 'http://127.0.0.1:9', '--session', '42', '--runs', '1']), 2, ['no session 42']);
   assertCliError(runCli(['show', '999', '--db', db]), 2, ['999']);
   assertCliError(runCli(['export', '--db', db, '--session', '0']), 2, ['--session']);
   // A session that is not there: not an empty export or model with exit 0.

@@ -59,7 +59,7 @@ export const chaosCommand: Command = {
       if (flags.json) io.out(JSON.stringify({ file, valid: problems.length === 0, problems }, null, 2));
       else if (problems.length) for (const p of problems) io.err(problemLine(file, p));
       else io.out(`${file}: valid (${experiment!.method.length} action(s), ${experiment!.hypothesis.probes.length} probe(s))`);
-      return problems.length ? 1 : 0;
+      return problems.length ? 2 : 0; // a bad file, as run and export say it
     }
     if (problems.length) {
       for (const p of problems) io.err(problemLine(file, p));

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { isChaosError, ListenError } from '../errors';
 import { proxyJson, type FaultTarget } from './target';
 import { parseHostPort, TcpProxy, type HostPort } from './tcpProxy';
+import { decodeOrKeep } from '../uri';
 
 export { proxyJson, type ProxyJson } from './target';
 
@@ -31,7 +32,7 @@ class HttpError extends Error {
 }
 
 const MAX_BODY = 64 * 1024;
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+export const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export class FaultApi {
   readonly proxies = new Map<string, FaultTarget>();
@@ -96,7 +97,7 @@ export class FaultApi {
   }
 
   private async _route(method: string, path: string, body: unknown): Promise<[number, unknown?]> {
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = path.split('/').filter(Boolean).map(decodeOrKeep);
     if (parts[0] === 'reset' && parts.length === 1 && method === 'POST') {
       for (const p of this.proxies.values()) {
         p.removeAllToxics();

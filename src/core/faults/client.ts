@@ -1,11 +1,21 @@
 /** A small client of the fault API (api.ts), for the CLI and the extension. */
 import * as http from 'node:http';
-import { ChaosError } from '../errors';
+import { ChaosError, UsageError } from '../errors';
+import { LOOPBACK } from './api';
+import { parseHostPort } from './tcpProxy';
 
 export const DEFAULT_API = '127.0.0.1:8474';
 
 /** Calls the API at HOST:PORT; returns the JSON answer, or throws a one-line ChaosError (the API's own message). */
 export function callFaultApi(api: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  // The API listens on loopback only: any other address is a mistake, and is not looked up or called.
+  let host: string;
+  try {
+    host = parseHostPort(api, 'the fault API address').host;
+  } catch (e) {
+    return Promise.reject(new UsageError((e as Error).message));
+  }
+  if (!LOOPBACK.has(host)) return Promise.reject(new UsageError(`the fault API address '${api}' is not loopback: the API listens on 127.0.0.1, ::1 or localhost only`));
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const url = new URL(path, `http://${api}`);
   return new Promise((resolve, reject) => {

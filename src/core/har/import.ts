@@ -42,16 +42,59 @@ export function readHar(file: string): Har {
   return har;
 }
 
+/** RFC 9110 §5.6.2: a method is a token. Anything else is no HTTP method, and would reach generated code. */
+const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const URL_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:']);
+
 /** A field of an entry whose type the import cannot take (HAR's types), or null. */
 function fieldProblem(e: HarEntry): string | null {
   if (typeof e.request.method !== 'string' || typeof e.request.url !== 'string') return 'a request.method or request.url that is not a string';
+  if (!METHOD_TOKEN.test(e.request.method)) return `request.method ${JSON.stringify(e.request.method.slice(0, 40))}, not an HTTP method`;
+  if (e.request.method !== 'CONNECT' && !absoluteUrl(e.request.url)) return `request.url ${JSON.stringify(e.request.url.slice(0, 80))}, not an absolute http(s) or ws(s) URL`;
   const status: unknown = e.response?.status;
   if (status !== undefined && status !== null && !Number.isInteger(status)) return `response.status ${JSON.stringify(status)}, not a whole number`;
   const texts: Array<[string, unknown]> = [['request.postData.text', e.request.postData?.text], ['response.content.text', e.response?.content?.text]];
   for (const [where, v] of texts) if (v !== undefined && v !== null && typeof v !== 'string') return `a ${where} that is not a string`;
   const lists: Array<[string, unknown]> = [['request.headers', e.request.headers], ['response.headers', e.response?.headers]];
-  for (const [where, v] of lists) if (v !== undefined && v !== null && !Array.isArray(v)) return `a ${where} that is not a list`;
+  for (const [where, v] of lists) {
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v)) return `a ${where} that is not a list`;
+    const bad = v.findIndex((h: unknown) => !isNameValue(h));
+    if (bad >= 0) return `${where}[${bad}], not a {name, value} of strings`;
+  }
+  const frames: unknown = e._webSocketMessages;
+  if (frames !== undefined && frames !== null) {
+    if (!Array.isArray(frames)) return 'a _webSocketMessages that is not a list';
+    const bad = frames.findIndex((m: unknown) => !isFrame(m));
+    if (bad >= 0) return `_webSocketMessages[${bad}], not a {type: send|receive, time, opcode, data}`;
+  }
   return null;
+}
+
+function absoluteUrl(url: string): boolean {
+  try {
+    return URL_SCHEMES.has(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function isNameValue(h: unknown): boolean {
+  const x = h as { name?: unknown; value?: unknown } | null;
+  return typeof x === 'object' && x !== null && typeof x.name === 'string' && (typeof x.value === 'string' || typeof x.value === 'number');
+}
+
+function isFrame(m: unknown): boolean {
+  const x = m as { type?: unknown; time?: unknown; opcode?: unknown; data?: unknown } | null;
+  return typeof x === 'object' && x !== null && (x.type === 'send' || x.type === 'receive') && Number.isFinite(x.time) && Number.isInteger(x.opcode) && typeof x.data === 'string';
+}
+
+/** HAR's `HTTP/1.1`, `HTTP/2.0`, `h2`, `http/2.0` → the stored version ('1.0', '1.1', '2', '3'), or undefined. */
+function httpVersionOf(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^(?:https?\/|h)(\d)(?:\.(\d))?$/i.exec(v.trim());
+  if (!m) return undefined;
+  return m[1] === '1' ? `1.${m[2] ?? '1'}` : m[1];
 }
 
 function pairs(list: Array<{ name: string; value: string }> | undefined): HeaderPairs {
@@ -98,6 +141,7 @@ export function harToCaptured(har: Har): { exchanges: CapturedExchange[]; messag
       requestBody: { data: reqData, size: Math.max(reqSize, reqData?.length ?? 0), truncated: Boolean(e.request.postData?._truncated) },
       responseBody: { data: resData, size: Math.max(resSize, resData?.length ?? 0), truncated: Boolean(e.response?.content?._truncated) },
       error: e._error ?? null,
+      httpVersion: httpVersionOf(e.request.httpVersion),
     });
     for (const m of e._webSocketMessages ?? []) {
       const data = bytes(m.data, m._encoding) ?? Buffer.alloc(0);
@@ -130,11 +174,12 @@ export async function importHar(harFile: string, dbFile: string, redaction: Reda
       const redactor = new Redactor(options, db.salt);
       let lsn = db.appliedLsn;
       const sessionId = db.nextSessionId();
-      const startedAt = exchanges.length ? Math.min(...exchanges.map((e) => e.startedAt)) : Date.now();
+      // A loop, not Math.min(...list): spreading 100k+ arguments overflows the stack.
+      const startedAt = exchanges.length ? exchanges.reduce((min, e) => Math.min(min, e.startedAt), Infinity) : Date.now();
       db.apply({ lsn: ++lsn, op: 'session', id: sessionId, session: { kind: 'import', target: path.resolve(harFile), listen: null, startedAt } });
       db.apply({ lsn: ++lsn, op: 'exchanges', sessionId, rows: exchanges.map((e) => prepareExchange(e, redactor, { alreadyDecoded: true })) });
       db.apply({ lsn: ++lsn, op: 'messages', sessionId, rows: messages.map((m) => prepareMessage(m, redactor)) });
-      const end = exchanges.length ? Math.max(...exchanges.map((e) => e.startedAt + (e.durationMs ?? 0))) : startedAt;
+      const end = exchanges.length ? exchanges.reduce((max, e) => Math.max(max, e.startedAt + (e.durationMs ?? 0)), -Infinity) : startedAt;
       db.apply({ lsn: ++lsn, op: 'finish', sessionId, stoppedAt: end, dropped: 0 });
       db.save();
       return { sessionId, exchanges: exchanges.length, messages: messages.length, file };

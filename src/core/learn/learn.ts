@@ -6,6 +6,7 @@ import { EndpointCalls, callsByParent, type LinkedCall } from './calls';
 import { inferSchema, jsonTypeOf, mergeSchemas, stringFormat, type JsonSchema } from './jsonSchema';
 import type { BehaviourModel, Capture, ChainUse, EndpointModel, EnvVar, ExchangeFacts, NoiseField, ResponseModel, Scenario, Step, TemplateString, ValueCheck } from './model';
 import { isIdSegment, singular, templateParams, templatePath } from './pathTemplate';
+import { decodeOrKeep } from '../uri';
 
 /** Response headers that change from one response to the next by nature. */
 const VOLATILE_HEADERS = new Set([
@@ -273,7 +274,7 @@ function learnFromSamples(
         found.push({ where, value, origin: o.sample, from: o.from });
       }
     };
-    s.pathname.split('/').forEach((seg, k) => seg && consider(`path:${k}`, decodeURIComponent(seg)));
+    s.pathname.split('/').forEach((seg, k) => seg && consider(`path:${k}`, decodeOrKeep(seg)));
     for (const [name, v] of s.query) consider(`query:${name}`, v);
     if (s.hasRequestJson) {
       for (const [p, v] of leaves(s.requestJson)) {
@@ -509,7 +510,7 @@ class StepBuilder {
     s.pathname.split('/').forEach((seg, idx) => {
       if (idx > 0) path.push('/');
       if (!seg) return;
-      const v = this._variables.get(decodeURIComponent(seg));
+      const v = this._variables.get(decodeOrKeep(seg));
       path.push(v ? { variable: v } : seg);
     });
     const query = s.query.map(([n, v]) => [n, this._template(v, n)] as [string, TemplateString]);

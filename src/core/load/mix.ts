@@ -3,7 +3,7 @@
  * weighted by how often the endpoint was called, with the chained values learn found (a created id reused by a
  * later GET) pointing at the entry whose response produces them.
  */
-import { InputError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { learnWithFacts } from '../learn/learn';
 import type { ChainUse, ExchangeFacts } from '../learn/model';
 import { Bindings } from '../replay/bindings';
@@ -59,7 +59,7 @@ export async function buildMix(options: MixOptions): Promise<RequestMix> {
   let exchanges = 0;
   try {
     if (options.sessionId !== undefined && !db.sessions().some((s) => s.id === options.sessionId)) {
-      throw new InputError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
+      throw new UsageError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
     }
     const learned = learnWithFacts(db, { sessionId: options.sessionId });
     model = learned.model;

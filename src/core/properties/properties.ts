@@ -76,7 +76,7 @@ export async function runProperties(options: PropertiesOptions): Promise<Propert
     const db = await openForReading(options.database);
     try {
       if (options.sessionId !== undefined && !db.sessions().some((s) => s.id === options.sessionId)) {
-        throw new InputError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
+        throw new UsageError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
       }
       model = learn(db, { sessionId: options.sessionId });
     } finally {

@@ -3,7 +3,7 @@
  * with chained values re-bound, each answer judged against the recording and the learned model.
  */
 import { isIP } from 'node:net';
-import { InputError, describeError } from '../errors';
+import { UsageError, describeError } from '../errors';
 import { routeThroughFaults } from '../faults/route';
 import type { Toxic } from '../faults/toxics';
 import { learnWithFacts } from '../learn/learn';
@@ -49,9 +49,9 @@ export function parseTarget(target: string): URL {
   try {
     url = new URL(target);
   } catch {
-    throw new InputError(`target '${target}' is not a URL; use e.g. http://127.0.0.1:8080`);
+    throw new UsageError(`target '${target}' is not a URL; use e.g. http://127.0.0.1:8080`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`target '${target}' must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`target '${target}' must be an http:// or https:// URL`);
   return url;
 }
 
@@ -78,7 +78,7 @@ export async function replay(options: ReplayOptions, hooks: ReplayHooks = {}): P
   let faults: Toxic[] = [];
   try {
     if (options.sessionId !== undefined && !db.sessions().some((s) => s.id === options.sessionId)) {
-      throw new InputError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
+      throw new UsageError(`${options.database} has no session ${options.sessionId}; 'chaos-testing list' shows the sessions`);
     }
     const { model, facts } = learnWithFacts(db, { sessionId: options.sessionId });
     const factsById = new Map<number, ExchangeFacts>(facts.map((f) => [f.exchangeId, f]));

@@ -5,6 +5,7 @@ import type { Bindings } from './bindings';
 import { getPointer, jsonOf, mapStrings, setPointer } from './jsonPointer';
 import { forwardableHeaders } from './resend';
 import { Secrets } from './secrets';
+import { decodeOrKeep } from '../uri';
 
 /** A recorded request made ready to send again: chained values re-bound, secrets filled or dropped. */
 export interface ReplayRequest {
@@ -53,7 +54,7 @@ export function buildRequest(ex: ExchangeView, facts: ExchangeFacts | undefined,
     let applied = false;
     if (kind === 'path') {
       const k = Number(rest);
-      if (segments[k] !== undefined && safeDecode(segments[k]) === use.value) {
+      if (segments[k] !== undefined && decodeOrKeep(segments[k]) === use.value) {
         segments[k] = encodeURIComponent(next);
         applied = true;
       }
@@ -123,10 +124,3 @@ export function buildRequest(ex: ExchangeView, facts: ExchangeFacts | undefined,
   return { method: ex.method, pathAndQuery: `${segments.join('/')}${search}`, headers, body, rebound, notes };
 }
 
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}

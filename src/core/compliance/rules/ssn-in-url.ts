@@ -1,5 +1,6 @@
 import { findSsns } from '../detect/ssn';
 import { perExchange, type Rule } from './rule';
+import { decodeOrKeep } from '../../uri';
 
 export const ssnInUrl: Rule = {
   id: 'ssn-in-url',
@@ -8,10 +9,6 @@ export const ssnInUrl: Rule = {
   severity: 'high',
   remediation: 'Move identifiers such as SSNs out of paths and query strings (they land in logs, proxies and browser history): send them in a POST body over HTTPS or use an opaque id.',
   traffic: perExchange((ex) => {
-    let url = ex.url;
-    try {
-      url = decodeURIComponent(ex.url);
-    } catch { /* keep it encoded */ }
-    return findSsns(url).map((s) => ({ key: `${ex.id} ${s.masked}`, message: `${ex.method} request carried SSN ${s.masked} in its URL`, evidence: `SSN ${s.masked} in the URL` }));
+    return findSsns(decodeOrKeep(ex.url)).map((s) => ({ key: `${ex.id} ${s.masked}`, message: `${ex.method} request carried SSN ${s.masked} in its URL`, evidence: `SSN ${s.masked} in the URL` }));
   }),
 };

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_REDACTED_HEADERS, fieldPattern } from '../../capture/redact';
 import type { HeaderList } from './hpack';
+import { decodeOrKeep } from '../../uri';
 
 const SECRET_NAME = fieldPattern();
 const SECRET_HEADERS = new Set(DEFAULT_REDACTED_HEADERS);
@@ -41,9 +42,5 @@ export function header(headers: HeaderList, name: string): string | undefined {
 
 /** grpc-message is percent-encoded. */
 export function decodeGrpcMessage(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+  return decodeOrKeep(raw);
 }
