@@ -18,7 +18,7 @@ function entry(url: string, method = 'GET', extra: Partial<Entry> = {}): Entry {
   const e = structuredClone(sample().log.entries[0]);
   e.request.url = url;
   e.request.method = method;
-  return { ...e, ...extra };
+  return { ...e, ...extra } as Entry;
 }
 
 function writeHar(dir: string, name: string, entries: Entry[]): string {

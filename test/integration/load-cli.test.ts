@@ -118,6 +118,8 @@ test('bad input: one line on stderr and exit 2, nothing sent', async (t) => {
     [['load', '--duration', '1s'], ['load needs --target URL']],
     [['load', 'compare', '1'], ["'load compare' needs two runs"]],
     [['load', '-t', server.url, '--bogus'], ['unknown flag --bogus']],
+    [['load', '-t', server.url, '--mix', 'target', '--profile', 'ramp-up', '--from', '10', '--to', '5'], ['the start (from) 10 is above the target (to) 5']],
+    [['load', '-t', server.url, '--mix', 'target', '--pid', '4194000'], ['no process 4194000']],
   ];
   for (const [args, mentions] of cases) assertCliError(await runCliAsync(args, { cwd: dir }), 2, mentions);
   assert.equal(seen.accepted(), 0);

@@ -47,6 +47,7 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     [['show', '--db', db], ['ID']],
     [['show', 'abc', '--db', db], ["'abc'"]],
     [['show', '1', '2', '--db', db], ["'2'"]],
+    [['show', '9007199254740993', '--db', db], ["'9007199254740993'", 'whole number']],
     [['export', '--format', 'xml', '--db', db], ['--format', 'xml']],
     [['import', '--db', db], ['FILE']],
     [['replay', '--input', db, '--target', 'notaurl'], ['notaurl', 'not a URL']],

@@ -64,3 +64,11 @@ test('bad profile bounds are InputErrors', () => {
   assert.throws(() => buildProfile('ramp-up', { to: 5, durationMs: 0, model: 'open' }), InputError);
   assert.throws(() => buildProfile('wave' as 'spike', { to: 5, durationMs: D, model: 'open' }), /constant, ramp-up, spike, soak, stress/);
 });
+
+test('a profile that climbs refuses a start above its target; constant takes no start', () => {
+  for (const kind of ['ramp-up', 'spike', 'soak', 'stress'] as const) {
+    assert.throws(() => buildProfile(kind, { from: 10, to: 5, durationMs: 10_000, model: 'closed' }), /start \(from\) 10 is above the target \(to\) 5/, kind);
+  }
+  assert.equal(buildProfile('ramp-up', { from: 5, to: 5, durationMs: 10_000, model: 'closed' }).from, 5);
+  assert.equal(buildProfile('constant', { from: 10, to: 5, durationMs: 10_000, model: 'closed' }).from, 5);
+});

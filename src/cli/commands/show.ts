@@ -22,7 +22,7 @@ export const show: Command = {
 
   async run({ flags, positionals }: ParsedCommand, io: CliIO): Promise<number> {
     const id = Number(positionals[0]);
-    if (!Number.isInteger(id) || id < 1) throw new UsageError(`exchange id '${positionals[0]}' must be a positive whole number`);
+    if (!Number.isSafeInteger(id) || id < 1) throw new UsageError(`exchange id '${positionals[0]}' must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`);
     const maxBody = intFlag(flags, 'max-body', 0, Number.MAX_SAFE_INTEGER)!;
     const { TrafficStore } = await import('../../api/trafficStore');
     const { bodyAsText } = await import('../../core/store/bodyText');

@@ -61,6 +61,9 @@ export function planSpec(input: LoadPlanInput): LoadSpec {
   if (!input.target) throw new InputError('a load run needs a target URL (--target URL, or target: in the spec file)');
   const target = checkTarget(input.target, Boolean(input.allowRemote));
   if (input.rate !== undefined && !(input.rate > 0)) throw new InputError(`rate ${input.rate} must be above 0 requests per second`);
+  if (input.pid !== undefined && !processExists(input.pid)) {
+    throw new InputError(`no process ${input.pid} to sample (pid): give the target's pid, e.g. from 'pgrep -f server', or leave it out`);
+  }
   const kind = input.profile ?? 'constant';
   const open = input.rate !== undefined;
   const level = open ? input.rate! : input.connections ?? LOAD_DEFAULTS.connections;
@@ -118,4 +121,13 @@ function explicitMix(target: string, requests: RequestInput[]): RequestMix {
     return { endpoint: `${method} ${path.split('?')[0]}`, method, pathAndQuery: `${prefix}${path}`, headers, body, weight: (r.weight ?? 1) / total, write: ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) };
   });
   return { entries, source: `${requests.length} request(s) from the spec file`, skipped: {} };
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process is there
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // there, but not ours to signal
+  }
 }

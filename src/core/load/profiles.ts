@@ -22,6 +22,9 @@ export function buildProfile(kind: ProfileKind, b: ProfileBounds): Profile {
   if (!PROFILE_KINDS.includes(kind)) throw new InputError(`unknown load profile "${kind}": use one of ${PROFILE_KINDS.join(', ')}`);
   if (!(b.to > 0)) throw new InputError(`load profile ${kind}: the target level must be above 0 (got ${b.to})`);
   if (!(b.durationMs > 0)) throw new InputError(`load profile ${kind}: the duration must be above 0 (got ${b.durationMs} ms)`);
+  if (kind !== 'constant' && b.from !== undefined && b.from > b.to) {
+    throw new InputError(`load profile ${kind} climbs from its start level to its target: the start (from) ${b.from} is above the target (to) ${b.to}; swap them`);
+  }
   const d = b.durationMs;
   const to = level(b.to, b.model);
   const low = level(b.from ?? (kind === 'constant' ? to : defaultBaseline(to)), b.model);
