@@ -90,3 +90,10 @@ test('mayRedactJson: false only where body() would leave the JSON unchanged (the
   assert.ok(r.body(Buffer.from(samples[6]), 'application/json').changed, 'the escaped name is redacted (so the check above is of something)');
   assert.equal(new Redactor({ ...defaultRedaction(), enabled: false }, 's').mayRedactJson('{"password":"x"}'), false);
 });
+
+test('untyped JSON is found after leading whitespace', () => {
+  const { data, changed } = r.body(Buffer.from('\n {"password":"PW-LLL"}'), undefined);
+  assert.ok(changed);
+  assert.match(JSON.parse(text(data)).password, /^\[REDACTED:[0-9a-f]{8}\]$/);
+  assert.equal(r.body(Buffer.from('  plain words, password=x'), undefined).changed, false, 'untyped text that is not JSON is kept');
+});

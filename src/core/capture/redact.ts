@@ -160,7 +160,7 @@ export class Redactor {
   body(data: Uint8Array, contentType: string | undefined): { data: Uint8Array; changed: boolean } {
     if (!this.enabled || data.length === 0) return { data, changed: false };
     const ct = (contentType ?? '').toLowerCase();
-    const looksJson = ct.includes('json') || (ct === '' && (data[0] === 0x7b || data[0] === 0x5b));
+    const looksJson = ct.includes('json') || (ct === '' && startsLikeJson(data));
     const isForm = ct.includes('application/x-www-form-urlencoded');
     if (!looksJson && !isForm && !ct.startsWith('text/')) return { data, changed: false };
     const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
@@ -213,4 +213,11 @@ export class Redactor {
     }
     return { value, changed: false };
   }
+}
+
+/** Whether untyped bytes start like a JSON object or array, after any whitespace (`\n {"password": ...}`). */
+function startsLikeJson(data: Uint8Array): boolean {
+  let i = 0;
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x09 || data[i] === 0x0a || data[i] === 0x0d)) i++;
+  return data[i] === 0x7b || data[i] === 0x5b;
 }
