@@ -97,3 +97,21 @@ test('untyped JSON is found after leading whitespace', () => {
   assert.match(JSON.parse(text(data)).password, /^\[REDACTED:[0-9a-f]{8}\]$/);
   assert.equal(r.body(Buffer.from('  plain words, password=x'), undefined).changed, false, 'untyped text that is not JSON is kept');
 });
+
+test('JSON: every string and number under a secret-named key is redacted, arrays and objects included', () => {
+  const body = { tokens: ['tok-AAA', 'tok-BBB'], token: { access: 'acc-CCC', ttl: 3600, refresh: null }, apiKey: { v: 'key-DDD', ok: true }, secret: [[{ deep: 'sec-EEE' }]], name: 'kept' };
+  const { data, changed } = r.body(Buffer.from(JSON.stringify(body)), 'application/json');
+  assert.ok(changed);
+  const out = text(data);
+  for (const s of ['tok-AAA', 'tok-BBB', 'acc-CCC', '3600', 'key-DDD', 'sec-EEE']) assert.ok(!out.includes(s), `${s} is kept in ${out}`);
+  const got = JSON.parse(out);
+  const m = /^\[REDACTED:[0-9a-f]{8}\]$/;
+  assert.equal(got.tokens.length, 2);
+  assert.match(got.tokens[1], m);
+  assert.deepEqual(Object.keys(got.token), ['access', 'ttl', 'refresh'], 'the names under the key stay readable');
+  assert.match(got.token.access, m);
+  assert.equal(got.token.refresh, null);
+  assert.equal(got.apiKey.ok, true);
+  assert.match(got.secret[0][0].deep, m);
+  assert.equal(got.name, 'kept');
+});

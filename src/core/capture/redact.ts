@@ -200,14 +200,37 @@ export class Redactor {
       let changed = false;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (this._isSecretName(k) && (typeof v === 'string' || typeof v === 'number')) {
-          out[k] = this.marker(String(v));
-          changed = true;
-        } else {
-          const r = this._json(v);
-          changed ||= r.changed;
-          out[k] = r.value;
-        }
+        const r = this._isSecretName(k) ? this._leaves(v) : this._json(v);
+        changed ||= r.changed;
+        out[k] = r.value;
+      }
+      return { value: out, changed };
+    }
+    return { value, changed: false };
+  }
+
+  /**
+   * Everything under a secret-named key: `"tokens": ["a", "b"]` and `"token": {"access": "a"}` hold secrets whose own
+   * names (or none) say nothing. Every string and number becomes a marker; names, booleans and null stay.
+   */
+  private _leaves(value: unknown): { value: unknown; changed: boolean } {
+    if (typeof value === 'string' || typeof value === 'number') return { value: this.marker(String(value)), changed: true };
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((v) => {
+        const r = this._leaves(v);
+        changed ||= r.changed;
+        return r.value;
+      });
+      return { value: out, changed };
+    }
+    if (value && typeof value === 'object') {
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const r = this._leaves(v);
+        changed ||= r.changed;
+        out[k] = r.value;
       }
       return { value: out, changed };
     }
