@@ -115,3 +115,13 @@ test('JSON: every string and number under a secret-named key is redacted, arrays
   assert.match(got.secret[0][0].deep, m);
   assert.equal(got.name, 'kept');
 });
+
+test('set-cookie: every cookie of a value that holds several is redacted', () => {
+  const m = '\\[REDACTED:[0-9a-f]{8}\\]';
+  const { pairs } = r.headers([
+    ['Set-Cookie', 'a=SC-FFF; Path=/\nb=SC-GGG; Path=/; HttpOnly'],
+    ['set-cookie', 'c=SC-HHH; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/, d=SC-III'],
+  ]);
+  assert.match(pairs![0][1], new RegExp(`^a=${m}; Path=/\\nb=${m}; Path=/; HttpOnly$`));
+  assert.match(pairs![1][1], new RegExp(`^c=${m}; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/, d=${m}$`));
+});

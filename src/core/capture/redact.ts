@@ -35,6 +35,8 @@ function escapeRegExp(s: string): string {
 }
 
 export const REDACTED_PREFIX = '[REDACTED:';
+/** Between the cookies of one Set-Cookie value; captured, so that split() keeps it at the odd indexes. */
+const SET_COOKIE_SEPARATOR = /(\r?\n|,(?=\s*[^;=,\s]+=))/;
 const MARKERS_MAX = 1_024;
 
 export class Redactor {
@@ -111,10 +113,19 @@ export class Redactor {
       return value.split(/;\s*/).map((c) => this._cookiePair(c)).join('; ');
     }
     if (lowerName === 'set-cookie') {
-      const [first, ...attrs] = value.split(';');
-      return [this._cookiePair(first), ...attrs].join(';');
+      // One value may hold several cookies: joined by a newline (Firefox's HAR, fetch's Headers) or by a comma
+      // before the next `name=` (a comma in `Expires=Wed, 21 Oct` is followed by no `=`).
+      return value
+        .split(SET_COOKIE_SEPARATOR)
+        .map((part, i) => (i % 2 === 1 || part.trim() === '' ? part : this._setCookie(part)))
+        .join('');
     }
     return this.marker(value);
+  }
+
+  private _setCookie(cookie: string): string {
+    const [first, ...attrs] = cookie.split(';');
+    return [this._cookiePair(first), ...attrs].join(';');
   }
 
   private _cookiePair(pair: string): string {
