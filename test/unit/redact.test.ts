@@ -125,3 +125,15 @@ test('set-cookie: every cookie of a value that holds several is redacted', () =>
   assert.match(pairs![0][1], new RegExp(`^a=${m}; Path=/\\nb=${m}; Path=/; HttpOnly$`));
   assert.match(pairs![1][1], new RegExp(`^c=${m}; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/, d=${m}$`));
 });
+
+test('a password in the URL is redacted, the user name kept', () => {
+  const m = '%5BREDACTED%3A[0-9a-f]{8}%5D';
+  const { url, changed } = r.url('http://bob:PW-HHH@127.0.0.1:9/q?access_token=QT-III&x=1');
+  assert.ok(changed);
+  assert.match(url, new RegExp(`^http://bob:${m}@127\\.0\\.0\\.1:9/q\\?access_token=${m}&x=1$`));
+  assert.match(r.url('wss://u:p@ss@h').url, new RegExp(`^wss://u:${m}@h$`), 'an unescaped @ in the password');
+  assert.equal(new URL(url).password, encodeURIComponent(r.marker('PW-HHH')), 'still a URL, the marker as its password');
+  for (const kept of ['http://bob@h/a', 'http://h/a@b:c', 'http://h/?q=a:b@c', 'http://:@h/', 'mailto:a:b@c']) {
+    assert.deepEqual(r.url(kept), { url: kept, changed: false }, kept);
+  }
+});

@@ -134,16 +134,33 @@ export class Redactor {
     return `${pair.slice(0, eq)}=${this.marker(pair.slice(eq + 1))}`;
   }
 
-  /** Redacts query parameters with secret names; leaves the rest of the URL byte-for-byte. */
+  /** Redacts the password of `user:password@` and query parameters with secret names; leaves the rest byte-for-byte. */
   url(url: string): { url: string; changed: boolean } {
     if (!this.enabled) return { url, changed: false };
-    const q = url.indexOf('?');
-    if (q < 0) return { url, changed: false };
-    const hashAt = url.indexOf('#', q);
-    const query = url.slice(q + 1, hashAt < 0 ? undefined : hashAt);
+    const auth = this._userinfo(url);
+    const q = auth.url.indexOf('?');
+    if (q < 0) return auth;
+    const hashAt = auth.url.indexOf('#', q);
+    const query = auth.url.slice(q + 1, hashAt < 0 ? undefined : hashAt);
     const { text, changed } = this._form(query);
-    if (!changed) return { url, changed };
-    return { url: url.slice(0, q + 1) + text + (hashAt < 0 ? '' : url.slice(hashAt)), changed };
+    if (!changed) return auth;
+    return { url: auth.url.slice(0, q + 1) + text + (hashAt < 0 ? '' : auth.url.slice(hashAt)), changed };
+  }
+
+  /** `http://bob:secret@host/` → `http://bob:%5BREDACTED%3A..%5D@host/`: the user name stays, as curl and browsers show it. */
+  private _userinfo(url: string): { url: string; changed: boolean } {
+    if (!url.includes('@')) return { url, changed: false };
+    const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(url);
+    if (!scheme) return { url, changed: false };
+    const start = scheme[0].length;
+    const end = url.slice(start).search(/[/?#]/);
+    const authority = url.slice(start, end < 0 ? undefined : start + end);
+    // The last `@` ends the userinfo (an unescaped `@` in a password comes before it), the first `:` ends the user.
+    const at = authority.lastIndexOf('@');
+    const colon = authority.indexOf(':');
+    if (at < 0 || colon < 0 || colon > at || colon + 1 === at) return { url, changed: false };
+    const password = authority.slice(colon + 1, at);
+    return { url: url.slice(0, start + colon + 1) + encodeURIComponent(this.marker(password)) + url.slice(start + at), changed: true };
   }
 
   private _form(text: string): { text: string; changed: boolean } {
