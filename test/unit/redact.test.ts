@@ -137,3 +137,17 @@ test('a password in the URL is redacted, the user name kept', () => {
     assert.deepEqual(r.url(kept), { url: kept, changed: false }, kept);
   }
 });
+
+test('a socket.io frame: the JSON after the packet head is redacted, the head kept', () => {
+  const m = /^\[REDACTED:[0-9a-f]{8}\]$/;
+  for (const head of ['42', '4217', '42/chat,', '42/chat,5', '451-']) {
+    const { data, changed } = r.body(Buffer.from(`${head}["auth",{"token":"WS-JJJ"}]`), undefined);
+    assert.ok(changed, head);
+    const out = text(data);
+    assert.ok(out.startsWith(`${head}["auth",{"token":"`), out);
+    assert.match(JSON.parse(out.slice(head.length))[1].token, m);
+  }
+  // A cut frame (stored as text/plain) is redacted by pattern; numbers and other text are left alone.
+  assert.ok(!text(r.body(Buffer.from('42["auth",{"token":"WS-JJJ","x":[1,'), 'text/plain').data).includes('WS-JJJ'));
+  for (const kept of ['42', '3probe', '42 ["token"]', '42["token","x"]']) assert.equal(r.body(Buffer.from(kept), undefined).changed, false, kept);
+});

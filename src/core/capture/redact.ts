@@ -188,7 +188,9 @@ export class Redactor {
   body(data: Uint8Array, contentType: string | undefined): { data: Uint8Array; changed: boolean } {
     if (!this.enabled || data.length === 0) return { data, changed: false };
     const ct = (contentType ?? '').toLowerCase();
-    const looksJson = ct.includes('json') || (ct === '' && startsLikeJson(data));
+    // Where the JSON starts, after a head to keep (a socket.io frame's `42`), or -1 when it does not look like JSON.
+    const jsonAt = ct.includes('json') ? 0 : ct === '' ? untypedJsonAt(data) : -1;
+    const looksJson = jsonAt >= 0;
     const isForm = ct.includes('application/x-www-form-urlencoded');
     if (!looksJson && !isForm && !ct.startsWith('text/')) return { data, changed: false };
     const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
@@ -198,9 +200,9 @@ export class Redactor {
     }
     if (looksJson) {
       try {
-        const parsed: unknown = JSON.parse(text);
+        const parsed: unknown = JSON.parse(jsonAt === 0 ? text : text.slice(jsonAt));
         const r = this._json(parsed);
-        return r.changed ? { data: Buffer.from(JSON.stringify(r.value)), changed: true } : { data, changed: false };
+        return r.changed ? { data: Buffer.from(text.slice(0, jsonAt) + JSON.stringify(r.value)), changed: true } : { data, changed: false };
       } catch {
         // not complete JSON: fall through to the pattern
       }
@@ -266,9 +268,22 @@ export class Redactor {
   }
 }
 
-/** Whether untyped bytes start like a JSON object or array, after any whitespace (`\n {"password": ...}`). */
-function startsLikeJson(data: Uint8Array): boolean {
+/**
+ * Where the JSON of untyped bytes starts: 0 for an object or array after any whitespace (`\n {"password": ...}`),
+ * the length of a socket.io packet head before one (`42["auth",{"token":...}]`), or -1.
+ */
+function untypedJsonAt(data: Uint8Array): number {
   let i = 0;
   while (i < data.length && (data[i] === 0x20 || data[i] === 0x09 || data[i] === 0x0a || data[i] === 0x0d)) i++;
-  return data[i] === 0x7b || data[i] === 0x5b;
+  if (data[i] === 0x7b || data[i] === 0x5b) return 0;
+  if (!(data[0] >= 0x30 && data[0] <= 0x39)) return -1;
+  const head = SOCKET_IO_HEAD.exec(Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, SOCKET_IO_HEAD_MAX)).toString('latin1'));
+  return head ? head[0].length : -1;
 }
+
+/**
+ * A socket.io packet's head: engine.io and socket.io types, binary attachments (`451-`), a namespace (`/chat,`)
+ * and an ack id (`4217[`), then the JSON (checked, not taken).
+ */
+const SOCKET_IO_HEAD = /^\d{1,12}-?(?:\/[^,[{]{0,100},)?\d{0,12}(?=[[{])/;
+const SOCKET_IO_HEAD_MAX = 160;
