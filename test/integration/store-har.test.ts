@@ -145,6 +145,39 @@ test('importing a HAR redacts secrets in every shape: untyped form and JSON, nes
   assert.match(har.log.entries[4]._webSocketMessages![0].data, /^42\["auth",\{"token":"\[REDACTED:[0-9a-f]{8}\]"\}\]$/);
 });
 
+test('text that is not UTF-8 keeps its bytes through import → export, as base64 in HAR and JSON', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in ISO-8859-1
+  const type = 'text/plain; charset=iso-8859-1';
+  const har: Har = { log: { version: '1.2', creator: { name: 'test', version: '1' }, entries: [{
+    startedDateTime: '2024-05-01T10:00:00.000Z',
+    time: 12,
+    request: { method: 'POST', url: 'http://127.0.0.1:9/api/latin', httpVersion: 'HTTP/1.1', headers: [{ name: 'Content-Type', value: type }], queryString: [], cookies: [], headersSize: -1, bodySize: 4, postData: { mimeType: type, text: latin1.toString('base64'), encoding: 'base64' } },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'Content-Type', value: type }], cookies: [], content: { size: 4, mimeType: type, text: latin1.toString('base64'), encoding: 'base64' }, redirectURL: '', headersSize: -1, bodySize: -1 },
+    cache: {},
+    timings: { send: 1, wait: 10, receive: 1 },
+  } as HarEntry] } } as Har;
+  const harFile = path.join(dir, 'latin.har');
+  fs.writeFileSync(harFile, JSON.stringify(har));
+  const db = path.join(dir, 'traffic.db');
+  importHar(harFile, db);
+
+  const out = exportHar(db, path.join(dir, 'out.har')).log.entries[0];
+  assert.deepEqual({ ...out.request.postData }, { mimeType: type, text: latin1.toString('base64'), encoding: 'base64' });
+  assert.deepEqual({ ...out.response.content }, { size: 4, mimeType: type, text: latin1.toString('base64'), encoding: 'base64' });
+  const json = path.join(dir, 'out.json');
+  assert.equal(runCli(['export', '--format', 'json', '--db', db, '--output', json]).code, 0);
+  const ex = (JSON.parse(fs.readFileSync(json, 'utf8')) as { exchanges: Array<{ requestBody: { data: unknown }; responseBody: { data: unknown } }> }).exchanges[0];
+  for (const b of [ex.requestBody, ex.responseBody]) assert.deepEqual(b.data, { text: latin1.toString('base64'), encoding: 'base64' });
+
+  // And again: the second import stores the same bytes.
+  const again = path.join(dir, 'again.db');
+  importHar(path.join(dir, 'out.har'), again);
+  const back = exportHar(again, path.join(dir, 'again.har')).log.entries[0];
+  assert.deepEqual(Buffer.from(back.response.content.text!, 'base64'), latin1);
+  assert.deepEqual(Buffer.from(back.request.postData!.text, 'base64'), latin1);
+});
+
 test('capture → export HAR → import into a new database → export again gives the same entries', { timeout: 60_000 }, async (t) => {
   const dir = tmpDir(t);
   const first = path.join(dir, 'first.db');
