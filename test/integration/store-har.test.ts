@@ -97,6 +97,87 @@ test('importing a HAR redacts its secrets unless --no-redact', { timeout: 60_000
   assert.equal(har.log.entries[0].response.content.text, readHarFile(FIXTURE).log.entries[0].response.content.text);
 });
 
+/** HAR entries holding secrets in the shapes browsers and proxies write that the names alone do not give away. */
+function secretShapesHar(): Har {
+  const entry = (request: Partial<HarEntry['request']>, response: Partial<HarEntry['response']> = {}, extra: Partial<HarEntry> = {}): HarEntry => ({
+    startedDateTime: '2024-05-01T10:00:00.000Z',
+    time: 12,
+    request: { method: 'POST', url: 'http://127.0.0.1:9/', httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: -1, ...request },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: '' }, redirectURL: '', headersSize: -1, bodySize: -1, ...response },
+    cache: {},
+    timings: { send: 1, wait: 10, receive: 1 },
+    ...extra,
+  }) as HarEntry;
+  const entries = [
+    // The form's type only in postData.mimeType, no Content-Type header.
+    entry({ url: 'http://127.0.0.1:9/login', postData: { mimeType: 'application/x-www-form-urlencoded', text: 'user=alice&password=PW-hunter2' } }),
+    // Untyped JSON after whitespace; arrays and objects under secret names.
+    entry({ url: 'http://127.0.0.1:9/p', method: 'PUT', postData: { mimeType: '', text: '\n {"password":"PW-LLL"}' } }),
+    entry({ url: 'http://127.0.0.1:9/keys', headers: [{ name: 'Content-Type', value: 'application/json' }], postData: { mimeType: 'application/json', text: '{"tokens":["tok-AAA","tok-BBB"],"token":{"access":"acc-CCC"},"apiKey":{"v":"key-DDD"}}' } }),
+    // Two cookies in one Set-Cookie value, and a password in the URL.
+    entry({ method: 'GET', url: 'http://bob:PW-HHH@127.0.0.1:9/c' }, { headers: [{ name: 'Set-Cookie', value: 'a=SC-FFF; Path=/\nb=SC-GGG; Path=/; HttpOnly' }] }),
+    // A socket.io frame.
+    entry({ method: 'GET', url: 'http://127.0.0.1:9/socket.io/?EIO=4&transport=websocket' }, { status: 101 }, {
+      _webSocketMessages: [{ type: 'send', time: 1714557600.123, opcode: 1, data: '42["auth",{"token":"WS-JJJ"}]' }],
+    }),
+  ];
+  return { log: { version: '1.2', creator: { name: 'test', version: '1' }, entries } } as Har;
+}
+
+test('importing a HAR redacts secrets in every shape: untyped form and JSON, nested values, joined cookies, URL passwords, socket.io frames', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const harFile = path.join(dir, 'secrets.har');
+  fs.writeFileSync(harFile, JSON.stringify(secretShapesHar()));
+  const db = path.join(dir, 'traffic.db');
+  assert.match(importHar(harFile, db), /imported 5 exchanges and 1 WebSocket message/);
+  const json = path.join(dir, 'out.json');
+  const r = runCli(['export', '--format', 'json', '--db', db, '--output', json]);
+  assert.equal(r.code, 0, r.stderr);
+  const har = exportHar(db, path.join(dir, 'out.har'));
+  const outputs = { 'the database': fs.readFileSync(db, 'latin1'), 'the JSON export': fs.readFileSync(json, 'utf8'), 'the HAR export': JSON.stringify(har) };
+  for (const secret of ['PW-hunter2', 'PW-LLL', 'tok-AAA', 'tok-BBB', 'acc-CCC', 'key-DDD', 'SC-FFF', 'SC-GGG', 'PW-HHH', 'WS-JJJ']) {
+    for (const [where, text] of Object.entries(outputs)) assert.equal(text.includes(secret), false, `${secret} is in ${where}`);
+  }
+  // What is not secret stays readable, and the form keeps its type.
+  assert.match(har.log.entries[0].request.postData!.text, /^user=alice&password=%5BREDACTED%3A[0-9a-f]{8}%5D$/);
+  assert.equal(har.log.entries[0].request.postData!.mimeType, 'application/x-www-form-urlencoded');
+  assert.match(har.log.entries[3].request.url, /^http:\/\/bob:%5BREDACTED%3A[0-9a-f]{8}%5D@127\.0\.0\.1:9\/c$/);
+  assert.match(har.log.entries[4]._webSocketMessages![0].data, /^42\["auth",\{"token":"\[REDACTED:[0-9a-f]{8}\]"\}\]$/);
+});
+
+test('text that is not UTF-8 keeps its bytes through import → export, as base64 in HAR and JSON', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in ISO-8859-1
+  const type = 'text/plain; charset=iso-8859-1';
+  const har: Har = { log: { version: '1.2', creator: { name: 'test', version: '1' }, entries: [{
+    startedDateTime: '2024-05-01T10:00:00.000Z',
+    time: 12,
+    request: { method: 'POST', url: 'http://127.0.0.1:9/api/latin', httpVersion: 'HTTP/1.1', headers: [{ name: 'Content-Type', value: type }], queryString: [], cookies: [], headersSize: -1, bodySize: 4, postData: { mimeType: type, text: latin1.toString('base64'), encoding: 'base64' } },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'Content-Type', value: type }], cookies: [], content: { size: 4, mimeType: type, text: latin1.toString('base64'), encoding: 'base64' }, redirectURL: '', headersSize: -1, bodySize: -1 },
+    cache: {},
+    timings: { send: 1, wait: 10, receive: 1 },
+  } as HarEntry] } } as Har;
+  const harFile = path.join(dir, 'latin.har');
+  fs.writeFileSync(harFile, JSON.stringify(har));
+  const db = path.join(dir, 'traffic.db');
+  importHar(harFile, db);
+
+  const out = exportHar(db, path.join(dir, 'out.har')).log.entries[0];
+  assert.deepEqual({ ...out.request.postData }, { mimeType: type, text: latin1.toString('base64'), encoding: 'base64' });
+  assert.deepEqual({ ...out.response.content }, { size: 4, mimeType: type, text: latin1.toString('base64'), encoding: 'base64' });
+  const json = path.join(dir, 'out.json');
+  assert.equal(runCli(['export', '--format', 'json', '--db', db, '--output', json]).code, 0);
+  const ex = (JSON.parse(fs.readFileSync(json, 'utf8')) as { exchanges: Array<{ requestBody: { data: unknown }; responseBody: { data: unknown } }> }).exchanges[0];
+  for (const b of [ex.requestBody, ex.responseBody]) assert.deepEqual(b.data, { text: latin1.toString('base64'), encoding: 'base64' });
+
+  // And again: the second import stores the same bytes.
+  const again = path.join(dir, 'again.db');
+  importHar(path.join(dir, 'out.har'), again);
+  const back = exportHar(again, path.join(dir, 'again.har')).log.entries[0];
+  assert.deepEqual(Buffer.from(back.response.content.text!, 'base64'), latin1);
+  assert.deepEqual(Buffer.from(back.request.postData!.text, 'base64'), latin1);
+});
+
 test('capture → export HAR → import into a new database → export again gives the same entries', { timeout: 60_000 }, async (t) => {
   const dir = tmpDir(t);
   const first = path.join(dir, 'first.db');

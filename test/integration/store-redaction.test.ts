@@ -277,3 +277,53 @@ test('secrets inside a gzip-compressed response and a body cut at --body-cap are
   assert.match(text(ex.requestBody), /^\{"password":"\[REDACTED:[0-9a-f]{8}\]","apiKey":"\[REDACTED:[0-9a-f]{8}\]","filler":"f+$/);
   assert.match(JSON.parse(text(ex.responseBody)).access.token, MARKER);
 });
+
+test('secrets a name does not give away are redacted at capture: under a secret key, in untyped JSON, in socket.io frames', { timeout: 60_000 }, async (t) => {
+  const { WebSocketServer, default: WebSocket } = await import('ws');
+  const tokens = [secret('arrTok'), secret('arrTok')];
+  const access = secret('accessTok');
+  const untyped = secret('untypedPw');
+  const frameToken = secret('frameTok');
+  const answerToken = secret('answerTok');
+  const dir = tmpDir(t);
+  const db = path.join(dir, 'traffic.db');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ tokens, token: { access, expires: 3600 }, user: 'alice' }));
+    });
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => ws.on('message', () => ws.send(`43["auth-ok",{"session":{"token":"${answerToken}"}}]`)));
+  t.after(() => wss.close());
+  const backend = await listen(t, server);
+  const proxy = await startObserve(t, ['--target', backend.url, '--output', db]);
+
+  // No Content-Type, and the JSON starts after a newline.
+  const r = await request(`${proxy.url}/keys`, { method: 'POST', body: `\n  {"password":"${untyped}"}` });
+  assert.equal(r.status, 200);
+  assert.deepEqual(JSON.parse(r.body.toString()).tokens, tokens, 'the client gets the tokens');
+  await new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    ws.on('open', () => ws.send(`42["auth",{"token":"${frameToken}"}]`));
+    ws.on('message', () => ws.close(1000, 'done'));
+    ws.on('close', () => resolve());
+    ws.on('error', reject);
+  });
+  await waitFor(async () => (await storedExchanges(db)).some((e) => e.messages.filter((m) => m.opcode === 1).length === 2), 10_000, 'both text frames stored');
+  assert.equal(await proxy.stop(), 0);
+
+  const bytes = fs.readFileSync(db);
+  for (const raw of [...tokens, access, untyped, frameToken, answerToken]) assert.equal(bytes.includes(raw), false, `raw ${raw} in the database`);
+  const [keys, socket] = await storedExchanges(db);
+  const answer = JSON.parse(text(keys.responseBody));
+  assert.equal(answer.tokens.length, 2);
+  assert.match(answer.tokens[0], MARKER);
+  assert.match(answer.token.access, MARKER);
+  assert.equal(answer.user, 'alice');
+  assert.match(JSON.parse(text(keys.requestBody)).password, MARKER);
+  const frames = socket.messages.filter((m) => m.opcode === 1).map((m) => Buffer.from(m.data!).toString());
+  assert.match(frames.find((f) => f.startsWith('42'))!, /^42\["auth",\{"token":"\[REDACTED:[0-9a-f]{8}\]"\}\]$/);
+  assert.match(frames.find((f) => f.startsWith('43'))!, /^43\["auth-ok",\{"session":\{"token":"\[REDACTED:[0-9a-f]{8}\]"\}\}\]$/);
+});

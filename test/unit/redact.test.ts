@@ -90,3 +90,64 @@ test('mayRedactJson: false only where body() would leave the JSON unchanged (the
   assert.ok(r.body(Buffer.from(samples[6]), 'application/json').changed, 'the escaped name is redacted (so the check above is of something)');
   assert.equal(new Redactor({ ...defaultRedaction(), enabled: false }, 's').mayRedactJson('{"password":"x"}'), false);
 });
+
+test('untyped JSON is found after leading whitespace', () => {
+  const { data, changed } = r.body(Buffer.from('\n {"password":"PW-LLL"}'), undefined);
+  assert.ok(changed);
+  assert.match(JSON.parse(text(data)).password, /^\[REDACTED:[0-9a-f]{8}\]$/);
+  assert.equal(r.body(Buffer.from('  plain words, password=x'), undefined).changed, false, 'untyped text that is not JSON is kept');
+});
+
+test('JSON: every string and number under a secret-named key is redacted, arrays and objects included', () => {
+  const body = { tokens: ['tok-AAA', 'tok-BBB'], token: { access: 'acc-CCC', ttl: 3600, refresh: null }, apiKey: { v: 'key-DDD', ok: true }, secret: [[{ deep: 'sec-EEE' }]], name: 'kept' };
+  const { data, changed } = r.body(Buffer.from(JSON.stringify(body)), 'application/json');
+  assert.ok(changed);
+  const out = text(data);
+  for (const s of ['tok-AAA', 'tok-BBB', 'acc-CCC', '3600', 'key-DDD', 'sec-EEE']) assert.ok(!out.includes(s), `${s} is kept in ${out}`);
+  const got = JSON.parse(out);
+  const m = /^\[REDACTED:[0-9a-f]{8}\]$/;
+  assert.equal(got.tokens.length, 2);
+  assert.match(got.tokens[1], m);
+  assert.deepEqual(Object.keys(got.token), ['access', 'ttl', 'refresh'], 'the names under the key stay readable');
+  assert.match(got.token.access, m);
+  assert.equal(got.token.refresh, null);
+  assert.equal(got.apiKey.ok, true);
+  assert.match(got.secret[0][0].deep, m);
+  assert.equal(got.name, 'kept');
+});
+
+test('set-cookie: every cookie of a value that holds several is redacted', () => {
+  const m = '\\[REDACTED:[0-9a-f]{8}\\]';
+  const { pairs } = r.headers([
+    ['Set-Cookie', 'a=SC-FFF; Path=/\nb=SC-GGG; Path=/; HttpOnly'],
+    ['set-cookie', 'c=SC-HHH; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/, d=SC-III'],
+  ]);
+  assert.match(pairs![0][1], new RegExp(`^a=${m}; Path=/\\nb=${m}; Path=/; HttpOnly$`));
+  assert.match(pairs![1][1], new RegExp(`^c=${m}; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/, d=${m}$`));
+});
+
+test('a password in the URL is redacted, the user name kept', () => {
+  const m = '%5BREDACTED%3A[0-9a-f]{8}%5D';
+  const { url, changed } = r.url('http://bob:PW-HHH@127.0.0.1:9/q?access_token=QT-III&x=1');
+  assert.ok(changed);
+  assert.match(url, new RegExp(`^http://bob:${m}@127\\.0\\.0\\.1:9/q\\?access_token=${m}&x=1$`));
+  assert.match(r.url('wss://u:p@ss@h').url, new RegExp(`^wss://u:${m}@h$`), 'an unescaped @ in the password');
+  assert.equal(new URL(url).password, encodeURIComponent(r.marker('PW-HHH')), 'still a URL, the marker as its password');
+  for (const kept of ['http://bob@h/a', 'http://h/a@b:c', 'http://h/?q=a:b@c', 'http://:@h/', 'mailto:a:b@c']) {
+    assert.deepEqual(r.url(kept), { url: kept, changed: false }, kept);
+  }
+});
+
+test('a socket.io frame: the JSON after the packet head is redacted, the head kept', () => {
+  const m = /^\[REDACTED:[0-9a-f]{8}\]$/;
+  for (const head of ['42', '4217', '42/chat,', '42/chat,5', '451-']) {
+    const { data, changed } = r.body(Buffer.from(`${head}["auth",{"token":"WS-JJJ"}]`), undefined);
+    assert.ok(changed, head);
+    const out = text(data);
+    assert.ok(out.startsWith(`${head}["auth",{"token":"`), out);
+    assert.match(JSON.parse(out.slice(head.length))[1].token, m);
+  }
+  // A cut frame (stored as text/plain) is redacted by pattern; numbers and other text are left alone.
+  assert.ok(!text(r.body(Buffer.from('42["auth",{"token":"WS-JJJ","x":[1,'), 'text/plain').data).includes('WS-JJJ'));
+  for (const kept of ['42', '3probe', '42 ["token"]', '42["token","x"]']) assert.equal(r.body(Buffer.from(kept), undefined).changed, false, kept);
+});

@@ -36,7 +36,7 @@ export const show: Command = {
       }
       const body = (b: StoredBody | null): string[] => {
         if (!b) return ['(no body)'];
-        const decoded = bodyAsText(b.data, b.contentType);
+        const decoded = bodyAsText(b.data, b.contentType, b.truncated);
         const encoding = decoded.encoding;
         const text = wire && !b.truncated ? prettyJson(decoded.text) : decoded.text;
         const shown = maxBody && text.length > maxBody ? `${text.slice(0, maxBody)}\n… (${text.length - maxBody} more characters)` : text;

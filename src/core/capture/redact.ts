@@ -35,6 +35,8 @@ function escapeRegExp(s: string): string {
 }
 
 export const REDACTED_PREFIX = '[REDACTED:';
+/** Between the cookies of one Set-Cookie value; captured, so that split() keeps it at the odd indexes. */
+const SET_COOKIE_SEPARATOR = /(\r?\n|,(?=\s*[^;=,\s]+=))/;
 const MARKERS_MAX = 1_024;
 
 export class Redactor {
@@ -111,10 +113,19 @@ export class Redactor {
       return value.split(/;\s*/).map((c) => this._cookiePair(c)).join('; ');
     }
     if (lowerName === 'set-cookie') {
-      const [first, ...attrs] = value.split(';');
-      return [this._cookiePair(first), ...attrs].join(';');
+      // One value may hold several cookies: joined by a newline (Firefox's HAR, fetch's Headers) or by a comma
+      // before the next `name=` (a comma in `Expires=Wed, 21 Oct` is followed by no `=`).
+      return value
+        .split(SET_COOKIE_SEPARATOR)
+        .map((part, i) => (i % 2 === 1 || part.trim() === '' ? part : this._setCookie(part)))
+        .join('');
     }
     return this.marker(value);
+  }
+
+  private _setCookie(cookie: string): string {
+    const [first, ...attrs] = cookie.split(';');
+    return [this._cookiePair(first), ...attrs].join(';');
   }
 
   private _cookiePair(pair: string): string {
@@ -123,16 +134,33 @@ export class Redactor {
     return `${pair.slice(0, eq)}=${this.marker(pair.slice(eq + 1))}`;
   }
 
-  /** Redacts query parameters with secret names; leaves the rest of the URL byte-for-byte. */
+  /** Redacts the password of `user:password@` and query parameters with secret names; leaves the rest byte-for-byte. */
   url(url: string): { url: string; changed: boolean } {
     if (!this.enabled) return { url, changed: false };
-    const q = url.indexOf('?');
-    if (q < 0) return { url, changed: false };
-    const hashAt = url.indexOf('#', q);
-    const query = url.slice(q + 1, hashAt < 0 ? undefined : hashAt);
+    const auth = this._userinfo(url);
+    const q = auth.url.indexOf('?');
+    if (q < 0) return auth;
+    const hashAt = auth.url.indexOf('#', q);
+    const query = auth.url.slice(q + 1, hashAt < 0 ? undefined : hashAt);
     const { text, changed } = this._form(query);
-    if (!changed) return { url, changed };
-    return { url: url.slice(0, q + 1) + text + (hashAt < 0 ? '' : url.slice(hashAt)), changed };
+    if (!changed) return auth;
+    return { url: auth.url.slice(0, q + 1) + text + (hashAt < 0 ? '' : auth.url.slice(hashAt)), changed };
+  }
+
+  /** `http://bob:secret@host/` → `http://bob:%5BREDACTED%3A..%5D@host/`: the user name stays, as curl and browsers show it. */
+  private _userinfo(url: string): { url: string; changed: boolean } {
+    if (!url.includes('@')) return { url, changed: false };
+    const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(url);
+    if (!scheme) return { url, changed: false };
+    const start = scheme[0].length;
+    const end = url.slice(start).search(/[/?#]/);
+    const authority = url.slice(start, end < 0 ? undefined : start + end);
+    // The last `@` ends the userinfo (an unescaped `@` in a password comes before it), the first `:` ends the user.
+    const at = authority.lastIndexOf('@');
+    const colon = authority.indexOf(':');
+    if (at < 0 || colon < 0 || colon > at || colon + 1 === at) return { url, changed: false };
+    const password = authority.slice(colon + 1, at);
+    return { url: url.slice(0, start + colon + 1) + encodeURIComponent(this.marker(password)) + url.slice(start + at), changed: true };
   }
 
   private _form(text: string): { text: string; changed: boolean } {
@@ -160,7 +188,9 @@ export class Redactor {
   body(data: Uint8Array, contentType: string | undefined): { data: Uint8Array; changed: boolean } {
     if (!this.enabled || data.length === 0) return { data, changed: false };
     const ct = (contentType ?? '').toLowerCase();
-    const looksJson = ct.includes('json') || (ct === '' && (data[0] === 0x7b || data[0] === 0x5b));
+    // Where the JSON starts, after a head to keep (a socket.io frame's `42`), or -1 when it does not look like JSON.
+    const jsonAt = ct.includes('json') ? 0 : ct === '' ? untypedJsonAt(data) : -1;
+    const looksJson = jsonAt >= 0;
     const isForm = ct.includes('application/x-www-form-urlencoded');
     if (!looksJson && !isForm && !ct.startsWith('text/')) return { data, changed: false };
     const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
@@ -170,9 +200,9 @@ export class Redactor {
     }
     if (looksJson) {
       try {
-        const parsed: unknown = JSON.parse(text);
+        const parsed: unknown = JSON.parse(jsonAt === 0 ? text : text.slice(jsonAt));
         const r = this._json(parsed);
-        return r.changed ? { data: Buffer.from(JSON.stringify(r.value)), changed: true } : { data, changed: false };
+        return r.changed ? { data: Buffer.from(text.slice(0, jsonAt) + JSON.stringify(r.value)), changed: true } : { data, changed: false };
       } catch {
         // not complete JSON: fall through to the pattern
       }
@@ -200,17 +230,60 @@ export class Redactor {
       let changed = false;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (this._isSecretName(k) && (typeof v === 'string' || typeof v === 'number')) {
-          out[k] = this.marker(String(v));
-          changed = true;
-        } else {
-          const r = this._json(v);
-          changed ||= r.changed;
-          out[k] = r.value;
-        }
+        const r = this._isSecretName(k) ? this._leaves(v) : this._json(v);
+        changed ||= r.changed;
+        out[k] = r.value;
+      }
+      return { value: out, changed };
+    }
+    return { value, changed: false };
+  }
+
+  /**
+   * Everything under a secret-named key: `"tokens": ["a", "b"]` and `"token": {"access": "a"}` hold secrets whose own
+   * names (or none) say nothing. Every string and number becomes a marker; names, booleans and null stay.
+   */
+  private _leaves(value: unknown): { value: unknown; changed: boolean } {
+    if (typeof value === 'string' || typeof value === 'number') return { value: this.marker(String(value)), changed: true };
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((v) => {
+        const r = this._leaves(v);
+        changed ||= r.changed;
+        return r.value;
+      });
+      return { value: out, changed };
+    }
+    if (value && typeof value === 'object') {
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const r = this._leaves(v);
+        changed ||= r.changed;
+        out[k] = r.value;
       }
       return { value: out, changed };
     }
     return { value, changed: false };
   }
 }
+
+/**
+ * Where the JSON of untyped bytes starts: 0 for an object or array after any whitespace (`\n {"password": ...}`),
+ * the length of a socket.io packet head before one (`42["auth",{"token":...}]`), or -1.
+ */
+function untypedJsonAt(data: Uint8Array): number {
+  let i = 0;
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x09 || data[i] === 0x0a || data[i] === 0x0d)) i++;
+  if (data[i] === 0x7b || data[i] === 0x5b) return 0;
+  if (!(data[0] >= 0x30 && data[0] <= 0x39)) return -1;
+  const head = SOCKET_IO_HEAD.exec(Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, SOCKET_IO_HEAD_MAX)).toString('latin1'));
+  return head ? head[0].length : -1;
+}
+
+/**
+ * A socket.io packet's head: engine.io and socket.io types, binary attachments (`451-`), a namespace (`/chat,`)
+ * and an ack id (`4217[`), then the JSON (checked, not taken).
+ */
+const SOCKET_IO_HEAD = /^\d{1,12}-?(?:\/[^,[{]{0,100},)?\d{0,12}(?=[[{])/;
+const SOCKET_IO_HEAD_MAX = 160;

@@ -20,6 +20,8 @@ export interface BodyCapture {
   truncated: boolean;
   /** sha256 (hex) of the full body, computed by the proxy only when the body was truncated. */
   sha256?: string;
+  /** The type to take when the headers have no Content-Type: a HAR's `postData.mimeType` or `content.mimeType`. */
+  mimeType?: string;
 }
 
 export interface CapturedExchange {

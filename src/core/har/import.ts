@@ -106,6 +106,11 @@ function bytes(text: string | undefined, encoding: string | undefined): Buffer |
   return encoding === 'base64' ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
 }
 
+/** A HAR string field as it is, or undefined when it is missing or not a string. */
+function textOr(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
 function protocolOf(entry: HarEntry): Protocol {
   if (entry._protocol && ['http', 'https', 'ws', 'wss', 'tunnel'].includes(entry._protocol)) return entry._protocol as Protocol;
   if (entry.request.method === 'CONNECT') return 'tunnel';
@@ -138,8 +143,8 @@ export function harToCaptured(har: Har): { exchanges: CapturedExchange[]; messag
       status,
       requestHeaders: pairsToRawHeaders(pairs(e.request.headers)),
       responseHeaders: status === null && !e.response?.headers?.length ? null : pairsToRawHeaders(pairs(e.response?.headers)),
-      requestBody: { data: reqData, size: Math.max(reqSize, reqData?.length ?? 0), truncated: Boolean(e.request.postData?._truncated) },
-      responseBody: { data: resData, size: Math.max(resSize, resData?.length ?? 0), truncated: Boolean(e.response?.content?._truncated) },
+      requestBody: { data: reqData, size: Math.max(reqSize, reqData?.length ?? 0), truncated: Boolean(e.request.postData?._truncated), mimeType: textOr(e.request.postData?.mimeType) },
+      responseBody: { data: resData, size: Math.max(resSize, resData?.length ?? 0), truncated: Boolean(e.response?.content?._truncated), mimeType: textOr(e.response?.content?.mimeType) },
       error: e._error ?? null,
       httpVersion: httpVersionOf(e.request.httpVersion),
     });

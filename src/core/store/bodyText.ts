@@ -1,13 +1,20 @@
-/** Whether stored bytes read as text, and the text; binary bodies are shown and exported as base64. */
-export function bodyAsText(data: Uint8Array, contentType: string | null | undefined): { text: string; encoding?: 'base64' } {
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * Whether stored bytes read as text, and the text; binary bodies, and text that is not UTF-8 (an ISO-8859-1 page),
+ * are shown and exported as base64, which keeps every byte. `cut`: the bytes stop where a cap cut the body, so a
+ * character cut in two at the end says nothing about the encoding (for display; an export keeps the bytes).
+ */
+export function bodyAsText(data: Uint8Array, contentType: string | null | undefined, cut = false): { text: string; encoding?: 'base64' } {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (isTextual(buf, contentType)) return { text: buf.toString('utf8') };
+  if (isTextual(cut ? trimPartialUtf8(buf) : buf, contentType)) return { text: buf.toString('utf8') };
   return { text: buf.toString('base64'), encoding: 'base64' };
 }
 
 export function isTextual(buf: Uint8Array, contentType: string | null | undefined): boolean {
   const ct = (contentType ?? '').toLowerCase();
-  if (/^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|[\w.+-]+\+(json|xml)))/.test(ct)) return true;
+  // A text type says what the bytes mean, not that they are UTF-8: read as UTF-8, E9 (é in ISO-8859-1) becomes U+FFFD.
+  if (/^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|[\w.+-]+\+(json|xml)))/.test(ct)) return isUtf8(buf);
   if (/^(image|audio|video|font)\/|octet-stream|protobuf|grpc|zip|pdf/.test(ct)) return false;
   // No useful type: text if there are no control bytes and it is valid UTF-8.
   const sample = buf.subarray(0, 4096);

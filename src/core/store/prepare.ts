@@ -274,7 +274,8 @@ const SMALL_BODY = 256;
 
 function prepareBody(body: BodyCapture, headers: HeaderPairs | null, redactor: Redactor, decode: boolean): { body: PreparedBody | null; redacted: boolean } {
   if (body.size === 0) return { body: null, redacted: false };
-  const contentType = headerValue(headers, 'content-type') ?? null;
+  // Without the header, a type given some other way: the redactor would otherwise miss a form body's password.
+  const contentType = headerValue(headers, 'content-type') ?? (body.mimeType || null);
   // Counted but neither kept nor hashed (a CONNECT tunnel's bytes): only the size is stored, no body row.
   if (!body.data || (body.data.length === 0 && !body.sha256)) return { body: { hash: null, data: new Uint8Array(0), size: body.size, truncated: body.truncated, contentType }, redacted: false };
   const encoding = decode ? headerValue(headers, 'content-encoding') : undefined;

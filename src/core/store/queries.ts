@@ -274,7 +274,7 @@ export function page(db: TrafficDb, q: PageQuery): PageResult {
 
 function bodyView(b: StoredBody | null): BodyView | null {
   if (!b) return null;
-  const { text, encoding } = bodyAsText(b.data, b.contentType);
+  const { text, encoding } = bodyAsText(b.data, b.contentType, b.truncated);
   const view: BodyView = { text, size: b.size, truncated: b.truncated, contentType: b.contentType };
   if (encoding) view.encoding = encoding;
   else if (!b.truncated && (/json/i.test(b.contentType ?? '') || /^\s*[[{]/.test(text))) {
