@@ -151,3 +151,11 @@ test('a socket.io frame: the JSON after the packet head is redacted, the head ke
   assert.ok(!text(r.body(Buffer.from('42["auth",{"token":"WS-JJJ","x":[1,'), 'text/plain').data).includes('WS-JJJ'));
   for (const kept of ['42', '3probe', '42 ["token"]', '42["token","x"]']) assert.equal(r.body(Buffer.from(kept), undefined).changed, false, kept);
 });
+
+test('a JSON body keeps a __proto__ key when it is redacted (it would set the prototype and vanish)', () => {
+  const r = new Redactor(defaultRedaction([]), 'salt');
+  const out = r.body(Buffer.from('{"__proto__":{"admin":true},"password":"p"}'), 'application/json');
+  const parsed = JSON.parse(Buffer.from(out.data).toString()) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(parsed), ['__proto__', 'password']);
+  assert.notEqual(parsed.password, 'p');
+});

@@ -216,39 +216,17 @@ export class Redactor {
     return changed ? { data: Buffer.from(replaced), changed } : { data, changed: false };
   }
 
-  private _json(value: unknown): { value: unknown; changed: boolean } {
-    if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((v) => {
-        const r = this._json(v);
-        changed ||= r.changed;
-        return r.value;
-      });
-      return { value: out, changed };
-    }
-    if (value && typeof value === 'object') {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const r = this._isSecretName(k) ? this._leaves(v) : this._json(v);
-        changed ||= r.changed;
-        out[k] = r.value;
-      }
-      return { value: out, changed };
-    }
-    return { value, changed: false };
-  }
-
   /**
-   * Everything under a secret-named key: `"tokens": ["a", "b"]` and `"token": {"access": "a"}` hold secrets whose own
-   * names (or none) say nothing. Every string and number becomes a marker; names, booleans and null stay.
+   * A parsed JSON value with secrets replaced: a value under a secret-named key (`"tokens": ["a", "b"]`, `"token":
+   * {"access": "a"}`) holds secrets whose own names (or none) say nothing, so every string and number beneath it
+   * becomes a marker; names, booleans and null stay.
    */
-  private _leaves(value: unknown): { value: unknown; changed: boolean } {
-    if (typeof value === 'string' || typeof value === 'number') return { value: this.marker(String(value)), changed: true };
+  private _json(value: unknown, underSecret = false): { value: unknown; changed: boolean } {
+    if (underSecret && (typeof value === 'string' || typeof value === 'number')) return { value: this.marker(String(value)), changed: true };
     if (Array.isArray(value)) {
       let changed = false;
       const out = value.map((v) => {
-        const r = this._leaves(v);
+        const r = this._json(v, underSecret);
         changed ||= r.changed;
         return r.value;
       });
@@ -258,9 +236,10 @@ export class Redactor {
       let changed = false;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const r = this._leaves(v);
+        const r = this._json(v, underSecret || this._isSecretName(k));
         changed ||= r.changed;
-        out[k] = r.value;
+        // defineProperty: a `__proto__` key would otherwise set the prototype and vanish from the stored body.
+        Object.defineProperty(out, k, { value: r.value, enumerable: true, writable: true, configurable: true });
       }
       return { value: out, changed };
     }
