@@ -170,3 +170,31 @@ test('unhealthy before, with a proxy the run started: the proxy is closed as wel
   assert.equal(result.status, 'unhealthy-before');
   assert.equal(await refused(ports.listen), true, 'the run closed its proxy');
 });
+
+test('a tolerance JSONPath that throws on a body of another shape fails the probe; the run goes on and rolls back', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  // The first answer (hypothesis before) has the expected shape; every later one lacks `detail`, so the filter throws.
+  let calls = 0;
+  const server = await listen(t, http.createServer((_req, res) => {
+    const body = calls++ === 0 ? { checks: [{ name: 'db', detail: { status: 'up' } }] } : { checks: [{ name: 'db', error: 'down' }] };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }));
+  const listenPort = await closedPort();
+  const e = experiment(`
+title: shape
+targets:
+  api: {url: "http://127.0.0.1:${listenPort}"}
+  edge: {proxy: {listen: "127.0.0.1:${listenPort}", upstream: "127.0.0.1:${server.port}"}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health}, tolerance: {status: 200, jsonpath: "$.checks[?(@.detail.status == 'up')]"}}]
+method:
+  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 10ms}}}
+measure: {interval: 20ms, baseline: 100ms, fault: 200ms, consecutive: 2, recovery-timeout: 300ms}
+`);
+  const result = await runExperiment(e, { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'failed', JSON.stringify(result.timeline));
+  assert.deepEqual(result.rollbacks, [{ action: 'slow', ok: true }]);
+  assert.match(result.hypothesisAfter[0].detail, /cannot be evaluated on this body \(.*Cannot read properties of undefined/);
+  assert.ok(result.samples.some((s) => s.phase === 'fault' && !s.ok));
+  assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
+});

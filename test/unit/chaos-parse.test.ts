@@ -82,6 +82,19 @@ test('unknown fields, wrong target kinds, bad probe urls and a restart without s
   assert.equal(extra[0].line, 4);
 });
 
+test('a tolerance JSONPath that does not parse is a problem on its line, not a crash at run time', () => {
+  const bad = EXAMPLE.replace('jsonpath: $.status', 'jsonpath: "$..[?(@.x"');
+  assert.notEqual(bad, EXAMPLE);
+  const { problems } = parseExperimentText(bad);
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.match(problems[0].message, /^steady-state-hypothesis\.probes\[0\] '.*': tolerance\.jsonpath "\$\.\.\[\?\(@\.x" cannot be parsed: '\(' is not closed$/);
+  assert.equal(problems[0].line, lineOf(bad, 'jsonpath: "$..[?(@.x"'));
+  const filter = parseExperimentText(EXAMPLE.replace('jsonpath: $.status', 'jsonpath: "$[?(@.x ==)]"')).problems;
+  assert.match(filter[0]?.message ?? '', /cannot be parsed: \?\(@\.x ==\) does not compile \(Expected expression after == at character 9\)$/);
+  // A filter that only throws on some bodies is valid: the probe reports it when it happens.
+  assert.deepEqual(parseExperimentText(EXAMPLE.replace('jsonpath: $.status', `jsonpath: "$.checks[?(@.detail.status == 'up')]"`)).problems, []);
+});
+
 test('invalid YAML is one problem with its position', () => {
   const { problems } = parseExperimentText('title: [unclosed\nmethod: x\n');
   assert.equal(problems.length, 1);

@@ -1,6 +1,6 @@
 /** The checks a schema cannot make: names that must exist, targets that must fit, each driver's own check. */
 import { getDriver } from './drivers';
-import { resolveProbeUrl } from './probe';
+import { jsonPathProblem, resolveProbeUrl } from './probe';
 import { actionPlace } from './targets';
 import type { Experiment, ExperimentProblem, Target } from './types';
 
@@ -11,6 +11,9 @@ export function checkExperiment(experiment: Experiment): ExperimentProblem[] {
   for (const probe of experiment.hypothesis.probes) {
     const { error } = resolveProbeUrl(probe, experiment);
     if (error) problems.push({ path: [...probe.at, 'provider', 'url'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}] '${probe.name}': ${error}` });
+    const jsonpath = probe.tolerance.jsonpath;
+    const why = jsonpath === undefined ? undefined : jsonPathProblem(jsonpath);
+    if (why) problems.push({ path: [...probe.at, 'tolerance', 'jsonpath'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}] '${probe.name}': tolerance.jsonpath ${JSON.stringify(jsonpath)} cannot be parsed: ${why}` });
   }
   if (!probeNames.includes(experiment.measure.probe)) {
     problems.push({ path: ['measure', 'probe'], message: `measure.probe: '${experiment.measure.probe}' is not a probe of the hypothesis; probes are: ${probeNames.join(', ')}` });
