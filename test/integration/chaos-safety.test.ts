@@ -2,13 +2,15 @@
  * Safety through the built CLI (run `npm run build` first): a run SIGKILLed mid-fault leaves a journal that
  * `chaos recover` undoes completely; SIGINT mid-fault runs the rollbacks itself; a failed hypothesis exits 1.
  * The faults: a latency toxic and a partition on a separately started `chaos-testing proxy --api`, and a kill of
- * a backend process (no restart: the rollback starts it again).
+ * a backend process (no restart: the rollback starts it again). Also: two processes sharing one journal keep
+ * each other's entries.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { readJournal } from '../../src/core/chaos/journal';
+import { Journal, journalPath, readJournal } from '../../src/core/chaos/journal';
 import { isAlive } from '../../src/core/chaos/process';
 import { callFaultApi } from '../../src/core/faults/client';
 import { startBackend, writeExperiment, type Backend } from '../helpers/chaos';
@@ -136,4 +138,38 @@ test('a hypothesis that fails after the method exits 1 and says so; the result j
   // The proxy faults were still rolled back.
   const p = (await callFaultApi(s.proxy.api, 'GET', '/proxies/edge')) as { enabled: boolean; toxics: unknown[] };
   assert.deepEqual([p.enabled, p.toxics], [true, []]);
+});
+
+/** Puts N entries into the journal in `dir` and drops every third again, as fast as it can. */
+const HAMMER = `
+  const { Journal } = require(${JSON.stringify(path.join(ROOT, 'src/core/chaos/journal.ts'))});
+  const journal = new Journal(process.env.DIR);
+  for (let i = 0; i < Number(process.env.N); i++) {
+    journal.put(process.env.TAG + '-' + i, { action: 'a' + i, kind: 'latency', data: {} });
+    if (i % 3 === 0) journal.drop(process.env.TAG + '-' + i);
+  }`;
+
+test('two processes changing one journal at once keep every entry of the other', { timeout: 60_000 }, async (t) => {
+  const dir = path.join(tmpDir(t), '.chaos');
+  const n = 120;
+  const hammers = ['a', 'b'].map((tag) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', HAMMER], { cwd: ROOT, env: { ...process.env, DIR: dir, TAG: tag, N: String(n) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => void (child.exitCode === null && child.kill('SIGKILL')));
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    return new Promise<string>((resolve) => child.once('exit', (code) => resolve(`${tag}: exit ${code} ${err}`)));
+  });
+  for (const outcome of await Promise.all(hammers)) assert.match(outcome, /: exit 0 $/);
+  const expected = ['a', 'b'].flatMap((tag) => Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `${tag}-${i}`));
+  assert.deepEqual(readJournal(dir).map((e) => e.id).sort(), expected.sort());
+  assert.equal(fs.existsSync(`${journalPath(dir)}.lock`), false, 'the lock is released');
+});
+
+test('a journal lock left by a run killed inside it is taken over', (t) => {
+  const dir = path.join(tmpDir(t), '.chaos');
+  fs.mkdirSync(dir);
+  const gone = spawnSync(process.execPath, ['-e', '']).pid;
+  fs.writeFileSync(`${journalPath(dir)}.lock`, String(gone));
+  new Journal(dir).put('x', { action: 'x', kind: 'latency', data: {} });
+  assert.deepEqual(readJournal(dir).map((e) => e.id), ['x']);
 });
