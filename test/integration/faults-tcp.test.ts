@@ -214,6 +214,35 @@ test('removing a toxic: new connections pass again', async (t) => {
   assert.equal((await exchange(proxy.listen.port, Buffer.from('a'))).data.toString(), 'a');
 });
 
+test('removing a toxic heals live connections: what it holds is let go at once (latency, bandwidth, slow_close)', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'slow', type: 'latency', attributes: { latency: 2000 } });
+  const delayed = exchange(proxy.listen.port, Buffer.from('in flight'));
+  await waitFor(() => proxy.connectionCount === 1, 3000, 'the connection');
+  await new Promise((r) => setTimeout(r, 100));
+  proxy.removeToxic('slow');
+  const r = await delayed;
+  assert.equal(r.data.toString(), 'in flight');
+  assert.ok(r.ms < 1000, `the held chunk came ${r.ms} ms after it was sent, not 2000`);
+
+  proxy.addToxic({ name: 'thin', type: 'bandwidth', attributes: { rate: 1 } });
+  const throttled = exchange(proxy.listen.port, Buffer.alloc(20_000, 'b'));
+  await new Promise((r) => setTimeout(r, 150));
+  proxy.removeAllToxics();
+  const b = await throttled;
+  assert.equal(b.data.length, 20_000);
+  assert.ok(b.ms < 1000, `20 KB at 1 KB/s took ${b.ms} ms after the removal, not 20 s`);
+
+  proxy.addToxic({ name: 'late', type: 'slow_close', attributes: { delay: 5000 } });
+  const closing = exchange(proxy.listen.port, Buffer.from('bye'), { bytes: 1_000_000, end: true });
+  await new Promise((r) => setTimeout(r, 150));
+  proxy.removeToxic('late');
+  const c = await closing;
+  assert.equal(c.ended, true);
+  assert.ok(c.ms < 1000, `the end came after ${c.ms} ms`);
+  await noConnections(proxy)();
+});
+
 test('down: connections are refused and live ones cut; enabled again it works', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   const live = net.connect(proxy.listen.port, '127.0.0.1');
