@@ -198,3 +198,45 @@ measure: {interval: 20ms, baseline: 100ms, fault: 200ms, consecutive: 2, recover
   assert.ok(result.samples.some((s) => s.phase === 'fault' && !s.ok));
   assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
 });
+
+function restartExperiment(backend: { port: number; pidFile: string }, start: string): Experiment {
+  return experiment(`
+title: shell start
+targets:
+  api: {url: "http://127.0.0.1:${backend.port}"}
+  backend: {process: {pidFile: ${JSON.stringify(backend.pidFile)}, start: ${JSON.stringify(start)}}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health, timeout: 1s}, tolerance: 200}]
+method:
+  - {name: kill, provider: {type: process-kill, target: backend, arguments: {restart: true, restartAfter: 100ms}}}
+measure: {interval: 50ms, baseline: 200ms, fault: 100ms, consecutive: 2, recovery-timeout: 5s}
+`);
+}
+
+test("a start that is a real shell command ('cd dir && VAR=x cmd') brings the target back, and a kill still reaches it", { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const firstPid = backend.pid()!;
+  const start = `cd ${JSON.stringify(dir)} && PORT=${backend.port} PID_FILE=${JSON.stringify(backend.pidFile)} ${backend.start}`;
+  const result = await runExperiment(restartExperiment(backend, start), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  assert.equal(result.hypothesisHeld, true);
+  const restarted = backend.pid()!;
+  assert.ok(restarted !== firstPid && isAlive(restarted), 'the backend runs again, under its own pid');
+  assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
+  // A second run kills the restarted one (found by its pid file) and starts it once more.
+  const again = await runExperiment(restartExperiment(backend, start), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(again.status, 'completed', JSON.stringify(again.timeline));
+  assert.equal(isAlive(restarted), false);
+});
+
+test('a start that exits at once fails the restart and the undo, and stays in the journal', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const result = await runExperiment(restartExperiment(backend, `cd ${JSON.stringify(path.join(dir, 'missing'))} && ${backend.start}`), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'failed');
+  const restartError = result.timeline.find((e) => e.kind === 'error' && e.name === 'kill');
+  assert.match(restartError?.detail ?? '', /exited at once with code 2/);
+  assert.deepEqual(result.rollbacks.map((r) => r.ok), [false]);
+  assert.equal(readJournal(path.join(dir, '.chaos')).length, 1, 'the undo failed, so the entry stays for chaos recover');
+});
