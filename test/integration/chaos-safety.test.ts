@@ -14,7 +14,8 @@ import { Journal, journalPath, readJournal } from '../../src/core/chaos/journal'
 import { isAlive } from '../../src/core/chaos/process';
 import { callFaultApi } from '../../src/core/faults/client';
 import { startBackend, writeExperiment, type Backend } from '../helpers/chaos';
-import { CLI, ROOT, queryStore, request, runCli, startProxyCli, tmpDir, waitFor } from '../helpers';
+import * as http from 'node:http';
+import { CLI, ROOT, listen, queryStore, request, runCli, runCliAsync, startProxyCli, tmpDir, waitFor } from '../helpers';
 
 interface ApiProxy {
   port: number;
@@ -172,4 +173,38 @@ test('a journal lock left by a run killed inside it is taken over', (t) => {
   fs.writeFileSync(`${journalPath(dir)}.lock`, String(gone));
   new Journal(dir).put('x', { action: 'x', kind: 'latency', data: {} });
   assert.deepEqual(readJournal(dir).map((e) => e.id), ['x']);
+});
+
+test('a rollback that fails fails the run: exit 1, status failed, no recovery time', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const web = await listen(t, http.createServer((_req, res) => res.writeHead(200).end('ok')));
+  // A fault API that takes the toxic but cannot remove it.
+  const api = await listen(t, http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'DELETE') res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"the toxic is stuck","status":500}');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"name":"t","type":"latency","stream":"downstream","toxicity":1,"attributes":{"latency":50,"jitter":0}}');
+    });
+  }));
+  const file = writeExperiment(dir, 'stuck.yaml', `
+title: stuck
+targets:
+  web: {url: "http://127.0.0.1:${web.port}"}
+  edge: {proxy: {api: "127.0.0.1:${api.port}", proxy: p}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: web/, timeout: 1s}, tolerance: 200}]
+method:
+  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 50ms}}}
+measure: {interval: 50ms, baseline: 100ms, fault: 100ms, consecutive: 2, recovery-timeout: 2s}
+`);
+  const r = await runCliAsync(['chaos', 'run', file, '--json'], { cwd: dir, timeoutMs: 30_000 });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /rollback slow FAILED: .*the toxic is stuck.*stays in the journal/);
+  const result = JSON.parse(r.stdout) as { status: string; recoveryTimeMs: number | null; recoveredSuccessfully: boolean; hypothesisHeld: boolean };
+  assert.deepEqual([result.status, result.recoveryTimeMs, result.recoveredSuccessfully, result.hypothesisHeld], ['failed', null, false, true]);
+  assert.equal(readJournal(path.join(dir, '.chaos')).length, 1);
+  const text = await runCliAsync(['chaos', 'run', file], { cwd: dir, timeoutMs: 30_000 });
+  assert.equal(text.code, 1);
+  assert.match(text.stdout, /recovery time: {5}not measured: a fault could not be removed/);
+  assert.match(text.stdout, /rollbacks: 1 run, 1 FAILED \(slow\)/);
 });
