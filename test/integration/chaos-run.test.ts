@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { readJournal } from '../../src/core/chaos/journal';
 import { parseExperimentText } from '../../src/core/chaos/parse';
 import { isAlive } from '../../src/core/chaos/process';
+import { toxicName } from '../../src/core/chaos/actions/proxyFault';
 import { runExperiment } from '../../src/core/chaos/runner';
 import type { Experiment } from '../../src/core/chaos/types';
 import { startBackend } from '../helpers/chaos';
@@ -239,4 +240,23 @@ test('a start that exits at once fails the restart and the undo, and stays in th
   assert.match(restartError?.detail ?? '', /exited at once with code 2/);
   assert.deepEqual(result.rollbacks.map((r) => r.ok), [false]);
   assert.equal(readJournal(path.join(dir, '.chaos')).length, 1, 'the undo failed, so the entry stays for chaos recover');
+});
+
+test('two actions whose names give the same slug get toxics of their own, and each undo removes its own', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const ports = await proxiedBackend(t);
+  const long = 'a'.repeat(45);
+  const e = proxyExperiment(ports, [
+    '{name: slow web, provider: {type: latency, target: edge, arguments: {latency: 20ms}}}',
+    '  - {name: "Slow Web!", provider: {type: latency, target: edge, arguments: {latency: 20ms}}}',
+    `  - {name: ${long}x, provider: {type: latency, target: edge, arguments: {latency: 20ms}}}`,
+    `  - {name: ${long}y, provider: {type: latency, target: edge, arguments: {latency: 20ms}}}`,
+  ].join('\n'));
+  const toxics = new Set(e.method.map((a) => toxicName(a)));
+  assert.equal(toxics.size, 4);
+  for (const name of toxics) assert.match(name, /^[\w.-]{1,64}$/);
+  const result = await runExperiment(e, { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  assert.deepEqual(result.rollbacks.map((r) => r.ok), [true, true, true, true]);
+  assert.equal(result.timeline.filter((ev) => ev.kind === 'action' && ev.ok).length, 4);
 });
