@@ -208,3 +208,36 @@ measure: {interval: 50ms, baseline: 100ms, fault: 100ms, consecutive: 2, recover
   assert.match(text.stdout, /recovery time: {5}not measured: a fault could not be removed/);
   assert.match(text.stdout, /rollbacks: 1 run, 1 FAILED \(slow\)/);
 });
+
+test('SIGINT while the hypothesis probe waits stops the run at once, as aborted', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  let requests = 0;
+  const silent = await listen(t, http.createServer(() => void requests++)); // takes the request, never answers
+  const file = writeExperiment(dir, 'silent.yaml', `
+title: silent
+targets:
+  web: {url: "http://127.0.0.1:${silent.port}"}
+  nobody: {process: {match: "no-such-process-for-this-test"}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: web/, timeout: 30s}, tolerance: 200}]
+method:
+  - {name: kill, provider: {type: process-kill, target: nobody}}
+`);
+  const proc = spawn(process.execPath, [CLI, 'chaos', 'run', file, '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => void (proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL')));
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  await waitFor(() => requests > 0, 15_000, 'the hypothesis probe to be sent');
+  await new Promise((r) => setTimeout(r, 200)); // the signal handlers are installed before the first probe
+  const stoppedAt = Date.now();
+  proc.kill('SIGINT');
+  const code = await exited;
+  const took = Date.now() - stoppedAt;
+  assert.equal(code, 1, err);
+  assert.ok(took < 5_000, `stopped ${took} ms after SIGINT, not after the 30 s probe timeout`);
+  assert.match(err, /SIGINT: stopping/);
+  assert.equal((JSON.parse(out) as { status: string }).status, 'aborted');
+});

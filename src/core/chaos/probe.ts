@@ -85,8 +85,11 @@ export function judge(tolerance: Tolerance, status: number, body: Buffer, latenc
 
 const MAX_BODY = 1 << 20;
 
-/** One call on a fresh connection (so proxy faults, which apply per connection, apply to every probe). */
-export function callProbe(probe: HttpProbe, url: string): Promise<ProbeOutcome> {
+/**
+ * One call on a fresh connection (so proxy faults, which apply per connection, apply to every probe). `signal`
+ * (Ctrl-C) ends it at once as a failed call, so a run stops without waiting out the probe's timeout.
+ */
+export function callProbe(probe: HttpProbe, url: string, signal?: AbortSignal): Promise<ProbeOutcome> {
   const started = performance.now();
   const lib = url.startsWith('https:') ? https : http;
   return new Promise((resolve) => {
@@ -95,6 +98,7 @@ export function callProbe(probe: HttpProbe, url: string): Promise<ProbeOutcome> 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       req.destroy();
       resolve({ probe: probe.name, ok, ...(status !== undefined ? { status } : {}), latencyMs: performance.now() - started, detail });
     };
@@ -119,7 +123,10 @@ export function callProbe(probe: HttpProbe, url: string): Promise<ProbeOutcome> 
       });
     });
     const timer = setTimeout(() => done(false, `no answer in ${probe.timeoutMs} ms`), probe.timeoutMs);
+    const onAbort = (): void => done(false, 'stopped before an answer');
     req.on('error', (e: NodeJS.ErrnoException) => done(false, e.code ?? e.message));
+    if (signal?.aborted) return done(false, 'stopped before an answer');
+    signal?.addEventListener('abort', onAbort, { once: true });
     req.end(probe.body);
   });
 }

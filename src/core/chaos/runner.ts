@@ -115,14 +115,15 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   };
   let closed = false;
   try {
-    result.hypothesisBefore = await hypothesis(live);
+    result.hypothesisBefore = await hypothesis(live, signal);
+    // Stopped while a probe waited: an abort, not an unhealthy system.
+    if (signal.aborted) return abort();
     const healthy = result.hypothesisBefore.every((o) => o.ok);
     event({ kind: 'hypothesis', name: 'before', ok: healthy, detail: summary(result.hypothesisBefore) });
     if (!healthy) {
       result.status = 'unhealthy-before';
       return finish();
     }
-    if (signal.aborted) return abort();
 
     const probe = live.hypothesis.probes.find((p) => p.name === live.measure.probe)!;
     load = new ProbeLoad(probe, resolveProbeUrl(probe, live).url!, live.measure.intervalMs, now, () => phase);
@@ -187,7 +188,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   try {
     if (signal.aborted) return abort();
     if (result.status !== 'unhealthy-before') {
-      result.hypothesisAfter = await hypothesis(live);
+      result.hypothesisAfter = await hypothesis(live, signal);
+      if (signal.aborted) return abort();
       result.hypothesisHeld = result.hypothesisAfter.every((o) => o.ok);
       event({ kind: 'hypothesis', name: 'after', ok: result.hypothesisHeld, detail: summary(result.hypothesisAfter) });
       if (!result.hypothesisHeld) result.status = 'failed';
@@ -277,8 +279,8 @@ async function bindLocalProxies(experiment: Experiment, api: FaultApi): Promise<
   return { ...experiment, targets };
 }
 
-async function hypothesis(experiment: Experiment): Promise<ProbeOutcome[]> {
-  return Promise.all(experiment.hypothesis.probes.map((p) => callProbe(p, resolveProbeUrl(p, experiment).url!)));
+async function hypothesis(experiment: Experiment, signal: AbortSignal): Promise<ProbeOutcome[]> {
+  return Promise.all(experiment.hypothesis.probes.map((p) => callProbe(p, resolveProbeUrl(p, experiment).url!, signal)));
 }
 
 function summary(outcomes: ProbeOutcome[]): string {
