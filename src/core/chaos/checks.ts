@@ -53,10 +53,23 @@ function checkTarget(target: Target, experiment: Experiment): ExperimentProblem[
         return [{ path: [...at, 'proxy'], message: `${place}: a proxy target is either listen + upstream (the run starts it) or api + proxy (a running 'chaos-testing proxy')` }];
       }
       const hostPorts = local ? { listen: target.listen!, upstream: target.upstream! } : { api: target.api! };
-      return Object.entries(hostPorts)
-        .filter(([, v]) => !/^(?:\[[^\]]+\]|[^:]+):\d{1,5}$/.test(v))
-        .map(([k, v]) => ({ path: [...at, 'proxy', k], message: `${place}.${k}: '${v}' must be HOST:PORT, e.g. 127.0.0.1:6380` }));
+      return Object.entries(hostPorts).flatMap(([k, v]) => {
+        const m = /^(?:\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
+        if (!m) return [{ path: [...at, 'proxy', k], message: `${place}.${k}: '${v}' must be HOST:PORT, e.g. 127.0.0.1:6380` }];
+        const port = Number(m[1]);
+        // Only the proxy the run starts may take any free port (0).
+        const lowest = k === 'listen' ? 0 : 1;
+        if (port < lowest || port > 65535) return [{ path: [...at, 'proxy', k], message: `${place}.${k}: port ${port} in '${v}' is out of range; a port is ${lowest}-65535` }];
+        return [];
+      });
     }
+    case 'url':
+      try {
+        new URL(target.url);
+        return [];
+      } catch {
+        return [{ path: [...at, 'url'], message: `${place}.url: '${target.url}' is not a valid URL (check the host, the brackets around an IPv6 address and the port, 1-65535)` }];
+      }
     default:
       return [];
   }

@@ -16,7 +16,7 @@ export function resolveProbeUrl(probe: HttpProbe, experiment: Experiment): { url
     } catch {
       return { error: `'${probe.url}' is not a URL` };
     }
-    if (!urlTargets.some((t) => new URL(t.url).origin === origin)) return { error: `'${probe.url}' is not on a url target's origin; url targets are: ${names}` };
+    if (!urlTargets.some((t) => originOf(t.url) === origin)) return { error: `'${probe.url}' is not on a url target's origin; url targets are: ${names}` };
     return { url: probe.url };
   }
   const slash = probe.url.indexOf('/');
@@ -54,6 +54,15 @@ export function jsonPathProblem(jsonpath: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A URL's origin; undefined for a url target that is not a URL (checkTarget reports it). */
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Judges one answer; the reason when it fails. */
