@@ -172,6 +172,33 @@ test('slicer delivers every byte intact, in many chunks', async (t) => {
   await noConnections(proxy)();
 });
 
+test('slicer with delay 0 slices without a timer, at the speed of no toxic', async (t) => {
+  const toxic = createToxicTransform(parseToxic({ type: 'slicer', attributes: { average_size: 100, delay: 0 } }), { reset: () => undefined, close: () => undefined });
+  toxic.write(Buffer.alloc(1000, 's'));
+  assert.equal(toxic.pendingTimers, 0);
+  let got = 0;
+  for (let chunk = toxic.read() as Buffer | null; chunk; chunk = toxic.read() as Buffer | null) got += chunk.length;
+  assert.equal(got, 1000, 'every slice is out at once');
+  toxic.destroy();
+
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'slicer', stream: 'downstream', attributes: { average_size: 100, delay: 0 } });
+  const payload = Buffer.alloc(100_000, 'x');
+  const r = await exchange(proxy.listen.port, payload);
+  assert.equal(r.data.length, payload.length);
+  assert.ok(r.ms < 600, `100 KB in slices of 100 bytes took ${r.ms} ms (a timer per slice takes over a second)`);
+  await noConnections(proxy)();
+});
+
+test('limit_data 0: nothing passes, then the connection closes', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'limit_data', stream: 'downstream', attributes: { bytes: 0 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('anything'), { bytes: 1_000_000, waitMs: 3000 });
+  assert.equal(r.data.length, 0);
+  assert.equal(r.ended, true, 'EOF, not a connection held until the client gives up');
+  assert.ok(r.ms < 2000, `ended after ${r.ms} ms`);
+});
+
 test('slow_close delays the end of the stream', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   proxy.addToxic({ type: 'slow_close', stream: 'downstream', attributes: { delay: 300 } });

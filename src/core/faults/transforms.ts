@@ -204,9 +204,20 @@ class Slicer extends ToxicTransform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this._removed) return cb(null, chunk);
     const { average_size: avg, size_variation: variation, delay } = this._a;
+    const sliceSize = (): number => Math.max(1, avg + Math.round((Math.random() * 2 - 1) * variation));
+    if (delay <= 0) {
+      // No delay, no timer: a setTimeout(0) per slice would turn the slicer into a bandwidth limit (Toxiproxy waits
+      // only for a delay).
+      for (let offset = 0; offset < chunk.length; ) {
+        const size = sliceSize();
+        this.push(chunk.subarray(offset, offset + size));
+        offset += size;
+      }
+      return cb();
+    }
     const send = (offset: number): void => {
       if (offset >= chunk.length) return cb();
-      const size = Math.max(1, avg + Math.round((Math.random() * 2 - 1) * variation));
+      const size = sliceSize();
       this.push(chunk.subarray(offset, offset + size));
       this._rest = () => {
         this._rest = undefined;
@@ -226,19 +237,26 @@ class Slicer extends ToxicTransform {
   }
 }
 
-/** Passes the first `bytes` bytes, then ends this direction (the peer sees exactly that many, then EOF). */
+/**
+ * Passes the first `bytes` bytes, then ends this direction (the peer sees exactly that many, then EOF). With 0 the
+ * first chunk ends it: nothing passes, then EOF, as Toxiproxy closes once the limit is reached.
+ */
 class LimitData extends ToxicTransform {
   private _passed = 0;
+  private _ended = false;
   constructor(private readonly _limit: number) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this._passed >= this._limit) return cb();
+    if (this._ended) return cb();
     if (this._removed) return cb(null, chunk);
     const part = chunk.subarray(0, this._limit - this._passed);
     this._passed += part.length;
-    this.push(part);
-    if (this._passed >= this._limit) this.push(null);
+    if (part.length) this.push(part);
+    if (this._passed >= this._limit) {
+      this._ended = true;
+      this.push(null);
+    }
     cb();
   }
 }
