@@ -133,6 +133,10 @@ test('proxy and fault: usage errors exit 2 with one line; --help exits 0', () =>
   r = runCli(['fault', 'add', 'x', '--type', 'latency', '--attr', 'latency']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--attr 'latency' must be KEY=VALUE/);
+  // Checked before the API is called: no fault API runs here.
+  r = runCli(['fault', 'add', 'x', '--type', 'latency', '--toxicity', '', '--api', '127.0.0.1:1']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, "chaos-testing: --toxicity '' must be a number from 0 to 1\n");
   for (const verb of ['proxy', 'fault']) {
     r = runCli([verb, '--help']);
     assert.equal(r.code, 0);
