@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { readJournal } from '../../src/core/chaos/journal';
 import { parseExperimentText } from '../../src/core/chaos/parse';
 import { isAlive } from '../../src/core/chaos/process';
+import { toxicName } from '../../src/core/chaos/actions/proxyFault';
 import { runExperiment } from '../../src/core/chaos/runner';
 import type { Experiment } from '../../src/core/chaos/types';
 import { startBackend } from '../helpers/chaos';
@@ -169,4 +170,93 @@ test('unhealthy before, with a proxy the run started: the proxy is closed as wel
   const result = await runExperiment(proxyExperiment(ports, '{name: cut, provider: {type: network-partition, target: edge}}'), { journalDir: path.join(dir, '.chaos') });
   assert.equal(result.status, 'unhealthy-before');
   assert.equal(await refused(ports.listen), true, 'the run closed its proxy');
+});
+
+test('a tolerance JSONPath that throws on a body of another shape fails the probe; the run goes on and rolls back', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  // The first answer (hypothesis before) has the expected shape; every later one lacks `detail`, so the filter throws.
+  let calls = 0;
+  const server = await listen(t, http.createServer((_req, res) => {
+    const body = calls++ === 0 ? { checks: [{ name: 'db', detail: { status: 'up' } }] } : { checks: [{ name: 'db', error: 'down' }] };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }));
+  const listenPort = await closedPort();
+  const e = experiment(`
+title: shape
+targets:
+  api: {url: "http://127.0.0.1:${listenPort}"}
+  edge: {proxy: {listen: "127.0.0.1:${listenPort}", upstream: "127.0.0.1:${server.port}"}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health}, tolerance: {status: 200, jsonpath: "$.checks[?(@.detail.status == 'up')]"}}]
+method:
+  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 10ms}}}
+measure: {interval: 20ms, baseline: 100ms, fault: 200ms, consecutive: 2, recovery-timeout: 300ms}
+`);
+  const result = await runExperiment(e, { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'failed', JSON.stringify(result.timeline));
+  assert.deepEqual(result.rollbacks, [{ action: 'slow', ok: true }]);
+  assert.match(result.hypothesisAfter[0].detail, /cannot be evaluated on this body \(.*Cannot read properties of undefined/);
+  assert.ok(result.samples.some((s) => s.phase === 'fault' && !s.ok));
+  assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
+});
+
+function restartExperiment(backend: { port: number; pidFile: string }, start: string): Experiment {
+  return experiment(`
+title: shell start
+targets:
+  api: {url: "http://127.0.0.1:${backend.port}"}
+  backend: {process: {pidFile: ${JSON.stringify(backend.pidFile)}, start: ${JSON.stringify(start)}}}
+steady-state-hypothesis:
+  probes: [{name: health, provider: {type: http, url: api/health, timeout: 1s}, tolerance: 200}]
+method:
+  - {name: kill, provider: {type: process-kill, target: backend, arguments: {restart: true, restartAfter: 100ms}}}
+measure: {interval: 50ms, baseline: 200ms, fault: 100ms, consecutive: 2, recovery-timeout: 5s}
+`);
+}
+
+test("a start that is a real shell command ('cd dir && VAR=x cmd') brings the target back, and a kill still reaches it", { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const firstPid = backend.pid()!;
+  const start = `cd ${JSON.stringify(dir)} && PORT=${backend.port} PID_FILE=${JSON.stringify(backend.pidFile)} ${backend.start}`;
+  const result = await runExperiment(restartExperiment(backend, start), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  assert.equal(result.hypothesisHeld, true);
+  const restarted = backend.pid()!;
+  assert.ok(restarted !== firstPid && isAlive(restarted), 'the backend runs again, under its own pid');
+  assert.deepEqual(readJournal(path.join(dir, '.chaos')), []);
+  // A second run kills the restarted one (found by its pid file) and starts it once more.
+  const again = await runExperiment(restartExperiment(backend, start), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(again.status, 'completed', JSON.stringify(again.timeline));
+  assert.equal(isAlive(restarted), false);
+});
+
+test('a start that exits at once fails the restart and the undo, and stays in the journal', { timeout: 60_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const backend = await startBackend(t, dir);
+  const result = await runExperiment(restartExperiment(backend, `cd ${JSON.stringify(path.join(dir, 'missing'))} && ${backend.start}`), { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'failed');
+  const restartError = result.timeline.find((e) => e.kind === 'error' && e.name === 'kill');
+  assert.match(restartError?.detail ?? '', /exited at once with code 2/);
+  assert.deepEqual(result.rollbacks.map((r) => r.ok), [false]);
+  assert.equal(readJournal(path.join(dir, '.chaos')).length, 1, 'the undo failed, so the entry stays for chaos recover');
+});
+
+test('two actions whose names give the same slug get toxics of their own, and each undo removes its own', { timeout: 30_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const ports = await proxiedBackend(t);
+  const long = 'a'.repeat(45);
+  const e = proxyExperiment(ports, [
+    '{name: slow web, provider: {type: latency, target: edge, arguments: {latency: 20ms}}}',
+    '  - {name: "Slow Web!", provider: {type: latency, target: edge, arguments: {latency: 20ms}}}',
+    `  - {name: ${long}x, provider: {type: latency, target: edge, arguments: {latency: 20ms}}}`,
+    `  - {name: ${long}y, provider: {type: latency, target: edge, arguments: {latency: 20ms}}}`,
+  ].join('\n'));
+  const toxics = new Set(e.method.map((a) => toxicName(a)));
+  assert.equal(toxics.size, 4);
+  for (const name of toxics) assert.match(name, /^[\w.-]{1,64}$/);
+  const result = await runExperiment(e, { journalDir: path.join(dir, '.chaos') });
+  assert.equal(result.status, 'completed', JSON.stringify(result.timeline));
+  assert.deepEqual(result.rollbacks.map((r) => r.ok), [true, true, true, true]);
+  assert.equal(result.timeline.filter((ev) => ev.kind === 'action' && ev.ok).length, 4);
 });

@@ -46,6 +46,24 @@ test('the fault API: proxies, toxics, reset, and errors as {error, status}', asy
   assert.deepEqual((await call('GET', '/proxies')).json, {});
 });
 
+test('enabled must be a JSON boolean: the string "false" is refused, not read as true', async (t) => {
+  const api = new FaultApi();
+  const { port } = await api.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => api.close());
+  const call = async (method: string, path: string, body: unknown) => {
+    const r = await request(`http://127.0.0.1:${port}${path}`, { method, body: JSON.stringify(body) });
+    return { status: r.status, json: JSON.parse(r.body.toString()) as Record<string, unknown> };
+  };
+  const upstream = `127.0.0.1:${await closedPort()}`;
+  const refused = { error: 'enabled must be true or false (a JSON boolean), not "false"', status: 400 };
+  assert.deepEqual(await call('POST', '/proxies', { name: 'db', listen: '127.0.0.1:0', upstream, enabled: 'false' }), { status: 400, json: refused });
+  assert.equal((await call('POST', '/proxies', { name: 'db', listen: '127.0.0.1:0', upstream })).status, 201);
+  assert.deepEqual(await call('POST', '/proxies/db', { enabled: 'false' }), { status: 400, json: refused });
+  assert.deepEqual((await call('POST', '/proxies/db', { enabled: 0 })).json.error, 'enabled must be true or false (a JSON boolean), not 0');
+  assert.equal(api.proxies.get('db')!.enabled, true, 'the proxy is untouched');
+  assert.equal((await call('POST', '/proxies/db', { enabled: false })).json.enabled, false);
+});
+
 test('the fault API refuses a non-loopback address', async () => {
   await assert.rejects(new FaultApi().listen({ host: '0.0.0.0', port: 0 }), /loopback only/);
 });

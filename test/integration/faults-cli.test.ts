@@ -71,6 +71,52 @@ test('proxy and fault verbs: add, list, rm, down, up, reset, errors', async (t) 
   assert.equal(await exited, 0);
 });
 
+/** One long-lived connection (a pooled DB or cache connection): ping() sends a line and times its echo. */
+async function persistentConnection(t: Parameters<typeof echoServer>[0], port: number): Promise<{ ping(text: string, timeoutMs?: number, want?: number): Promise<{ reply: string; ms: number }> }> {
+  const s = net.connect(port, '127.0.0.1');
+  t.after(() => s.destroy());
+  await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+  let received = '';
+  s.on('data', (c: Buffer) => (received += c.toString()));
+  return {
+    async ping(text, timeoutMs = 3000, want = text.length) {
+      const started = Date.now();
+      received = '';
+      s.write(text);
+      while (received.length < want && Date.now() - started < timeoutMs) await new Promise((r) => setTimeout(r, 2));
+      return { reply: received, ms: Date.now() - started };
+    },
+  };
+}
+
+test('fault rm and fault reset heal connections that are already open (a latency, a held timeout)', async (t) => {
+  const echo = await echoServer(t);
+  const { port, api: address } = await startProxyCli(t, echo, 'db', 60);
+  const api = ['--api', address];
+  assert.equal(runCli(['fault', 'add', 'slow', '--proxy', 'db', '--type', 'latency', '--attr', 'latency=300', ...api]).code, 0);
+  const pooled = await persistentConnection(t, port);
+  for (let i = 0; i < 2; i++) {
+    const slow = await pooled.ping(`slow${i}`);
+    assert.equal(slow.reply, `slow${i}`);
+    assert.ok(slow.ms >= 290, `with the fault: ${slow.ms} ms`);
+  }
+  const r = runCli(['fault', 'rm', 'slow', '--proxy', 'db', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  for (let i = 0; i < 5; i++) {
+    const fast = await pooled.ping(`fast${i}`);
+    assert.equal(fast.reply, `fast${i}`);
+    assert.ok(fast.ms < 150, `after fault rm, ping ${i} took ${fast.ms} ms on the connection opened under the fault`);
+  }
+
+  assert.equal(runCli(['fault', 'add', 'hold', '--proxy', 'db', '--type', 'timeout', '--stream', 'upstream', '--attr', 'timeout=0', ...api]).code, 0);
+  const held = await persistentConnection(t, port);
+  assert.equal((await held.ping('held', 300)).reply, '', 'nothing gets through the timeout');
+  assert.equal(runCli(['fault', 'reset', ...api]).code, 0);
+  const after = await held.ping('next', 3000, 'heldnext'.length);
+  assert.equal(after.reply, 'heldnext', 'what the timeout held arrives, then what follows');
+  assert.ok(after.ms < 150, `after fault reset: ${after.ms} ms`);
+});
+
 test('proxy and fault: usage errors exit 2 with one line; --help exits 0', () => {
   let r = runCli(['proxy', '--listen', '127.0.0.1:0']);
   assert.equal(r.code, 2);
@@ -87,6 +133,10 @@ test('proxy and fault: usage errors exit 2 with one line; --help exits 0', () =>
   r = runCli(['fault', 'add', 'x', '--type', 'latency', '--attr', 'latency']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--attr 'latency' must be KEY=VALUE/);
+  // Checked before the API is called: no fault API runs here.
+  r = runCli(['fault', 'add', 'x', '--type', 'latency', '--toxicity', '', '--api', '127.0.0.1:1']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, "chaos-testing: --toxicity '' must be a number from 0 to 1\n");
   for (const verb of ['proxy', 'fault']) {
     r = runCli([verb, '--help']);
     assert.equal(r.code, 0);

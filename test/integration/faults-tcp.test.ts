@@ -172,6 +172,33 @@ test('slicer delivers every byte intact, in many chunks', async (t) => {
   await noConnections(proxy)();
 });
 
+test('slicer with delay 0 slices without a timer, at the speed of no toxic', async (t) => {
+  const toxic = createToxicTransform(parseToxic({ type: 'slicer', attributes: { average_size: 100, delay: 0 } }), { reset: () => undefined, close: () => undefined });
+  toxic.write(Buffer.alloc(1000, 's'));
+  assert.equal(toxic.pendingTimers, 0);
+  let got = 0;
+  for (let chunk = toxic.read() as Buffer | null; chunk; chunk = toxic.read() as Buffer | null) got += chunk.length;
+  assert.equal(got, 1000, 'every slice is out at once');
+  toxic.destroy();
+
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'slicer', stream: 'downstream', attributes: { average_size: 100, delay: 0 } });
+  const payload = Buffer.alloc(100_000, 'x');
+  const r = await exchange(proxy.listen.port, payload);
+  assert.equal(r.data.length, payload.length);
+  assert.ok(r.ms < 600, `100 KB in slices of 100 bytes took ${r.ms} ms (a timer per slice takes over a second)`);
+  await noConnections(proxy)();
+});
+
+test('limit_data 0: nothing passes, then the connection closes', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ type: 'limit_data', stream: 'downstream', attributes: { bytes: 0 } });
+  const r = await exchange(proxy.listen.port, Buffer.from('anything'), { bytes: 1_000_000, waitMs: 3000 });
+  assert.equal(r.data.length, 0);
+  assert.equal(r.ended, true, 'EOF, not a connection held until the client gives up');
+  assert.ok(r.ms < 2000, `ended after ${r.ms} ms`);
+});
+
 test('slow_close delays the end of the stream', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   proxy.addToxic({ type: 'slow_close', stream: 'downstream', attributes: { delay: 300 } });
@@ -212,6 +239,35 @@ test('removing a toxic: new connections pass again', async (t) => {
   assert.equal((await exchange(proxy.listen.port, Buffer.from('a'), { waitMs: 200 })).data.length, 0);
   assert.equal(proxy.removeToxic('hold'), true);
   assert.equal((await exchange(proxy.listen.port, Buffer.from('a'))).data.toString(), 'a');
+});
+
+test('removing a toxic heals live connections: what it holds is let go at once (latency, bandwidth, slow_close)', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'slow', type: 'latency', attributes: { latency: 2000 } });
+  const delayed = exchange(proxy.listen.port, Buffer.from('in flight'));
+  await waitFor(() => proxy.connectionCount === 1, 3000, 'the connection');
+  await new Promise((r) => setTimeout(r, 100));
+  proxy.removeToxic('slow');
+  const r = await delayed;
+  assert.equal(r.data.toString(), 'in flight');
+  assert.ok(r.ms < 1000, `the held chunk came ${r.ms} ms after it was sent, not 2000`);
+
+  proxy.addToxic({ name: 'thin', type: 'bandwidth', attributes: { rate: 1 } });
+  const throttled = exchange(proxy.listen.port, Buffer.alloc(20_000, 'b'));
+  await new Promise((r) => setTimeout(r, 150));
+  proxy.removeAllToxics();
+  const b = await throttled;
+  assert.equal(b.data.length, 20_000);
+  assert.ok(b.ms < 1000, `20 KB at 1 KB/s took ${b.ms} ms after the removal, not 20 s`);
+
+  proxy.addToxic({ name: 'late', type: 'slow_close', attributes: { delay: 5000 } });
+  const closing = exchange(proxy.listen.port, Buffer.from('bye'), { bytes: 1_000_000, end: true });
+  await new Promise((r) => setTimeout(r, 150));
+  proxy.removeToxic('late');
+  const c = await closing;
+  assert.equal(c.ended, true);
+  assert.ok(c.ms < 1000, `the end came after ${c.ms} ms`);
+  await noConnections(proxy)();
 });
 
 test('down: connections are refused and live ones cut; enabled again it works', async (t) => {

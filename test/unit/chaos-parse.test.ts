@@ -82,6 +82,44 @@ test('unknown fields, wrong target kinds, bad probe urls and a restart without s
   assert.equal(extra[0].line, 4);
 });
 
+test('a tolerance JSONPath that does not parse is a problem on its line, not a crash at run time', () => {
+  const bad = EXAMPLE.replace('jsonpath: $.status', 'jsonpath: "$..[?(@.x"');
+  assert.notEqual(bad, EXAMPLE);
+  const { problems } = parseExperimentText(bad);
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.match(problems[0].message, /^steady-state-hypothesis\.probes\[0\] '.*': tolerance\.jsonpath "\$\.\.\[\?\(@\.x" cannot be parsed: '\(' is not closed$/);
+  assert.equal(problems[0].line, lineOf(bad, 'jsonpath: "$..[?(@.x"'));
+  const filter = parseExperimentText(EXAMPLE.replace('jsonpath: $.status', 'jsonpath: "$[?(@.x ==)]"')).problems;
+  assert.match(filter[0]?.message ?? '', /cannot be parsed: \?\(@\.x ==\) does not compile \(Expected expression after == at character 9\)$/);
+  // A filter that only throws on some bodies is valid: the probe reports it when it happens.
+  assert.deepEqual(parseExperimentText(EXAMPLE.replace('jsonpath: $.status', `jsonpath: "$.checks[?(@.detail.status == 'up')]"`)).problems, []);
+});
+
+test('ports out of range, a url target that is not a URL and an infinite number are problems on their lines', () => {
+  const text = [
+    'title: t',
+    'targets:',
+    '  api: {url: "http://[::1"}',
+    '  web: {url: "http://127.0.0.1:8080"}',
+    '  edge: {proxy: {api: "127.0.0.1:99999", proxy: edge}}',
+    '  local: {proxy: {listen: "127.0.0.1:70000", upstream: "127.0.0.1:6379"}}',
+    'steady-state-hypothesis:',
+    '  probes:',
+    '    - {name: up, provider: {type: http, url: "http://127.0.0.1:8080/health"}}',
+    'method:',
+    '  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 100ms}}}',
+    '  - {name: slower, provider: {type: latency, target: local, arguments: {latency: 100ms}}}',
+  ].join('\n');
+  const messages = parseExperimentText(text).problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
+  assert.deepEqual(messages.sort(), [
+    "3:14: targets.api.url: 'http://[::1' is not a valid URL (check the host, the brackets around an IPv6 address and the port, 1-65535)",
+    "5:23: targets.edge.api: port 99999 in '127.0.0.1:99999' is out of range; a port is 1-65535",
+    "6:27: targets.local.listen: port 70000 in '127.0.0.1:70000' is out of range; a port is 0-65535",
+  ]);
+  const huge = parseExperimentText(text.replace('"http://[::1"', '"http://127.0.0.1:1"').replace('99999', '8474').replace('70000', '0').replace('latency: 100ms}}}', 'latency: 1e400}}}')).problems;
+  assert.deepEqual(huge.map((p) => `${p.line}: ${p.message}`), ["11: method[0] 'slow'.provider.arguments.latency: the number is too large (it reads as infinity); write a finite value"]);
+});
+
 test('invalid YAML is one problem with its position', () => {
   const { problems } = parseExperimentText('title: [unclosed\nmethod: x\n');
   assert.equal(problems.length, 1);

@@ -38,8 +38,9 @@ export const chaosCommand: Command = {
       '  chaos-testing chaos recover            # undo what a killed run left (journal in .chaos/)',
       '  chaos-testing chaos export .chaos/experiments/backend-restart.yaml --to chaos-mesh --validate > restart.yaml',
       '',
-      'Exit codes: 0 the hypothesis held after the method; 1 it failed, the system was unhealthy before, or the',
-      'run was stopped; 2 a bad file or flag. Ctrl-C (SIGINT) and SIGTERM stop the run and run its rollbacks.',
+      'Exit codes: 0 the hypothesis held after the method and every rollback worked; 1 it failed, a rollback failed,',
+      'the system was unhealthy before, or the run was stopped; 2 a bad file or flag. Ctrl-C (SIGINT) and SIGTERM',
+      'stop the run and run its rollbacks.',
       'The file shape: examples/experiments/backend-restart.yaml; its schema: schemas/experiment.schema.json.',
     ].join('\n'),
   },
@@ -142,7 +143,8 @@ async function run(experiment: Experiment, dir: string, db: string | undefined, 
   }
   io.out(json ? JSON.stringify(result, null, 2) : summaryText(result));
   if (dryRun) return 0;
-  return result.status === 'completed' && result.hypothesisHeld ? 0 : 1;
+  // A failed rollback left a fault in place: never a pass, whatever the hypothesis said.
+  return result.status === 'completed' && result.hypothesisHeld && result.rollbacks.every((b) => b.ok) ? 0 : 1;
 }
 
 function progressLine(e: TimelineEvent): string {
@@ -157,7 +159,9 @@ export function summaryText(r: ExperimentResult): string {
   const lines = [`${r.title}: ${r.status}`, `  hypothesis before: ${ok(before)}`];
   if (r.status !== 'unhealthy-before') {
     lines.push(`  hypothesis after:  ${r.status === 'aborted' ? 'not checked (stopped)' : ok(r.hypothesisHeld)}`);
-    lines.push(`  recovery time:     ${r.recoveryTimeMs === null ? 'did not recover' : `${r.recoveryTimeMs} ms`} (first of ${r.consecutiveSuccesses} successful probes in a row after the last fault was removed)`);
+    const unremoved = r.rollbacks.some((b) => !b.ok);
+    const recovery = r.recoveryTimeMs !== null ? `${r.recoveryTimeMs} ms` : unremoved ? 'not measured: a fault could not be removed' : 'did not recover';
+    lines.push(`  recovery time:     ${recovery} (first of ${r.consecutiveSuccesses} successful probes in a row after the last fault was removed)`);
     lines.push(`  error rate during failure: ${(r.errorRateDuringFailure * 100).toFixed(1)} %`);
     for (const p of r.phases) {
       const latency = p.probes > p.errors ? `p50 ${p.p50} ms, p95 ${p.p95} ms, p99 ${p.p99} ms` : 'no successful probes';

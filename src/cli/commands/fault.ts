@@ -117,7 +117,8 @@ function isProxy(p: unknown): p is ProxyJson {
 /** The toxic from the flags, validated here with the API's own rules (a bad one is a usage error, exit 2). */
 async function toxicBody(name: string, flags: FlagValues): Promise<Toxic> {
   const { attributeKind, parseToxic } = await import('../../core/faults/toxics');
-  const toxicity = Number(flags.toxicity);
+  // Number('') is 0: an empty value would add a fault that never applies.
+  const toxicity = String(flags.toxicity).trim() === '' ? NaN : Number(flags.toxicity);
   if (!(toxicity >= 0 && toxicity <= 1)) throw new UsageError(`--toxicity '${String(flags.toxicity)}' must be a number from 0 to 1`);
   const type = String(flags.type);
   const attributes: Record<string, number | string> = {};

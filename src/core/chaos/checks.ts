@@ -1,6 +1,6 @@
 /** The checks a schema cannot make: names that must exist, targets that must fit, each driver's own check. */
 import { getDriver } from './drivers';
-import { resolveProbeUrl } from './probe';
+import { jsonPathProblem, resolveProbeUrl } from './probe';
 import { actionPlace } from './targets';
 import type { Experiment, ExperimentProblem, Target } from './types';
 
@@ -11,6 +11,9 @@ export function checkExperiment(experiment: Experiment): ExperimentProblem[] {
   for (const probe of experiment.hypothesis.probes) {
     const { error } = resolveProbeUrl(probe, experiment);
     if (error) problems.push({ path: [...probe.at, 'provider', 'url'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}] '${probe.name}': ${error}` });
+    const jsonpath = probe.tolerance.jsonpath;
+    const why = jsonpath === undefined ? undefined : jsonPathProblem(jsonpath);
+    if (why) problems.push({ path: [...probe.at, 'tolerance', 'jsonpath'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}] '${probe.name}': tolerance.jsonpath ${JSON.stringify(jsonpath)} cannot be parsed: ${why}` });
   }
   if (!probeNames.includes(experiment.measure.probe)) {
     problems.push({ path: ['measure', 'probe'], message: `measure.probe: '${experiment.measure.probe}' is not a probe of the hypothesis; probes are: ${probeNames.join(', ')}` });
@@ -50,10 +53,23 @@ function checkTarget(target: Target, experiment: Experiment): ExperimentProblem[
         return [{ path: [...at, 'proxy'], message: `${place}: a proxy target is either listen + upstream (the run starts it) or api + proxy (a running 'chaos-testing proxy')` }];
       }
       const hostPorts = local ? { listen: target.listen!, upstream: target.upstream! } : { api: target.api! };
-      return Object.entries(hostPorts)
-        .filter(([, v]) => !/^(?:\[[^\]]+\]|[^:]+):\d{1,5}$/.test(v))
-        .map(([k, v]) => ({ path: [...at, 'proxy', k], message: `${place}.${k}: '${v}' must be HOST:PORT, e.g. 127.0.0.1:6380` }));
+      return Object.entries(hostPorts).flatMap(([k, v]) => {
+        const m = /^(?:\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
+        if (!m) return [{ path: [...at, 'proxy', k], message: `${place}.${k}: '${v}' must be HOST:PORT, e.g. 127.0.0.1:6380` }];
+        const port = Number(m[1]);
+        // Only the proxy the run starts may take any free port (0).
+        const lowest = k === 'listen' ? 0 : 1;
+        if (port < lowest || port > 65535) return [{ path: [...at, 'proxy', k], message: `${place}.${k}: port ${port} in '${v}' is out of range; a port is ${lowest}-65535` }];
+        return [];
+      });
     }
+    case 'url':
+      try {
+        new URL(target.url);
+        return [];
+      } catch {
+        return [{ path: [...at, 'url'], message: `${place}.url: '${target.url}' is not a valid URL (check the host, the brackets around an IPv6 address and the port, 1-65535)` }];
+      }
     default:
       return [];
   }

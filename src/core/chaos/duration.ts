@@ -7,7 +7,9 @@ export function parseDuration(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
-  return m ? Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 'ms']) : undefined;
+  const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 'ms']) : NaN;
+  // 400 digits read as Infinity: not a duration (a timer would take it as 1 ms).
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 export const DURATION_HINT = "write milliseconds (500) or a number with ms, s, m or h ('500ms', '2s', '1m')";

@@ -1,12 +1,14 @@
 /**
  * The chaos journal (`.chaos/chaos-journal.json`): every fault's undo record is written here before the fault
  * starts and removed once its undo succeeded, so whatever a killed run left behind can be undone later by
- * `chaos recover` (or the next `chaos run`) from the records alone. Written atomically (temp file + rename).
+ * `chaos recover` (or the next `chaos run`) from the records alone. Written atomically (temp file + rename), and
+ * changed under a lock file: runs sharing a folder each read-modify-write it, and must not drop each other's entries.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, InputError, isChaosError } from '../errors';
 import { atomicWriteFileSync, ensureParentDir } from '../store/atomicWrite';
+import { withFileLock } from '../store/lock';
 import { getDriver } from './drivers';
 import { isAlive } from './process';
 import type { UndoRecord } from './types';
@@ -63,15 +65,25 @@ export class Journal {
   ) {}
 
   put(id: string, record: UndoRecord): void {
-    const entries = readJournal(this.dir).filter((e) => e.id !== id);
-    entries.push({ id, runPid: process.pid, ...(this._experiment ? { experiment: this._experiment } : {}), at: new Date().toISOString(), record });
-    writeJournal(this.dir, entries);
+    this._locked(() => {
+      const entries = readJournal(this.dir).filter((e) => e.id !== id);
+      entries.push({ id, runPid: process.pid, ...(this._experiment ? { experiment: this._experiment } : {}), at: new Date().toISOString(), record });
+      writeJournal(this.dir, entries);
+    });
   }
 
   drop(id: string): void {
-    const entries = readJournal(this.dir);
-    const left = entries.filter((e) => e.id !== id);
-    if (left.length !== entries.length) writeJournal(this.dir, left);
+    this._locked(() => {
+      const entries = readJournal(this.dir);
+      const left = entries.filter((e) => e.id !== id);
+      if (left.length !== entries.length) writeJournal(this.dir, left);
+    });
+  }
+
+  private _locked(change: () => void): void {
+    const file = journalPath(this.dir);
+    ensureParentDir(file);
+    withFileLock(file, change);
   }
 }
 

@@ -6,7 +6,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, type Document } from 'yaml';
 import schema from '../../../schemas/experiment.schema.json';
-import { schemaProblems, type SchemaWording } from '../specSchema';
+import { placeOf, schemaProblems, type SchemaWording } from '../specSchema';
 import { checkExperiment } from './checks';
 import { DURATION_HINT } from './duration';
 import { normalizeExperiment } from './normalize';
@@ -44,9 +44,19 @@ export function parseExperimentText(text: string, file?: string): ParsedExperime
 export function parseExperimentObject(raw: unknown, file?: string): ParsedExperiment {
   const check = validate();
   if (!check(raw)) return { problems: schemaProblems(check.errors ?? [], raw, WORDING) };
+  const huge = nonFiniteNumbers(raw, []).map((path) => ({ path, message: `${placeOf(path, raw)}: the number is too large (it reads as infinity); write a finite value` }));
+  if (huge.length) return { problems: huge };
   const experiment = normalizeExperiment(raw as Record<string, unknown>, file);
   const problems = checkExperiment(experiment);
   return problems.length ? { problems } : { experiment, problems };
+}
+
+/** Paths of numbers YAML read as ±Infinity (1e400): the schema takes them as numbers; defaults would hide them. */
+function nonFiniteNumbers(node: unknown, path: (string | number)[]): (string | number)[][] {
+  if (typeof node === 'number') return Number.isFinite(node) ? [] : [path];
+  if (Array.isArray(node)) return node.flatMap((v, i) => nonFiniteNumbers(v, [...path, i]));
+  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => nonFiniteNumbers(v, [...path, k]));
+  return [];
 }
 
 /** The offset of the node at `path`, or of its deepest existing ancestor; a trailing key points at the key itself. */

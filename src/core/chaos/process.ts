@@ -34,10 +34,21 @@ export function isAlive(pid: number): boolean {
   return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
-/** Sends a signal; false when the process is already gone. */
+/**
+ * The name our start shells run under (argv[0]): `start` is a real shell command (`VAR=x cmd`, `cd dir && cmd`), so
+ * the process started is a shell leading its own process group with the command below it. The name lets signals go
+ * to the whole group and keeps the shell out of `match` lookups (its command line contains the command too).
+ */
+export const START_SHELL = 'chaos-testing-start';
+
+export function isStartShell(pid: number): boolean {
+  return commandLine(pid)?.startsWith(`${START_SHELL} -c `) ?? false;
+}
+
+/** Sends a signal (to a start shell's whole process group: the command under it too); false when it is gone. */
 export function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, sig);
+    process.kill(isStartShell(pid) ? -pid : pid, sig);
     return true;
   } catch {
     return false;
@@ -52,7 +63,7 @@ export function pidsMatching(match: string): number[] {
     const pid = Number(entry);
     if (pid === process.pid || pid === process.ppid) continue;
     const cmd = commandLine(pid);
-    if (cmd && cmd.includes(match) && isAlive(pid)) pids.push(pid);
+    if (cmd && cmd.includes(match) && !cmd.startsWith(`${START_SHELL} -c `) && isAlive(pid)) pids.push(pid);
   }
   return pids.sort((a, b) => a - b);
 }
@@ -92,24 +103,50 @@ export interface StartSpec {
 
 /**
  * Starts a command detached in its own process group (it outlives the run, as the process it replaces did), output
- * to /dev/null, and returns its pid. With a pidFile, writes the pid there.
+ * to /dev/null, and returns its pid: the start shell's, which lives as long as the command (see START_SHELL). With a
+ * pidFile, writes the pid there (a program that writes its own pid file replaces it with the real one).
  */
 export function startDetached(spec: StartSpec): number {
+  return spawnStart(spec).pid;
+}
+
+/** How long a started command must stay up to count as started. */
+export const START_SETTLE_MS = 300;
+
+/**
+ * startDetached, then waits `settleMs`: a command that exits at once with an error (a typo, a missing file, a port
+ * in use) is an error, not a start. `exited` is set when it exited at once with code 0 (a command that daemonizes,
+ * or one that did nothing): the caller decides from the target whether that started it.
+ */
+export async function startChecked(spec: StartSpec, settleMs = START_SETTLE_MS): Promise<{ pid: number; exited: boolean }> {
+  const { pid, exit } = spawnStart(spec);
+  const code = await Promise.race([exit, new Promise<undefined>((r) => setTimeout(r, settleMs))]);
+  if (code === undefined) return { pid, exited: false };
+  if (code !== 0) throw new InputError(`'${spec.command}' exited at once with ${code === 127 ? 'code 127 (command not found)' : `code ${code}`} (in ${spec.cwd ?? process.cwd()}); check the target's start command`);
+  return { pid, exited: true };
+}
+
+function spawnStart(spec: StartSpec): { pid: number; exit: Promise<number | string> } {
   if (spec.cwd && !existsSync(spec.cwd)) throw new InputError(`cannot start '${spec.command}': its directory ${spec.cwd} does not exist`);
-  const child = spawn('/bin/sh', ['-c', `exec ${spec.command}`], {
+  // The command as written, not `exec <command>`: exec cannot take `VAR=x cmd` or `cd dir && cmd`.
+  const child = spawn('/bin/sh', ['-c', spec.command], {
+    argv0: START_SHELL,
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     detached: true,
     stdio: 'ignore',
   });
-  // A spawn failure after the pid is known arrives as an event; without a listener it would crash the run.
-  child.on('error', () => undefined);
+  const exit = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, sig) => resolve(code ?? sig ?? 1));
+    // A spawn failure after the pid is known arrives as an event; without a listener it would crash the run.
+    child.once('error', () => resolve(1));
+  });
   if (child.pid === undefined) throw new InputError(`cannot start '${spec.command}'`);
   child.unref();
   if (spec.pidFile) {
     writeFileSync(path.resolve(spec.cwd ?? process.cwd(), spec.pidFile), `${child.pid}\n`);
   }
-  return child.pid;
+  return { pid: child.pid, exit };
 }
 
 /** Waits until the process is gone (or `timeoutMs` passes); true if it went. */

@@ -6,6 +6,7 @@
  *
  * recovery_time_ms: from the moment the last fault was removed (its undo finished; for a process-kill with
  * restart, the restart) to the send time of the FIRST probe of the first run of `consecutive` successful probes.
+ * A rollback that failed fails the run, and leaves no recovery time: the fault was not (known to be) removed.
  */
 import { describeError, isChaosError } from '../errors';
 import { FaultApi } from '../faults/api';
@@ -35,6 +36,8 @@ interface Applied {
   appliedAt: number;
   deadline: number;
   undone: boolean;
+  /** Its undo threw: the fault may still be in place (it stays in the journal). */
+  undoFailed?: boolean;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -112,14 +115,15 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   };
   let closed = false;
   try {
-    result.hypothesisBefore = await hypothesis(live);
+    result.hypothesisBefore = await hypothesis(live, signal);
+    // Stopped while a probe waited: an abort, not an unhealthy system.
+    if (signal.aborted) return abort();
     const healthy = result.hypothesisBefore.every((o) => o.ok);
     event({ kind: 'hypothesis', name: 'before', ok: healthy, detail: summary(result.hypothesisBefore) });
     if (!healthy) {
       result.status = 'unhealthy-before';
       return finish();
     }
-    if (signal.aborted) return abort();
 
     const probe = live.hypothesis.probes.find((p) => p.name === live.measure.probe)!;
     load = new ProbeLoad(probe, resolveProbeUrl(probe, live).url!, live.measure.intervalMs, now, () => phase);
@@ -184,7 +188,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   try {
     if (signal.aborted) return abort();
     if (result.status !== 'unhealthy-before') {
-      result.hypothesisAfter = await hypothesis(live);
+      result.hypothesisAfter = await hypothesis(live, signal);
+      if (signal.aborted) return abort();
       result.hypothesisHeld = result.hypothesisAfter.every((o) => o.ok);
       event({ kind: 'hypothesis', name: 'after', ok: result.hypothesisHeld, detail: summary(result.hypothesisAfter) });
       if (!result.hypothesisHeld) result.status = 'failed';
@@ -211,6 +216,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
       result.rollbacks.push({ action: a.action.name, ok: true });
       event({ kind: 'rollback', name: a.action.name, ok: true });
     } catch (e) {
+      a.undoFailed = true;
       result.rollbacks.push({ action: a.action.name, ok: false, error: errorText(e) });
       event({ kind: 'rollback', name: a.action.name, ok: false, detail: `${errorText(e)}; it stays in the journal for 'chaos recover'` });
     }
@@ -229,13 +235,17 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
         event({ kind: 'rollback', name: action.name, ok: false, detail: errorText(e) });
       }
     }
+    // A fault left in place is a failed run whatever the hypothesis says (an abort stays an abort: it exits 1 too).
+    if (result.rollbacks.some((b) => !b.ok) && result.status === 'completed') result.status = 'failed';
   }
 
   /** The recovery phase: probes go on until N successes in a row after the last fault's removal, or the timeout. */
   async function recover(probes: ProbeLoad): Promise<void> {
     const n = live.measure.consecutiveSuccesses;
     const removed = applied.length ? Math.max(...applied.map((a) => Number(a.record.data.removedRel ?? now()))) : now();
-    if (phase === 'fault' && !signal.aborted) {
+    // Nothing to measure from: a fault whose undo failed was never removed.
+    const notRemoved = applied.some((a) => a.undoFailed);
+    if (phase === 'fault' && !signal.aborted && !notRemoved) {
       enter('recovery');
       const deadline = removed + live.measure.recoveryTimeoutMs;
       while (!signal.aborted && now() < deadline && !firstRecoveredSample(probes.samples, removed, n, probes.settledBefore())) {
@@ -244,7 +254,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
     }
     phaseEnd[phase] = now();
     await probes.stop();
-    const first = firstRecoveredSample(probes.samples, removed, n);
+    const first = notRemoved ? undefined : firstRecoveredSample(probes.samples, removed, n);
     result.recoveredSuccessfully = first !== undefined;
     result.recoveryTimeMs = first ? Math.max(0, Math.round(first.at - removed)) : null;
     if (first) event({ kind: 'recovered', name: 'system', ok: true, detail: `${result.recoveryTimeMs} ms after the last fault was removed (${n} successes in a row)` });
@@ -269,8 +279,8 @@ async function bindLocalProxies(experiment: Experiment, api: FaultApi): Promise<
   return { ...experiment, targets };
 }
 
-async function hypothesis(experiment: Experiment): Promise<ProbeOutcome[]> {
-  return Promise.all(experiment.hypothesis.probes.map((p) => callProbe(p, resolveProbeUrl(p, experiment).url!)));
+async function hypothesis(experiment: Experiment, signal: AbortSignal): Promise<ProbeOutcome[]> {
+  return Promise.all(experiment.hypothesis.probes.map((p) => callProbe(p, resolveProbeUrl(p, experiment).url!, signal)));
 }
 
 function summary(outcomes: ProbeOutcome[]): string {

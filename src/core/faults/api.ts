@@ -115,7 +115,7 @@ export class FaultApi {
           name: o.name,
           listen: parseHostPort(String(o.listen), 'listen', true),
           upstream: parseHostPort(String(o.upstream), 'upstream'),
-          enabled: o.enabled === undefined ? true : Boolean(o.enabled),
+          enabled: o.enabled === undefined ? true : enabledOf(o.enabled),
         });
         return [201, proxyJson(proxy)];
       }
@@ -127,7 +127,7 @@ export class FaultApi {
       if (method === 'GET') return [200, proxyJson(proxy)];
       if (method === 'POST') {
         const o = asObject(body);
-        if (o.enabled !== undefined) await proxy.setEnabled(Boolean(o.enabled));
+        if (o.enabled !== undefined) await proxy.setEnabled(enabledOf(o.enabled));
         return [200, proxyJson(proxy)];
       }
       if (method === 'DELETE') {
@@ -154,6 +154,12 @@ export class FaultApi {
     }
     throw new HttpError(405, `${method} ${path} is not allowed`);
   }
+}
+
+/** `enabled` is a JSON boolean, as Toxiproxy takes it: the string "false" would otherwise read as true. */
+function enabledOf(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new HttpError(400, `enabled must be true or false (a JSON boolean), not ${JSON.stringify(value)}`);
+  return value;
 }
 
 function asObject(body: unknown): Record<string, unknown> {

@@ -2,18 +2,20 @@
  * A raw TCP proxy with toxics (Toxiproxy's model): listen → upstream, each direction of each connection piped
  * through the chain of its toxics in the order they were added.
  *
- * Choice: toxic changes (add, remove, update) apply to connections opened afterwards; a connection keeps the chain
- * it was built with. Toxiproxy rebuilds the links of live connections; for test traffic that opens connections per
- * scenario this is simpler and gives the same result. `down` (enabled = false) is the exception: it closes the
- * listener (new connections are refused, like Toxiproxy) and cuts every live connection at once.
+ * Choice: an added toxic applies to connections opened afterwards; a connection keeps the chain it was built with.
+ * A removed toxic, though, leaves live connections too (as Toxiproxy's, which rebuilds their links): its stage
+ * becomes a pass-through and lets go what it held, so `fault rm`, `reset` and a chaos rollback heal pooled
+ * connections. `down` (enabled = false) closes the listener (new connections are refused, like Toxiproxy) and cuts
+ * every live connection at once.
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { Transform } from 'node:stream';
 import { InputError, ListenError } from '../errors';
 import type { FaultTarget } from './target';
-import { ToxicList } from './toxicList';
+import { ToxicList, type ToxicEntry } from './toxicList';
 import { createToxicTransform, type LinkControl, type Toxic } from './toxics';
+import type { ToxicTransform } from './transforms';
 
 export interface HostPort {
   host: string;
@@ -70,6 +72,8 @@ export function formatHostPort(a: HostPort): string {
 
 class Connection {
   private readonly _transforms: Transform[] = [];
+  /** Each toxic's stages on this connection, to remove them when the toxic goes. */
+  private readonly _stages = new Map<Toxic, ToxicTransform>();
   private _done = false;
 
   constructor(
@@ -95,6 +99,7 @@ class Connection {
         const t = createToxicTransform(toxic, link);
         t.on('error', () => this.destroy(false));
         this._transforms.push(t);
+        this._stages.set(toxic, t);
         src = src.pipe(t);
       }
       src.pipe(to);
@@ -123,6 +128,11 @@ class Connection {
       client.on('data', (chunk: Buffer) => _tap.client(chunk));
       upstream.on('data', (chunk: Buffer) => _tap.server(chunk));
     }
+  }
+
+  /** The toxic was removed from the proxy: its stage on this connection passes everything from now on. */
+  toxicRemoved(toxic: Toxic): void {
+    this._stages.get(toxic)?.remove();
   }
 
   /** Ends everything now; `reset` sends the client a TCP RST. Idempotent. */
@@ -193,11 +203,22 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
   }
 
   removeToxic(name: string): boolean {
-    return this._toxics.remove(name);
+    const before = this._toxics.entries;
+    const removed = this._toxics.remove(name);
+    this._healLiveConnections(before);
+    return removed;
   }
 
   removeAllToxics(): void {
+    const before = this._toxics.entries;
     this._toxics.clear();
+    this._healLiveConnections(before);
+  }
+
+  /** Live connections drop the stages of every toxic that was in `before` and is gone now. */
+  private _healLiveConnections(before: readonly ToxicEntry[]): void {
+    const gone = before.filter((e) => !this._toxics.entries.includes(e));
+    for (const c of this._connections) for (const { toxic } of gone) c.toxicRemoved(toxic);
   }
 
   /** false = `down`: refuse new connections and cut live ones. true: listen again on the same address. */

@@ -13,9 +13,14 @@ export interface LinkControl {
   close(): void;
 }
 
-/** A Transform whose timers all die with it: destroy() clears every pending one (no leaks when a connection ends). */
+/**
+ * A Transform whose timers all die with it: destroy() clears every pending one (no leaks when a connection ends).
+ * remove() is the toxic being removed while its connection lives (as Toxiproxy heals live links): the timers are
+ * cleared, whatever the toxic holds is let through at once (_release), and from then on it passes every chunk.
+ */
 export abstract class ToxicTransform extends Transform {
   private readonly _timers = new Set<NodeJS.Timeout>();
+  protected _removed = false;
 
   constructor() {
     // A socket reads up to 64 KiB at a time; with the default 16 KiB every chunk would stop and restart the pipe.
@@ -23,7 +28,7 @@ export abstract class ToxicTransform extends Transform {
   }
 
   protected _later(ms: number, fn: () => void): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this._removed) return;
     const timer = setTimeout(() => {
       this._timers.delete(timer);
       if (!this.destroyed) fn();
@@ -35,10 +40,29 @@ export abstract class ToxicTransform extends Transform {
     return this._timers.size;
   }
 
+  get removed(): boolean {
+    return this._removed;
+  }
+
+  /** The toxic is gone: from now on a pass-through. Idempotent. */
+  remove(): void {
+    if (this._removed || this.destroyed) return;
+    this._removed = true;
+    this._clearTimers();
+    this._release();
+  }
+
+  /** Lets through what the toxic holds and calls the callbacks it kept; the default holds nothing. */
+  protected _release(): void {}
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this._clearTimers();
+    callback(error);
+  }
+
+  private _clearTimers(): void {
     for (const t of this._timers) clearTimeout(t);
     this._timers.clear();
-    callback(error);
   }
 }
 
@@ -62,6 +86,7 @@ class Latency extends ToxicTransform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this._removed) return cb(null, chunk);
     const jitter = this._a.jitter ? (Math.random() * 2 - 1) * this._a.jitter : 0;
     const delay = Math.max(0, this._a.latency + jitter);
     if (delay === 0 && this._queue.length === 0) return cb(null, chunk);
@@ -80,13 +105,19 @@ class Latency extends ToxicTransform {
     else this._flushCb = cb;
   }
 
+  private _takeFlush(): TransformCallback | undefined {
+    const cb = this._flushCb;
+    this._flushCb = undefined;
+    return cb;
+  }
+
   private _armRelease(): void {
     this._later(this._queue[0].at - performance.now(), () => this._release());
   }
 
-  private _release(): void {
+  protected override _release(): void {
     // Within 1 ms counts as due: a timer may fire a fraction early, and re-arming would cost a whole ms.
-    const now = performance.now() + 1;
+    const now = this._removed ? Infinity : performance.now() + 1;
     while (this._queue.length && this._queue[0].at <= now) {
       const { chunk } = this._queue.shift()!;
       this._held -= chunk.length;
@@ -98,7 +129,7 @@ class Latency extends ToxicTransform {
       cb();
     }
     if (this._queue.length) this._armRelease();
-    else if (this._flushCb) this._flushCb();
+    else this._takeFlush()?.();
   }
 }
 
@@ -115,13 +146,15 @@ class Bandwidth extends ToxicTransform {
   private _freeAt = 0;
   /** performance.now() at which the last chunk was done and the link started waiting for data. */
   private _idleSince = 0;
+  /** While a piece waits for its time: sends the rest of the chunk at once and takes the next. */
+  private _rest: (() => void) | undefined;
 
   constructor(private readonly _rate: number) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this._rate <= 0) return cb(null, chunk);
+    if (this._rate <= 0 || this._removed) return cb(null, chunk);
     const bytesPerMs = this._rate; // KB/s with 1 KB = 1000 bytes
     const piece = Math.max(1, Math.floor(bytesPerMs * 100));
     // Behind schedule when it went quiet: that much is still owed; anything beyond is idle time.
@@ -135,7 +168,13 @@ class Bandwidth extends ToxicTransform {
         this._freeAt += part.length / bytesPerMs;
         const wait = this._freeAt - performance.now();
         if (wait >= 1) {
+          this._rest = () => {
+            this._rest = undefined;
+            this.push(chunk.subarray(offset - part.length));
+            cb();
+          };
           this._later(wait, () => {
+            this._rest = undefined;
             this.push(part);
             send();
           });
@@ -148,52 +187,109 @@ class Bandwidth extends ToxicTransform {
     };
     send();
   }
+
+  protected override _release(): void {
+    this._rest?.();
+  }
 }
 
 /** Cuts the stream into pieces of average_size ± size_variation bytes, `delay` µs apart. */
 class Slicer extends ToxicTransform {
+  /** While the next slice waits: sends the rest of the chunk at once and takes the next. */
+  private _rest: (() => void) | undefined;
+
   constructor(private readonly _a: Record<string, number>) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this._removed) return cb(null, chunk);
     const { average_size: avg, size_variation: variation, delay } = this._a;
+    const sliceSize = (): number => Math.max(1, avg + Math.round((Math.random() * 2 - 1) * variation));
+    if (delay <= 0) {
+      // No delay, no timer: a setTimeout(0) per slice would turn the slicer into a bandwidth limit (Toxiproxy waits
+      // only for a delay).
+      for (let offset = 0; offset < chunk.length; ) {
+        const size = sliceSize();
+        this.push(chunk.subarray(offset, offset + size));
+        offset += size;
+      }
+      return cb();
+    }
     const send = (offset: number): void => {
       if (offset >= chunk.length) return cb();
-      const size = Math.max(1, avg + Math.round((Math.random() * 2 - 1) * variation));
+      const size = sliceSize();
       this.push(chunk.subarray(offset, offset + size));
-      this._later(delay / 1000, () => send(offset + size));
+      this._rest = () => {
+        this._rest = undefined;
+        if (offset + size < chunk.length) this.push(chunk.subarray(offset + size));
+        cb();
+      };
+      this._later(delay / 1000, () => {
+        this._rest = undefined;
+        send(offset + size);
+      });
     };
     send(0);
   }
+
+  protected override _release(): void {
+    this._rest?.();
+  }
 }
 
-/** Passes the first `bytes` bytes, then ends this direction (the peer sees exactly that many, then EOF). */
+/**
+ * Passes the first `bytes` bytes, then ends this direction (the peer sees exactly that many, then EOF). With 0 the
+ * first chunk ends it: nothing passes, then EOF, as Toxiproxy closes once the limit is reached.
+ */
 class LimitData extends ToxicTransform {
   private _passed = 0;
+  private _ended = false;
   constructor(private readonly _limit: number) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this._passed >= this._limit) return cb();
+    if (this._ended) return cb();
+    if (this._removed) return cb(null, chunk);
     const part = chunk.subarray(0, this._limit - this._passed);
     this._passed += part.length;
-    this.push(part);
-    if (this._passed >= this._limit) this.push(null);
+    if (part.length) this.push(part);
+    if (this._passed >= this._limit) {
+      this._ended = true;
+      this.push(null);
+    }
     cb();
   }
 }
 
-/** Lets nothing through; after `timeout` ms closes the connection, or with 0 holds it open forever. */
+/**
+ * Lets nothing through; after `timeout` ms closes the connection, or with 0 holds it open forever. What arrives is
+ * held, not dropped (the first chunk's callback waits, so the pipe stops reading): removed, the toxic lets it go on,
+ * as Toxiproxy's, which stops reading its input while active.
+ */
 class Timeout extends ToxicTransform {
+  private _heldChunk: { chunk: Buffer; cb: TransformCallback } | undefined;
+  private _flushCb: TransformCallback | undefined;
+
   constructor(timeout: number, link: LinkControl) {
     super();
     if (timeout > 0) this._later(timeout, () => link.close());
   }
-  override _transform(_chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    cb();
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this._removed) return cb(null, chunk);
+    this._heldChunk = { chunk, cb };
   }
-  override _flush(_cb: TransformCallback): void {
+  override _flush(cb: TransformCallback): void {
     // Held: the end of the stream does not get through either.
+    if (this._removed) cb();
+    else this._flushCb = cb;
+  }
+  protected override _release(): void {
+    const held = this._heldChunk;
+    this._heldChunk = undefined;
+    if (held) held.cb(null, held.chunk);
+    const flush = this._flushCb;
+    this._flushCb = undefined;
+    flush?.();
   }
 }
 
@@ -210,6 +306,8 @@ class ResetPeer extends ToxicTransform {
 
 /** Delays the end of the stream by `delay` ms. */
 class SlowClose extends ToxicTransform {
+  private _flushCb: TransformCallback | undefined;
+
   constructor(private readonly _delay: number) {
     super();
   }
@@ -217,12 +315,19 @@ class SlowClose extends ToxicTransform {
     cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
-    this._later(this._delay, () => cb());
+    if (this._removed) return cb();
+    this._flushCb = cb;
+    this._later(this._delay, () => this._release());
+  }
+  protected override _release(): void {
+    const flush = this._flushCb;
+    this._flushCb = undefined;
+    flush?.();
   }
 }
 
 /** Builds the Transform for one toxic on one direction of one connection. */
-export function createToxicTransform(toxic: Toxic, link: LinkControl): Transform {
+export function createToxicTransform(toxic: Toxic, link: LinkControl): ToxicTransform {
   // parseToxic gave every attribute of a byte-level type a number.
   const a = toxic.attributes as Record<string, number>;
   switch (toxic.type) {

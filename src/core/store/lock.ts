@@ -52,3 +52,48 @@ function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+const LOCK_WAIT_MS = 10_000;
+/** A lock file not yet holding a pid is being written; older than this, its writer died between create and write. */
+const EMPTY_LOCK_STALE_MS = 2_000;
+
+/**
+ * Runs `fn` while holding `file.lock` (created with O_EXCL, so one process at a time), waiting for another holder
+ * to finish: for short read-modify-write sections shared by processes, such as the chaos journal. A lock whose
+ * holder is dead (a run killed inside the section) is taken over. Synchronous, like the sections it guards.
+ */
+export function withFileLock<T>(file: string, fn: () => T, timeoutMs = LOCK_WAIT_MS): T {
+  const lock = lockPath(file);
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot lock ${file}: ${describeError(e)}`);
+    }
+    if (isStale(lock)) fs.rmSync(lock, { force: true });
+    else if (Date.now() > deadline) throw new StoreError(`${file} stayed locked by pid ${lockHolder(file) ?? '?'} for ${timeoutMs} ms; if no such process runs, remove ${lock}`);
+    else Atomics.wait(pause, 0, 0, wait);
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function isStale(lock: string): boolean {
+  let text: string;
+  let age: number;
+  try {
+    text = fs.readFileSync(lock, 'utf8').trim();
+    age = Date.now() - fs.statSync(lock).mtimeMs;
+  } catch {
+    return false; // gone already: the next attempt takes it
+  }
+  const pid = Number(text);
+  if (Number.isInteger(pid) && pid > 0) return pid !== process.pid && !isAlive(pid);
+  return age > EMPTY_LOCK_STALE_MS;
+}

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ChaosError } from '../../errors';
-import { commandLine, isAlive, pidsMatching, resolvePid, signal, startDetached, waitForExit, type StartSpec } from '../process';
+import { commandLine, isAlive, pidsMatching, resolvePid, signal, startChecked, waitForExit, type StartSpec } from '../process';
 import { actionPlace, targetOfKind } from '../targets';
 import type { ActionDriver, ProcessTarget, UndoRecord } from '../types';
 
@@ -40,6 +40,16 @@ export function targetRunning(data: Pick<ProcessKillData, 'pidFile' | 'match'>):
     }
   }
   return data.match ? pidsMatching(data.match).length > 0 : false;
+}
+
+/**
+ * Starts the target again and checks it stayed up: a start that exits at once (or exits 0 while the target is still
+ * not running) throws, so the restart or the undo is reported FAILED and its entry stays in the journal.
+ */
+async function startAgain(data: ProcessKillData, start: StartSpec): Promise<number> {
+  const { pid, exited } = await startChecked(start);
+  if (exited && !targetRunning(data)) throw new ChaosError('CT_CHAOS', `'${data.target}' did not start: '${start.command}' exited at once and the target is not running`);
+  return pid;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -89,7 +99,7 @@ export const driver: ActionDriver<'process-kill'> = {
     await sleep(restartAfterMs, ctx.signal);
     if (ctx.signal.aborted) return record; // the rollback starts it
     data.removedAt = Date.now();
-    data.restartedPid = startDetached(start);
+    data.restartedPid = await startAgain(data, start);
     ctx.journal(record);
     ctx.log(`${action.name}: restarted ${target.name} (pid ${data.restartedPid})`);
     return record;
@@ -105,8 +115,9 @@ export const driver: ActionDriver<'process-kill'> = {
       log(`'${data.target}' (pid ${data.pid}) is not running and has no start command; start it yourself: ${data.cmdline ?? '(command line unknown)'}`);
       return;
     }
-    const pid = startDetached(data.start);
-    data.removedAt = Date.now();
+    const startedAt = Date.now();
+    const pid = await startAgain(data, data.start);
+    data.removedAt = startedAt;
     log(`undone: started '${data.target}' again (pid ${pid})`);
   },
 

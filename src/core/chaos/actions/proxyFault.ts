@@ -33,10 +33,15 @@ export function describeProxy(action: Action, experiment: Experiment): string {
   return t.api ? `proxy '${t.proxy}' on the fault API ${t.api}` : `the run's proxy ${t.listen} → ${t.upstream}`;
 }
 
-/** A toxic name unique to this run and action, safe for the API's name rule. */
+/**
+ * A toxic name unique to this run and action, safe for the API's name rule (at most 64 characters). The action's
+ * place (m0 = method[0], r1 = rollbacks[1]) makes it unique: two names may give the same slug ('slow web' and
+ * 'Slow Web!'), or differ only past the part kept.
+ */
 export function toxicName(action: Action): string {
-  const slug = action.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'fault';
-  return `chaos-${slug}-${process.pid}`;
+  const slug = action.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 36) || 'fault';
+  const place = `${action.at[0] === 'rollbacks' ? 'r' : 'm'}${String(action.at[1] ?? 0)}`;
+  return `chaos-${place}-${slug}-${process.pid}`;
 }
 
 /** Adds a toxic; the undo record is journaled before the API is called. */
