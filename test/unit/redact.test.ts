@@ -175,3 +175,10 @@ test('a JSON key named like a redacted header (gRPC metadata) is redacted as the
   });
   assert.notEqual(r.marker('one'), r.marker('two'));
 });
+
+test('a cut JSON body (past the body cap) still has a header-named key redacted', () => {
+  const r = new Redactor(defaultRedaction(), 'salt');
+  const cutText = '{"metadata":{"authorization":"Bearer tok-1","x-request-id":"r"},"decoded":[{"na';
+  const out = Buffer.from(r.body(Buffer.from(cutText), 'application/json').data).toString();
+  assert.equal(out, `{"metadata":{"authorization":"Bearer ${r.marker('tok-1')}","x-request-id":"r"},"decoded":[{"na`);
+});

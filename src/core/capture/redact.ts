@@ -212,9 +212,10 @@ export class Redactor {
     }
     let changed = false;
     const replaced = text.replace(/"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g, (whole, name: string, sep: string, value: string) => {
-      if (!this._isSecretName(name)) return whole;
+      const header = this._headerSet.has(name.toLowerCase());
+      if (!header && !this._isSecretName(name)) return whole;
       changed = true;
-      return `"${name}"${sep}"${this.marker(value)}"`;
+      return `"${name}"${sep}"${header ? this._headerValue(name.toLowerCase(), value) : this.marker(value)}"`;
     });
     return changed ? { data: Buffer.from(replaced), changed } : { data, changed: false };
   }
