@@ -3,7 +3,7 @@
  * padded HEADERS and DATA, a header block split into CONTINUATION frames, a compressed message, a trailers-only
  * error response, and a stream reset by the server.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -72,7 +72,7 @@ test('padding, CONTINUATION, compressed messages, trailers-only errors and RST_S
 });
 
 /** A server that holds each call until `release()`, then answers it with status 0 and one message. */
-async function holdingServer(t: Parameters<Parameters<typeof test>[1]>[0]): Promise<{ port: number; opened(): number; release(): void }> {
+async function holdingServer(t: TestContext): Promise<{ port: number; opened(): number; release(): void }> {
   const held: (() => void)[] = [];
   let released = false;
   const server = http2.createServer();
