@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import Redis from 'ioredis';
-import { assertCliError, CLI, queryStore, request, runCli, startSampleBackend, tmpDir, waitFor } from '../helpers';
+import { assertCliError, CLI, closedPort, queryStore, request, runCli, startSampleBackend, tmpDir, waitFor } from '../helpers';
 import { startRedisServer } from '../helpers/redisServer';
 
 interface Row {
@@ -222,6 +222,25 @@ test('reset_peer in the middle of MULTI/EXEC: the client sees the reset, the cal
   assert.equal(rows[0].error, null);
   for (const r of rows.slice(1)) assert.equal(r.error, 'connection closed before the reply', `${r.method} says the connection ended`);
   for (const r of rows) assert.equal((r.req as { transaction: number }).transaction, 1);
+});
+
+test('target down: the connection is recorded with the target refusing it, not as a server hanging up mid-call', async (t) => {
+  const dir = tmpDir(t);
+  const port = await closedPort();
+  const cap = await observe(t, ['--protocol', 'redis', '--port', '0', '--target', `127.0.0.1:${port}`], dir);
+  const s = net.connect({ host: '127.0.0.1', port: cap.ports.redis });
+  const outcome = new Promise<string>((resolve) => {
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.on('close', () => resolve('closed'));
+  });
+  s.write('*1\r\n$4\r\nPING\r\n');
+  assert.match(await outcome, /ECONNRESET|closed/);
+  const rows = await cap.stop();
+  const connect = rows.find((r) => r.method === 'CONNECT');
+  assert.ok(connect, JSON.stringify(rows));
+  assert.equal(connect.url, `connect to 127.0.0.1:${port}`);
+  assert.equal(connect.error, `target 127.0.0.1:${port} refused the connection (ECONNREFUSED)`);
+  assert.ok(rows.every((r) => r.connection_id === connect.connection_id), 'on the client connection it belongs to');
 });
 
 test('capture.yaml runs an HTTP and a Redis listener at once into one database and one session', async (t) => {

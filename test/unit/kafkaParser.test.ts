@@ -133,3 +133,28 @@ test('a TLS ClientHello is one note call, then the connection is left alone', ()
   p.end();
   assert.deepEqual(p.calls.map((c) => c.method), ['TLS']);
 });
+
+test('an acks=0 Produce over the 1 MiB frame cap is recorded at once as having no response, like a small one', () => {
+  const p = parse();
+  const w = requestHeader(0, 3, 5, false).string(null).int16(0).int32(100);
+  w.array(['logs'], (t) => w.string(t).array([0], (x) => w.int32(x).bytes(recordBatch(['big'], Buffer.alloc(2 * 1024 * 1024, 1)))));
+  const big = w.frame();
+  for (let at = 0; at < big.length; at += 65536) p.client(big.subarray(at, at + 65536));
+  assert.equal(p.calls.length, 1, 'emitted without waiting for the connection to end');
+  assert.deepEqual([p.calls[0].error, p.calls[0].response], [null, { noResponse: 'acks=0' }]);
+  assert.equal((p.calls[0].request as { truncated: boolean }).truncated, true);
+  p.end();
+  assert.equal(p.calls.length, 1);
+});
+
+test('a client frame that is not Kafka after pipelined requests: one note, and the requests in flight still get their replies', () => {
+  const p = parse();
+  const metadata = (id: number): Buffer => requestHeader(3, 1, id, false).int32(0).frame();
+  const bogus = new KafkaWriter(false).int16(31000).int16(0).int32(9).string('x').frame();
+  p.client(Buffer.concat([metadata(1), metadata(2), bogus]));
+  assert.deepEqual(p.calls.map((c) => [c.method, c.error]), [['PARSER', 'a client frame that is not a Kafka request (api key 31000, version 0)']]);
+  const reply = (id: number): Buffer => new KafkaWriter(false).int32(id).array([], () => undefined).int32(-1).array([], () => undefined).frame();
+  p.server(Buffer.concat([reply(1), reply(2)]));
+  p.end();
+  assert.deepEqual(p.calls.map((c) => [c.method, c.error]), [['PARSER', 'a client frame that is not a Kafka request (api key 31000, version 0)'], ['Metadata', null], ['Metadata', null]]);
+});

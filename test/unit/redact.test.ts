@@ -159,3 +159,26 @@ test('a JSON body keeps a __proto__ key when it is redacted (it would set the pr
   assert.deepEqual(Object.keys(parsed), ['__proto__', 'password']);
   assert.notEqual(parsed.password, 'p');
 });
+
+test('a JSON key named like a redacted header (gRPC metadata) is redacted as the header: the scheme stays, each secret its own marker', () => {
+  const r = new Redactor(defaultRedaction(), 'salt');
+  const metadata = { authorization: 'Bearer tok-1', cookie: 'sid=abc', 'x-auth-token': 'one', 'x-session-token': 'two', 'x-request-id': 'req-1' };
+  const text = JSON.stringify({ metadata });
+  assert.equal(r.mayRedactJson(JSON.stringify({ metadata: { authorization: 'Bearer x' } })), true);
+  const out = JSON.parse(Buffer.from(r.body(Buffer.from(text), 'application/json').data).toString()) as { metadata: Record<string, string> };
+  assert.deepEqual(out.metadata, {
+    authorization: `Bearer ${r.marker('tok-1')}`,
+    cookie: `sid=${r.marker('abc')}`,
+    'x-auth-token': r.marker('one'),
+    'x-session-token': r.marker('two'),
+    'x-request-id': 'req-1',
+  });
+  assert.notEqual(r.marker('one'), r.marker('two'));
+});
+
+test('a cut JSON body (past the body cap) still has a header-named key redacted', () => {
+  const r = new Redactor(defaultRedaction(), 'salt');
+  const cutText = '{"metadata":{"authorization":"Bearer tok-1","x-request-id":"r"},"decoded":[{"na';
+  const out = Buffer.from(r.body(Buffer.from(cutText), 'application/json').data).toString();
+  assert.equal(out, `{"metadata":{"authorization":"Bearer ${r.marker('tok-1')}","x-request-id":"r"},"decoded":[{"na`);
+});

@@ -44,8 +44,11 @@ export class Redactor {
   private readonly _markers = new Map<string, string>();
   /** Whether a header name (as sent) is redacted: the same few names come on every exchange. */
   private readonly _secretHeaders = new Map<string, boolean>();
+  /** Any redacted header name, to tell quickly whether a JSON text may hold one as a key. */
+  private readonly _headerNames: RegExp;
   constructor(private readonly _options: RedactionOptions, private readonly _salt: string) {
     this._headerSet = new Set(_options.headers.map((h) => h.toLowerCase()));
+    this._headerNames = this._headerSet.size ? new RegExp([...this._headerSet].map(escapeRegExp).join('|'), 'i') : /$^/;
   }
 
   get enabled(): boolean {
@@ -74,7 +77,7 @@ export class Redactor {
    */
   mayRedactJson(text: string): boolean {
     if (!this.enabled) return false;
-    return text.includes('\\') || this._options.fieldPattern.test(text);
+    return text.includes('\\') || this._options.fieldPattern.test(text) || this._headerNames.test(text);
   }
 
   /** Returns new pairs and whether anything was redacted. */
@@ -209,9 +212,10 @@ export class Redactor {
     }
     let changed = false;
     const replaced = text.replace(/"([^"\\]{1,100})"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g, (whole, name: string, sep: string, value: string) => {
-      if (!this._isSecretName(name)) return whole;
+      const header = this._headerSet.has(name.toLowerCase());
+      if (!header && !this._isSecretName(name)) return whole;
       changed = true;
-      return `"${name}"${sep}"${this.marker(value)}"`;
+      return `"${name}"${sep}"${header ? this._headerValue(name.toLowerCase(), value) : this.marker(value)}"`;
     });
     return changed ? { data: Buffer.from(replaced), changed } : { data, changed: false };
   }
@@ -236,7 +240,9 @@ export class Redactor {
       let changed = false;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const r = this._json(v, underSecret || this._isSecretName(k));
+        // A key named like a redacted header (gRPC metadata: `authorization`) is redacted as that header is.
+        const header = !underSecret && typeof v === 'string' && this._headerSet.has(k.toLowerCase());
+        const r = header ? { value: this._headerValue(k.toLowerCase(), v), changed: true } : this._json(v, underSecret || this._isSecretName(k));
         changed ||= r.changed;
         // defineProperty: a `__proto__` key would otherwise set the prototype and vanish from the stored body.
         Object.defineProperty(out, k, { value: r.value, enumerable: true, writable: true, configurable: true });

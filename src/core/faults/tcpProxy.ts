@@ -31,6 +31,8 @@ export interface ConnectionTap {
   client(chunk: Buffer): void;
   server(chunk: Buffer): void;
   end(): void;
+  /** The upstream connection could not be made (refused, unreachable): called once, before end(). */
+  upstreamFailed?(error: Error): void;
   /**
    * Transforms put first on each path (client → upstream, upstream → client): the tap's way to hold a side back
    * (back-pressure); the pipes then stop reading that side's socket, so the tap sees at most what is buffered.
@@ -104,6 +106,11 @@ class Connection {
       }
       src.pipe(to);
     };
+    let connected = false;
+    upstream.once('connect', () => (connected = true));
+    upstream.on('error', (e) => {
+      if (!connected && !this._done) _tap?.upstreamFailed?.(e);
+    });
     for (const s of [client, upstream]) {
       s.on('error', () => this.destroy(true));
       s.on('close', () => {

@@ -7,6 +7,7 @@
  */
 import type { RecordSink } from '../capture/proxy';
 import { epochNow as now } from '../clock';
+import { describeError } from '../errors';
 import { formatHostPort, TcpProxy, type ConnectionTap, type FlowControl, type HostPort } from '../faults/tcpProxy';
 import { ConnectionParser } from './connectionParser';
 import { DeferredDecoder, type WireChunkSink } from './deferredDecoder';
@@ -157,10 +158,21 @@ export class WireCapture {
         feed.server(chunk);
         holdIfBehind();
       },
+      upstreamFailed: (e) => this._record(upstreamFailure(this._target, e), this._context(connectionId)),
       end: () => {
         this.stats.openConnections--;
         feed.end();
       },
     };
   }
+}
+
+/**
+ * The target did not take the connection: one call on that connection says so (the client only sees a reset, and
+ * its calls would otherwise read as if the server had hung up mid-call); it counts as an error in the status line.
+ */
+function upstreamFailure(target: string, e: Error): WireCall {
+  const code = (e as NodeJS.ErrnoException).code;
+  const error = code === 'ECONNREFUSED' ? `target ${target} refused the connection (ECONNREFUSED)` : `cannot connect to target ${target}: ${describeError(e)}`;
+  return { startedAt: now(), ttfbMs: null, durationMs: null, method: 'CONNECT', statement: `connect to ${target}`, status: null, error };
 }

@@ -3,7 +3,7 @@
  * padded HEADERS and DATA, a header block split into CONTINUATION frames, a compressed message, a trailers-only
  * error response, and a stream reset by the server.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -69,4 +69,78 @@ test('padding, CONTINUATION, compressed messages, trailers-only errors and RST_S
   assert.deepEqual([missing.status, missing.error], [12, '12 UNIMPLEMENTED: not here']);
   assert.equal(reset.status, null);
   assert.equal(reset.error, 'RST_STREAM CANCEL from the server');
+});
+
+/** A server that holds each call until `release()`, then answers it with status 0 and one message. */
+async function holdingServer(t: TestContext): Promise<{ port: number; opened(): number; release(): void }> {
+  const held: (() => void)[] = [];
+  let released = false;
+  const server = http2.createServer();
+  server.on('stream', (stream) => {
+    stream.on('error', () => undefined);
+    const answer = (): void => {
+      if (stream.destroyed) return;
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(grpcMessage(Buffer.from('slow')));
+    };
+    stream.resume();
+    if (released) answer();
+    else held.push(answer);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => void server.close());
+  return {
+    port: (server.address() as AddressInfo).port,
+    opened: () => held.length,
+    release() {
+      released = true;
+      for (const answer of held.splice(0)) answer();
+    },
+  };
+}
+
+test('300 calls open at once on one connection are all recorded', async (t) => {
+  const server = await holdingServer(t);
+  const relay = await startWireRelay(t, definition, { port: server.port });
+  const session = http2.connect(`http://127.0.0.1:${relay.port}`);
+  t.after(() => session.destroy());
+  const done: Promise<number>[] = [];
+  for (let i = 0; i < 300; i++) {
+    done.push(
+      new Promise((resolve) => {
+        const req = session.request({ ':method': 'POST', ':path': '/review.T/Slow', 'content-type': 'application/grpc', te: 'trailers' });
+        req.on('trailers', (h) => resolve(Number(h['grpc-status']))).on('error', () => resolve(-1));
+        req.resume();
+        req.end(grpcMessage(Buffer.from(`q${i}`)));
+      }),
+    );
+  }
+  for (let i = 0; i < 500 && server.opened() < 300; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(server.opened(), 300, 'all 300 calls reached the server before any answer');
+  server.release();
+  assert.deepEqual(new Set(await Promise.all(done)), new Set([0]));
+  const calls = await relay.waitForCalls(300);
+  assert.equal(calls.length, 300);
+  assert.ok(calls.every((c) => c.statement === '/review.T/Slow' && c.status === 0 && c.error === null));
+});
+
+test("the client's GOAWAY (a graceful close) leaves its open call to finish, recorded with its status", async (t) => {
+  const server = await holdingServer(t);
+  const relay = await startWireRelay(t, definition, { port: server.port });
+  const session = http2.connect(`http://127.0.0.1:${relay.port}`);
+  t.after(() => session.destroy());
+  const status = new Promise<number>((resolve) => {
+    const req = session.request({ ':method': 'POST', ':path': '/review.T/Slow', 'content-type': 'application/grpc', te: 'trailers' });
+    req.on('trailers', (h) => resolve(Number(h['grpc-status']))).on('error', () => resolve(-1));
+    req.resume();
+    req.end(grpcMessage(Buffer.from('q')));
+  });
+  for (let i = 0; i < 300 && server.opened() < 1; i++) await new Promise((r) => setTimeout(r, 10));
+  session.close(); // GOAWAY NO_ERROR, last-stream-id 0: about server-pushed streams, not this call
+  await new Promise((r) => setTimeout(r, 100));
+  server.release();
+  assert.equal(await status, 0);
+  const [call] = await relay.waitForCalls(1);
+  assert.deepEqual([call.status, call.error], [0, null]);
 });

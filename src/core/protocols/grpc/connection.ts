@@ -10,7 +10,8 @@ import { HeaderBlockDecoder, type HeaderList } from './hpack';
 import { GrpcMessageReader } from './messages';
 import { buildCall, type GrpcStream } from './summary';
 
-const MAX_STREAMS = 128;
+/** Open calls followed per connection (each keeps at most its header block and 64 KB of messages per direction). */
+const MAX_STREAMS = 1_000;
 const MAX_HEADER_BLOCK = 256 * 1024;
 
 type Side = 'client' | 'server';
@@ -112,7 +113,9 @@ export class GrpcConnection implements WireParser {
         return;
       }
       case FRAME.GOAWAY: {
-        if (frame.payload.length < 8) return;
+        // Its last-stream-id is about streams the sender's peer opened: only a server's GOAWAY says which of the
+        // client's calls were not processed. A client's GOAWAY (a graceful close) leaves its open calls to finish.
+        if (side !== 'server' || frame.payload.length < 8) return;
         const last = frame.payload.readUInt32BE(0) & 0x7fffffff;
         const code = codeName(frame.payload.readUInt32BE(4));
         for (const s of [...this.streams.values()]) if (s.id > last) this.finish(s, `GOAWAY ${code} from the ${side}: not processed`);
@@ -168,12 +171,23 @@ export class GrpcConnection implements WireParser {
   }
 
   private onRequestHeaders(block: PendingBlock, headers: HeaderList): void {
-    if (this.streams.has(block.streamId) || this.streams.size >= MAX_STREAMS) return;
+    if (this.streams.has(block.streamId)) return;
     const path = headers.find(([n]) => n === ':path')?.[1] ?? '';
+    if (this.streams.size >= MAX_STREAMS) return this.noteDropped(block, path, headers);
     this.streams.set(block.streamId, {
       id: block.streamId, startedAt: block.startedAt, ttfbAt: null, path, requestHeaders: headers, responseHeaders: null, trailers: null,
       requestMessages: new GrpcMessageReader(), responseMessages: new GrpcMessageReader(),
     });
+  }
+
+  /** A call past MAX_STREAMS: recorded at once with what its headers say, so it is not lost without a trace. */
+  private noteDropped(block: PendingBlock, path: string, headers: HeaderList): void {
+    const stream: GrpcStream = {
+      id: block.streamId, startedAt: block.startedAt, ttfbAt: null, path, requestHeaders: headers, responseHeaders: null, trailers: null,
+      requestMessages: new GrpcMessageReader(), responseMessages: new GrpcMessageReader(),
+    };
+    const error = `not followed: more than ${MAX_STREAMS.toLocaleString('en-US')} calls open on this connection`;
+    this.context.emit(buildCall(stream, error, this.context.now(), this.context.options));
   }
 
   private onData(side: Side, frame: H2Frame): void {

@@ -1,6 +1,7 @@
 /**
- * gRPC metadata as recorded: headers without HTTP/2 pseudo-headers, secrets redacted (authorization keeps its
- * scheme), long values cut; and gRPC status codes by name.
+ * gRPC metadata as recorded: headers without HTTP/2 pseudo-headers, long values cut; and gRPC status codes by name.
+ * Secret values (authorization, tokens, …) are kept whole here: the store redacts them with its salted markers, as it
+ * does HTTP headers, so different secrets get different markers.
  */
 import { DEFAULT_REDACTED_HEADERS, fieldPattern } from '../../capture/redact';
 import type { HeaderList } from './hpack';
@@ -13,13 +14,9 @@ const MAX_ENTRIES = 64;
 
 export const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
-function redact(name: string, value: string): string {
-  if (!SECRET_HEADERS.has(name) && !SECRET_NAME.test(name)) return value;
-  const scheme = /^(\w+)\s+\S/.exec(value);
-  return scheme && name.endsWith('authorization') ? `${scheme[1]} [REDACTED]` : '[REDACTED]';
-}
-
-function cut(value: string): string {
+/** Cuts a long value; not a secret's, whose marker would then stand for its first bytes only. */
+function cut(name: string, value: string): string {
+  if (SECRET_HEADERS.has(name) || SECRET_NAME.test(name)) return value;
   return value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE)}…<${Buffer.byteLength(value).toLocaleString('en-US')} bytes>` : value;
 }
 
@@ -29,7 +26,7 @@ export function toMetadata(headers: HeaderList, skip: readonly string[] = []): R
   let n = 0;
   for (const [name, value] of headers) {
     if (name.startsWith(':') || skip.includes(name)) continue;
-    const shown = cut(redact(name, value));
+    const shown = cut(name, value);
     if (name in out) out[name] += `, ${shown}`;
     else if (n++ < MAX_ENTRIES) out[name] = shown;
   }

@@ -6,7 +6,7 @@ import type { WireCall, WireParser, WireParserContext } from '../types';
 import { API, apiName, isFlexible } from './apis';
 import { SizePrefixedFrames, type FrameInfo } from './frames';
 import { KafkaReader } from './reader';
-import { decodeRequest } from './requests';
+import { decodeRequest, produceAcks } from './requests';
 import { decodeResponse } from './responses';
 
 interface Pending {
@@ -62,7 +62,10 @@ export class KafkaConnection implements WireParser {
   private guard(work: () => void): void {
     try {
       work();
-    } catch {
+    } catch (e) {
+      // The calls still waiting cannot be matched any more: recorded as such rather than dropped.
+      const reason = `not parsed further: ${e instanceof Error ? e.message : String(e)}`;
+      for (const { call } of this.pending.values()) this.context.emit({ ...call, error: reason });
       this.stop();
     }
   }
@@ -71,6 +74,15 @@ export class KafkaConnection implements WireParser {
     this.requests.stop();
     this.responses.stop();
     this.pending.clear();
+  }
+
+  /**
+   * A client frame that is not a Kafka request: requests are not parsed further (one note says so), while the
+   * responses to those already seen still pair by correlation id.
+   */
+  private stopRequests(startedAt: number, reason: string): void {
+    this.requests.stop();
+    this.context.emit({ startedAt, ttfbMs: null, durationMs: null, method: 'PARSER', statement: 'kafka requests not parsed further', status: null, error: reason });
   }
 
   private noteTls(): void {
@@ -89,7 +101,8 @@ export class KafkaConnection implements WireParser {
     const version = header.int16();
     const correlationId = header.int32();
     if (apiKey < 0 || apiKey > 1000 || version < 0 || version > 100) {
-      this.stop(); // not Kafka after all, or a desync
+      // Not Kafka after all, or a desync.
+      this.stopRequests(info.startedAt, `a client frame that is not a Kafka request (api key ${apiKey}, version ${version})`);
       return;
     }
     const flexible = isFlexible(apiKey, version);
@@ -97,17 +110,25 @@ export class KafkaConnection implements WireParser {
     const call: WireCall = { startedAt: info.startedAt, ttfbMs: null, durationMs: null, method: name, statement: name, status: null, error: null };
     let expectsResponse = true;
     let clientId: string | null = null;
-    try {
-      clientId = header.string();
+    let headerRead = false;
+    const bodyReader = (): KafkaReader => {
       const r = new KafkaReader(body, flexible);
       r.offset = header.offset;
       r.taggedFields();
+      return r;
+    };
+    try {
+      clientId = header.string();
+      headerRead = true;
+      const r = bodyReader();
       const decoded = decodeRequest(apiKey, version, r);
       expectsResponse = decoded.expectsResponse;
       call.statement = cut(decoded.target ? `${name} ${decoded.target}` : name);
       call.request = { version, clientId, ...decoded.request, ...(info.truncated ? { truncated: true, bytes: info.size } : {}) };
     } catch {
       call.request = { version, clientId, ...(info.truncated ? { truncated: true, bytes: info.size } : { undecoded: true }) };
+      // A Produce cut at the frame cap fails in its record sets: its acks, before them, still say whether a reply comes.
+      if (apiKey === API.Produce && headerRead) expectsResponse = this.acksOf(version, bodyReader) !== 0;
     }
     if (!expectsResponse) {
       call.durationMs = Math.max(0, this.context.now() - info.startedAt);
@@ -121,6 +142,14 @@ export class KafkaConnection implements WireParser {
       this.context.emit({ ...oldest.call, error: 'no reply seen (too many requests waiting)' });
     }
     this.pending.set(correlationId, { apiKey, version, call });
+  }
+
+  private acksOf(version: number, reader: () => KafkaReader): number | null {
+    try {
+      return produceAcks(version, reader());
+    } catch {
+      return null;
+    }
   }
 
   private onResponse(body: Buffer, info: FrameInfo): void {

@@ -48,9 +48,17 @@ export function decodeRequest(apiKey: number, version: number, r: KafkaReader): 
   }
 }
 
+/** Produce's acks, read from the fields before the record sets, which a frame cut at the cap still holds. */
+export function produceAcks(version: number, r: KafkaReader): number {
+  if (version >= 3) r.string(); // transactional id
+  return r.int16();
+}
+
 function produce(version: number, r: KafkaReader): DecodedRequest {
+  const start = r.offset;
   const transactionalId = version >= 3 ? r.string() : null;
-  const acks = r.int16();
+  r.offset = start;
+  const acks = produceAcks(version, r);
   r.int32(); // timeout
   let records = 0;
   const topics = r.array(() => {

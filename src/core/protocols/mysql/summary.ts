@@ -2,21 +2,15 @@
 import { ServerStatus } from './constants';
 import type { ErrPacket, OkPacket } from './messages';
 import { sizeLabel } from './params';
+import { hideSqlPasswords } from '../sqlPasswords';
 
 const MAX_STATEMENT = 4000;
 
 /** The SQL of a command: passwords in it hidden, and cut to MAX_STATEMENT characters with its full size. */
 export function statementText(sql: Buffer, fullLength: number): string {
-  const text = hidePasswords(sql.subarray(0, MAX_STATEMENT * 4).toString('utf8'));
+  const text = hideSqlPasswords(sql.subarray(0, MAX_STATEMENT * 4).toString('utf8'));
   if (text.length <= MAX_STATEMENT && fullLength === sql.length) return text;
   return `${text.slice(0, MAX_STATEMENT)}… ${sizeLabel(fullLength)}`;
-}
-
-// IDENTIFIED BY 'x', IDENTIFIED VIA … USING PASSWORD('x'), SET PASSWORD = PASSWORD('x') / = 'x', MASTER_PASSWORD='x'.
-const PASSWORD_LITERALS = /(\bIDENTIFIED\s+(?:WITH\s+\S+\s+)?BY\s+|\bPASSWORD\s*\(\s*|\bSET\s+PASSWORD\b[^=]*=\s*|\b(?:MASTER_)?PASSWORD\s*=\s*)('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")/gi;
-
-export function hidePasswords(sql: string): string {
-  return sql.replace(PASSWORD_LITERALS, (_m, lead: string) => `${lead}'***'`);
 }
 
 export function errorText(err: ErrPacket): string {

@@ -1,4 +1,5 @@
 /** Type names for common OIDs, parameter values, and cutting long text to a size label. */
+import { hideSqlPasswords } from '../sqlPasswords';
 
 export type ParamValue = string | number | boolean | null;
 
@@ -23,10 +24,12 @@ export function sizeLabel(bytes: number): string {
   return `<${bytes.toLocaleString('en-US')} bytes>`;
 }
 
-/** SQL for `statement`: whole when short, else its start and its size. */
+/** SQL for `statement`: passwords in it hidden (CREATE ROLE … PASSWORD 'x'); whole when short, else its start and its size. */
 export function cutStatement(sql: string, bytes: number): string {
-  if (sql.length <= MAX_STATEMENT_CHARS && Buffer.byteLength(sql) === bytes) return sql;
-  return `${sql.slice(0, MAX_STATEMENT_CHARS)}… ${sizeLabel(bytes)}`;
+  // Hidden before the cut, so a literal the cut would split is still found whole.
+  const text = /password/i.test(sql) ? hideSqlPasswords(sql) : sql;
+  if (text.length <= MAX_STATEMENT_CHARS && Buffer.byteLength(sql) === bytes) return text;
+  return `${text.slice(0, MAX_STATEMENT_CHARS)}… ${sizeLabel(bytes)}`;
 }
 
 const TEXT_TYPES = new Set([18, 19, 25, 114, 1042, 1043]);

@@ -4,6 +4,7 @@
  * kept), an aggregate keeps its first MAX_ITEMS elements (and counts the rest), nesting stops at MAX_DEPTH. Anything
  * that is not RESP throws a RespError; the caller stops reading that stream.
  */
+import { splitInline } from './inline';
 
 export type RespValue =
   | { type: 'simple'; value: string }
@@ -212,9 +213,10 @@ export class RespReader {
   }
 
   private _inlineCommand(line: string): void {
-    const words = line.trim().split(/\s+/).filter(Boolean);
+    // Unbalanced quotes: redis refuses the line; the words as typed still say what was sent.
+    const words = splitInline(line) ?? line.trim().split(/\s+/).filter(Boolean).map((w) => Buffer.from(w));
     if (!words.length) return;
-    const items: RespValue[] = words.map((w) => ({ type: 'bulk', value: Buffer.from(w), size: Buffer.byteLength(w) }));
+    const items: RespValue[] = words.map((w) => ({ type: 'bulk', value: w, size: w.length }));
     this._value({ type: 'array', items, count: items.length, inline: true });
   }
 
