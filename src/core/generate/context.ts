@@ -68,14 +68,9 @@ function queryString(query: Step['query']): TemplateString {
   return out;
 }
 
-/** A comment's text on one line, with nothing a language would read as code inside a comment (Java's \u escapes). */
-function commentText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\\u/g, '\\ u');
-}
-
 function callComments(d: Dialect, calls: EndpointCall[] | undefined): string[] {
   if (!calls?.length) return [];
-  return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${commentText(callLine(c))}`))];
+  return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${callLine(c)}`))];
 }
 
 function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {

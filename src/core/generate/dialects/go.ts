@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { camel, concatParts, pascal, type Dialect } from '../dialect';
+import { camel, commentText, concatParts, lineComment, pascal, type Dialect } from '../dialect';
 
 /** Keywords, predeclared names and the names the generated file uses itself: a variable named so gets a `Value` suffix. */
 const RESERVED = new Set([
@@ -57,7 +57,8 @@ export const goTesting: Dialect = {
     if (inModule(outDir) || fs.existsSync(path.join(outDir, 'tests', 'go.mod'))) return [];
     return [{ path: 'go.mod', content: 'module generatedtests\n\ngo 1.19\n' }];
   },
-  comment: (t) => `// ${t}`,
+  comment: lineComment('//'),
+  docText: commentText,
   testName: (s) => `Test${pascal(s)}`,
   variable(n: string): string {
     if (n === 'BASE_URL') return 'baseURL';

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { concatParts, snake, type Dialect, quotedString } from '../dialect';
+import { commentText, concatParts, lineComment, snake, type Dialect, quotedString } from '../dialect';
 
 /**
  * Rust: `#[test]` functions with ureq + serde_json. The output must pass `rustfmt --check` without running rustfmt,
@@ -105,7 +105,8 @@ export const rustUreq: Dialect = {
     },
     { path: 'src/lib.rs', content: '//! The generated tests live in tests/; this library is empty (cargo needs a target).\n' },
   ],
-  comment: (t) => `// ${t}`,
+  comment: lineComment('//'),
+  docText: commentText,
   testName: (s) => {
     const n = snake(s) || 'scenario';
     return /^[0-9]/.test(n) || KEYWORDS.has(n) ? `test_${n}` : n;

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { camel, concatParts, type Dialect } from '../dialect';
+import { blockCommentText, camel, concatParts, lineComment, type Dialect } from '../dialect';
 
 const jsonString = (s: string): string => JSON.stringify(s);
 
@@ -13,7 +13,8 @@ function tsDialect(id: string, framework: string): Dialect {
     file: 'tests/generated.test.ts',
     template: 'generated.test.ts.hbs',
     shared: 'typescript-common',
-    comment: (t) => `// ${t}`,
+    comment: lineComment('//'),
+    docText: blockCommentText,
     testName: (s) => s.replace(/_/g, ' '),
     variable: (n) => (n === 'BASE_URL' ? 'BASE_URL' : camel(n)),
     str: jsonString,

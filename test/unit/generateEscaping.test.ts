@@ -1,0 +1,65 @@
+/**
+ * Text from traffic (JSON keys, methods, field names, paths) reaches the generated suites' comments, docstrings and
+ * literals: it must stay text in every language. The suites themselves run in test/integration/generate-injection.test.ts.
+ */
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DIALECTS } from '../../src/core/generate/dialects';
+import { renderSuite } from '../../src/core/generate/generate';
+import type { BehaviourModel, Step } from '../../src/core/learn/model';
+
+/** Breaks out of a line comment, a docstring or a block comment, and carries a Java \u escape. */
+const HOSTILE = 'k\nINJECTED();\r\nINJECTED2();\u2028INJECTED3(); */ """ \\u000a \u0000 \ufeff';
+
+function step(overrides: Partial<Step> = {}): Step {
+  return {
+    name: 'get_thing',
+    exchangeId: 1,
+    endpoint: 'GET /api/thing',
+    method: 'GET',
+    path: ['/api/thing'],
+    query: [],
+    headers: [],
+    body: null,
+    expect: { status: 200, contentType: 'application/json', values: [{ pointer: '/ok', value: true }], noise: [] },
+    captures: [],
+    ...overrides,
+  };
+}
+
+export function model(steps: Step[], extra: Partial<BehaviourModel> = {}): BehaviourModel {
+  return {
+    version: 1,
+    source: { database: null, exchanges: steps.length, used: steps.length, skipped: {} },
+    baseUrl: 'http://127.0.0.1:9',
+    endpoints: [],
+    scenarios: steps.map((s, i) => ({ name: `${s.name}_${i}`, kind: 'single', steps: [s], samples: 1 })),
+    env: [],
+    noiseHeaders: [],
+    ...extra,
+  };
+}
+
+/** Lines of the generated file that begin with injected code (after indentation). */
+function injectedLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n|\u2028|\u2029/).filter((line) => /^\s*INJECTED/.test(line));
+}
+
+test('every dialect: a comment holds any text on one line, with nothing the language reads as code', () => {
+  for (const d of DIALECTS) {
+    const c = d.comment(HOSTILE);
+    assert.equal(c.split(/[\n\r\u2028\u2029]/).length, 1, `${d.id}: one line`);
+    assert.match(c, d.language === 'python' ? /^# / : /^\/\/ /, d.id);
+    assert.ok(!c.includes('\\u'), `${d.id}: no \\u escape (javac decodes those inside comments)`);
+    assert.ok(!/[\u0000\ufeff]/.test(c), `${d.id}: no NUL or BOM (Go and Python refuse them in source)`);
+  }
+});
+
+test('every dialect: a noise field whose JSON key breaks lines stays inside its comment', () => {
+  const noisy = step({ expect: { status: 200, contentType: 'application/json', values: [], noise: [{ pointer: `/${HOSTILE}`, why: 'a timestamp: differs on every run' }] } });
+  for (const d of DIALECTS) {
+    const text = renderSuite(d, model([noisy]), 'traffic.db');
+    assert.deepEqual(injectedLines(text), [], d.id);
+    assert.match(text, /not asserted: \/k INJECTED\(\);/, `${d.id}: the comment is still written`);
+  }
+});
