@@ -4,8 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DIALECTS } from '../../src/core/generate/dialects';
+import { DIALECTS, pythonPytest } from '../../src/core/generate/dialects';
 import { renderSuite } from '../../src/core/generate/generate';
+import { actionName } from '../../src/core/learn/learn';
 import type { BehaviourModel, Step } from '../../src/core/learn/model';
 
 /** Breaks out of a line comment, a docstring or a block comment, and carries a Java \u escape. */
@@ -42,7 +43,7 @@ export function model(steps: Step[], extra: Partial<BehaviourModel> = {}): Behav
 
 /** Lines of the generated file that begin with injected code (after indentation). */
 function injectedLines(text: string): string[] {
-  return text.split(/\r\n|\r|\n|\u2028|\u2029/).filter((line) => /^\s*INJECTED/.test(line));
+  return text.split(/\r\n|\r|\n/).filter((line) => /^\s*INJECTED/.test(line));
 }
 
 test('every dialect: a comment holds any text on one line, with nothing the language reads as code', () => {
@@ -62,4 +63,29 @@ test('every dialect: a noise field whose JSON key breaks lines stays inside its 
     assert.deepEqual(injectedLines(text), [], d.id);
     assert.match(text, /not asserted: \/k INJECTED\(\);/, `${d.id}: the comment is still written`);
   }
+});
+
+test('every dialect: an HTTP method with code in it stays in its string literal, title and docstring', () => {
+  const method = `GET("http://127.0.0.1:9") if __import__("os").system("true") == 0 else requests.GET\n${HOSTILE}`;
+  const hostile = step({ method, name: actionName(method, '/api/thing') });
+  for (const d of DIALECTS) {
+    const text = renderSuite(d, model([hostile]), 'traffic.db');
+    assert.deepEqual(injectedLines(text), [], d.id);
+  }
+  const python = renderSuite(pythonPytest, model([hostile]), 'traffic.db');
+  assert.ok(!/requests\.get\("http/i.test(python), 'the method is never part of a function name');
+  assert.match(python, /r = requests\.request\(\n {8}"GET\(\\"http/);
+  assert.match(actionName(method, '/api/thing'), /^[a-z0-9_]+$/);
+});
+
+test('python: requests.get … for the seven methods requests has a function for, requests.request("PURGE", …) for others', () => {
+  const steps = ['GET', 'HEAD', 'OPTIONS', 'PURGE', 'PROPFIND', 'get'].map((method) => step({ method, name: actionName(method, '/api/thing') }));
+  const text = renderSuite(pythonPytest, model(steps), 'traffic.db');
+  assert.match(text, /r = requests\.get\(/);
+  assert.match(text, /r = requests\.head\(/);
+  assert.match(text, /r = requests\.options\(/);
+  assert.match(text, /r = requests\.request\(\n {8}"PURGE",/);
+  assert.match(text, /r = requests\.request\(\n {8}"PROPFIND",/);
+  assert.match(text, /r = requests\.request\(\n {8}"get",/, 'a lower-case method is sent as recorded');
+  assert.ok(!/requests\.(purge|propfind)\(/.test(text));
 });

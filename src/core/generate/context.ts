@@ -4,9 +4,12 @@ import { compact, jsonRefs, type Dialect } from './dialect';
 
 /** One request of a test, with every piece already spelled in the target language. */
 export interface StepView {
-  /** "POST /api/users → 201" */
+  /** "POST /api/users → 201", safe inside the language's comments and docstrings */
   title: string;
   method: string;
+  /** One of the methods HTTP clients have a function for (requests.get …); any other goes by name (methodQuoted). */
+  standardMethod: boolean;
+  /** The standard method in lower case (get, post); empty for any other. */
   methodLower: string;
   methodQuoted: string;
   /** The scenario's first request (declares what later ones reuse). */
@@ -73,6 +76,8 @@ function callComments(d: Dialect, calls: EndpointCall[] | undefined): string[] {
   return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${callLine(c)}`))];
 }
 
+const STANDARD_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
 function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
   const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st.query)]);
   const isJson = /json/.test(st.expect.contentType ?? '');
@@ -82,9 +87,10 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
   // A JSON body's content-type is written by the template itself.
   const headers = st.headers.filter(([n]) => !(n.toLowerCase() === 'content-type' && st.body && 'json' in st.body));
   return {
-    title: `${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`,
+    title: d.docText(`${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`),
     method: st.method,
-    methodLower: st.method.toLowerCase(),
+    standardMethod: STANDARD_METHODS.has(st.method),
+    methodLower: STANDARD_METHODS.has(st.method) ? st.method.toLowerCase() : '',
     methodQuoted: d.str(st.method),
     first: false,
     url: d.expr(url),

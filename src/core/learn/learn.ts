@@ -191,7 +191,8 @@ export function actionName(method: string, template: string): string {
     case 'DELETE':
       return `delete_${parent}${one}`;
     default:
-      return `${method.toLowerCase()}_${parent}${resource}`;
+      // A method that is not an HTTP token (a HAR can hold anything) does not name the test.
+      return `${/^[A-Za-z][A-Za-z0-9-]{0,19}$/.test(method) ? method.toLowerCase().replace(/-/g, '_') : 'request'}_${parent}${resource}`;
   }
 }
 

@@ -15,7 +15,8 @@ function tsDialect(id: string, framework: string): Dialect {
     shared: 'typescript-common',
     comment: lineComment('//'),
     docText: blockCommentText,
-    testName: (s) => s.replace(/_/g, ' '),
+    // Written between single quotes: nothing but letters, digits and spaces.
+    testName: (s) => s.replace(/[^A-Za-z0-9]+/g, ' ').trim(),
     variable: (n) => (n === 'BASE_URL' ? 'BASE_URL' : camel(n)),
     str: jsonString,
     expr(t: TemplateString): string {
