@@ -75,7 +75,8 @@ test('every dialect: an HTTP method with code in it stays in its string literal,
   const python = renderSuite(pythonPytest, model([hostile]), 'traffic.db');
   assert.ok(!/requests\.get\("http/i.test(python), 'the method is never part of a function name');
   assert.match(python, /r = requests\.request\(\n {8}"GET\(\\"http/);
-  assert.match(actionName(method, '/api/thing'), /^[a-z0-9_]+$/);
+  assert.equal(actionName(method, '/api/thing'), 'request_thing');
+  assert.equal(actionName('M-SEARCH', '/api/thing'), 'm_search_thing');
 });
 
 test('python: requests.get … for the seven methods requests has a function for, requests.request("PURGE", …) for others', () => {
@@ -88,4 +89,17 @@ test('python: requests.get … for the seven methods requests has a function for
   assert.match(text, /r = requests\.request\(\n {8}"PROPFIND",/);
   assert.match(text, /r = requests\.request\(\n {8}"get",/, 'a lower-case method is sent as recorded');
   assert.ok(!/requests\.(purge|propfind)\(/.test(text));
+});
+
+test('every dialect: the header (database path, redacted field names) cannot end its docstring or comment block', () => {
+  const field = `password"""\nINJECTED_PY()\n""" */ INJECTED_TS(); /*\n${HOSTILE}`;
+  const env = [{ name: 'CHAOS_SECRET_PASSWORD', description: `the ${field} sent in the captured traffic, redacted at capture (0123abcd)` }];
+  for (const d of DIALECTS) {
+    const text = renderSuite(d, model([step()], { env }), `it's/"""*/\n${HOSTILE}.db`);
+    assert.deepEqual(injectedLines(text), [], d.id);
+    const header = text.slice(0, text.indexOf('Values that differ'));
+    if (d.language === 'python') assert.equal(header.split('"""').length, 2, 'python: only the docstring opens');
+    if (d.language === 'typescript' || d.language === 'java') assert.ok(!header.includes('*/'), `${d.id}: the block stays open until its end`);
+    assert.match(header, /CHAOS_SECRET_PASSWORD: the password/, `${d.id}: the description is still written`);
+  }
 });

@@ -139,10 +139,12 @@ export function suiteView(d: Dialect, model: BehaviourModel, info: { version: st
   });
   return {
     version: info.version,
-    source: info.source,
+    // The header is a doc comment or docstring: the database path and secrets' descriptions (which name the
+    // redacted field, a JSON key from traffic) must not end it.
+    source: d.docText(info.source),
     generatedFrom: `${model.source.used} captured exchanges`,
     baseUrl: d.str(model.baseUrl ?? 'http://127.0.0.1:8080'),
-    env: model.env.map((e) => ({ name: e.name, description: e.description })),
+    env: model.env.map((e) => ({ name: d.docText(e.name), description: d.docText(e.description) })),
     scenarios,
     endpoints: model.endpoints.length,
   };
