@@ -10,7 +10,7 @@ const RESERVED = new Set([
   'interface', 'map', 'package', 'range', 'return', 'select', 'struct', 'switch', 'type', 'var',
   'any', 'bool', 'byte', 'error', 'string', 'int', 'len', 'cap', 'nil', 'true', 'false', 'iota', 'new', 'make', 'append', 'copy', 'delete', 'panic', 'print', 'println', 'recover',
   't', 'r', 'baseURL', 'client', 'env', 'setting', 'at', 'text', 'send', 'cleanup', 'checkShape', 'expectEqual', 'response', 'plainText', 'shape',
-  'bytes', 'json', 'fmt', 'io', 'http', 'os', 'reflect', 'strconv', 'strings', 'testing', 'time',
+  'bytes', 'json', 'fmt', 'io', 'math', 'http', 'os', 'reflect', 'strconv', 'strings', 'testing', 'time',
 ]);
 
 /**

@@ -1,0 +1,109 @@
+/**
+ * A generated test sends what was recorded and expects what was recorded: run against a backend that answers
+ * exactly as it did in the recording, every test passes. Each case below is an exchange some language got wrong
+ * (numbers spelled 5.0, the raw query, bytes of a body, an empty JSON body...). The recording is a HAR built from
+ * the backend's own answers; it is imported and generated through the CLI and run by each language's runner.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { DIALECTS } from '../../src/core/generate/dialects';
+import { DEBIAN_CRATES, DEBIAN_RUST, checkSuite, runSuite, runnerAvailable, type RunnerOptions } from '../../src/core/generate/runners';
+import { ROOT, listen, runCli, tmpDir } from '../helpers';
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  /** The body exactly as sent (JSON text is kept as written: 5.0 stays 5.0). */
+  body: string;
+}
+
+interface Case {
+  why: string;
+  method: string;
+  /** Path and query as sent on the wire. */
+  target: string;
+  request?: { contentType: string; body: Buffer; base64: boolean };
+  answer(req: { method: string; target: string; body: Buffer }): Answer;
+}
+
+const json = (body: string): Answer => ({ status: 200, contentType: 'application/json', body });
+
+const CASES: Case[] = [
+  {
+    why: 'numbers written 5.0 and 1e300 are integers to JSON Schema (§7)',
+    method: 'GET',
+    target: '/api/float',
+    answer: () => json('{"price":5.0,"exp":1e300,"neg":-2.0}'),
+  },
+];
+
+function answerFor(method: string, target: string, body: Buffer): Answer {
+  const c = CASES.find((x) => x.method === method && x.target.split('?')[0] === target.split('?')[0]);
+  return c ? c.answer({ method, target, body }) : { status: 404, contentType: 'text/plain', body: 'no such case' };
+}
+
+/** The HAR of one exchange per case, its responses the backend's own answers. */
+function har(baseUrl: string): unknown {
+  const entries = CASES.map((c, i) => {
+    const a = c.answer({ method: c.method, target: c.target, body: c.request?.body ?? Buffer.alloc(0) });
+    const headers = (ct: string | null): Array<{ name: string; value: string }> => (ct ? [{ name: 'content-type', value: ct }] : []);
+    return {
+      startedDateTime: new Date(Date.UTC(2024, 4, 1, 10, 0, i)).toISOString(),
+      time: 1,
+      cache: {},
+      timings: { send: 0, wait: 1, receive: 0 },
+      request: {
+        method: c.method, url: `${baseUrl}${c.target}`, httpVersion: 'HTTP/1.1', queryString: [], cookies: [], headersSize: -1,
+        headers: headers(c.request?.contentType ?? null), bodySize: c.request?.body.length ?? 0,
+        ...(c.request ? { postData: { mimeType: c.request.contentType, text: c.request.base64 ? c.request.body.toString('base64') : c.request.body.toString('utf8'), ...(c.request.base64 ? { encoding: 'base64' } : {}) } } : {}),
+      },
+      response: {
+        status: a.status, statusText: 'OK', httpVersion: 'HTTP/1.1', cookies: [], redirectURL: '', headersSize: -1, bodySize: -1,
+        headers: headers(a.contentType),
+        content: { size: Buffer.byteLength(a.body), mimeType: a.contentType ?? '', text: a.body },
+      },
+    };
+  });
+  return { log: { version: '1.2', creator: { name: 'test', version: '1' }, entries } };
+}
+
+/** Rust builds with Debian's toolchain from Debian's crates, offline (as in generate.test.ts). */
+function options(baseUrl?: string): RunnerOptions {
+  return { baseUrl, cacheDir: path.join(ROOT, '.cache', 'runners'), nodeModules: path.join(ROOT, 'node_modules'), timeoutMs: 180_000, rust: DEBIAN_RUST, offlineCrates: DEBIAN_CRATES };
+}
+
+export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+for (const d of DIALECTS) {
+  test(`${d.language} (${d.framework}): every recorded exchange passes against a backend that answers the same`, { timeout: 600_000 }, async (t) => {
+    const reason = runnerAvailable(d.runner, options(), ROOT);
+    if (reason !== null) return t.skip(reason);
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const a = answerFor(req.method ?? '', req.url ?? '', Buffer.concat(chunks));
+        res.writeHead(a.status, a.contentType ? { 'content-type': a.contentType } : {});
+        res.end(req.method === 'HEAD' ? undefined : a.body);
+      });
+    });
+    const backend = await listen(t, server);
+    const dir = tmpDir(t, 'chaos-fidelity-');
+    fs.writeFileSync(path.join(dir, 'traffic.har'), JSON.stringify(har(backend.url)));
+    const db = path.join(dir, 'traffic.db');
+    const imported = runCli(['import', path.join(dir, 'traffic.har'), '--db', db]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const out = path.join(dir, 'out');
+    const generated = runCli(['generate', '--input', db, '--language', d.language, '--framework', d.framework === 'node:test' ? 'node' : d.framework, '--out', out]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const check = await checkSuite(d.runner, out, options());
+    assert.ok(check.ok, `${check.commands.join('\n')}\n${check.output}`);
+    const run = await runSuite(d.runner, out, options(backend.url));
+    assert.ok(run.ok, `${run.output}\n${fs.readFileSync(path.join(out, d.file), 'utf8')}`);
+    assert.equal(run.passed, CASES.length, run.output);
+  });
+}
