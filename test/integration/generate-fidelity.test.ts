@@ -39,6 +39,12 @@ const CASES: Case[] = [
     target: '/api/float',
     answer: () => json('{"price":5.0,"exp":1e300,"neg":-2.0}'),
   },
+  {
+    why: 'integers beyond 2^53 are not asserted with a rounded value; their type still is (§8)',
+    method: 'GET',
+    target: '/api/big',
+    answer: () => json('{"id":9007199254740993,"small":-9007199254740995,"huge":123456789012345678901234567890,"ok":1}'),
+  },
 ];
 
 function answerFor(method: string, target: string, body: Buffer): Answer {
