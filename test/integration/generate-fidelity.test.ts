@@ -45,6 +45,12 @@ const CASES: Case[] = [
     target: '/api/big',
     answer: () => json('{"id":9007199254740993,"small":-9007199254740995,"huge":123456789012345678901234567890,"ok":1}'),
   },
+  {
+    why: 'the query is sent as recorded, byte for byte: + stays +, a bare flag stays bare (§9)',
+    method: 'GET',
+    target: '/api/echo?q=a+b&x=%24%7By%7D&e=%22&flag&sp=%20&t=~*&q=2',
+    answer: ({ target }) => json(JSON.stringify({ search: target.slice(target.indexOf('?')) })),
+  },
 ];
 
 function answerFor(method: string, target: string, body: Buffer): Answer {

@@ -62,7 +62,10 @@ function variablesIn(t: TemplateString): string[] {
   return t.flatMap((p) => (typeof p === 'object' && 'variable' in p ? [p.variable] : []));
 }
 
-function queryString(query: Step['query']): TemplateString {
+/** The query as recorded; rebuilt from the decoded pairs only for models learned before `search` was kept. */
+function queryString(st: Step): TemplateString {
+  if (st.search) return st.search;
+  const query = st.query;
   const out: TemplateString = [];
   query.forEach(([name, value], i) => {
     out.push(`${i === 0 ? '?' : '&'}${encodeURIComponent(name)}=`);
@@ -79,7 +82,7 @@ function callComments(d: Dialect, calls: EndpointCall[] | undefined): string[] {
 const STANDARD_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
-  const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st.query)]);
+  const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st)]);
   const isJson = /json/.test(st.expect.contentType ?? '');
   const needs = new Set<string>([...variablesIn(st.path), ...st.headers.flatMap(([, v]) => variablesIn(v))]);
   if (st.body && 'json' in st.body) for (const v of jsonRefs(st.body.json).vars) needs.add(v);

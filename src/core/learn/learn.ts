@@ -25,6 +25,8 @@ interface Sample {
   template: string;
   pathname: string;
   query: Array<[string, string]>;
+  /** The query as recorded, still encoded (`?q=a+b&flag`), or ''. */
+  search: string;
   requestJson: unknown;
   responseJson: unknown;
   hasRequestJson: boolean;
@@ -65,6 +67,7 @@ function toSample(ex: ExchangeView): Sample {
     template,
     pathname: url.pathname,
     query: [...url.searchParams.entries()],
+    search: url.search,
     requestJson: req.value,
     responseJson: res.value,
     hasRequestJson: req.ok,
@@ -514,6 +517,7 @@ class StepBuilder {
       path.push(v ? { variable: v } : seg);
     });
     const query = s.query.map(([n, v]) => [n, this._template(v, n)] as [string, TemplateString]);
+    const search = this._search(s.search);
     const headers: Array<[string, TemplateString]> = [];
     for (const [name, value] of ex.requestHeaders) {
       if (!SENT_HEADERS.test(name)) continue;
@@ -570,11 +574,45 @@ class StepBuilder {
       method: ex.method,
       path,
       query,
+      ...(search.length ? { search } : {}),
       headers,
       body,
       expect: { status: ex.status!, contentType: s.contentType, schema: response?.schema ? requiredShape(response.schema) : undefined, values, noise },
       captures,
     };
+  }
+
+  /**
+   * The recorded query byte for byte (`+`, `%24`, a bare `flag` kept as sent): each `name=value` stays as
+   * recorded unless its value holds a chained value or a secret, which is then spelled from its parts.
+   */
+  private _search(search: string): TemplateString {
+    if (!search) return [];
+    const out: TemplateString = [];
+    const push = (...parts: TemplateString): void => {
+      for (const p of parts) {
+        if (typeof p === 'string' && typeof out[out.length - 1] === 'string') out[out.length - 1] += p;
+        else out.push(p);
+      }
+    };
+    search.slice(1).split('&').forEach((piece, i) => {
+      push(i === 0 ? '?' : '&');
+      const eq = piece.indexOf('=');
+      if (eq < 0) return void push(piece);
+      const decode = (x: string): string | null => {
+        try {
+          return decodeURIComponent(x.replace(/\+/g, ' '));
+        } catch {
+          return null;
+        }
+      };
+      const name = decode(piece.slice(0, eq));
+      const value = decode(piece.slice(eq + 1));
+      const t = name === null || value === null ? [] : this._template(value, name);
+      if (t.every((p) => typeof p === 'string')) return void push(piece);
+      push(piece.slice(0, eq + 1), ...t.map((p) => (typeof p === 'string' ? encodeURIComponent(p) : p)));
+    });
+    return out;
   }
 
   /** The variable whose value a text mentions as a word ("user 4 not found"), if any. */

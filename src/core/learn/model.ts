@@ -88,6 +88,8 @@ export interface Step {
   method: string;
   path: TemplateString;
   query: Array<[string, TemplateString]>;
+  /** The query as recorded (still encoded, from its `?`), chained values and secrets as parts; absent when none. */
+  search?: TemplateString;
   headers: Array<[string, TemplateString]>;
   body: { json: JsonTemplate } | { text: string } | null;
   expect: {
