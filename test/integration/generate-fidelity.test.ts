@@ -51,6 +51,12 @@ const CASES: Case[] = [
     target: '/api/echo?q=a+b&x=%24%7By%7D&e=%22&flag&sp=%20&t=~*&q=2',
     answer: ({ target }) => json(JSON.stringify({ search: target.slice(target.indexOf('?')) })),
   },
+  {
+    why: 'spaces before U+2028 and U+2029 inside a string literal are kept (§10)',
+    method: 'GET',
+    target: '/api/separators',
+    answer: () => json(JSON.stringify({ s: 'line \u2028sep \u2029para \t\u2028end' })),
+  },
 ];
 
 function answerFor(method: string, target: string, body: Buffer): Answer {

@@ -103,3 +103,9 @@ test('every dialect: the header (database path, redacted field names) cannot end
     assert.match(header, /CHAOS_SECRET_PASSWORD: the password/, `${d.id}: the description is still written`);
   }
 });
+
+test('every dialect: spaces before U+2028 and U+2029 in an expected string stay (only trailing spaces of real lines go)', () => {
+  const value = 'a \u2028b \u2029c';
+  const text = (d: (typeof DIALECTS)[number]): string => renderSuite(d, model([step({ expect: { status: 200, contentType: 'application/json', values: [{ pointer: '/s', value }], noise: [] } })]), 'traffic.db');
+  for (const d of DIALECTS) assert.ok(text(d).includes(d.literal(value).replace(/^Value::from\(|\)$/g, '')), d.id);
+});
