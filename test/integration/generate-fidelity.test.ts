@@ -5,7 +5,6 @@
  * the backend's own answers; it is imported and generated through the CLI and run by each language's runner.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -57,6 +56,20 @@ const CASES: Case[] = [
     target: '/api/separators',
     answer: () => json(JSON.stringify({ s: 'line \u2028sep \u2029para \t\u2028end' })),
   },
+  {
+    why: 'a binary request body is sent as its bytes, not as its base64 text (§11)',
+    method: 'PUT',
+    target: '/api/upload',
+    request: { contentType: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x22, 0x5c, 0xff]), base64: true },
+    answer: ({ body }) => json(JSON.stringify({ size: body.length, sum: body.reduce((a, b) => a + b, 0), first: body[0] ?? null })),
+  },
+  {
+    why: 'an application/octet-stream body that is not UTF-8 is sent as its bytes (§11)',
+    method: 'POST',
+    target: '/api/blob',
+    request: { contentType: 'application/octet-stream', body: Buffer.from([0xc3, 0x28, 0x00, 0xfe, 0x41]), base64: true },
+    answer: ({ body }) => json(JSON.stringify({ size: body.length, sum: body.reduce((a, b) => a + b, 0), first: body[0] ?? null })),
+  },
 ];
 
 function answerFor(method: string, target: string, body: Buffer): Answer {
@@ -93,8 +106,6 @@ function har(baseUrl: string): unknown {
 function options(baseUrl?: string): RunnerOptions {
   return { baseUrl, cacheDir: path.join(ROOT, '.cache', 'runners'), nodeModules: path.join(ROOT, 'node_modules'), timeoutMs: 180_000, rust: DEBIAN_RUST, offlineCrates: DEBIAN_CRATES };
 }
-
-export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 for (const d of DIALECTS) {
   test(`${d.language} (${d.framework}): every recorded exchange passes against a backend that answers the same`, { timeout: 600_000 }, async (t) => {

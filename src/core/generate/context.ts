@@ -20,6 +20,8 @@ export interface StepView {
   /** The JSON body expression, or a text body literal. */
   json: string | null;
   text: string | null;
+  /** A binary body: an expression of its bytes. */
+  bytes: string | null;
   status: number;
   contentType: string | null;
   isJson: boolean;
@@ -100,7 +102,8 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
     headers: headers.map(([name, value]) => ({ name: d.str(name), value: d.expr(compact(value)) })),
     hasHeaders: headers.length > 0,
     json: st.body && 'json' in st.body ? d.json(st.body.json) : null,
-    text: st.body && 'text' in st.body ? d.str(st.body.text) : null,
+    text: st.body && 'text' in st.body && !st.body.encoding ? d.str(st.body.text) : null,
+    bytes: st.body && 'text' in st.body && st.body.encoding === 'base64' ? d.bytes(st.body.text) : null,
     status: st.expect.status,
     contentType: st.expect.contentType ? d.str(st.expect.contentType) : null,
     isJson,

@@ -37,6 +37,8 @@ export interface Dialect {
   str(s: string): string;
   /** A string expression from literal parts, variables and environment variables. */
   expr(t: TemplateString): string;
+  /** An expression of the bytes a base64 text stands for (a binary request body, sent as those bytes). */
+  bytes(base64: string): string;
   /** An expression that builds the JSON body (variables and env values substituted). */
   json(value: JsonTemplate): string;
   /** A literal of an expected JSON value (compared with the decoded response). */

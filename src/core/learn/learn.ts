@@ -526,7 +526,7 @@ class StepBuilder {
     const body = ex.requestBody && ex.requestBody.size > 0
       ? s.hasRequestJson
         ? { json: this._jsonTemplate(s.requestJson, 'body') }
-        : { text: ex.requestBody.text }
+        : ex.requestBody.encoding === 'base64' ? { text: ex.requestBody.text, encoding: 'base64' as const } : { text: ex.requestBody.text }
       : null;
 
     // Expectations: stable values at non-array paths; noise explained.

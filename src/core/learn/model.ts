@@ -91,7 +91,8 @@ export interface Step {
   /** The query as recorded (still encoded, from its `?`), chained values and secrets as parts; absent when none. */
   search?: TemplateString;
   headers: Array<[string, TemplateString]>;
-  body: { json: JsonTemplate } | { text: string } | null;
+  /** A JSON body, or the text as recorded; `encoding: 'base64'` when the text is base64 of binary bytes. */
+  body: { json: JsonTemplate } | { text: string; encoding?: 'base64' } | null;
   expect: {
     status: number;
     contentType: string | null;

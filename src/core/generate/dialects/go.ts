@@ -9,8 +9,8 @@ const RESERVED = new Set([
   'break', 'case', 'chan', 'const', 'continue', 'default', 'defer', 'else', 'fallthrough', 'for', 'func', 'go', 'goto', 'if', 'import',
   'interface', 'map', 'package', 'range', 'return', 'select', 'struct', 'switch', 'type', 'var',
   'any', 'bool', 'byte', 'error', 'string', 'int', 'len', 'cap', 'nil', 'true', 'false', 'iota', 'new', 'make', 'append', 'copy', 'delete', 'panic', 'print', 'println', 'recover',
-  't', 'r', 'baseURL', 'client', 'env', 'setting', 'at', 'text', 'send', 'cleanup', 'checkShape', 'expectEqual', 'response', 'plainText', 'shape',
-  'bytes', 'json', 'fmt', 'io', 'math', 'http', 'os', 'reflect', 'strconv', 'strings', 'testing', 'time',
+  't', 'r', 'baseURL', 'client', 'env', 'setting', 'at', 'text', 'send', 'cleanup', 'checkShape', 'expectEqual', 'response', 'plainText', 'rawBytes', 'decodeBase64', 'shape',
+  'base64', 'bytes', 'json', 'fmt', 'io', 'math', 'http', 'os', 'reflect', 'strconv', 'strings', 'testing', 'time',
 ]);
 
 /**
@@ -76,6 +76,7 @@ export const goTesting: Dialect = {
     const args = t.flatMap((p) => (typeof p === 'string' ? [] : [term(p)]));
     return `fmt.Sprintf(${goString(format)}, ${args.join(', ')})`;
   },
+  bytes: (b64) => `decodeBase64(t, ${goString(b64)})`,
   json(value: JsonTemplate): string {
     const render = (v: unknown): string => {
       if (v === null) return 'nil';

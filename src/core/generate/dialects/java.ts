@@ -59,6 +59,7 @@ export const javaJunit5: Dialect = {
       })
       .join(' + ');
   },
+  bytes: (b64) => `Base64.getDecoder().decode(${javaString(b64)})`,
   json(value: JsonTemplate): string {
     const render = (v: unknown): string => {
       if (v === null) return 'null';

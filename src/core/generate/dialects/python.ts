@@ -28,6 +28,7 @@ export const pythonPytest: Dialect = {
       .join('');
     return `f"${body}"`;
   },
+  bytes: (b64) => `body_bytes(${jsonString(b64)})`,
   json(value: JsonTemplate): string {
     const render = (v: unknown): string => {
       if (v === null) return 'None';

@@ -26,6 +26,16 @@ export function rustStr(s: string): string {
   return quotedString(s, (c) => `\\u{${c.toString(16)}}`);
 }
 
+/** A byte string literal (b"…") of the bytes a base64 text stands for: no decoder, no crate. */
+export function rustBytes(b64: string): string {
+  let out = 'b"';
+  for (const byte of Buffer.from(b64, 'base64')) {
+    const printable = byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c;
+    out += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+
 /** A raw string literal with enough #s. */
 function raw(s: string): string {
   let hashes = '#';
@@ -114,6 +124,7 @@ export const rustUreq: Dialect = {
   variable: variableName,
   str: rustStr,
   expr: (t: TemplateString) => stringExpr(t),
+  bytes: rustBytes,
   json(value: JsonTemplate): string {
     // The body as JSON text with null where a variable goes, then each variable set at its pointer.
     const sets: Array<[string, string]> = [];

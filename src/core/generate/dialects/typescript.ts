@@ -29,6 +29,7 @@ function tsDialect(id: string, framework: string): Dialect {
         .join('');
       return `\`${body}\``;
     },
+    bytes: (b64) => `Buffer.from(${jsonString(b64)}, 'base64')`,
     json(value: JsonTemplate): string {
       const render = (v: unknown): string => {
         if (v === null || typeof v !== 'object') return JSON.stringify(v);
