@@ -70,6 +70,18 @@ const CASES: Case[] = [
     request: { contentType: 'application/octet-stream', body: Buffer.from([0xc3, 0x28, 0x00, 0xfe, 0x41]), base64: true },
     answer: ({ body }) => json(JSON.stringify({ size: body.length, sum: body.reduce((a, b) => a + b, 0), first: body[0] ?? null })),
   },
+  {
+    why: 'HEAD with a JSON content type: no body to parse (§12)',
+    method: 'HEAD',
+    target: '/api/head',
+    answer: () => json(''),
+  },
+  {
+    why: 'an empty body recorded with a JSON content type: nothing to parse (§12)',
+    method: 'GET',
+    target: '/api/empty',
+    answer: () => json(''),
+  },
 ];
 
 function answerFor(method: string, target: string, body: Buffer): Answer {

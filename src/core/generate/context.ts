@@ -85,7 +85,8 @@ const STANDARD_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD
 
 function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
   const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st)]);
-  const isJson = /json/.test(st.expect.contentType ?? '');
+  // HEAD, or a recorded empty body: a JSON content type, but nothing to parse.
+  const isJson = /json/.test(st.expect.contentType ?? '') && st.method !== 'HEAD' && !st.expect.empty;
   const needs = new Set<string>([...variablesIn(st.path), ...st.headers.flatMap(([, v]) => variablesIn(v))]);
   if (st.body && 'json' in st.body) for (const v of jsonRefs(st.body.json).vars) needs.add(v);
   needs.delete('BASE_URL');

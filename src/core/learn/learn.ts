@@ -577,7 +577,10 @@ class StepBuilder {
       ...(search.length ? { search } : {}),
       headers,
       body,
-      expect: { status: ex.status!, contentType: s.contentType, schema: response?.schema ? requiredShape(response.schema) : undefined, values, noise },
+      expect: {
+        status: ex.status!, contentType: s.contentType, schema: response?.schema ? requiredShape(response.schema) : undefined, values, noise,
+        ...(ex.method === 'HEAD' || !ex.responseBody?.size ? { empty: true } : {}),
+      },
       captures,
     };
   }

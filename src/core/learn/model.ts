@@ -99,6 +99,8 @@ export interface Step {
     schema?: JsonSchema;
     values: ValueCheck[];
     noise: NoiseField[];
+    /** The recorded response had no body (HEAD, 204, or an empty 200): nothing to decode, whatever its type. */
+    empty?: boolean;
   };
   captures: Capture[];
   /** Added to undo what the scenario created (the API has a DELETE for it); failures there do not fail the test. */
