@@ -82,6 +82,13 @@ const CASES: Case[] = [
     target: '/api/empty',
     answer: () => json(''),
   },
+  {
+    why: 'a __proto__ key of a JSON body is sent as a field (§17)',
+    method: 'POST',
+    target: '/api/proto',
+    request: { contentType: 'application/json', body: Buffer.from('{"__proto__":{"admin":true},"name":"x"}'), base64: false },
+    answer: ({ body }) => json(JSON.stringify({ keys: Object.keys(JSON.parse(body.toString() || '{}') as object).join(',') })),
+  },
 ];
 
 function answerFor(method: string, target: string, body: Buffer): Answer {

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DIALECTS, pythonPytest } from '../../src/core/generate/dialects';
+import { DIALECTS, pythonPytest, typescriptNode } from '../../src/core/generate/dialects';
 import { renderSuite } from '../../src/core/generate/generate';
 import { actionName } from '../../src/core/learn/learn';
 import type { BehaviourModel, Step } from '../../src/core/learn/model';
@@ -108,4 +108,12 @@ test('every dialect: spaces before U+2028 and U+2029 in an expected string stay 
   const value = 'a \u2028b \u2029c';
   const text = (d: (typeof DIALECTS)[number]): string => renderSuite(d, model([step({ expect: { status: 200, contentType: 'application/json', values: [{ pointer: '/s', value }], noise: [] } })]), 'traffic.db');
   for (const d of DIALECTS) assert.ok(text(d).includes(d.literal(value).replace(/^Value::from\(|\)$/g, '')), d.id);
+});
+
+test('typescript: a __proto__ key of a JSON body is written as a computed key (a plain one would set the prototype)', () => {
+  assert.equal(typescriptNode.json({ __proto__x: 1 }), '{ __proto__x: 1 }');
+  const body = JSON.parse('{"__proto__":{"admin":true},"name":"x"}') as unknown;
+  const literal = typescriptNode.json(body);
+  assert.equal(literal, '{ ["__proto__"]: { admin: true }, name: "x" }');
+  assert.deepEqual(Object.keys(new Function(`return ${literal}`)() as object), ['__proto__', 'name']);
 });

@@ -4,6 +4,12 @@ import { blockCommentText, camel, concatParts, lineComment, type Dialect } from 
 
 const jsonString = (s: string): string => JSON.stringify(s);
 
+/** A key of an object literal: `__proto__: x` (quoted or not) sets the prototype; only a computed key makes a field. */
+function objectKey(k: string): string {
+  if (k === '__proto__') return `[${jsonString(k)}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : jsonString(k);
+}
+
 function tsDialect(id: string, framework: string): Dialect {
   return {
     id,
@@ -39,7 +45,7 @@ function tsDialect(id: string, framework: string): Dialect {
         if (typeof o.$env === 'string') return `env(${jsonString(o.$env)})`;
         if (Array.isArray(o.$concat)) return this.expr(concatParts(o.$concat));
         const entries = Object.entries(o);
-        return entries.length ? `{ ${entries.map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsonString(k)}: ${render(x)}`).join(', ')} }` : '{}';
+        return entries.length ? `{ ${entries.map(([k, x]) => `${objectKey(k)}: ${render(x)}`).join(', ')} }` : '{}';
       };
       return render(value);
     },
