@@ -117,3 +117,10 @@ test('typescript: a __proto__ key of a JSON body is written as a computed key (a
   assert.equal(literal, '{ ["__proto__"]: { admin: true }, name: "x" }');
   assert.deepEqual(Object.keys(new Function(`return ${literal}`)() as object), ['__proto__', 'name']);
 });
+
+test('typescript: the database path names the describe block as a string literal, whatever quotes it holds', () => {
+  for (const d of DIALECTS.filter((x) => x.language === 'typescript')) {
+    const text = renderSuite(d, model([step()]), `../it's "q"/\`x\`/traffic.db`);
+    assert.match(text, /^describe\("\.\.\/it's \\"q\\"\/`x`\/traffic\.db", \(\) => \{$/m, d.id);
+  }
+});

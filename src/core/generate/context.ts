@@ -52,7 +52,10 @@ export interface ScenarioView {
 
 export interface SuiteView {
   version: string;
+  /** The database, for the header comment. */
   source: string;
+  /** The database as a string literal (the TypeScript suite's describe name). */
+  sourceLiteral: string;
   generatedFrom: string;
   baseUrl: string;
   env: Array<{ name: string; description: string }>;
@@ -149,6 +152,7 @@ export function suiteView(d: Dialect, model: BehaviourModel, info: { version: st
     // The header is a doc comment or docstring: the database path and secrets' descriptions (which name the
     // redacted field, a JSON key from traffic) must not end it.
     source: d.docText(info.source),
+    sourceLiteral: d.str(info.source),
     generatedFrom: `${model.source.used} captured exchanges`,
     baseUrl: d.str(model.baseUrl ?? 'http://127.0.0.1:8080'),
     env: model.env.map((e) => ({ name: d.docText(e.name), description: d.docText(e.description) })),
