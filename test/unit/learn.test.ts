@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
+import { importHar } from '../../src/core/har/import';
 import { inferSchema, mergeSchemas, stringFormat } from '../../src/core/learn/jsonSchema';
-import { actionName, leaves, requiredShape } from '../../src/core/learn/learn';
+import { actionName, learn, leaves, requiredShape } from '../../src/core/learn/learn';
+import { TrafficDb } from '../../src/core/store/database';
 
 test('schemas merge across samples: required vs optional, widened types, formats kept only when shared', () => {
   const a = inferSchema({ id: 1, name: 'Ada', email: 'ada@example.com', createdAt: '2026-01-02T03:04:05.678Z', tags: ['x'], score: 1 });
@@ -52,4 +57,27 @@ test('leaves by JSON pointer, with or without array contents', () => {
 test('the asserted shape keeps required fields and types only', () => {
   const s = mergeSchemas(inferSchema({ id: 1, when: '2026-01-01', opt: 1 }), inferSchema({ id: 2, when: '2026-01-02' }));
   assert.deepEqual(requiredShape(s), { type: 'object', properties: { id: { type: 'integer' }, when: { type: 'string' } }, required: ['id', 'when'] });
+});
+
+test('a step keeps the recorded query byte for byte, with a chained value as a variable', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-learn-query-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const entry = (method: string, url: string, status: number, body: string, at: number): unknown => ({
+    startedDateTime: new Date(Date.UTC(2024, 4, 1, 10, 0, at)).toISOString(), time: 1, cache: {}, timings: { send: 0, wait: 1, receive: 0 },
+    request: { method, url, httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status, statusText: '', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content: { size: body.length, mimeType: 'application/json', text: body }, redirectURL: '', headersSize: -1, bodySize: -1 },
+  });
+  const har = path.join(dir, 't.har');
+  fs.writeFileSync(har, JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [
+    entry('POST', 'http://127.0.0.1:9/api/users', 201, '{"id":4711}', 0),
+    entry('GET', 'http://127.0.0.1:9/api/orders?q=a+b&owner=4711&x=%24%7By%7D&flag', 200, '{"n":1}', 1),
+  ] } }));
+  await importHar(har, path.join(dir, 't.db'));
+  const db = await TrafficDb.open(path.join(dir, 't.db'));
+  t.after(() => db.close());
+  const steps = learn(db).scenarios.flatMap((s) => s.steps).filter((s) => s.endpoint === 'GET /api/orders');
+  assert.equal(steps.length, 1);
+  const [owner] = steps[0].search!.filter((p) => typeof p === 'object');
+  assert.ok(owner && 'variable' in owner, JSON.stringify(steps[0].search));
+  assert.deepEqual(steps[0].search, ['?q=a+b&owner=', owner, '&x=%24%7By%7D&flag']);
 });

@@ -4,9 +4,12 @@ import { compact, jsonRefs, type Dialect } from './dialect';
 
 /** One request of a test, with every piece already spelled in the target language. */
 export interface StepView {
-  /** "POST /api/users → 201" */
+  /** "POST /api/users → 201", safe inside the language's comments and docstrings */
   title: string;
   method: string;
+  /** One of the methods HTTP clients have a function for (requests.get …); any other goes by name (methodQuoted). */
+  standardMethod: boolean;
+  /** The standard method in lower case (get, post); empty for any other. */
   methodLower: string;
   methodQuoted: string;
   /** The scenario's first request (declares what later ones reuse). */
@@ -17,6 +20,8 @@ export interface StepView {
   /** The JSON body expression, or a text body literal. */
   json: string | null;
   text: string | null;
+  /** A binary body: an expression of its bytes. */
+  bytes: string | null;
   status: number;
   contentType: string | null;
   isJson: boolean;
@@ -47,7 +52,10 @@ export interface ScenarioView {
 
 export interface SuiteView {
   version: string;
+  /** The database, for the header comment. */
   source: string;
+  /** The database as a string literal (the TypeScript suite's describe name). */
+  sourceLiteral: string;
   generatedFrom: string;
   baseUrl: string;
   env: Array<{ name: string; description: string }>;
@@ -59,7 +67,10 @@ function variablesIn(t: TemplateString): string[] {
   return t.flatMap((p) => (typeof p === 'object' && 'variable' in p ? [p.variable] : []));
 }
 
-function queryString(query: Step['query']): TemplateString {
+/** The query as recorded; rebuilt from the decoded pairs only for models learned before `search` was kept. */
+function queryString(st: Step): TemplateString {
+  if (st.search) return st.search;
+  const query = st.query;
   const out: TemplateString = [];
   query.forEach(([name, value], i) => {
     out.push(`${i === 0 ? '?' : '&'}${encodeURIComponent(name)}=`);
@@ -68,35 +79,35 @@ function queryString(query: Step['query']): TemplateString {
   return out;
 }
 
-/** A comment's text on one line, with nothing a language would read as code inside a comment (Java's \u escapes). */
-function commentText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\\u/g, '\\ u');
-}
-
 function callComments(d: Dialect, calls: EndpointCall[] | undefined): string[] {
   if (!calls?.length) return [];
-  return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${commentText(callLine(c))}`))];
+  return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${callLine(c)}`))];
 }
 
+const STANDARD_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
 function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
-  const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st.query)]);
-  const isJson = /json/.test(st.expect.contentType ?? '');
+  const url = compact([{ variable: 'BASE_URL' }, ...st.path, ...queryString(st)]);
+  // HEAD, or a recorded empty body: a JSON content type, but nothing to parse.
+  const isJson = /json/.test(st.expect.contentType ?? '') && st.method !== 'HEAD' && !st.expect.empty;
   const needs = new Set<string>([...variablesIn(st.path), ...st.headers.flatMap(([, v]) => variablesIn(v))]);
   if (st.body && 'json' in st.body) for (const v of jsonRefs(st.body.json).vars) needs.add(v);
   needs.delete('BASE_URL');
   // A JSON body's content-type is written by the template itself.
   const headers = st.headers.filter(([n]) => !(n.toLowerCase() === 'content-type' && st.body && 'json' in st.body));
   return {
-    title: `${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`,
+    title: d.docText(`${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`),
     method: st.method,
-    methodLower: st.method.toLowerCase(),
+    standardMethod: STANDARD_METHODS.has(st.method),
+    methodLower: STANDARD_METHODS.has(st.method) ? st.method.toLowerCase() : '',
     methodQuoted: d.str(st.method),
     first: false,
     url: d.expr(url),
     headers: headers.map(([name, value]) => ({ name: d.str(name), value: d.expr(compact(value)) })),
     hasHeaders: headers.length > 0,
     json: st.body && 'json' in st.body ? d.json(st.body.json) : null,
-    text: st.body && 'text' in st.body ? d.str(st.body.text) : null,
+    text: st.body && 'text' in st.body && !st.body.encoding ? d.str(st.body.text) : null,
+    bytes: st.body && 'text' in st.body && st.body.encoding === 'base64' ? d.bytes(st.body.text) : null,
     status: st.expect.status,
     contentType: st.expect.contentType ? d.str(st.expect.contentType) : null,
     isJson,
@@ -138,10 +149,13 @@ export function suiteView(d: Dialect, model: BehaviourModel, info: { version: st
   });
   return {
     version: info.version,
-    source: info.source,
+    // The header is a doc comment or docstring: the database path and secrets' descriptions (which name the
+    // redacted field, a JSON key from traffic) must not end it.
+    source: d.docText(info.source),
+    sourceLiteral: d.str(info.source),
     generatedFrom: `${model.source.used} captured exchanges`,
     baseUrl: d.str(model.baseUrl ?? 'http://127.0.0.1:8080'),
-    env: model.env.map((e) => ({ name: e.name, description: e.description })),
+    env: model.env.map((e) => ({ name: d.docText(e.name), description: d.docText(e.description) })),
     scenarios,
     endpoints: model.endpoints.length,
   };

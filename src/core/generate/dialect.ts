@@ -25,19 +25,45 @@ export interface Dialect {
    * missing, never replaced. Paths are relative to the output folder.
    */
   scaffold?(outDir: string): Array<{ path: string; content: string }>;
-  /** A comment line. */
+  /** A comment line, safe for any text (it is written on one line, with nothing the language reads as code). */
   comment(text: string): string;
+  /**
+   * Text safe inside the file's doc comments and docstrings (the header, a test's title): on one line, with nothing
+   * that ends the comment or docstring, or that the language reads inside it.
+   */
+  docText(text: string): string;
   testName(scenario: string): string;
   variable(name: string): string;
   str(s: string): string;
   /** A string expression from literal parts, variables and environment variables. */
   expr(t: TemplateString): string;
+  /** An expression of the bytes a base64 text stands for (a binary request body, sent as those bytes). */
+  bytes(base64: string): string;
   /** An expression that builds the JSON body (variables and env values substituted). */
   json(value: JsonTemplate): string;
   /** A literal of an expected JSON value (compared with the decoded response). */
   literal(value: string | number | boolean | null): string;
   /** A literal of the shape (required fields and types) the response must have. */
   schema(s: JsonSchema): string;
+}
+
+/**
+ * Text on one line with nothing a language reads as code inside a line comment: line breaks and other control
+ * characters (Go and Python also refuse NUL, Go a BOM) become spaces, and Java's \u escapes (which javac decodes
+ * before it sees comments) are broken apart.
+ */
+export function commentText(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]+/g, ' ').replace(/\\u/g, '\\ u');
+}
+
+/** A line comment that starts with `prefix` (`//`, `#`) and holds any text safely. */
+export function lineComment(prefix: string): (text: string) => string {
+  return (text) => `${prefix} ${commentText(text)}`;
+}
+
+/** commentText for a `/* … *\/` block: a `*\/` in the text would end the block. */
+export function blockCommentText(s: string): string {
+  return commentText(s).replace(/\*\//g, '*\\/');
 }
 
 export function snake(s: string): string {

@@ -36,7 +36,9 @@ export function renderSuite(d: Dialect, model: BehaviourModel, source: string): 
   }
   const template = hbs.compile(fs.readFileSync(path.join(dir, d.template), 'utf8'), { noEscape: true, strict: false });
   const body = template({ ...suiteView(d, model, { version: VERSION, source }), file: d.file })
-    .replace(/[ \t]+$/gm, '')
+    // Only before real line ends: with the m flag, $ also matches before U+2028/U+2029 inside string literals.
+    .replace(/[ \t]+(?=\r?\n)/g, '')
+    .replace(/[ \t]+$/, '')
     .replace(/\n{4,}/g, '\n\n\n')
     .replace(/\n*$/, '\n');
   const hash = createHash('sha256').update(body).digest('hex');

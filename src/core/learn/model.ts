@@ -88,14 +88,19 @@ export interface Step {
   method: string;
   path: TemplateString;
   query: Array<[string, TemplateString]>;
+  /** The query as recorded (still encoded, from its `?`), chained values and secrets as parts; absent when none. */
+  search?: TemplateString;
   headers: Array<[string, TemplateString]>;
-  body: { json: JsonTemplate } | { text: string } | null;
+  /** A JSON body, or the text as recorded; `encoding: 'base64'` when the text is base64 of binary bytes. */
+  body: { json: JsonTemplate } | { text: string; encoding?: 'base64' } | null;
   expect: {
     status: number;
     contentType: string | null;
     schema?: JsonSchema;
     values: ValueCheck[];
     noise: NoiseField[];
+    /** The recorded response had no body (HEAD, 204, or an empty 200): nothing to decode, whatever its type. */
+    empty?: boolean;
   };
   captures: Capture[];
   /** Added to undo what the scenario created (the API has a DELETE for it); failures there do not fail the test. */

@@ -2,15 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { camel, concatParts, pascal, type Dialect } from '../dialect';
+import { camel, commentText, concatParts, lineComment, pascal, type Dialect } from '../dialect';
 
 /** Keywords, predeclared names and the names the generated file uses itself: a variable named so gets a `Value` suffix. */
 const RESERVED = new Set([
   'break', 'case', 'chan', 'const', 'continue', 'default', 'defer', 'else', 'fallthrough', 'for', 'func', 'go', 'goto', 'if', 'import',
   'interface', 'map', 'package', 'range', 'return', 'select', 'struct', 'switch', 'type', 'var',
   'any', 'bool', 'byte', 'error', 'string', 'int', 'len', 'cap', 'nil', 'true', 'false', 'iota', 'new', 'make', 'append', 'copy', 'delete', 'panic', 'print', 'println', 'recover',
-  't', 'r', 'baseURL', 'client', 'env', 'setting', 'at', 'text', 'send', 'cleanup', 'checkShape', 'expectEqual', 'response', 'plainText', 'shape',
-  'bytes', 'json', 'fmt', 'io', 'http', 'os', 'reflect', 'strconv', 'strings', 'testing', 'time',
+  't', 'r', 'baseURL', 'client', 'env', 'setting', 'at', 'text', 'send', 'cleanup', 'checkShape', 'expectEqual', 'response', 'plainText', 'rawBytes', 'decodeBase64', 'shape',
+  'base64', 'bytes', 'json', 'fmt', 'io', 'math', 'http', 'os', 'reflect', 'strconv', 'strings', 'testing', 'time',
 ]);
 
 /**
@@ -57,7 +57,8 @@ export const goTesting: Dialect = {
     if (inModule(outDir) || fs.existsSync(path.join(outDir, 'tests', 'go.mod'))) return [];
     return [{ path: 'go.mod', content: 'module generatedtests\n\ngo 1.19\n' }];
   },
-  comment: (t) => `// ${t}`,
+  comment: lineComment('//'),
+  docText: commentText,
   testName: (s) => `Test${pascal(s)}`,
   variable(n: string): string {
     if (n === 'BASE_URL') return 'baseURL';
@@ -75,6 +76,7 @@ export const goTesting: Dialect = {
     const args = t.flatMap((p) => (typeof p === 'string' ? [] : [term(p)]));
     return `fmt.Sprintf(${goString(format)}, ${args.join(', ')})`;
   },
+  bytes: (b64) => `decodeBase64(t, ${goString(b64)})`,
   json(value: JsonTemplate): string {
     const render = (v: unknown): string => {
       if (v === null) return 'nil';

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { camel, concatParts, type Dialect, quotedString } from '../dialect';
+import { blockCommentText, camel, concatParts, lineComment, type Dialect, quotedString } from '../dialect';
 
 /**
  * A Java string literal. Control characters become octal escapes: a `\u000a` in Java source is turned into a line
@@ -35,7 +35,8 @@ export const javaJunit5: Dialect = {
   runner: 'java',
   file: 'src/test/java/generated/GeneratedApiTest.java',
   template: 'GeneratedApiTest.java.hbs',
-  comment: (t) => `// ${t}`,
+  comment: lineComment('//'),
+  docText: blockCommentText,
   testName(s: string): string {
     const name = camel(s) || 'scenario';
     return /^[0-9]/.test(name) ? `test${name}` : name;
@@ -58,6 +59,7 @@ export const javaJunit5: Dialect = {
       })
       .join(' + ');
   },
+  bytes: (b64) => `Base64.getDecoder().decode(${javaString(b64)})`,
   json(value: JsonTemplate): string {
     const render = (v: unknown): string => {
       if (v === null) return 'null';

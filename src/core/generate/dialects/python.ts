@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { snake, concatParts, type Dialect } from '../dialect';
+import { commentText, concatParts, lineComment, snake, type Dialect } from '../dialect';
 
 const jsonString = (s: string): string => JSON.stringify(s);
 
@@ -12,7 +12,9 @@ export const pythonPytest: Dialect = {
   runner: 'python',
   file: 'tests/test_generated.py',
   template: 'test_generated.py.hbs',
-  comment: (t) => `# ${t}`,
+  comment: lineComment('#'),
+  // Inside a docstring a backslash starts an escape (\N{…} can be a syntax error) and a quote can end it.
+  docText: (t) => commentText(t).replace(/[\\"]/g, '\\$&'),
   testName: (s) => `test_${snake(s)}`,
   variable: (n) => (n === 'BASE_URL' ? 'BASE_URL' : snake(n)),
   str: jsonString,
@@ -26,6 +28,7 @@ export const pythonPytest: Dialect = {
       .join('');
     return `f"${body}"`;
   },
+  bytes: (b64) => `body_bytes(${jsonString(b64)})`,
   json(value: JsonTemplate): string {
     const render = (v: unknown): string => {
       if (v === null) return 'None';

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { concatParts, snake, type Dialect, quotedString } from '../dialect';
+import { commentText, concatParts, lineComment, snake, type Dialect, quotedString } from '../dialect';
 
 /**
  * Rust: `#[test]` functions with ureq + serde_json. The output must pass `rustfmt --check` without running rustfmt,
@@ -24,6 +24,16 @@ const TAKEN = new Set(['r', 'body', 'url', 'json', 'shape', 'request', 'value', 
 /** A Rust string literal (JSON escapes that Rust lacks spelled its way). */
 export function rustStr(s: string): string {
   return quotedString(s, (c) => `\\u{${c.toString(16)}}`);
+}
+
+/** A byte string literal (b"…") of the bytes a base64 text stands for: no decoder, no crate. */
+export function rustBytes(b64: string): string {
+  let out = 'b"';
+  for (const byte of Buffer.from(b64, 'base64')) {
+    const printable = byte >= 0x20 && byte < 0x7f && byte !== 0x22 && byte !== 0x5c;
+    out += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
 }
 
 /** A raw string literal with enough #s. */
@@ -105,7 +115,8 @@ export const rustUreq: Dialect = {
     },
     { path: 'src/lib.rs', content: '//! The generated tests live in tests/; this library is empty (cargo needs a target).\n' },
   ],
-  comment: (t) => `// ${t}`,
+  comment: lineComment('//'),
+  docText: commentText,
   testName: (s) => {
     const n = snake(s) || 'scenario';
     return /^[0-9]/.test(n) || KEYWORDS.has(n) ? `test_${n}` : n;
@@ -113,6 +124,7 @@ export const rustUreq: Dialect = {
   variable: variableName,
   str: rustStr,
   expr: (t: TemplateString) => stringExpr(t),
+  bytes: rustBytes,
   json(value: JsonTemplate): string {
     // The body as JSON text with null where a variable goes, then each variable set at its pointer.
     const sets: Array<[string, string]> = [];

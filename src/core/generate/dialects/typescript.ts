@@ -1,8 +1,14 @@
 import type { JsonSchema } from '../../learn/jsonSchema';
 import type { JsonTemplate, TemplateString } from '../../learn/model';
-import { camel, concatParts, type Dialect } from '../dialect';
+import { blockCommentText, camel, concatParts, lineComment, type Dialect } from '../dialect';
 
 const jsonString = (s: string): string => JSON.stringify(s);
+
+/** A key of an object literal: `__proto__: x` (quoted or not) sets the prototype; only a computed key makes a field. */
+function objectKey(k: string): string {
+  if (k === '__proto__') return `[${jsonString(k)}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : jsonString(k);
+}
 
 function tsDialect(id: string, framework: string): Dialect {
   return {
@@ -13,8 +19,10 @@ function tsDialect(id: string, framework: string): Dialect {
     file: 'tests/generated.test.ts',
     template: 'generated.test.ts.hbs',
     shared: 'typescript-common',
-    comment: (t) => `// ${t}`,
-    testName: (s) => s.replace(/_/g, ' '),
+    comment: lineComment('//'),
+    docText: blockCommentText,
+    // Written between single quotes: nothing but letters, digits and spaces.
+    testName: (s) => s.replace(/[^A-Za-z0-9]+/g, ' ').trim(),
     variable: (n) => (n === 'BASE_URL' ? 'BASE_URL' : camel(n)),
     str: jsonString,
     expr(t: TemplateString): string {
@@ -27,6 +35,7 @@ function tsDialect(id: string, framework: string): Dialect {
         .join('');
       return `\`${body}\``;
     },
+    bytes: (b64) => `Buffer.from(${jsonString(b64)}, 'base64')`,
     json(value: JsonTemplate): string {
       const render = (v: unknown): string => {
         if (v === null || typeof v !== 'object') return JSON.stringify(v);
@@ -36,7 +45,7 @@ function tsDialect(id: string, framework: string): Dialect {
         if (typeof o.$env === 'string') return `env(${jsonString(o.$env)})`;
         if (Array.isArray(o.$concat)) return this.expr(concatParts(o.$concat));
         const entries = Object.entries(o);
-        return entries.length ? `{ ${entries.map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsonString(k)}: ${render(x)}`).join(', ')} }` : '{}';
+        return entries.length ? `{ ${entries.map(([k, x]) => `${objectKey(k)}: ${render(x)}`).join(', ')} }` : '{}';
       };
       return render(value);
     },

@@ -1,0 +1,159 @@
+/**
+ * A generated test sends what was recorded and expects what was recorded: run against a backend that answers
+ * exactly as it did in the recording, every test passes. Each case below is an exchange some language got wrong
+ * (numbers spelled 5.0, the raw query, bytes of a body, an empty JSON body...). The recording is a HAR built from
+ * the backend's own answers; it is imported and generated through the CLI and run by each language's runner.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { DIALECTS } from '../../src/core/generate/dialects';
+import { DEBIAN_CRATES, DEBIAN_RUST, checkSuite, runSuite, runnerAvailable, type RunnerOptions } from '../../src/core/generate/runners';
+import { ROOT, listen, runCli, tmpDir } from '../helpers';
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  /** The body exactly as sent (JSON text is kept as written: 5.0 stays 5.0). */
+  body: string;
+}
+
+interface Case {
+  why: string;
+  method: string;
+  /** Path and query as sent on the wire. */
+  target: string;
+  request?: { contentType: string; body: Buffer; base64: boolean };
+  answer(req: { method: string; target: string; body: Buffer }): Answer;
+}
+
+const json = (body: string): Answer => ({ status: 200, contentType: 'application/json', body });
+
+const CASES: Case[] = [
+  {
+    why: 'numbers written 5.0 and 1e300 are integers to JSON Schema (§7)',
+    method: 'GET',
+    target: '/api/float',
+    answer: () => json('{"price":5.0,"exp":1e300,"neg":-2.0}'),
+  },
+  {
+    why: 'integers beyond 2^53 are not asserted with a rounded value; their type still is (§8)',
+    method: 'GET',
+    target: '/api/big',
+    answer: () => json('{"id":9007199254740993,"small":-9007199254740995,"huge":123456789012345678901234567890,"ok":1}'),
+  },
+  {
+    why: 'the query is sent as recorded, byte for byte: + stays +, a bare flag stays bare (§9)',
+    method: 'GET',
+    target: '/api/echo?q=a+b&x=%24%7By%7D&e=%22&flag&sp=%20&t=~*&q=2',
+    answer: ({ target }) => json(JSON.stringify({ search: target.slice(target.indexOf('?')) })),
+  },
+  {
+    why: 'spaces before U+2028 and U+2029 inside a string literal are kept (§10)',
+    method: 'GET',
+    target: '/api/separators',
+    answer: () => json(JSON.stringify({ s: 'line \u2028sep \u2029para \t\u2028end' })),
+  },
+  {
+    why: 'a binary request body is sent as its bytes, not as its base64 text (§11)',
+    method: 'PUT',
+    target: '/api/upload',
+    request: { contentType: 'image/png', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x22, 0x5c, 0xff]), base64: true },
+    answer: ({ body }) => json(JSON.stringify({ size: body.length, sum: body.reduce((a, b) => a + b, 0), first: body[0] ?? null })),
+  },
+  {
+    why: 'an application/octet-stream body that is not UTF-8 is sent as its bytes (§11)',
+    method: 'POST',
+    target: '/api/blob',
+    request: { contentType: 'application/octet-stream', body: Buffer.from([0xc3, 0x28, 0x00, 0xfe, 0x41]), base64: true },
+    answer: ({ body }) => json(JSON.stringify({ size: body.length, sum: body.reduce((a, b) => a + b, 0), first: body[0] ?? null })),
+  },
+  {
+    why: 'HEAD with a JSON content type: no body to parse (§12)',
+    method: 'HEAD',
+    target: '/api/head',
+    answer: () => json(''),
+  },
+  {
+    why: 'an empty body recorded with a JSON content type: nothing to parse (§12)',
+    method: 'GET',
+    target: '/api/empty',
+    answer: () => json(''),
+  },
+  {
+    why: 'a __proto__ key of a JSON body is sent as a field (§17)',
+    method: 'POST',
+    target: '/api/proto',
+    request: { contentType: 'application/json', body: Buffer.from('{"__proto__":{"admin":true},"name":"x"}'), base64: false },
+    answer: ({ body }) => json(JSON.stringify({ keys: Object.keys(JSON.parse(body.toString() || '{}') as object).join(',') })),
+  },
+];
+
+function answerFor(method: string, target: string, body: Buffer): Answer {
+  const c = CASES.find((x) => x.method === method && x.target.split('?')[0] === target.split('?')[0]);
+  return c ? c.answer({ method, target, body }) : { status: 404, contentType: 'text/plain', body: 'no such case' };
+}
+
+/** The HAR of one exchange per case, its responses the backend's own answers. */
+function har(baseUrl: string): unknown {
+  const entries = CASES.map((c, i) => {
+    const a = c.answer({ method: c.method, target: c.target, body: c.request?.body ?? Buffer.alloc(0) });
+    const headers = (ct: string | null): Array<{ name: string; value: string }> => (ct ? [{ name: 'content-type', value: ct }] : []);
+    return {
+      startedDateTime: new Date(Date.UTC(2024, 4, 1, 10, 0, i)).toISOString(),
+      time: 1,
+      cache: {},
+      timings: { send: 0, wait: 1, receive: 0 },
+      request: {
+        method: c.method, url: `${baseUrl}${c.target}`, httpVersion: 'HTTP/1.1', queryString: [], cookies: [], headersSize: -1,
+        headers: headers(c.request?.contentType ?? null), bodySize: c.request?.body.length ?? 0,
+        ...(c.request ? { postData: { mimeType: c.request.contentType, text: c.request.base64 ? c.request.body.toString('base64') : c.request.body.toString('utf8'), ...(c.request.base64 ? { encoding: 'base64' } : {}) } } : {}),
+      },
+      response: {
+        status: a.status, statusText: 'OK', httpVersion: 'HTTP/1.1', cookies: [], redirectURL: '', headersSize: -1, bodySize: -1,
+        headers: headers(a.contentType),
+        content: { size: Buffer.byteLength(a.body), mimeType: a.contentType ?? '', text: a.body },
+      },
+    };
+  });
+  return { log: { version: '1.2', creator: { name: 'test', version: '1' }, entries } };
+}
+
+/** Rust builds with Debian's toolchain from Debian's crates, offline (as in generate.test.ts). */
+function options(baseUrl?: string): RunnerOptions {
+  return { baseUrl, cacheDir: path.join(ROOT, '.cache', 'runners'), nodeModules: path.join(ROOT, 'node_modules'), timeoutMs: 180_000, rust: DEBIAN_RUST, offlineCrates: DEBIAN_CRATES };
+}
+
+for (const d of DIALECTS) {
+  test(`${d.language} (${d.framework}): every recorded exchange passes against a backend that answers the same`, { timeout: 600_000 }, async (t) => {
+    const reason = runnerAvailable(d.runner, options(), ROOT);
+    if (reason !== null) return t.skip(reason);
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const a = answerFor(req.method ?? '', req.url ?? '', Buffer.concat(chunks));
+        res.writeHead(a.status, a.contentType ? { 'content-type': a.contentType } : {});
+        res.end(req.method === 'HEAD' ? undefined : a.body);
+      });
+    });
+    const backend = await listen(t, server);
+    const dir = tmpDir(t, 'chaos-fidelity-');
+    fs.writeFileSync(path.join(dir, 'traffic.har'), JSON.stringify(har(backend.url)));
+    // A quote in the database's path once broke the TypeScript suite's describe('…') (§18).
+    fs.mkdirSync(path.join(dir, `it's "here"`));
+    const db = path.join(dir, `it's "here"`, 'traffic.db');
+    const imported = runCli(['import', path.join(dir, 'traffic.har'), '--db', db]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const out = path.join(dir, 'out');
+    const generated = runCli(['generate', '--input', db, '--language', d.language, '--framework', d.framework === 'node:test' ? 'node' : d.framework, '--out', out]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const check = await checkSuite(d.runner, out, options());
+    assert.ok(check.ok, `${check.commands.join('\n')}\n${check.output}`);
+    const run = await runSuite(d.runner, out, options(backend.url));
+    assert.ok(run.ok, `${run.output}\n${fs.readFileSync(path.join(out, d.file), 'utf8')}`);
+    assert.equal(run.passed, CASES.length, run.output);
+  });
+}
