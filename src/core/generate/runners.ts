@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { withFileLockAsync } from '../store/lock';
 
 export type RunnerLanguage = 'python' | 'go' | 'rust' | 'typescript-vitest' | 'typescript-node' | 'java';
 
@@ -381,6 +382,15 @@ function rustEnv(options: RunnerOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * One cargo at a time in the shared target folder: every generated crate has the same name, so its test binary has
+ * the same path there, and a second suite built meanwhile would replace the binary the first one is about to run.
+ */
+function inCargoTarget<T>(options: RunnerOptions, work: () => Promise<T>): Promise<T> {
+  return withFileLockAsync(path.join(cacheDir(options, 'cargo-target'), 'chaos-testing-cargo'), work, CARGO_LOCK_WAIT_MS);
+}
+const CARGO_LOCK_WAIT_MS = 15 * 60_000;
+
 function pythonEnv(options: RunnerOptions): NodeJS.ProcessEnv {
   // Bytecode goes to the cache, not into the user's tests/ folder.
   return { ...baseEnv(options), PYTHONPYCACHEPREFIX: cacheDir(options, 'pycache'), PYTHONDONTWRITEBYTECODE: '1' };
@@ -572,7 +582,7 @@ export async function checkSuite(lang: RunnerLanguage, dir: string, options: Run
       if (!files.length) return noFiles(step, 'tests/*.rs').check(false);
       const fmt = await step.run(rust.rustfmt, ['--check', '--edition', '2021', ...files.map((f) => path.relative(dir, f))]);
       if (fmt.code !== 0) return step.check(false);
-      const build = await step.run(rust.cargo, ['test', '--no-run', '--color', 'never']);
+      const build = await inCargoTarget(options, () => step.run(rust.cargo, ['test', '--no-run', '--color', 'never']));
       return step.check(build.code === 0);
     }
     case 'typescript-vitest':
@@ -658,7 +668,7 @@ export async function runSuite(lang: RunnerLanguage, dir: string, options: Runne
     case 'rust': {
       if (options.offlineCrates) writeOfflineCargoConfig(dir, options.offlineCrates);
       const step = new Step(dir, rustEnv(options), options);
-      await step.run((options.rust ?? PATH_RUST).cargo, ['test', '--no-fail-fast', '--color', 'never']);
+      await inCargoTarget(options, () => step.run((options.rust ?? PATH_RUST).cargo, ['test', '--no-fail-fast', '--color', 'never']));
       return runResult(step, parseCargoTest(step.output));
     }
     case 'typescript-vitest': {

@@ -63,25 +63,42 @@ const EMPTY_LOCK_STALE_MS = 2_000;
  * holder is dead (a run killed inside the section) is taken over. Synchronous, like the sections it guards.
  */
 export function withFileLock<T>(file: string, fn: () => T, timeoutMs = LOCK_WAIT_MS): T {
-  const lock = lockPath(file);
   const deadline = Date.now() + timeoutMs;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot lock ${file}: ${describeError(e)}`);
-    }
-    if (isStale(lock)) fs.rmSync(lock, { force: true });
-    else if (Date.now() > deadline) throw new StoreError(`${file} stayed locked by pid ${lockHolder(file) ?? '?'} for ${timeoutMs} ms; if no such process runs, remove ${lock}`);
-    else Atomics.wait(pause, 0, 0, wait);
-  }
+  for (let wait = 1; !tryLock(file, deadline, timeoutMs); wait = Math.min(wait * 2, 20)) Atomics.wait(pause, 0, 0, wait);
   try {
     return fn();
   } finally {
-    fs.rmSync(lock, { force: true });
+    fs.rmSync(lockPath(file), { force: true });
   }
+}
+
+/**
+ * The same lock around async work (e.g. a build and run in a folder several processes share), waiting without
+ * blocking the event loop.
+ */
+export async function withFileLockAsync<T>(file: string, fn: () => Promise<T>, timeoutMs = LOCK_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 5; !tryLock(file, deadline, timeoutMs); wait = Math.min(wait * 2, 200)) await new Promise((r) => setTimeout(r, wait));
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lockPath(file), { force: true });
+  }
+}
+
+/** Takes `file.lock` (O_EXCL) or removes a stale one; false while another live holder has it; throws past the deadline. */
+function tryLock(file: string, deadline: number, timeoutMs: number): boolean {
+  const lock = lockPath(file);
+  try {
+    fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot lock ${file}: ${describeError(e)}`);
+  }
+  if (isStale(lock)) fs.rmSync(lock, { force: true });
+  else if (Date.now() > deadline) throw new StoreError(`${file} stayed locked by pid ${lockHolder(file) ?? '?'} for ${timeoutMs} ms; if no such process runs, remove ${lock}`);
+  return false;
 }
 
 function isStale(lock: string): boolean {
