@@ -244,8 +244,9 @@ export class Redactor {
         const header = !underSecret && typeof v === 'string' && this._headerSet.has(k.toLowerCase());
         const r = header ? { value: this._headerValue(k.toLowerCase(), v), changed: true } : this._json(v, underSecret || this._isSecretName(k));
         changed ||= r.changed;
-        // defineProperty: a `__proto__` key would otherwise set the prototype and vanish from the stored body.
-        Object.defineProperty(out, k, { value: r.value, enumerable: true, writable: true, configurable: true });
+        // A `__proto__` key assigned would set the prototype and vanish from the stored body.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: r.value, enumerable: true, writable: true, configurable: true });
+        else out[k] = r.value;
       }
       return { value: out, changed };
     }
