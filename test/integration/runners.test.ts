@@ -183,3 +183,26 @@ describe('generated-suite runners', () => {
     });
   });
 });
+
+test('two Rust suites sharing the runner cache each run their own tests, whichever was built last', { timeout: 300_000 }, async (t) => {
+  if (!requireReady(t, runnerAvailable('rust', HARNESS, ROOT))) return;
+  // Crates of the same name (every generated crate is `generated-tests`): in one shared target folder cargo took the
+  // other crate's test binary for up to date when this crate's files were older than that build, and ran it.
+  const crate = (name: string, tests: number): string => {
+    const dir = tmpDir(t, `chaos-rust-${name}-`);
+    fs.mkdirSync(path.join(dir, 'tests'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "generated-tests"\nversion = "0.1.0"\nedition = "2021"\n');
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src', 'lib.rs'), '');
+    fs.writeFileSync(path.join(dir, 'tests', 'test_generated.rs'), Array.from({ length: tests }, (_, i) => `#[test]\nfn ${name}_${i}() {}\n`).join('\n'));
+    return dir;
+  };
+  const older = crate('older', 3); // written first, built last
+  const newer = crate('newer', 1);
+  const options: RunnerOptions = { ...HARNESS, offlineCrates: undefined };
+  const first = await runSuite('rust', newer, options);
+  assert.equal(first.total, 1, first.output);
+  const second = await runSuite('rust', older, options);
+  assert.equal(second.total, 3, second.output);
+  assert.match(second.output, /older_2/);
+});

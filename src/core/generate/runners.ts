@@ -16,6 +16,7 @@
  * Vite's base path ('/'), so TypeScript suites read CHAOS_BASE_URL first.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -373,9 +374,9 @@ function goEnv(options: RunnerOptions): NodeJS.ProcessEnv {
   return { ...baseEnv(options), GOPROXY: 'off', GOFLAGS: '', GOTOOLCHAIN: 'local', GOCACHE: cacheDir(options, 'go-build'), GO111MODULE: 'on' };
 }
 
-function rustEnv(options: RunnerOptions): NodeJS.ProcessEnv {
+function rustEnv(options: RunnerOptions, crateDir: string): NodeJS.ProcessEnv {
   const rust = options.rust ?? PATH_RUST;
-  const env: NodeJS.ProcessEnv = { ...baseEnv(options), CARGO_TARGET_DIR: cacheDir(options, 'cargo-target'), CARGO_TERM_COLOR: 'never' };
+  const env: NodeJS.ProcessEnv = { ...baseEnv(options), CARGO_TARGET_DIR: cargoTarget(options, crateDir), CARGO_TERM_COLOR: 'never' };
   if (rust.rustc) env.RUSTC = rust.rustc;
   if (rust.rustdoc) env.RUSTDOC = rust.rustdoc;
   if (options.offlineCrates) env.CARGO_NET_OFFLINE = 'true';
@@ -383,11 +384,18 @@ function rustEnv(options: RunnerOptions): NodeJS.ProcessEnv {
 }
 
 /**
- * One cargo at a time in the shared target folder: every generated crate has the same name, so its test binary has
- * the same path there, and a second suite built meanwhile would replace the binary the first one is about to run.
+ * A target folder per crate folder. Every generated crate has the same name, so in one shared target folder two
+ * suites' test binaries have the same path, and cargo took the other suite's binary for up to date (its fingerprint
+ * lists the other suite's sources, unchanged) and ran it. Kept under the cache, so a crate's dependencies build once.
  */
-function inCargoTarget<T>(options: RunnerOptions, work: () => Promise<T>): Promise<T> {
-  return withFileLockAsync(path.join(cacheDir(options, 'cargo-target'), 'chaos-testing-cargo'), work, CARGO_LOCK_WAIT_MS);
+function cargoTarget(options: RunnerOptions, crateDir: string): string {
+  const key = createHash('sha256').update(path.resolve(crateDir)).digest('hex').slice(0, 16);
+  return cacheDir(options, path.join('cargo-target', key));
+}
+
+/** One cargo at a time per target folder (the editor and a `ci` run may test the same suite at once). */
+function inCargoTarget<T>(options: RunnerOptions, crateDir: string, work: () => Promise<T>): Promise<T> {
+  return withFileLockAsync(path.join(cargoTarget(options, crateDir), 'chaos-testing-cargo'), work, CARGO_LOCK_WAIT_MS);
 }
 const CARGO_LOCK_WAIT_MS = 15 * 60_000;
 
@@ -577,12 +585,12 @@ export async function checkSuite(lang: RunnerLanguage, dir: string, options: Run
     case 'rust': {
       const rust = options.rust ?? PATH_RUST;
       if (options.offlineCrates) writeOfflineCargoConfig(dir, options.offlineCrates);
-      const step = new Step(dir, rustEnv(options), options);
+      const step = new Step(dir, rustEnv(options, dir), options);
       const files = listFiles(path.join(dir, 'tests'), (n) => n.endsWith('.rs'));
       if (!files.length) return noFiles(step, 'tests/*.rs').check(false);
       const fmt = await step.run(rust.rustfmt, ['--check', '--edition', '2021', ...files.map((f) => path.relative(dir, f))]);
       if (fmt.code !== 0) return step.check(false);
-      const build = await inCargoTarget(options, () => step.run(rust.cargo, ['test', '--no-run', '--color', 'never']));
+      const build = await inCargoTarget(options, dir, () => step.run(rust.cargo, ['test', '--no-run', '--color', 'never']));
       return step.check(build.code === 0);
     }
     case 'typescript-vitest':
@@ -667,8 +675,8 @@ export async function runSuite(lang: RunnerLanguage, dir: string, options: Runne
     }
     case 'rust': {
       if (options.offlineCrates) writeOfflineCargoConfig(dir, options.offlineCrates);
-      const step = new Step(dir, rustEnv(options), options);
-      await inCargoTarget(options, () => step.run((options.rust ?? PATH_RUST).cargo, ['test', '--no-fail-fast', '--color', 'never']));
+      const step = new Step(dir, rustEnv(options, dir), options);
+      await inCargoTarget(options, dir, () => step.run((options.rust ?? PATH_RUST).cargo, ['test', '--no-fail-fast', '--color', 'never']));
       return runResult(step, parseCargoTest(step.output));
     }
     case 'typescript-vitest': {
