@@ -331,7 +331,14 @@ async function autocannon(url, load) {
 
 let wrkScript;
 
-/** wrk paced to about `rate` req/s: each of `connections` waits connections/rate s after each response. */
+/**
+ * wrk paced to about `rate` req/s: each of `connections` waits about connections/rate s after each response, drawn
+ * from ±50 % of it (whole ms, wrk's delay()). A fixed wait kept the connections in step: they started together and
+ * sent in bursts of `connections` requests every wait, so "added latency at 1,000 req/s" measured how long the 10th
+ * request of a burst queued (p50 direct 0.27-0.36 ms, ours 0.52-0.79 ms, in one trial) rather than what one request
+ * pays; drawn, they drift apart within a few requests and arrive spread out, as at a steady rate (direct 0.10-0.12,
+ * ours 0.26-0.29 ms). bench/load.mjs paces wrk the same way.
+ */
 async function wrkPaced(url, { connections, seconds, rate }, workDir) {
   wrkScript ??= writeWrkScript(workDir);
   const delayMs = (connections * 1000) / rate;
@@ -347,7 +354,8 @@ function writeWrkScript(workDir) {
   const file = path.join(workDir, 'paced.lua');
   fs.writeFileSync(file, `
 local pause = tonumber(os.getenv("WRK_DELAY_MS") or "10")
-function delay() return pause end
+local low, high = math.max(1, math.floor(pause / 2 + 0.5)), math.max(1, math.floor(pause * 1.5 + 0.5))
+function delay() return math.random(low, high) end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"mean_us":%f,"errors":%d}\\n',
@@ -510,7 +518,7 @@ async function latency(ctx) {
     const ac = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'ours', ...compared(ctx)], b, { connections, seconds, rate }));
     out.autocannon = { medians: ac, added: added(ac), relayAdded: added(ac, 'relay'), note: 'autocannon records latency in whole milliseconds; --overallRate sends each second\'s share in a burst at the start of the second' };
     if (ctx.wrk) {
-      log('   same with wrk (microsecond histogram), paced by a per-connection pause after each response');
+      log('   same with wrk (microsecond histogram), paced by a per-connection pause after each response (drawn from ±50 % of connections/rate)');
       const wk = medians(await runMatrix(ctx, 'latency', ['direct', 'relay', 'bareKa', 'ours', ...compared(ctx)], b, { connections, seconds, rate, client: 'wrk' }));
       out.wrk = { medians: wk, added: added(wk), relayAdded: added(wk, 'relay') };
     }

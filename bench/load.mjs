@@ -50,6 +50,8 @@ const { values: opt } = parseArgs({
     // The checked latency comparison (the realistic target): rounds and seconds per round (20,000 samples each).
     'latency-runs': { type: 'string', default: '4' },
     'latency-duration': { type: 'string', default: '10' },
+    // The side-by-side rounds (ours and wrk at once, the checked comparison), of --latency-duration each.
+    'side-runs': { type: 'string', default: '5' },
     'delay-us': { type: 'string', default: '1000' }, // the realistic target's service time
     only: { type: 'string' }, // throughput | latency | realistic (the checked latency comparison alone)
     before: { type: 'string' }, // another checkout whose engine runs beside ours (throughput and latency rounds)
@@ -59,13 +61,14 @@ const { values: opt } = parseArgs({
   },
 });
 if (opt.help) {
-  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--latency-runs 4] [--latency-duration 10] [--delay-us 1000] [--only throughput|latency|realistic] [--before DIR] [--floor] [--no-wrk]');
+  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--latency-runs 4] [--latency-duration 10] [--side-runs 5] [--delay-us 1000] [--only throughput|latency|realistic] [--before DIR] [--floor] [--no-wrk]');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
 const SECONDS = Number(opt.duration);
 const LATENCY_RUNS = Number(opt['latency-runs']);
 const LATENCY_SECONDS = Number(opt['latency-duration']);
+const SIDE_RUNS = Number(opt['side-runs']);
 const want = (s) => !opt.only || opt.only.split(',').includes(s);
 const hasWrk = !opt['no-wrk'] && spawnSync('wrk', ['--version']).error === undefined;
 const log = (s) => console.error(s);
@@ -238,6 +241,25 @@ async function rounds(label, tools, load, runs = RUNS) {
   return { load, raw, median: med };
 }
 
+/**
+ * Ours and wrk at the same time against one target, each at half the rate, `runs` rounds: both see the same target
+ * and the same machine in the same seconds, so what differs between their percentiles is what each measures.
+ * (Run one after the other, each round's p99 rests on the stalls that happen to fall in its own 10 s.)
+ */
+async function sideBySide(tools, load, runs) {
+  const raw = { ours: [], wrk: [] };
+  for (let i = 1; i <= runs; i++) {
+    const [o, w] = await Promise.all([tools.ours(load), tools.wrk(load)]);
+    raw.ours.push(o);
+    raw.wrk.push(w);
+    log(`  side by side ${i}/${runs}  ours ${fmt(o.rps)} req/s p50 ${fmt(o.p50)} p90 ${fmt(o.p90)} p99 ${fmt(o.p99)} µs  wrk ${fmt(w.rps)} req/s p50 ${fmt(w.p50)} p90 ${fmt(w.p90)} p99 ${fmt(w.p99)} µs${w.corrected ? '  (wrk\'s own CO correction active)' : ''}`);
+  }
+  const perRound = (p) => raw.ours.map((o, i) => ratio(o[p], raw.wrk[i][p]));
+  const ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, median(perRound(p))]));
+  const perRoundFigures = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, raw.ours.map((o, i) => ({ ours: o[p], wrk: raw.wrk[i][p] }))]));
+  return { load, raw, ratios, perRound: perRoundFigures };
+}
+
 function table(header, rows) {
   const cells = [header, ...rows].map((r) => r.map((c) => String(c ?? '—')));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
@@ -245,6 +267,8 @@ function table(header, rows) {
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** A figure printed among the checks but not one of them. */
+const info = (name, value) => [name, fmt(value, 2), '(info)', ''];
 const check = (name, value, op, limit) => [name, fmt(value, 2), `${op} ${limit}`, value == null ? 'n/a' : (op === '≥' ? value >= limit : value <= limit) ? 'PASS' : 'MISS'];
 
 /** Backends started with --record, by URL: they time each request themselves (bench/backend.mjs). */
@@ -359,7 +383,23 @@ async function main() {
         // The target's own service time (bench/backend.mjs --record) in each tool's rounds: a tail the target has
         // under every generator is the target's, not a difference between them.
         if (l.raw.ours[0].served) out.push(`  the target's own p99 per round (arrival → response written), ${Object.keys(l.raw).map((k) => `${k}: ${l.raw[k].map((r) => fmt(r.served?.p99)).join('/')}`).join('; ')} µs`);
-        if (target.checked) for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} at ${rate} req/s, ${delayUs} µs target |ours / wrk − 1|`, Math.abs(l.ratios[p] - 1), '≤', 0.1));
+        if (target.checked) for (const p of ['p50', 'p90', 'p99']) checks.push(info(`${p} at ${rate} req/s, ${delayUs} µs target, one after the other |ours / wrk − 1|`, Math.abs(l.ratios[p] - 1)));
+      }
+      if (target.checked && hasWrk) {
+        // The checked comparison: both at once, each at half the rate (the target still sees the whole rate).
+        const half = rate / 2;
+        const halfConnections = Math.round(connections / 2);
+        const wrkHalf = await wrkConnectionsFor(target.url, halfConnections, half);
+        log(`\n2b. side by side on the realistic target: ours and wrk at the same time, each at ${half} req/s over ${halfConnections} connections (wrk: ${wrkHalf} paced), ${SIDE_RUNS} rounds of ${seconds} s`);
+        const s = (results.latencySideBySide = await sideBySide(
+          { ours: (l) => ours(engine, target.url, l), wrk: (l) => wrk(target.url, l) },
+          { connections: halfConnections, rate: half, wrkConnections: wrkHalf, seconds },
+          SIDE_RUNS,
+        ));
+        out.push(`\nSide by side (µs): ours and wrk at the same time against the realistic target, each at ${half} req/s; median of ${SIDE_RUNS} rounds' ratios`);
+        out.push(`ours / wrk: p50 ${fmt(s.ratios.p50, 2)}  p90 ${fmt(s.ratios.p90, 2)}  p99 ${fmt(s.ratios.p99, 2)}`);
+        for (const p of ['p50', 'p90', 'p99']) out.push(`  ${p} per round, ours / wrk µs: ${s.perRound[p].map((x) => `${fmt(x.ours)}/${fmt(x.wrk)} (${fmt(ratio(x.ours, x.wrk), 2)})`).join(', ')}`);
+        for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} at ${rate} req/s, ${delayUs} µs target, side by side |ours / wrk − 1|`, Math.abs(s.ratios[p] - 1), '≤', 0.1));
       }
     }
 
