@@ -82,6 +82,25 @@ test('unknown fields, wrong target kinds, bad probe urls and a restart without s
   assert.equal(extra[0].line, 4);
 });
 
+test('two probes of one name are a problem on the second one\'s line', () => {
+  const text = [
+    'title: t',
+    'targets:',
+    '  api: {url: "http://127.0.0.1:1"}',
+    '  edge: {proxy: {listen: "127.0.0.1:2", upstream: "127.0.0.1:1"}}',
+    'steady-state-hypothesis:',
+    '  probes:',
+    '    - {name: up, provider: {type: http, url: api/health}}',
+    '    - {name: up, provider: {type: http, url: api/ready}}',
+    'method:',
+    '  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 100ms}}}',
+    'measure: {probe: up}',
+  ].join('\n');
+  const messages = parseExperimentText(text).problems.map((p) => `${p.line}: ${p.message}`);
+  assert.deepEqual(messages, ["8: steady-state-hypothesis.probes[1]: the name 'up' is taken by an earlier probe; give each probe its own name"]);
+  assert.deepEqual(parseExperimentText(text.replace('name: up, provider: {type: http, url: api/ready}', 'name: ready, provider: {type: http, url: api/ready}')).problems, []);
+});
+
 test('a tolerance JSONPath that does not parse is a problem on its line, not a crash at run time', () => {
   const bad = EXAMPLE.replace('jsonpath: $.status', 'jsonpath: "$..[?(@.x"');
   assert.notEqual(bad, EXAMPLE);

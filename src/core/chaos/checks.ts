@@ -8,7 +8,11 @@ export function checkExperiment(experiment: Experiment): ExperimentProblem[] {
   const problems: ExperimentProblem[] = [];
   for (const target of Object.values(experiment.targets)) problems.push(...checkTarget(target, experiment));
   const probeNames = experiment.hypothesis.probes.map((p) => p.name);
+  const seen = new Set<string>();
   for (const probe of experiment.hypothesis.probes) {
+    // measure.probe and the report name probes: two of one name would make either ambiguous.
+    if (seen.has(probe.name)) problems.push({ path: [...probe.at, 'name'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}]: the name '${probe.name}' is taken by an earlier probe; give each probe its own name` });
+    seen.add(probe.name);
     const { error } = resolveProbeUrl(probe, experiment);
     if (error) problems.push({ path: [...probe.at, 'provider', 'url'], message: `steady-state-hypothesis.probes[${String(probe.at[2])}] '${probe.name}': ${error}` });
     const jsonpath = probe.tolerance.jsonpath;
