@@ -51,6 +51,12 @@ const CASES: Case[] = [
     answer: ({ target }) => json(JSON.stringify({ search: target.slice(target.indexOf('?')) })),
   },
   {
+    why: 'a path and query that clients re-quote are sent as recorded: a stray %, an escaped ~, a lowercase escape (§25)',
+    method: 'GET',
+    target: '/api/discount/50%?off=100%&t=%7E&c=%2f',
+    answer: ({ target }) => (target === '/api/discount/50%?off=100%&t=%7E&c=%2f' ? json(JSON.stringify({ target })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
+  },
+  {
     why: 'spaces before U+2028 and U+2029 inside a string literal are kept (§10)',
     method: 'GET',
     target: '/api/separators',

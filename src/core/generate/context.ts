@@ -15,6 +15,11 @@ export interface StepView {
   /** The scenario's first request (declares what later ones reuse). */
   first: boolean;
   url: string;
+  /**
+   * The recorded path and query hold what common HTTP clients re-quote (a '%' alone, an escaped unreserved
+   * character, a raw '"'): Python's requests would send another URL, so its test sends this one by http.client.
+   */
+  asRecorded: boolean;
   headers: Array<{ name: string; value: string }>;
   hasHeaders: boolean;
   /** The JSON body expression, or a text body literal. */
@@ -61,6 +66,8 @@ export interface SuiteView {
   env: Array<{ name: string; description: string }>;
   scenarios: ScenarioView[];
   endpoints: number;
+  /** Some step's URL must be sent as recorded (StepView.asRecorded). */
+  sendsAsRecorded: boolean;
 }
 
 function variablesIn(t: TemplateString): string[] {
@@ -84,6 +91,27 @@ function callComments(d: Dialect, calls: EndpointCall[] | undefined): string[] {
   return [d.comment('database and cache calls this endpoint made when captured:'), ...calls.map((c) => d.comment(`  ${callLine(c)}`))];
 }
 
+/**
+ * Whether a client that normalises URLs would send other bytes than these: requests (requote_uri, then urllib3)
+ * turns a '%' not followed by two hex digits into '%25', decodes escapes of unreserved characters ('%7E' → '~'),
+ * upper-cases escapes and percent-encodes ASCII outside RFC 3986's path and query characters. Non-ASCII text is left
+ * to the client (it must be encoded for the request line anyway).
+ */
+export function clientsRequote(target: string): boolean {
+  for (let i = 0; i < target.length; i++) {
+    const c = target[i];
+    if (c === '%') {
+      const hex = target.slice(i + 1, i + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) return true;
+      if (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(parseInt(hex, 16)))) return true;
+      i += 2;
+    } else if (c < '\u0080' && !/[A-Za-z0-9\-._~!$&'()*+,;=:@/?]/.test(c)) return true;
+  }
+  return false;
+}
+
+const literalText = (t: TemplateString): string => t.filter((p): p is string => typeof p === 'string').join('');
+
 const STANDARD_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
@@ -103,6 +131,7 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
     methodQuoted: d.str(st.method),
     first: false,
     url: d.expr(url),
+    asRecorded: clientsRequote(literalText([...st.path, ...queryString(st)])),
     headers: headers.map(([name, value]) => ({ name: d.str(name), value: d.expr(compact(value)) })),
     hasHeaders: headers.length > 0,
     json: st.body && 'json' in st.body ? d.json(st.body.json) : null,
@@ -158,5 +187,6 @@ export function suiteView(d: Dialect, model: BehaviourModel, info: { version: st
     env: model.env.map((e) => ({ name: d.docText(e.name), description: d.docText(e.description) })),
     scenarios,
     endpoints: model.endpoints.length,
+    sendsAsRecorded: scenarios.some((s) => [...s.steps, ...s.cleanup].some((st) => st.asRecorded)),
   };
 }
