@@ -57,6 +57,12 @@ const CASES: Case[] = [
     answer: ({ target }) => (target === '/api/discount/50%?off=100%&t=%7E&c=%2f' ? json(JSON.stringify({ target })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
   },
   {
+    why: 'escaped UTF-8 and an escaped space in a path stay escaped, as captured (§25)',
+    method: 'GET',
+    target: '/api/caf%C3%A9/x%20y',
+    answer: ({ target }) => (target === '/api/caf%C3%A9/x%20y' ? json(JSON.stringify({ target })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
+  },
+  {
     why: 'spaces before U+2028 and U+2029 inside a string literal are kept (§10)',
     method: 'GET',
     target: '/api/separators',
