@@ -101,6 +101,27 @@ test('two probes of one name are a problem on the second one\'s line', () => {
   assert.deepEqual(parseExperimentText(text.replace('name: up, provider: {type: http, url: api/ready}', 'name: ready, provider: {type: http, url: api/ready}')).problems, []);
 });
 
+test('a fault among the file\'s rollbacks is refused: nothing would undo it', () => {
+  const text = [
+    'title: t',
+    'targets:',
+    '  api: {url: "http://127.0.0.1:1"}',
+    '  edge: {proxy: {listen: "127.0.0.1:2", upstream: "127.0.0.1:1"}}',
+    '  db: {process: {match: "postgres -D", start: "pg_ctl start"}}',
+    'steady-state-hypothesis:',
+    '  probes:',
+    '    - {name: up, provider: {type: http, url: api/health}}',
+    'method:',
+    '  - {name: slow, provider: {type: latency, target: edge, arguments: {latency: 100ms}}}',
+    'rollbacks:',
+    '  - {name: slower, provider: {type: latency, target: edge, arguments: {latency: 900ms}}}',
+    '  - {name: restart db, provider: {type: process-kill, target: db, arguments: {restart: true}}}',
+    'measure: {probe: up}',
+  ].join('\n');
+  const messages = parseExperimentText(text).problems.map((p) => `${p.line}: ${p.message}`);
+  assert.deepEqual(messages, ["12: rollbacks[0] 'slower': a latency here would add a fault that nothing undoes (each method action is undone on its own); rollbacks take only process-kill with restart: true"]);
+});
+
 test('a tolerance JSONPath that does not parse is a problem on its line, not a crash at run time', () => {
   const bad = EXAMPLE.replace('jsonpath: $.status', 'jsonpath: "$..[?(@.x"');
   assert.notEqual(bad, EXAMPLE);

@@ -22,6 +22,11 @@ export function checkExperiment(experiment: Experiment): ExperimentProblem[] {
   if (!probeNames.includes(experiment.measure.probe)) {
     problems.push({ path: ['measure', 'probe'], message: `measure.probe: '${experiment.measure.probe}' is not a probe of the hypothesis; probes are: ${probeNames.join(', ')}` });
   }
+  for (const action of experiment.rollbacks) {
+    // The file's rollbacks run after every fault is undone, and nothing undoes them: a fault there would stay.
+    const restores = action.kind === 'process-kill' && (action.arguments as { restart?: boolean }).restart === true;
+    if (!restores) problems.push({ path: [...action.at, 'provider', 'type'], message: `${actionPlace(action)}: a ${action.kind} here would add a fault that nothing undoes (each method action is undone on its own); rollbacks take only process-kill with restart: true` });
+  }
   for (const action of [...experiment.method, ...experiment.rollbacks]) {
     if (!experiment.targets[action.target]) {
       const names = Object.keys(experiment.targets).join(', ');
