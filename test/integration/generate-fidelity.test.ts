@@ -57,6 +57,13 @@ const CASES: Case[] = [
     answer: ({ target }) => (target === '/api/discount/50%?off=100%&t=%7E&c=%2f' ? json(JSON.stringify({ target })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
   },
   {
+    why: 'a text body sent to a path clients re-quote goes as UTF-8 (§25)',
+    method: 'POST',
+    target: '/api/note/100%',
+    request: { contentType: 'text/plain; charset=utf-8', body: Buffer.from('naïve € ✓'), base64: false },
+    answer: ({ target, body }) => (target === '/api/note/100%' ? json(JSON.stringify({ text: body.toString('utf8') })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
+  },
+  {
     why: 'escaped UTF-8 and an escaped space in a path stay escaped, as captured (§25)',
     method: 'GET',
     target: '/api/caf%C3%A9/x%20y',
