@@ -17,6 +17,7 @@ import { callProbe, resolveProbeUrl } from './probe';
 import { ProbeLoad } from './probeLoad';
 import { firstRecoveredSample, phaseStats } from './stats';
 import type { Action, ActionContext, Experiment, ExperimentResult, Phase, ProbeOutcome, TimelineEvent, UndoRecord } from './types';
+import { sleepUnlessAborted as sleep } from '../timers';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -39,18 +40,6 @@ interface Applied {
   /** Its undo threw: the fault may still be in place (it stays in the journal). */
   undoFailed?: boolean;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export async function runExperiment(experiment: Experiment, options: RunOptions = {}): Promise<ExperimentResult> {
   const signal = options.signal ?? new AbortController().signal;

@@ -16,6 +16,7 @@ import { loadVerdict } from './verdict';
 import type { LoadHooks, LoadResult, LoadSpec, LoadTick, RequestMix, SloClause, SloVerdict } from './types';
 import { Window } from './windows';
 import { nowMs } from './generator/clock';
+import { setLongTimeout } from '../timers';
 
 /** SLO windows (seconds) for `brokeAt`, outside stress (whose windows are its steps). */
 const SLO_WINDOW_SECONDS = 5;
@@ -139,7 +140,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
       if (!ending) scheduleTick();
     }, Math.max(0, due - nowMs()));
   };
-  const durationTimer = setTimeout(() => void finish(undefined), spec.durationMs);
+  const durationTimer = setLongTimeout(() => void finish(undefined), spec.durationMs);
   const onAbort = (): void => void finish('cancelled', true);
 
   async function finish(reason: string | undefined, immediately = false): Promise<void> {
@@ -154,7 +155,7 @@ export async function runLoad(spec: LoadSpec, mix: RequestMix, hooks: LoadHooks 
     ending = true;
     endedAt = nowMs();
     stopped = reason;
-    clearTimeout(durationTimer);
+    durationTimer.clear();
     if (!immediately) await engine.stopSending(Math.min(spec.timeoutMs, 2000));
     hooks.signal?.removeEventListener('abort', onAbort);
     // Unanswered by the end of the grace (a hung target): timeouts, each once. A cancelled run counts none.

@@ -9,6 +9,7 @@ import { ChaosError } from '../../errors';
 import { commandLine, isAlive, pidsMatching, resolvePid, signal, startChecked, waitForExit, type StartSpec } from '../process';
 import { actionPlace, targetOfKind } from '../targets';
 import type { ActionDriver, ProcessTarget, UndoRecord } from '../types';
+import { sleepUnlessAborted as sleep } from '../../timers';
 
 export interface ProcessKillData extends Record<string, unknown> {
   target: string;
@@ -51,18 +52,6 @@ async function startAgain(data: ProcessKillData, start: StartSpec): Promise<numb
   if (exited && !targetRunning(data)) throw new ChaosError('CT_CHAOS', `'${data.target}' did not start: '${start.command}' exited at once and the target is not running`);
   return pid;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export const driver: ActionDriver<'process-kill'> = {
   kind: 'process-kill',
