@@ -27,6 +27,12 @@ test('the fault API: proxies, toxics, reset, and errors as {error, status}', asy
   assert.deepEqual(r.json, { name: 'lat', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 100, jitter: 0 } });
   r = await call('POST', '/proxies/db/toxics', { name: 'lat', type: 'latency', attributes: { latency: -1 } });
   assert.deepEqual(r.json, { error: "toxic 'lat': latency must be a number of milliseconds ≥ 0", status: 400 });
+  // A name in use is a conflict, as in Toxiproxy; a toxic without a name takes type_stream, which can be in use too.
+  r = await call('POST', '/proxies/db/toxics', { name: 'lat', type: 'bandwidth', attributes: { rate: 10 } });
+  assert.deepEqual(r.json, { error: "toxic 'lat' already exists on proxy 'db'", status: 409 });
+  assert.equal((await call('POST', '/proxies/db/toxics', { type: 'timeout' })).status, 200);
+  assert.equal((await call('POST', '/proxies/db/toxics', { type: 'timeout', attributes: { timeout: 5 } })).status, 409);
+  assert.equal((await call('DELETE', '/proxies/db/toxics/timeout_downstream')).status, 204);
   assert.equal((await call('GET', '/proxies/db/toxics/lat')).status, 200);
   assert.equal(((await call('GET', '/proxies')).json!.db as { toxics: unknown[] }).toxics.length, 1);
 

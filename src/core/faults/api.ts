@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { isChaosError, ListenError } from '../errors';
 import { proxyJson, type FaultTarget } from './target';
 import { parseHostPort, TcpProxy, type HostPort } from './tcpProxy';
+import { parseToxic } from './toxics';
 import { decodeOrKeep } from '../uri';
 
 export { proxyJson, type ProxyJson } from './target';
@@ -140,7 +141,12 @@ export class FaultApi {
       }
     } else if (parts[2] === 'toxics' && parts.length === 3) {
       if (method === 'GET') return [200, proxy.toxics];
-      if (method === 'POST') return [200, proxy.addToxic(body)];
+      if (method === 'POST') {
+        // Toxiproxy answers a name in use with 409 Conflict (a bad toxic stays a 400).
+        const name = parseToxic(body).name;
+        if (proxy.toxics.some((t) => t.name === name)) throw new HttpError(409, `toxic '${name}' already exists on proxy '${proxy.name}'`);
+        return [200, proxy.addToxic(body)];
+      }
     } else if (parts[2] === 'toxics' && parts.length === 4) {
       const toxic = proxy.toxics.find((t) => t.name === parts[3]);
       if (!toxic) throw new HttpError(404, `toxic '${parts[3]}' not found on proxy '${proxy.name}'`);
