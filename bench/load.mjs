@@ -254,11 +254,21 @@ async function sideBySide(tools, load, runs) {
     raw.wrk.push(w);
     log(`  side by side ${i}/${runs}  ours ${fmt(o.rps)} req/s p50 ${fmt(o.p50)} p90 ${fmt(o.p90)} p99 ${fmt(o.p99)} µs  wrk ${fmt(w.rps)} req/s p50 ${fmt(w.p50)} p90 ${fmt(w.p90)} p99 ${fmt(w.p99)} µs${w.corrected ? '  (wrk\'s own CO correction active)' : ''}`);
   }
-  const perRound = (p) => raw.ours.map((o, i) => ratio(o[p], raw.wrk[i][p]));
-  const ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, median(perRound(p))]));
-  const perRoundFigures = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, raw.ours.map((o, i) => ({ ours: o[p], wrk: raw.wrk[i][p] }))]));
-  return { load, raw, ratios, perRound: perRoundFigures };
+  return { load, raw, ...oursAgainstWrk(raw) };
 }
+
+/**
+ * Rounds of ours and wrk compared pairwise (each pair ran next to each other, or at once): the median of the
+ * per-round ratios, not the ratio of medians taken from different rounds, and each round's figures.
+ */
+function oursAgainstWrk(raw) {
+  const ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, median(raw.ours.map((o, i) => ratio(o[p], raw.wrk[i][p])))]));
+  const perRound = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, raw.ours.map((o, i) => ({ ours: o[p], wrk: raw.wrk[i][p] }))]));
+  return { ratios, perRound };
+}
+
+/** "p99 per round, ours / wrk µs: 2845/2380 (1.20), ..." */
+const perRoundLine = (p, figures) => `  ${p} per round, ours / wrk µs: ${figures.map((x) => `${fmt(x.ours)}/${fmt(x.wrk)} (${fmt(ratio(x.ours, x.wrk), 2)})`).join(', ')}`;
 
 function table(header, rows) {
   const cells = [header, ...rows].map((r) => r.map((c) => String(c ?? '—')));
@@ -372,13 +382,10 @@ async function main() {
       const w = l.median.wrk;
       if (w) out.push(`wrk's own coordinated-omission correction (stats_correct: adds samples below any latency ≥ 2 × ${fmt(w.intervalUs)} µs) was active in ${w.correctedRuns} of ${runs} runs`);
       if (l.median.wrk) {
-        // Each round's ours and wrk ran next to each other (rounds() alternates their order): the median of the
-        // per-round ratios, not the ratio of medians taken from different rounds.
-        const perRound = (p) => l.raw.ours.map((o, i) => ratio(o[p], l.raw.wrk[i][p]));
-        l.ratios = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, median(perRound(p))]));
-        l.perRound = Object.fromEntries(['p50', 'p90', 'p99'].map((p) => [p, l.raw.ours.map((o, i) => ({ ours: o[p], wrk: l.raw.wrk[i][p] }))]));
+        // Each round's ours and wrk ran next to each other (rounds() alternates their order).
+        Object.assign(l, oursAgainstWrk(l.raw));
         out.push(`ours / wrk, median of per-round ratios: p50 ${fmt(l.ratios.p50, 2)}  p90 ${fmt(l.ratios.p90, 2)}  p99 ${fmt(l.ratios.p99, 2)}${target.checked ? '' : '  (not a target: on a ~30 µs round trip the client\'s own µs are the difference)'}`);
-        for (const p of ['p50', 'p99']) out.push(`  ${p} per round, ours / wrk µs: ${l.perRound[p].map((x) => `${fmt(x.ours)}/${fmt(x.wrk)} (${fmt(ratio(x.ours, x.wrk), 2)})`).join(', ')}`);
+        for (const p of ['p50', 'p99']) out.push(perRoundLine(p, l.perRound[p]));
         if (l.raw['ours before']) out.push(`  p99 per round, ours before (${opt.before}) / wrk µs: ${l.raw['ours before'].map((o, i) => `${fmt(o.p99)}/${fmt(l.raw.wrk[i].p99)} (${fmt(ratio(o.p99, l.raw.wrk[i].p99), 2)})`).join(', ')}`);
         // The target's own service time (bench/backend.mjs --record) in each tool's rounds: a tail the target has
         // under every generator is the target's, not a difference between them.
@@ -398,7 +405,7 @@ async function main() {
         ));
         out.push(`\nSide by side (µs): ours and wrk at the same time against the realistic target, each at ${half} req/s; median of ${SIDE_RUNS} rounds' ratios`);
         out.push(`ours / wrk: p50 ${fmt(s.ratios.p50, 2)}  p90 ${fmt(s.ratios.p90, 2)}  p99 ${fmt(s.ratios.p99, 2)}`);
-        for (const p of ['p50', 'p90', 'p99']) out.push(`  ${p} per round, ours / wrk µs: ${s.perRound[p].map((x) => `${fmt(x.ours)}/${fmt(x.wrk)} (${fmt(ratio(x.ours, x.wrk), 2)})`).join(', ')}`);
+        for (const p of ['p50', 'p90', 'p99']) out.push(perRoundLine(p, s.perRound[p]));
         for (const p of ['p50', 'p90', 'p99']) checks.push(check(`${p} at ${rate} req/s, ${delayUs} µs target, side by side |ours / wrk − 1|`, Math.abs(s.ratios[p] - 1), '≤', 0.1));
       }
     }
