@@ -33,6 +33,9 @@ export class InputError extends ChaosError {
   }
 }
 
+/** Bad input of one kind: a name already taken (the fault API answers it with 409, as Toxiproxy does). */
+export class NameInUseError extends InputError {}
+
 /** The proxy could not start: port in use, permission, bad address. */
 export class ListenError extends ChaosError {
   constructor(message: string) {

@@ -15,10 +15,9 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isChaosError, ListenError } from '../errors';
+import { isChaosError, ListenError, NameInUseError } from '../errors';
 import { proxyJson, type FaultTarget } from './target';
 import { parseHostPort, TcpProxy, type HostPort } from './tcpProxy';
-import { parseToxic } from './toxics';
 import { decodeOrKeep } from '../uri';
 
 export { proxyJson, type ProxyJson } from './target';
@@ -92,7 +91,8 @@ export class FaultApi {
       const [status, out] = await this._route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, body);
       send(status, out);
     } catch (e) {
-      const status = e instanceof HttpError ? e.status : isChaosError(e) ? 400 : 500;
+      // A name in use is 409 Conflict, as in Toxiproxy; any other bad input 400.
+      const status = e instanceof HttpError ? e.status : e instanceof NameInUseError ? 409 : isChaosError(e) ? 400 : 500;
       send(status, { error: e instanceof Error ? e.message : String(e), status });
     }
   }
@@ -141,12 +141,7 @@ export class FaultApi {
       }
     } else if (parts[2] === 'toxics' && parts.length === 3) {
       if (method === 'GET') return [200, proxy.toxics];
-      if (method === 'POST') {
-        // Toxiproxy answers a name in use with 409 Conflict (a bad toxic stays a 400).
-        const name = parseToxic(body).name;
-        if (proxy.toxics.some((t) => t.name === name)) throw new HttpError(409, `toxic '${name}' already exists on proxy '${proxy.name}'`);
-        return [200, proxy.addToxic(body)];
-      }
+      if (method === 'POST') return [200, proxy.addToxic(body)];
     } else if (parts[2] === 'toxics' && parts.length === 4) {
       const toxic = proxy.toxics.find((t) => t.name === parts[3]);
       if (!toxic) throw new HttpError(404, `toxic '${parts[3]}' not found on proxy '${proxy.name}'`);

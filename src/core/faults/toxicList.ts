@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { InputError, NameInUseError } from '../errors';
 import { copyToxic, isHttpToxic, parseToxic, pathMatcher, type Toxic } from './toxics';
 
 /** A live toxic with its match compiled once, at add time. */
@@ -23,7 +23,7 @@ export class ToxicList {
     const toxic = parseToxic(input);
     if (this._kind === 'tcp' && isHttpToxic(toxic.type)) throw new InputError(`toxic '${toxic.name}': ${toxic.type} needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
     if (this._kind === 'tcp' && toxic.match) throw new InputError(`toxic '${toxic.name}': match (method, path) needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
-    if (this.entries.some((e) => e.toxic.name === toxic.name)) throw new InputError(`toxic '${toxic.name}' already exists on proxy '${proxyName}'`);
+    if (this.entries.some((e) => e.toxic.name === toxic.name)) throw new NameInUseError(`toxic '${toxic.name}' already exists on proxy '${proxyName}'`);
     this.entries = [...this.entries, { toxic, matches: compileMatch(toxic) }];
     return copyToxic(toxic);
   }
