@@ -30,6 +30,9 @@ interface Case {
 }
 
 const json = (body: string): Answer => ({ status: 200, contentType: 'application/json', body });
+/** `answer` only for a request whose target is byte for byte `expected`; any other gets a 400 naming what came. */
+const onlyAt = (expected: string, target: string, answer: () => Answer): Answer =>
+  target === expected ? answer() : { status: 400, contentType: 'text/plain', body: `sent ${target}` };
 
 const CASES: Case[] = [
   {
@@ -54,20 +57,20 @@ const CASES: Case[] = [
     why: 'a path and query that clients re-quote are sent as recorded: a stray %, an escaped ~, a lowercase escape (§25)',
     method: 'GET',
     target: '/api/discount/50%?off=100%&t=%7E&c=%2f',
-    answer: ({ target }) => (target === '/api/discount/50%?off=100%&t=%7E&c=%2f' ? json(JSON.stringify({ target })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
+    answer: ({ target }) => onlyAt('/api/discount/50%?off=100%&t=%7E&c=%2f', target, () => json(JSON.stringify({ target }))),
   },
   {
     why: 'a text body sent to a path clients re-quote goes as UTF-8 (§25)',
     method: 'POST',
     target: '/api/note/100%',
     request: { contentType: 'text/plain; charset=utf-8', body: Buffer.from('naïve € ✓'), base64: false },
-    answer: ({ target, body }) => (target === '/api/note/100%' ? json(JSON.stringify({ text: body.toString('utf8') })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
+    answer: ({ target, body }) => onlyAt('/api/note/100%', target, () => json(JSON.stringify({ text: body.toString('utf8') }))),
   },
   {
     why: 'escaped UTF-8 and an escaped space in a path stay escaped, as captured (§25)',
     method: 'GET',
     target: '/api/caf%C3%A9/x%20y',
-    answer: ({ target }) => (target === '/api/caf%C3%A9/x%20y' ? json(JSON.stringify({ target })) : { status: 400, contentType: 'text/plain', body: `sent ${target}` }),
+    answer: ({ target }) => onlyAt('/api/caf%C3%A9/x%20y', target, () => json(JSON.stringify({ target }))),
   },
   {
     why: 'spaces before U+2028 and U+2029 inside a string literal are kept (§10)',
