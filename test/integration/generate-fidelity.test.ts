@@ -34,6 +34,12 @@ const json = (body: string): Answer => ({ status: 200, contentType: 'application
 const onlyAt = (expected: string, target: string, answer: () => Answer): Answer =>
   target === expected ? answer() : { status: 400, contentType: 'text/plain', body: `sent ${target}` };
 
+/** Set for the second run: every text answer changes by one character (the suite must then catch those it asserts). */
+let textChanged = false;
+const text = (contentType: string, body: string): Answer => ({ status: 200, contentType, body: textChanged ? `${body}!` : body });
+/** The cases whose whole text body a suite asserts (small, UTF-8, nothing volatile in it). */
+const ASSERTED_TEXTS = 3;
+
 const CASES: Case[] = [
   {
     why: 'numbers written 5.0 and 1e300 are integers to JSON Schema (§7)',
@@ -103,6 +109,30 @@ const CASES: Case[] = [
     method: 'GET',
     target: '/api/empty',
     answer: () => json(''),
+  },
+  {
+    why: 'a text body is asserted whole, in a literal that escapes what each language must: quotes, backslash, braces, %, $, tabs, lines, U+2028, astral (§26)',
+    method: 'GET',
+    target: '/api/motd',
+    answer: () => text('text/plain; charset=utf-8', 'Hello, "wörld" \\ {x} {{y}} %d %s $HOME ${z}\n\ttab — ✓ 😀 \u2028 end\r\n'),
+  },
+  {
+    why: 'a short text body is asserted in one literal (§26)',
+    method: 'GET',
+    target: '/api/ping',
+    answer: () => text('text/plain', 'pong'),
+  },
+  {
+    why: 'a small HTML page is asserted whole (§26)',
+    method: 'GET',
+    target: '/api/page',
+    answer: () => text('text/html', '<!doctype html><html><body><h1>Orders</h1><p class="x">3 open</p></body></html>'),
+  },
+  {
+    why: 'a text body that holds a timestamp is not asserted (it differs on every run): only status and type (§26)',
+    method: 'GET',
+    target: '/api/time',
+    answer: () => text('text/plain', `server time 2024-05-01T10:00:00Z`),
   },
   {
     why: 'a __proto__ key of a JSON body is sent as a field (§17)',
@@ -177,5 +207,14 @@ for (const d of DIALECTS) {
     const run = await runSuite(d.runner, out, options(backend.url));
     assert.ok(run.ok, `${run.output}\n${fs.readFileSync(path.join(out, d.file), 'utf8')}`);
     assert.equal(run.passed, CASES.length, run.output);
+    // The same backend with its text answers changed: the asserted ones fail, the rest still pass.
+    textChanged = true;
+    try {
+      const changed = await runSuite(d.runner, out, options(backend.url));
+      assert.equal(changed.failed, ASSERTED_TEXTS, changed.output);
+      assert.equal(changed.passed, CASES.length - ASSERTED_TEXTS, changed.output);
+    } finally {
+      textChanged = false;
+    }
   });
 }

@@ -81,3 +81,54 @@ test('a step keeps the recorded query byte for byte, with a chained value as a v
   assert.ok(owner && 'variable' in owner, JSON.stringify(steps[0].search));
   assert.deepEqual(steps[0].search, ['?q=a+b&owner=', owner, '&x=%24%7By%7D&flag']);
 });
+
+test('a small stable text body is expected whole; a volatile, differing, long or non-UTF-8 one is not', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-learn-text-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let at = 0;
+  const entry = (method: string, url: string, status: number, contentType: string, body: string): unknown => ({
+    startedDateTime: new Date(Date.UTC(2024, 4, 1, 10, 0, at++)).toISOString(), time: 1, cache: {}, timings: { send: 0, wait: 1, receive: 0 },
+    request: { method, url, httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status, statusText: '', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: contentType }], cookies: [], content: { size: body.length, mimeType: contentType, text: body }, redirectURL: '', headersSize: -1, bodySize: -1 },
+  });
+  const base = 'http://127.0.0.1:9';
+  const har = path.join(dir, 't.har');
+  fs.writeFileSync(har, JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [
+    entry('GET', `${base}/motd`, 200, 'text/plain; charset=utf-8', 'Hello, "wörld"\n'),
+    entry('GET', `${base}/page`, 200, 'text/html', '<p>3 open</p>'),
+    entry('GET', `${base}/clock`, 200, 'text/plain', 'now 2024-05-01 10:00'),
+    entry('GET', `${base}/epoch`, 200, 'text/plain', 'since 1714557600123'),
+    entry('GET', `${base}/form`, 200, 'text/html', '<input name="csrf" value="Zx81kq0PmW2vY7sLr4Tn">'),
+    entry('GET', `${base}/guid`, 200, 'text/plain', 'request 0b0e5a1c-31d4-4b8f-9a51-0e2c3f7d9a10 done'),
+    entry('GET', `${base}/counter`, 200, 'text/plain', 'visits: 1'),
+    entry('GET', `${base}/counter`, 200, 'text/plain', 'visits: 2'),
+    entry('GET', `${base}/latin`, 200, 'text/plain; charset=iso-8859-1', 'abc'),
+    entry('GET', `${base}/long`, 200, 'text/plain', 'x'.repeat(3000)),
+    entry('GET', `${base}/blob`, 200, 'application/octet-stream', 'abc'),
+    entry('POST', `${base}/tickets`, 201, 'text/plain', 'created ticket 17'),
+    entry('POST', `${base}/ping`, 200, 'text/plain', 'pong'),
+    entry('POST', `${base}/api/users`, 201, 'application/json', '{"id":4711}'),
+    entry('GET', `${base}/api/users/4711/card`, 200, 'text/plain', 'card of user 4711'),
+  ] } }));
+  await importHar(har, path.join(dir, 't.db'));
+  const db = await TrafficDb.open(path.join(dir, 't.db'));
+  t.after(() => db.close());
+  const steps = learn(db).scenarios.flatMap((s) => s.steps);
+  const step = (p: string): (typeof steps)[number] => {
+    const found = steps.find((s) => s.path.map((x) => (typeof x === 'string' ? x : '{}')).join('').endsWith(p));
+    assert.ok(found, `no step for ${p}: ${steps.map((s) => s.endpoint).join(', ')}`);
+    return found;
+  };
+  const why = (p: string): string | undefined => step(p).expect.noise.find((n) => n.pointer === '(text body)')?.why;
+  assert.equal(step('/motd').expect.text, 'Hello, "wörld"\n');
+  assert.equal(step('/page').expect.text, '<p>3 open</p>');
+  assert.equal(step('/ping').expect.text, 'pong');
+  for (const [p, reason] of [['/clock', /timestamp/], ['/epoch', /time value/], ['/form', /token/], ['/guid', /generated id/], ['/counter', /differed/], ['/long', /longer than 2048/], ['/card', /chained value/], ['/tickets', /POST/]] as const) {
+    assert.equal(step(p).expect.text, undefined, p);
+    assert.match(why(p) ?? '', reason, p);
+  }
+  for (const p of ['/latin', '/blob']) {
+    assert.equal(step(p).expect.text, undefined, p);
+    assert.equal(why(p), undefined, p);
+  }
+});

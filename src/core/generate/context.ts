@@ -30,6 +30,8 @@ export interface StepView {
   status: number;
   contentType: string | null;
   isJson: boolean;
+  /** The whole text body expected (a literal), for a text response whose body was stable; else null. */
+  bodyText: string | null;
   schema: string | null;
   values: Array<{ pointer: string; expected: string; comment: string }>;
   noise: string[];
@@ -123,6 +125,8 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
   needs.delete('BASE_URL');
   // A JSON body's content-type is written by the template itself.
   const headers = st.headers.filter(([n]) => !(n.toLowerCase() === 'content-type' && st.body && 'json' in st.body));
+  const text = isJson ? undefined : st.expect.text;
+  const bodyText = text === undefined ? null : d.textLiteral ? d.textLiteral(text) : d.str(text);
   return {
     title: d.docText(`${st.method} ${st.path.map((p) => (typeof p === 'string' ? p : 'variable' in p ? `{${p.variable}}` : `$${p.env}`)).join('')} → ${st.expect.status}`),
     method: st.method,
@@ -140,6 +144,7 @@ function stepView(d: Dialect, st: Step, calls?: EndpointCall[]): StepView {
     status: st.expect.status,
     contentType: st.expect.contentType ? d.str(st.expect.contentType) : null,
     isJson,
+    bodyText,
     schema: isJson && st.expect.schema ? d.schema(st.expect.schema) : null,
     values: isJson ? st.expect.values.map((v) => ({ pointer: d.str(v.pointer), expected: d.literal(v.value), comment: v.pointer })) : [],
     noise: st.expect.noise.filter((n) => !n.why.startsWith('captured')).map((n) => d.comment(`not asserted: ${n.pointer} (${n.why})`)),

@@ -35,6 +35,8 @@ export interface Dialect {
   testName(scenario: string): string;
   variable(name: string): string;
   str(s: string): string;
+  /** The literal of a whole expected text body, when the language lays a long one out its own way (else `str`). */
+  textLiteral?(text: string): string;
   /** A string expression from literal parts, variables and environment variables. */
   expr(t: TemplateString): string;
   /** An expression of the bytes a base64 text stands for (a binary request body, sent as those bytes). */

@@ -118,6 +118,28 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/** Media types whose bodies a test compares as text (JSON has its own checks, by value). */
+const TEXT_MEDIA = /^text\/|[/+]xml$|^application\/(?:javascript|ecmascript|x-www-form-urlencoded|ya?ml|x-yaml|csv|graphql)$/;
+/** A text body longer than this (a page, a report) is not asserted whole: its status and type still are. */
+export const MAX_ASSERTED_TEXT = 2048;
+/** The noise entry of a whole text body (noise pointers are otherwise JSON pointers). */
+export const TEXT_BODY = '(text body)';
+const DATE_IN_TEXT = /\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}:\d{2}\b|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4}\b/;
+/** Seconds or milliseconds since the epoch, from 2017 on. */
+const EPOCH_IN_TEXT = /\b1[5-9]\d{8}(?:\d{3})?\b/;
+
+/** Why a whole text body must not be asserted even when only one sample was seen, or undefined. */
+function volatileText(text: string): string | undefined {
+  if (MARKER.test(text)) return 'holds a secret, redacted at capture';
+  if (DATE_IN_TEXT.test(text)) return 'holds a timestamp: differs on every run';
+  if (EPOCH_IN_TEXT.test(text)) return 'holds a time value: differs on every run';
+  for (const token of text.split(/[^A-Za-z0-9_-]+/)) {
+    if (stringFormat(token) === 'uuid') return 'holds a generated id: differs on every run';
+    if (token.length >= 20 && isIdSegment(token)) return 'holds a generated token or hash: differs on every run';
+  }
+  return undefined;
+}
+
 /** Why a value must not be asserted even when only one sample was seen, or undefined. */
 function volatileByNature(pointer: string, value: unknown): string | undefined {
   const key = lastKey(pointer);
@@ -259,6 +281,7 @@ function learnFromSamples(
       for (const s of group.slice(1)) {
         const l = leaves(s.responseJson, false);
         for (const p of new Set([...first.keys(), ...l.keys()])) if (first.get(p) !== l.get(p)) diff.add(p);
+        if (!s.hasResponseJson && s.ex.responseBody?.text !== group[0].ex.responseBody?.text) diff.add(TEXT_BODY);
         for (const [name, value] of s.ex.responseHeaders ?? []) if (header(group[0].ex.responseHeaders, name.toLowerCase()) !== value) noiseHeaders.add(name.toLowerCase());
       }
     }
@@ -567,6 +590,7 @@ class StepBuilder {
         else values.push({ pointer, value: v });
       }
     }
+    const text = this._expectedText(s, differing, noise);
     const response = endpoint.responses.find((r) => r.status === ex.status);
     return {
       name: actionName(ex.method, s.template),
@@ -581,6 +605,7 @@ class StepBuilder {
       expect: {
         status: ex.status!, contentType: s.contentType, schema: response?.schema ? requiredShape(response.schema) : undefined, values, noise,
         ...(ex.method === 'HEAD' || !ex.responseBody?.size ? { empty: true } : {}),
+        ...(text !== undefined ? { text } : {}),
       },
       captures,
     };
@@ -620,6 +645,30 @@ class StepBuilder {
   }
 
   /** The variable whose value a text mentions as a word ("user 4 not found"), if any. */
+  /**
+   * The whole text body to expect, for a small UTF-8 text response (not JSON) whose body held nothing that changes
+   * between runs; else undefined, with the reason among the noise when there is one.
+   */
+  private _expectedText(s: Sample, differing: Set<string>, noise: NoiseField[]): string | undefined {
+    const body = s.ex.responseBody;
+    if (s.hasResponseJson || s.ex.method === 'HEAD' || !body?.size || body.encoding || body.text === undefined) return undefined;
+    if (!TEXT_MEDIA.test(s.contentType ?? '')) return undefined;
+    // Clients decode by the declared charset: only UTF-8 (or none, read as UTF-8) reads back as recorded everywhere.
+    const charset = /;\s*charset="?([^";]+)/i.exec(header(s.ex.responseHeaders, 'content-type') ?? '')?.[1];
+    if (charset && !/^(utf-?8|us-ascii)$/i.test(charset)) return undefined;
+    let why: string | undefined;
+    if (body.truncated || body.text.length > MAX_ASSERTED_TEXT) why = `longer than ${MAX_ASSERTED_TEXT} characters: its status and type are checked`;
+    else if (differing.has(TEXT_BODY)) why = 'differed between equivalent exchanges';
+    // As a JSON id in a POST's answer: a number there may be the id the server assigns, new on every run.
+    else if (s.ex.method === 'POST' && /\d/.test(body.text)) why = 'the answer to a POST, with a number in it (an id the server assigns differs on every run)';
+    else why = volatileText(body.text) ?? (this._mentionsVariable(body.text) ? `mentions the chained value ${this._mentionsVariable(body.text)}` : undefined);
+    if (why) {
+      noise.push({ pointer: TEXT_BODY, why });
+      return undefined;
+    }
+    return body.text;
+  }
+
   private _mentionsVariable(text: string): string | undefined {
     for (const [value, name] of this._variables) {
       if (value.length && new RegExp(`(^|[^\\w-])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w-])`).test(text)) return name;

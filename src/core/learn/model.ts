@@ -101,6 +101,8 @@ export interface Step {
     noise: NoiseField[];
     /** The recorded response had no body (HEAD, 204, or an empty 200): nothing to decode, whatever its type. */
     empty?: boolean;
+    /** The whole body expected, for a small text response (not JSON) that holds nothing volatile. */
+    text?: string;
   };
   captures: Capture[];
   /** Added to undo what the scenario created (the API has a DELETE for it); failures there do not fail the test. */

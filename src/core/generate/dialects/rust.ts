@@ -61,6 +61,16 @@ function parseText(text: string, prefix: number): string {
   return `parse(concat!(\n${pieces(text).map((p) => `    ${raw(p)}`).join(',\n')}\n))`;
 }
 
+/**
+ * The expected text of a body: one literal when `r.expect_text("…");` fits at the deepest indent, else a `concat!`
+ * of pieces laid out one per line (as parseText, so rustfmt keeps it vertical).
+ */
+function textLiteral(text: string): string {
+  const one = rustStr(text);
+  if (DEPTH + 'r.expect_text();'.length + one.length <= MAX_WIDTH) return one;
+  return `concat!(\n${pieces(text).map((p) => `    ${rustStr(p)}`).join(',\n')}\n)`;
+}
+
 function variableName(n: string): string {
   if (n === 'BASE_URL') return 'base_url()';
   let v = snake(n) || 'value';
@@ -123,6 +133,7 @@ export const rustUreq: Dialect = {
   },
   variable: variableName,
   str: rustStr,
+  textLiteral,
   expr: (t: TemplateString) => stringExpr(t),
   bytes: rustBytes,
   json(value: JsonTemplate): string {
