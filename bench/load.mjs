@@ -2,14 +2,14 @@
 // and wrk, local Node targets (bench/backend.mjs, 1 KiB JSON, their own processes, no cluster), medians of N rounds
 // (the tools interleaved per round, so a load change on the machine hits all of them).
 //
-//   npm run bench:load                                   # full run (about 3 minutes)
+//   npm run bench:load                                   # full run (about 6 minutes)
 //   node bench/load.mjs --runs 1 --duration 3            # quick trial
 //   node bench/load.mjs --only throughput --connections 100
 //   node bench/load.mjs --only realistic --before ../main     # the checked latency comparison, with main's engine beside
 //
 // 1. Throughput: the same connections and duration for each against the trivial target; RPS, and requests per
 //    CPU-second of the generator's process (user + system from /proc, its whole life), since on 2 cores the target
-//    limits RPS.
+//    limits RPS. Beside them the least a Node client spends (bench/load-floor.mjs; --no-floor leaves it out).
 // 2. Latency at a fixed moderate rate over the same (fewer) connections, against two targets: one with a realistic
 //    service time (--delay-us, 1 ms by default, a wait without CPU) and the trivial one (a ~30 µs round trip, where
 //    tens of µs of client overhead weigh). Ours in the open model, wrk paced by a Lua delay() per connection (wrk
@@ -40,7 +40,9 @@ const TICK_MS = 1000 / 100; // USER_HZ: /proc/PID/stat counts CPU time in 1/100 
 const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' }, // seconds per run
+    // Seconds per throughput run. 10, not 5: a target's stall of a second or two (they come and go on this machine)
+    // moved a 5 s run's figures by up to a fifth, and startup (autocannon ~0.25 CPU-s, ours ~0.1) weighed twice as much.
+    duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     // Enough paced connections that wrk's expected interval (connections / rate) is long and its own CO correction
     // leaves its figures alone (they are then write → response times, like ours' service time); few enough that
@@ -55,13 +57,13 @@ const { values: opt } = parseArgs({
     'delay-us': { type: 'string', default: '1000' }, // the realistic target's service time
     only: { type: 'string' }, // throughput | latency | realistic (the checked latency comparison alone)
     before: { type: 'string' }, // another checkout whose engine runs beside ours (throughput and latency rounds)
-    floor: { type: 'boolean' }, // also the least any Node client spends per request (bench/load-floor.mjs)
+    'no-floor': { type: 'boolean' }, // leave out the least any Node client spends per request (bench/load-floor.mjs)
     'no-wrk': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (opt.help) {
-  console.log('node bench/load.mjs [--runs 3] [--duration 5] [--connections 50] [--latency-connections 50] [--rate 2000] [--latency-runs 4] [--latency-duration 10] [--side-runs 5] [--delay-us 1000] [--only throughput|latency|realistic] [--before DIR] [--floor] [--no-wrk]');
+  console.log('node bench/load.mjs [--runs 3] [--duration 10] [--connections 50] [--latency-connections 50] [--rate 2000] [--latency-runs 4] [--latency-duration 10] [--side-runs 5] [--delay-us 1000] [--only throughput|latency|realistic] [--before DIR] [--no-floor] [--no-wrk]');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
@@ -308,8 +310,9 @@ async function startBackend(args = []) {
   });
   const url = `http://${HOST}:${port}/`;
   if (args.includes('--record')) recording.set(url, backend);
-  // The target's first requests run cold (JIT): warm it up so the first generator measured is not the one that pays.
-  await measured(process.execPath, [AUTOCANNON, '-c', '10', '-d', '1', url]);
+  // The target's first requests run cold (JIT): warm it up, at the connections measured, so the first generator
+  // measured (ours, in round 1) is not the one that pays.
+  await measured(process.execPath, [AUTOCANNON, '-c', opt.connections, '-d', '2', url]);
   if (recording.has(url)) await servedSince(url);
   return url;
 }
@@ -329,7 +332,7 @@ async function main() {
     log(`\n1. throughput: ${connections} connections, ${SECONDS} s, target bench/backend.mjs (1 KiB JSON)`);
     const tools = { ours: (l) => ours(engine, url, l), autocannon: (l) => autocannon(url, l) };
     if (before) tools['ours before'] = (l) => ours(before, url, l);
-    if (opt.floor) tools['node floor'] = (l) => nodeFloor(url, l);
+    if (!opt['no-floor']) tools['node floor'] = (l) => nodeFloor(url, l);
     if (hasWrk) tools.wrk = (l) => wrk(url, l);
     const t = (results.throughput = await rounds('throughput', tools, { connections }));
     const m = t.median;
