@@ -120,6 +120,9 @@ test('bad input: one line on stderr and exit 2, nothing sent', async (t) => {
     [['load', '-t', server.url, '--bogus'], ['unknown flag --bogus']],
     [['load', '-t', server.url, '--mix', 'target', '--profile', 'ramp-up', '--from', '10', '--to', '5'], ['the start (from) 10 is above the target (to) 5']],
     [['load', '-t', server.url, '--mix', 'target', '--pid', '4194000'], ['no process 4194000']],
+    [['load', '-t', server.url, '--mix', 'target', '--from', '5', '--to', '20'], ['from 5 is where ramp-up, spike, soak and stress start']],
+    [['load', '-t', server.url, '--mix', 'target', '--profile', 'spike', '--step-every', '2s'], ['profile spike has no steps']],
+    [['load', '-t', server.url, '--mix', 'target', '--session', '2'], ['does not go with mix target']],
   ];
   for (const [args, mentions] of cases) assertCliError(await runCliAsync(args, { cwd: dir }), 2, mentions);
   assert.equal(seen.accepted(), 0);

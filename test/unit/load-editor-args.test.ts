@@ -1,7 +1,7 @@
 /** The editor's quick run → `chaos-testing load` flags, and which targets count as this machine. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isLoopbackTarget, levelArgs, loadArgs, validateDuration } from '../../src/extension/load/loadArgs';
+import { isLoopbackTarget, levelArgs, loadArgs, validateDuration, validateLevel } from '../../src/extension/load/loadArgs';
 
 test('levels: connections, a rate, and ranges of either; anything else is refused', () => {
   assert.deepEqual(levelArgs('10'), ['--connections', '10']);
@@ -26,4 +26,11 @@ test('a quick run as flags: --allow-remote only when confirmed, --events always 
   assert.deepEqual(loadArgs(quick, false), ['load', '--target', 'http://127.0.0.1:3000/', '--profile', 'spike', '--duration', '1m', '--rate', '50', '--input', '/w/.chaos/traffic.db', '--mix', 'traffic', '--events']);
   assert.deepEqual(loadArgs({ kind: 'spec', file: '/w/.chaos/load/a.yaml' }, true), ['load', '--spec', '/w/.chaos/load/a.yaml', '--allow-remote', '--events']);
   assert.throws(() => loadArgs({ ...quick, level: 'lots' }, false), /load level 'lots'/);
+});
+
+test('a range is refused for a constant run before it reaches the CLI; other profiles take it', () => {
+  assert.match(validateLevel('10..50', 'constant') ?? '', /constant run holds one level/);
+  assert.equal(validateLevel('50', 'constant'), undefined);
+  assert.equal(validateLevel('10..50', 'ramp-up'), undefined);
+  assert.match(validateLevel('fast', 'ramp-up') ?? '', /Enter connections/);
 });

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { planInputFromFlags } from '../../src/cli/loadFlags';
-import { planSpec } from '../../src/core/load/plan';
+import { planMix, planSpec } from '../../src/core/load/plan';
 import { parseLoadSpecText, readLoadSpec } from '../../src/core/load/specFile';
 import { ROOT, tmpDir } from '../helpers';
 
@@ -98,4 +98,16 @@ test('defaults: 30 s, 10 connections, a request bound; remote targets need allow
   assert.throws(() => planInputFromFlags({ profile: 'ramp' }), /--profile 'ramp' must be one of: constant, ramp-up, spike, soak, stress/);
   assert.throws(() => planInputFromFlags({ to: ['k6'] }), /--to 'k6' must be a number .* 'chaos-testing load export --to k6'/);
   assert.throws(() => planInputFromFlags({ duration: 'soon' }), /--duration 'soon' is not a duration/);
+});
+
+test('a value the profile or the mix has no use for is refused, naming it', async () => {
+  const base = { target: 'http://127.0.0.1:3000/' };
+  assert.throws(() => planSpec({ ...base, from: 5, to: 50 }), /from 5 is where ramp-up, spike, soak and stress start; a constant run holds one level/);
+  assert.throws(() => planSpec({ ...base, profile: 'ramp-up', to: 50, stepEveryMs: 2000 }), /step-every is how long each step of the stress profile holds; profile ramp-up has no steps/);
+  assert.equal(planSpec({ ...base, profile: 'ramp-up', from: 5, to: 50 }).profile.from, 5);
+  assert.equal(planSpec({ ...base, profile: 'stress', from: 5, to: 50, stepEveryMs: 2000, durationMs: 10_000 }).profile.step?.every, 2000);
+  const spec = planSpec({ ...base, mix: 'target' });
+  await assert.rejects(planMix(spec, { ...base, mix: 'target', session: 2 }), /session 2 picks the captured traffic to send; it does not go with mix target/);
+  await assert.rejects(planMix(spec, { ...base, mix: 'target', readWrite: '0.8:0.2' }), /read-write reshapes the captured traffic; it does not go with mix target/);
+  assert.equal((await planMix(spec, { ...base, mix: 'target' })).entries.length, 1);
 });

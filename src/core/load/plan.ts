@@ -65,6 +65,11 @@ export function planSpec(input: LoadPlanInput): LoadSpec {
     throw new InputError(`no process ${input.pid} to sample (pid): give the target's pid, e.g. from 'pgrep -f server', or leave it out`);
   }
   const kind = input.profile ?? 'constant';
+  // Values a profile has no use for are refused, not dropped: the run would not be the one asked for.
+  if (kind === 'constant' && input.from !== undefined) {
+    throw new InputError(`from ${input.from} is where ramp-up, spike, soak and stress start; a constant run holds one level (to, rate or connections): leave out from, or pick one of those profiles`);
+  }
+  if (kind !== 'stress' && input.stepEveryMs !== undefined) throw new InputError(`step-every is how long each step of the stress profile holds; profile ${kind} has no steps: leave it out, or use profile stress`);
   const open = input.rate !== undefined;
   const level = open ? input.rate! : input.connections ?? LOAD_DEFAULTS.connections;
   const durationMs = input.durationMs ?? LOAD_DEFAULTS.durationMs;
@@ -97,6 +102,8 @@ export async function planMix(spec: LoadSpec, input: LoadPlanInput, env?: NodeJS
     if (input.mix !== undefined || input.readWrite !== undefined) throw new InputError('requests: is a mix of its own; leave out mix and read-write');
     return explicitMix(spec.target, input.requests);
   }
+  if (input.mix === 'target' && input.readWrite !== undefined) throw new InputError('read-write reshapes the captured traffic; it does not go with mix target');
+  if (input.mix === 'target' && input.session !== undefined) throw new InputError(`session ${input.session} picks the captured traffic to send; it does not go with mix target`);
   const database = input.input ?? LOAD_DEFAULTS.input;
   const fromTraffic = input.mix === 'traffic' || input.readWrite !== undefined || (input.mix === undefined && existsSync(database));
   if (!fromTraffic) return singleRequestMix(spec.target);

@@ -34,8 +34,12 @@ export function levelArgs(level: string): string[] | undefined {
   return [rate ? '--rate' : '--connections', String(top), ...(to === undefined ? [] : ['--from', String(from), '--to', String(to)])];
 }
 
-export function validateLevel(value: string): string | undefined {
-  return levelArgs(value) ? undefined : "Enter connections (10), a rate (200/s), or a range (10..50, 100..1000/s)";
+/** Why a typed level will not do (for `profile`, when given: a constant run takes one level, not a range). */
+export function validateLevel(value: string, profile?: ProfileKind): string | undefined {
+  const args = levelArgs(value);
+  if (!args) return "Enter connections (10), a rate (200/s), or a range (10..50, 100..1000/s)";
+  if (profile === 'constant' && args.includes('--from')) return 'A constant run holds one level: enter 10 or 200/s, not a range (ramp-up, spike, soak and stress take one)';
+  return undefined;
 }
 
 export function validateDuration(value: string): string | undefined {

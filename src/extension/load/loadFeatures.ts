@@ -113,7 +113,7 @@ export class LoadFeatures extends DisposableBase {
       title: title(4),
       prompt: 'Connections (10: closed model), a rate (200/s: open model), or a range for ramp-up, spike and stress (10..50, 100..1000/s)',
       value: last.level ?? '10',
-      validateInput: validateLevel,
+      validateInput: (value) => validateLevel(value, profilePick.profile),
     });
     if (level === undefined) return undefined;
     const slo = await this._askSlo(title(5), last.slo);
