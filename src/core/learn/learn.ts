@@ -644,7 +644,6 @@ class StepBuilder {
     return out;
   }
 
-  /** The variable whose value a text mentions as a word ("user 4 not found"), if any. */
   /**
    * The whole text body to expect, for a small UTF-8 text response (not JSON) whose body held nothing that changes
    * between runs; else undefined, with the reason among the noise when there is one.
@@ -661,7 +660,10 @@ class StepBuilder {
     else if (differing.has(TEXT_BODY)) why = 'differed between equivalent exchanges';
     // As a JSON id in a POST's answer: a number there may be the id the server assigns, new on every run.
     else if (s.ex.method === 'POST' && /\d/.test(body.text)) why = 'the answer to a POST, with a number in it (an id the server assigns differs on every run)';
-    else why = volatileText(body.text) ?? (this._mentionsVariable(body.text) ? `mentions the chained value ${this._mentionsVariable(body.text)}` : undefined);
+    else {
+      const chained = this._mentionsVariable(body.text);
+      why = volatileText(body.text) ?? (chained ? `mentions the chained value ${chained}` : undefined);
+    }
     if (why) {
       noise.push({ pointer: TEXT_BODY, why });
       return undefined;
@@ -669,6 +671,7 @@ class StepBuilder {
     return body.text;
   }
 
+  /** The variable whose value a text mentions as a word ("user 4 not found"), if any. */
   private _mentionsVariable(text: string): string | undefined {
     for (const [value, name] of this._variables) {
       if (value.length && new RegExp(`(^|[^\\w-])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w-])`).test(text)) return name;
