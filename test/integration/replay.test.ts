@@ -7,10 +7,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import * as http from 'node:http';
 import { parseToxic } from '../../src/core/faults/toxics';
+import { importHar } from '../../src/core/har/import';
 import { replay } from '../../src/core/replay/replay';
 import type { ReplayResult } from '../../src/core/replay/types';
-import { CLI, assertCliError, closedPort, queryStore, request, runCliAsync, tmpDir, trackConnections, waitFor } from '../helpers';
+import { CLI, assertCliError, closedPort, listen, queryStore, request, runCliAsync, tmpDir, trackConnections, waitFor } from '../helpers';
 import { startMutant } from '../helpers/mutants';
 import { ITEMS_PASSWORD, captureItemsSession, startItemsBackend } from '../helpers/replayBackend';
 
@@ -44,6 +46,31 @@ test('replay against the same backend: every exchange matches; noise, the create
   assert.equal(runs.length, 1);
   assert.equal(runs[0].kind, 'replay');
   assert.equal((JSON.parse(String(runs[0].result)) as ReplayResult).summary.matched, 7);
+});
+
+test('text bodies: a small stable one is compared whole (a change diverges), one with a timestamp is not', async (t) => {
+  let motd = 'Hello, "wörld"\n';
+  const backend = await listen(t, http.createServer((req, res) => {
+    const text = req.url === '/motd' ? motd : req.url === '/clock' ? `now ${new Date().toISOString()}` : 'pong';
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  }));
+  const dir = tmpDir(t);
+  const entry = (url: string, text: string, i: number): unknown => ({
+    startedDateTime: new Date(Date.UTC(2024, 4, 1, 10, 0, i)).toISOString(), time: 1, cache: {}, timings: { send: 0, wait: 1, receive: 0 },
+    request: { method: 'GET', url: `${backend.url}${url}`, httpVersion: 'HTTP/1.1', headers: [], queryString: [], cookies: [], headersSize: -1, bodySize: 0 },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }], cookies: [], content: { size: Buffer.byteLength(text), mimeType: 'text/plain', text }, redirectURL: '', headersSize: -1, bodySize: -1 },
+  });
+  fs.writeFileSync(path.join(dir, 't.har'), JSON.stringify({ log: { version: '1.2', creator: { name: 't', version: '1' }, entries: [
+    entry('/motd', motd, 0), entry('/clock', 'now 2024-05-01T10:00:00.000Z', 1), entry('/ping', 'pong', 2),
+  ] } }));
+  const db = path.join(dir, 't.db');
+  await importHar(path.join(dir, 't.har'), db);
+  const same = await replay({ database: db, target: backend.url });
+  assert.deepEqual(same.exchanges.filter((e) => e.verdict !== 'matched').map((e) => [e.path, e.reasons]), []);
+  motd = 'Hello, "world"\n';
+  const changed = await replay({ database: db, target: backend.url });
+  assert.deepEqual(changed.exchanges.filter((e) => e.verdict !== 'matched').map((e) => [e.path, e.reasons]), [['/motd', ['the text body: "Hello, \\"wörld\\"\\n" → "Hello, \\"world\\"\\n"']]]);
 });
 
 test('re-binding: on a fresh backend the recorded id does not exist, yet reading and deleting the created item match', async (t) => {

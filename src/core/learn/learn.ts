@@ -140,6 +140,28 @@ function volatileText(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a small UTF-8 text response (not JSON) can be expected whole: its text, or why not (neither for a body
+ * that is not such text). `chained` names a chained value the text mentions (the generator's tests cannot know it;
+ * a replay rebinds it).
+ */
+function textExpectation(s: Sample, differing: Set<string> | undefined, chained: (text: string) => string | undefined): { text?: string; why?: string } {
+  const body = s.ex.responseBody;
+  if (s.hasResponseJson || s.ex.method === 'HEAD' || !body?.size || body.encoding || body.text === undefined) return {};
+  if (!TEXT_MEDIA.test(s.contentType ?? '')) return {};
+  // Clients decode by the declared charset: only UTF-8 (or none, read as UTF-8) reads back as recorded everywhere.
+  const charset = /;\s*charset="?([^";]+)/i.exec(header(s.ex.responseHeaders, 'content-type') ?? '')?.[1];
+  if (charset && !/^(utf-?8|us-ascii)$/i.test(charset)) return {};
+  if (body.truncated || body.text.length > MAX_ASSERTED_TEXT) return { why: `longer than ${MAX_ASSERTED_TEXT} characters: its status and type are checked` };
+  if (differing?.has(TEXT_BODY)) return { why: 'differed between equivalent exchanges' };
+  // As a JSON id in a POST's answer: a number there may be the id the server assigns, new on every run.
+  if (s.ex.method === 'POST' && /\d/.test(body.text)) return { why: 'the answer to a POST, with a number in it (an id the server assigns differs on every run)' };
+  const volatile = volatileText(body.text);
+  if (volatile) return { why: volatile };
+  const variable = chained(body.text);
+  return variable ? { why: `mentions the chained value ${variable}` } : { text: body.text };
+}
+
 /** Why a value must not be asserted even when only one sample was seen, or undefined. */
 function volatileByNature(pointer: string, value: unknown): string | undefined {
   const key = lastKey(pointer);
@@ -420,7 +442,10 @@ function exchangeFacts(
       if (why) noise.push({ pointer, why });
     }
   }
-  return { exchangeId: s.ex.id, endpoint: s.endpoint, uses, produces: [...new Set(produces)], noise };
+  // A replay rebinds the chained values a text mentions, so none is a reason here.
+  const text = textExpectation(s, differing, () => undefined);
+  if (text.why) noise.push({ pointer: TEXT_BODY, why: text.why });
+  return { exchangeId: s.ex.id, endpoint: s.endpoint, uses, produces: [...new Set(produces)], noise, ...(text.text !== undefined ? { compareText: true } : {}) };
 }
 
 function buildEndpoints(samples: Sample[], linked: Map<number, LinkedCall[]>): EndpointModel[] {
@@ -644,31 +669,11 @@ class StepBuilder {
     return out;
   }
 
-  /**
-   * The whole text body to expect, for a small UTF-8 text response (not JSON) whose body held nothing that changes
-   * between runs; else undefined, with the reason among the noise when there is one.
-   */
+  /** The whole text body to expect (see textExpectation); when there is none, the reason goes among the noise. */
   private _expectedText(s: Sample, differing: Set<string>, noise: NoiseField[]): string | undefined {
-    const body = s.ex.responseBody;
-    if (s.hasResponseJson || s.ex.method === 'HEAD' || !body?.size || body.encoding || body.text === undefined) return undefined;
-    if (!TEXT_MEDIA.test(s.contentType ?? '')) return undefined;
-    // Clients decode by the declared charset: only UTF-8 (or none, read as UTF-8) reads back as recorded everywhere.
-    const charset = /;\s*charset="?([^";]+)/i.exec(header(s.ex.responseHeaders, 'content-type') ?? '')?.[1];
-    if (charset && !/^(utf-?8|us-ascii)$/i.test(charset)) return undefined;
-    let why: string | undefined;
-    if (body.truncated || body.text.length > MAX_ASSERTED_TEXT) why = `longer than ${MAX_ASSERTED_TEXT} characters: its status and type are checked`;
-    else if (differing.has(TEXT_BODY)) why = 'differed between equivalent exchanges';
-    // As a JSON id in a POST's answer: a number there may be the id the server assigns, new on every run.
-    else if (s.ex.method === 'POST' && /\d/.test(body.text)) why = 'the answer to a POST, with a number in it (an id the server assigns differs on every run)';
-    else {
-      const chained = this._mentionsVariable(body.text);
-      why = volatileText(body.text) ?? (chained ? `mentions the chained value ${chained}` : undefined);
-    }
-    if (why) {
-      noise.push({ pointer: TEXT_BODY, why });
-      return undefined;
-    }
-    return body.text;
+    const t = textExpectation(s, differing, (text) => this._mentionsVariable(text));
+    if (t.why) noise.push({ pointer: TEXT_BODY, why: t.why });
+    return t.text;
   }
 
   /** The variable whose value a text mentions as a word ("user 4 not found"), if any. */

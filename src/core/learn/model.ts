@@ -140,8 +140,10 @@ export interface ExchangeFacts {
   uses: ChainUse[];
   /** Where in this response (`/id`, `header:location`) values come from that later requests reuse. */
   produces: string[];
-  /** Response JSON pointers not to compare, and why. */
+  /** Response JSON pointers not to compare, and why (the whole text body: `(text body)`). */
   noise: NoiseField[];
+  /** The response is a small text body with nothing volatile in it: a replay compares it whole. */
+  compareText?: boolean;
 }
 
 export interface BehaviourModel {

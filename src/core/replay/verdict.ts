@@ -65,7 +65,10 @@ export function judge(ex: ExchangeView, fresh: FreshResponse, facts: ExchangeFac
   const recordedJson = jsonOf(ex.responseBody);
   const json = jsonOf(fresh.body);
   if (recordedJson === undefined) {
-    if (ex.responseBody && ex.responseBody.size > 0) notes.push('the recorded body is not JSON (or was truncated): only the status was compared');
+    if (facts?.compareText && ex.responseBody && fresh.status === ex.status) {
+      const actual = fresh.body.encoding ? undefined : fresh.body.text;
+      if (actual === undefined || !sameValue(ex.responseBody.text, actual, bindings)) reasons.push(`the text body: ${show(ex.responseBody.text)} → ${actual === undefined ? `${fresh.body.size} bytes that are not text` : show(actual)}`);
+    } else if (ex.responseBody && ex.responseBody.size > 0) notes.push('the recorded body is neither JSON nor a small stable text (or was truncated): only the status was compared');
     return { reasons, notes, json };
   }
   if (json === undefined) {
