@@ -25,6 +25,10 @@ test('path templates replace ids, uuids, hashes and tokens', () => {
   assert.equal(templatePath('/blobs/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b'), '/blobs/{blobId}');
   assert.equal(templatePath('/sessions/AbCdEf0123456789xyzXYZ_-'), '/sessions/{sessionId}');
   assert.equal(templatePath('/categories/3/user-profiles/4'), '/categories/{categoryId}/user-profiles/{userProfileId}');
+  // Dates are values of the path too; a version or a word with digits is not.
+  assert.equal(templatePath('/api/v2/reports/2024-05-01'), '/api/v2/reports/{date}');
+  assert.equal(templatePath('/rates/2024-05-01/to/2024-06-30'), '/rates/{date}/to/{date2}');
+  assert.equal(templatePath('/files/2024-13-01'), '/files/2024-13-01');
   assert.equal(templatePath('/42/7'), '/{id}/{id2}');
   assert.equal(templatePath('/api/v2/addresses/9'), '/api/v2/addresses/{addressId}');
   assert.equal(templatePath('/users/me'), '/users/me');

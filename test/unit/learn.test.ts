@@ -46,6 +46,7 @@ test('action names read like what the request does', () => {
   assert.equal(actionName('POST', '/api/login'), 'post_login');
   assert.equal(actionName('GET', '/health'), 'get_health');
   assert.equal(actionName('GET', '/v2/status'), 'get_status');
+  assert.equal(actionName('GET', '/api/reports/{date}'), 'get_report_by_date');
 });
 
 test('leaves by JSON pointer, with or without array contents', () => {

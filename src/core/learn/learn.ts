@@ -228,9 +228,10 @@ export function actionName(method: string, template: string): string {
   const resource = words[words.length - 1] ?? 'root';
   const parent = words.length > 1 ? `${words.slice(0, -1).map(singular).join('_')}_` : '';
   const one = singular(resource);
+  const by = endsWithParam && /^\{date\d*\}$/.test(segs[segs.length - 1]) ? 'date' : 'id';
   switch (method) {
     case 'GET':
-      return endsWithParam ? `get_${parent}${one}_by_id` : `${resource === one ? 'get' : 'list'}_${parent}${resource}`;
+      return endsWithParam ? `get_${parent}${one}_by_${by}` : `${resource === one ? 'get' : 'list'}_${parent}${resource}`;
     case 'POST':
       return endsWithParam || resource === one ? `post_${parent}${resource}` : `create_${parent}${one}`;
     case 'PUT':

@@ -7,6 +7,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT = /^-?\d+$/;
 const HEX = /^(?=.*\d)[0-9a-f]{12,}$/i;
 const TOKEN = /^(?=.*\d)(?=.*[a-z])[A-Za-z0-9_-]{20,}$/i;
+/** A calendar date (2024-05-01): a value of the path, like an id, but named {date}. */
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 /** True when a path segment is an identifier rather than a fixed word. */
 export function isIdSegment(segment: string): boolean {
@@ -28,8 +30,8 @@ function camel(word: string): string {
   return parts.map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p.charAt(0).toUpperCase() + p.slice(1))).join('');
 }
 
-function paramName(previous: string | undefined, taken: Set<string>): string {
-  let base = previous && !isIdSegment(previous) && /^[A-Za-z]/.test(previous) ? `${camel(singular(previous))}Id` : 'id';
+function paramName(previous: string | undefined, taken: Set<string>, date = false): string {
+  let base = date ? 'date' : previous && !isIdSegment(previous) && /^[A-Za-z]/.test(previous) ? `${camel(singular(previous))}Id` : 'id';
   if (base === 'Id') base = 'id';
   let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}${n}`;
@@ -40,7 +42,9 @@ function paramName(previous: string | undefined, taken: Set<string>): string {
 export function templatePath(path: string): string {
   const segments = path.split('/');
   const taken = new Set<string>();
-  return segments.map((s, i) => (s !== '' && isIdSegment(s) ? `{${paramName(segments[i - 1], taken)}}` : s)).join('/');
+  return segments
+    .map((s, i) => (s === '' ? s : isIdSegment(s) ? `{${paramName(segments[i - 1], taken)}}` : DATE.test(s) ? `{${paramName(segments[i - 1], taken, true)}}` : s))
+    .join('/');
 }
 
 /** The parameter names of a template, in order: /users/{userId}/orders/{orderId} → [userId, orderId]. */
