@@ -73,6 +73,28 @@ test('a head repeated from the last one keeps its own framing, and a changed one
 });
 
 test('bytes that are not HTTP are refused', () => {
+
+test('the same response again, whole in one read, keeps its framing; a HEAD, a kept body, a changed head or split bytes are read anew', () => {
+  const p = new ResponseParser();
+  const out: ParsedResponse[] = [];
+  const done = (status: number, body: Buffer | null, close: boolean): number => out.push({ status, body, close });
+  // One read buffer reused, as a plain TCP connection reads, with stale bytes after each read.
+  const reused = Buffer.alloc(256, 'Z');
+  const read = (s: string): boolean => (reused.write(s, 'latin1'), p.feed(reused, done, Buffer.byteLength(s, 'latin1')));
+  const ok = 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\n';
+  for (let i = 0; i < 3; i++) assert.equal(read(ok + 'abc'), true);
+  p.bodiless = true;
+  assert.equal(read(ok), true, 'a HEAD answered with the same head has no body');
+  p.bodiless = false;
+  p.keepBody = true;
+  assert.equal(read(ok + 'xyz'), true);
+  p.keepBody = false;
+  assert.equal(read(ok.replace('200 OK', '404 NO')  + 'abc'), true);
+  assert.equal(read(ok + 'ab'), true, 'a body still to come');
+  assert.equal(out.length, 6);
+  assert.equal(read('c' + ok + 'abc'), true, 'the rest of a body and the next response in one read');
+  assert.deepEqual(summary(out), ['200 - close', '200 - close', '200 - close', '200 - close', '200 xyz close', '404 - close', '200 - close', '200 - close']);
+});
   assert.equal(new ResponseParser().feed(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'), () => undefined), false);
   assert.equal(new ResponseParser().feed(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'), () => undefined), false);
 });

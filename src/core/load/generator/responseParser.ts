@@ -72,7 +72,8 @@ export class ResponseParser {
   /** The last head read whole (its framing fields are the ones set), and its first bytes as 32-bit words. */
   private _lastHead: Buffer | null = null;
   private _lastWords: Int32Array | null = null;
-  /** A view of the 32-bit words of the memory the last chunk lives in (a connection reads into one buffer). */
+  /** The last chunk fed, and its bytes as 32-bit words when it starts on a word boundary (`_viewWords`). */
+  private _wordsOf: Buffer | null = null;
   private _words: Int32Array | null = null;
   private _connectionClose = false;
   private _connectionKeepAlive = false;
@@ -83,6 +84,8 @@ export class ResponseParser {
   private _chunkLine = '';
   private _bodyParts: Buffer[] | null = null;
   private _trailerLine = 0;
+  /** The whole length of the last response when its head is `_lastHead` and a Content-Length frames it, else -1. */
+  private _repeatLength = -1;
 
   /** Whether a response is under way (bytes of it have arrived). */
   get midResponse(): boolean {
@@ -94,6 +97,11 @@ export class ResponseParser {
    * bytes are not HTTP/1.x (the connection must be dropped).
    */
   feed(chunk: Buffer, done: ResponseDone, length = chunk.length): boolean {
+    // The common case of a load run: the same response again, whole in one read. Its status and framing stand.
+    if (length === this._repeatLength && this._state === State.Head && this._head === null && !this.keepBody && !this.bodiless && this._sameHead(chunk, 0, length) > 0) {
+      done(this._status, null, this._close);
+      return true;
+    }
     let pos = 0;
     const len = length;
     while (pos < len) {
@@ -222,16 +230,24 @@ export class ResponseParser {
     const last = this._lastHead;
     const n = last ? last.length : 0;
     if (!last || to - from < n) return -1;
-    const at = chunk.byteOffset + from;
-    const lastWords = this._lastWords!;
-    if ((at & 3) !== 0) return chunk.compare(last, 0, n, from, from + n) === 0 ? from + n : -1;
     // Aligned (a response at the start of the read buffer, as on plain TCP): 4 bytes a step, without a native call.
-    let words = this._words;
-    if (!words || words.buffer !== chunk.buffer) words = this._words = new Int32Array(chunk.buffer, 0, chunk.buffer.byteLength >> 2);
-    const first = at >> 2;
+    const words = chunk === this._wordsOf ? this._words : this._viewWords(chunk);
+    if (!words || (from & 3) !== 0) return chunk.compare(last, 0, n, from, from + n) === 0 ? from + n : -1;
+    const lastWords = this._lastWords!;
+    const first = from >> 2;
     for (let i = 0; i < lastWords.length; i++) if (words[first + i] !== lastWords[i]) return -1;
     for (let i = lastWords.length << 2; i < n; i++) if (chunk[from + i] !== last[i]) return -1;
     return from + n;
+  }
+
+  /**
+   * The chunk's bytes as 32-bit words, when it starts on a word boundary (else null). Kept for the next feed: a
+   * connection reads into the same buffer each time, and asking a Buffer for its memory costs a call into V8.
+   */
+  private _viewWords(chunk: Buffer): Int32Array | null {
+    this._wordsOf = chunk;
+    this._words = (chunk.byteOffset & 3) === 0 ? new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2) : null;
+    return this._words;
   }
 
   private _rememberHead(chunk: Buffer, from: number, bodyAt: number): number {
@@ -301,6 +317,7 @@ export class ResponseParser {
   private _startBody(): void {
     const status = this._status;
     this._close = this._http10 ? !this._connectionKeepAlive : this._connectionClose;
+    this._repeatLength = -1;
     this._bodyParts = this.keepBody ? [] : null;
     if (status < 200) {
       // 100 Continue and other interim responses: the real one follows.
@@ -317,6 +334,7 @@ export class ResponseParser {
       return;
     }
     if (this._contentLength >= 0) {
+      if (this._lastHead) this._repeatLength = this._lastHead.length + this._contentLength;
       this._remaining = this._contentLength;
       this._state = this._remaining > 0 ? State.Length : State.Head;
       return;
