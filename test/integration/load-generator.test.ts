@@ -208,6 +208,25 @@ test('the request bound ends the run, in both models', async (t) => {
   assert.equal(n, 50);
 });
 
+test('with many requests in flight the generator naps between turns instead of blocking on the sockets, and every response still counts', async (t) => {
+  const server = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 2));
+  const tracked = trackConnections(server);
+  const { url } = await listen(t, server);
+  const wait = Atomics.wait;
+  let naps = 0;
+  Atomics.wait = ((...args: Parameters<typeof Atomics.wait>) => (naps++, wait(...args))) as typeof Atomics.wait;
+  t.after(() => void (Atomics.wait = wait));
+  const many = await runLoad(spec(url, { kind: 'closed', connections: 32 }, 1500), singleRequestMix(url));
+  assert.ok(naps > 0, 'no nap with 32 requests of ~2 ms in flight');
+  assert.equal(many.totals.errors, 0);
+  assert.equal(many.totals.completed, tracked.requests());
+  assert.ok(many.latency.p50 >= 2000, `p50 ${many.latency.p50} µs under the target's 2 ms`);
+  const before = naps;
+  const few = await runLoad(spec(url, { kind: 'closed', connections: 8 }, 1000), singleRequestMix(url));
+  assert.equal(naps, before, 'with 8 in flight the loop blocks on the sockets');
+  assert.equal(few.totals.completed + many.totals.completed, tracked.requests());
+});
+
 test('a target that is not loopback is refused unless --allow-remote', async () => {
   for (const target of ['http://10.1.2.3:8080', 'http://example.com', 'https://[2001:db8::1]/']) {
     await assert.rejects(runLoad(spec(target, { kind: 'closed', connections: 1 }, 1000), singleRequestMix(target)), (e: unknown) => {

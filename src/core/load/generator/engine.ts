@@ -9,6 +9,7 @@ import { Connection, type ConnectionOwner, type Endpoint } from './connection';
 import type { PreparedMix } from './requests';
 import type { RunStats } from './stats';
 import { nowMs } from './clock';
+import { Turns, type TurnsSource } from './turns';
 
 export interface EngineOptions {
   endpoint: Endpoint;
@@ -30,7 +31,7 @@ const CONNECT_FAILURES_TO_GIVE_UP = 5;
 /** Open model: arrivals due within this much of now go out on this timer turn (timers fire to the millisecond). */
 const LOOKAHEAD_MS = 1;
 
-export class LoadEngine implements ConnectionOwner {
+export class LoadEngine implements ConnectionOwner, TurnsSource {
   bytesRead = 0;
   private readonly _o: EngineOptions;
   private readonly _conns = new Set<Connection>();
@@ -53,6 +54,7 @@ export class LoadEngine implements ConnectionOwner {
   private _sweep: NodeJS.Timeout | null = null;
   private _levelTimer: NodeJS.Timeout | null = null;
   private _drained: (() => void) | null = null;
+  private readonly _turns = new Turns(this);
 
   constructor(o: EngineOptions) {
     this._o = o;
@@ -64,6 +66,10 @@ export class LoadEngine implements ConnectionOwner {
 
   get inFlight(): number {
     return this._inFlight;
+  }
+
+  get sending(): boolean {
+    return this._sending && !this._destroyed;
   }
 
   /** Queued arrivals that never got a connection (open model). */
@@ -135,7 +141,9 @@ export class LoadEngine implements ConnectionOwner {
     const { stats, mix } = this._o;
     this._inFlight--;
     const readAt = conn.readAt;
-    stats.onResponse(conn.entry, Math.round((readAt - conn.startedAt) * 1000), Math.round((readAt - conn.sentAt) * 1000), status);
+    const serviceUs = Math.round((readAt - conn.sentAt) * 1000);
+    stats.onResponse(conn.entry, Math.round((readAt - conn.startedAt) * 1000), serviceUs, status);
+    this._turns.responded(serviceUs);
     if (body) mix.harvest(conn.entry, status, body);
     this._next(conn);
   }
