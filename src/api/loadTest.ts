@@ -67,6 +67,9 @@ const SLO_KEYS: ReadonlyArray<keyof SloObjectives> = ['p50Ms', 'p95Ms', 'p99Ms',
  *   .withRampUp(1, 10).withDuration('10s').withSlo({ p99Ms: 200, errorRate: 0.01 })
  *   .run({ signal, onProgress: (tick) => console.log(tick.rps) });
  * assert.ok(outcome.passedSlo(), outcome.sloFailures().join('\n'));
+ *
+ * The run shares the caller's thread: with 16 or more requests in flight it polls its sockets in turns and naps up
+ * to 100 µs at a time between empty ones (README, "Turns and naps"), which holds the thread for that long.
  */
 export class LoadTest {
   private constructor(private readonly _input: LoadPlanInput) {}
