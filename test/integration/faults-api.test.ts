@@ -34,6 +34,13 @@ test('the fault API: proxies, toxics, reset, and errors as {error, status}', asy
   assert.equal((await call('POST', '/proxies/db/toxics', { type: 'timeout', attributes: { timeout: 5 } })).status, 409);
   assert.equal((await call('DELETE', '/proxies/db/toxics/timeout_downstream')).status, 204);
   assert.equal((await call('GET', '/proxies/db/toxics/lat')).status, 200);
+  // Toxiproxy's update: the attributes given replace theirs, the rest stay.
+  r = await call('POST', '/proxies/db/toxics/lat', { attributes: { jitter: 5 }, toxicity: 0.5 });
+  assert.deepEqual(r.json, { name: 'lat', type: 'latency', stream: 'downstream', toxicity: 0.5, attributes: { latency: 100, jitter: 5 } });
+  assert.deepEqual((await call('GET', '/proxies/db/toxics/lat')).json, r.json);
+  r = await call('POST', '/proxies/db/toxics/lat', { type: 'bandwidth' });
+  assert.deepEqual(r.json, { error: "toxic 'lat': an update changes attributes, toxicity and match only, not its type; remove the toxic and add it again", status: 400 });
+  assert.equal((await call('POST', '/proxies/db/toxics/ghost', { attributes: {} })).status, 404);
   assert.equal(((await call('GET', '/proxies')).json!.db as { toxics: unknown[] }).toxics.length, 1);
 
   r = await call('POST', '/proxies/db', { enabled: false });

@@ -43,6 +43,22 @@ test('proxy and fault verbs: add, list, rm, down, up, reset, errors', async (t) 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^echo {2}127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+ {2}up\n {2}slow: latency upstream latency=300 jitter=0$/m);
 
+  // One pooled connection, open before the update: it takes the new latency too.
+  const pooled = await persistentConnection(t, port);
+  assert.ok((await pooled.ping('a')).ms >= 290);
+  r = runCli(['fault', 'update', 'slow', '--proxy', 'echo', '--attr', 'latency=600', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /changed slow: latency upstream latency=600 jitter=0 on proxy 'echo'/);
+  assert.ok((await pooled.ping('b')).ms >= 590, 'the open connection took the new latency');
+  r = runCli(['fault', 'update', 'slow', '--proxy', 'echo', '--stream', 'downstream', ...api]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim(), "chaos-testing: 'fault update' changes attributes, --toxicity and the match only, not --stream; remove the fault and add it again");
+  r = runCli(['fault', 'update', 'slow', '--proxy', 'echo', ...api]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /needs what to change/);
+  r = runCli(['fault', 'update', 'slow', '--proxy', 'echo', '--attr', 'latency=300', ...api]);
+  assert.equal(r.code, 0, r.stderr);
+
   r = runCli(['fault', 'add', 'bad', '--proxy', 'echo', '--type', 'latency', '--attr', 'latency=-5', ...api]);
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), "chaos-testing: toxic 'bad': latency must be a number of milliseconds ≥ 0");

@@ -223,7 +223,13 @@ test('the fault API serves the capture proxy: add and remove toxics at run time,
   const listed = (await call('GET', '/proxies')).json!.http as { listen: string; upstream: string; toxics: unknown[] };
   assert.equal(listed.listen, `127.0.0.1:${r.port}`);
   assert.equal(listed.toxics.length, 1);
+  // Updated in place: the next requests take the new status and the new match.
+  res = await call('POST', '/proxies/http/toxics/teapot', { attributes: { status: 503 }, match: { path: '/other' } });
+  assert.deepEqual(res.json, { name: 'teapot', type: 'http_abort', stream: 'downstream', toxicity: 1, attributes: { status: 503, body: '' }, match: { path: '/other' } });
+  assert.equal((await request(`${r.url}/other`)).status, 503);
+  assert.equal((await request(`${r.url}/api/x`)).status, 200);
   assert.equal((await call('DELETE', '/proxies/http/toxics/teapot')).status, 204);
+  assert.equal((await request(`${r.url}/other`)).status, 200);
   assert.equal((await request(`${r.url}/api/x`)).status, 200);
 
   res = await call('POST', '/proxies/http/toxics', { name: 'x', type: 'http_abort', attributes: { status: 99 } });

@@ -270,6 +270,86 @@ test('removing a toxic heals live connections: what it holds is let go at once (
   await noConnections(proxy)();
 });
 
+/** A connection that sends one byte at a time and times its echo (ms); `ended` says whether its end came within 3 s. */
+async function roundTripper(port: number): Promise<{ rt(): Promise<number>; ended(): Promise<boolean>; close(): void }> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const end = new Promise<boolean>((resolve) => socket.once('end', () => resolve(true)));
+  return {
+    ended: () => Promise.race([end, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref())]),
+    rt: async () => {
+      const started = performance.now();
+      socket.write('x');
+      await new Promise((resolve) => socket.once('data', resolve));
+      return performance.now() - started;
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+test('updating a toxic in place reaches live connections (latency, limit_data) and new ones; its place and name stay', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'first', type: 'slicer', attributes: { average_size: 64 } });
+  proxy.addToxic({ name: 'slow', type: 'latency', attributes: { latency: 20 } });
+  const live = await roundTripper(proxy.listen.port);
+  t.after(() => live.close());
+  const before = await live.rt();
+  assert.ok(before >= 20 && before < 250, `round trip ${before} ms with 20 ms of latency`);
+  const changed = proxy.updateToxic('slow', { attributes: { latency: 300 } });
+  assert.deepEqual(changed, { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 300, jitter: 0 } });
+  const after = await live.rt();
+  assert.ok(after >= 300, `the live connection's round trip was ${after} ms after the update to 300 ms`);
+  const fresh = await roundTripper(proxy.listen.port);
+  t.after(() => fresh.close());
+  assert.ok((await fresh.rt()) >= 300);
+  assert.deepEqual(proxy.toxics.map((x) => x.name), ['first', 'slow'], 'the chain keeps its order');
+
+  proxy.removeToxic('slow');
+  assert.ok((await live.rt()) < 250, 'removed after an update, the toxic leaves the live connection too');
+
+  proxy.addToxic({ name: 'cap', type: 'limit_data', attributes: { bytes: 1_000_000 } });
+  const capped = await roundTripper(proxy.listen.port);
+  t.after(() => capped.close());
+  await capped.rt();
+  await capped.rt();
+  proxy.updateToxic('cap', { attributes: { bytes: 2 } });
+  assert.equal(await capped.ended(), true, 'a limit under what already passed ends the stream now');
+  assert.equal(proxy.updateToxic('nope', { attributes: {} }), undefined);
+  await live.rt(); // untouched by the limit
+});
+
+test('timeout and reset_peer updated in place count their new time from the update', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'cut', type: 'reset_peer', attributes: { timeout: 60_000 } });
+  const r = exchange(proxy.listen.port, Buffer.from('x'), { waitMs: 5000 });
+  await waitFor(() => proxy.connectionCount === 1, 3000, 'the connection');
+  const updatedAt = Date.now();
+  proxy.updateToxic('cut', { attributes: { timeout: 200 } });
+  const got = await r;
+  assert.equal(got.error?.code, 'ECONNRESET');
+  assert.ok(Date.now() - updatedAt >= 190, 'reset 200 ms after the update, not before');
+});
+
+test('bad updates are refused with one line and change nothing', async (t) => {
+  const proxy = await startProxy(t, await echoServer(t));
+  proxy.addToxic({ name: 'slow', type: 'latency', attributes: { latency: 5, jitter: 1 } });
+  const cases: Array<[unknown, RegExp]> = [
+    [{ type: 'bandwidth' }, /^toxic 'slow': an update changes attributes, toxicity and match only, not its type; remove the toxic and add it again$/],
+    [{ stream: 'upstream' }, /not its stream/],
+    [{ name: 'other' }, /not its name/],
+    [{ attributes: { rate: 1 } }, /latency has no attribute 'rate'; it takes: latency, jitter/],
+    [{ attributes: { latency: -1 } }, /latency must be a number of milliseconds ≥ 0/],
+    [{ toxicity: 1.5 }, /toxicity must be a number from 0 to 1/],
+    [[1], /an update must be a JSON object/],
+  ];
+  for (const [input, message] of cases) {
+    assert.throws(() => proxy.updateToxic('slow', input), (e: unknown) => e instanceof InputError && message.test(e.message), JSON.stringify(input));
+  }
+  assert.deepEqual(proxy.toxics, [{ name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 5, jitter: 1 } }]);
+  assert.deepEqual(proxy.updateToxic('slow', { toxicity: 0.5, type: 'latency', attributes: { jitter: 0 } })?.attributes, { latency: 5, jitter: 0 }, 'unchanged fields may be repeated');
+});
+
 test('down: connections are refused and live ones cut; enabled again it works', async (t) => {
   const proxy = await startProxy(t, await echoServer(t));
   const live = net.connect(proxy.listen.port, '127.0.0.1');

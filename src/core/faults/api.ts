@@ -9,6 +9,7 @@
  *   GET    /proxies/{name}/toxics          [toxic]
  *   POST   /proxies/{name}/toxics          toxic → toxic
  *   GET    /proxies/{name}/toxics/{toxic}  toxic
+ *   POST   /proxies/{name}/toxics/{toxic}  {attributes?, toxicity?, match?} → toxic (changed in place)
  *   DELETE /proxies/{name}/toxics/{toxic}  204
  *   POST   /reset                          every proxy enabled, every toxic removed → 204
  * Errors are `{"error": message, "status": code}`, as Toxiproxy answers them.
@@ -146,6 +147,7 @@ export class FaultApi {
       const toxic = proxy.toxics.find((t) => t.name === parts[3]);
       if (!toxic) throw new HttpError(404, `toxic '${parts[3]}' not found on proxy '${proxy.name}'`);
       if (method === 'GET') return [200, toxic];
+      if (method === 'POST') return [200, proxy.updateToxic(toxic.name, body)];
       if (method === 'DELETE') {
         proxy.removeToxic(toxic.name);
         return [204];

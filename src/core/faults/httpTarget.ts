@@ -2,7 +2,7 @@ import type { CaptureProxy } from '../capture/proxy';
 import { InputError } from '../errors';
 import type { FaultTarget } from './target';
 import { formatHostPort } from './tcpProxy';
-import type { Toxic } from './toxics';
+import { copyToxic, type Toxic } from './toxics';
 
 /** The capture proxy as a fault target: its live toxic list and its `down` switch, under a name for the API. */
 export class HttpFaultTarget implements FaultTarget {
@@ -30,6 +30,12 @@ export class HttpFaultTarget implements FaultTarget {
 
   addToxic(input: unknown): Toxic {
     return this._proxy.faults.add(input, this.name);
+  }
+
+  /** Requests already under way keep the toxic as it was; the next ones draw the new one. */
+  updateToxic(name: string, input: unknown): Toxic | undefined {
+    const changed = this._proxy.faults.update(name, input);
+    return changed && copyToxic(changed.after.toxic);
   }
 
   removeToxic(name: string): boolean {

@@ -13,6 +13,11 @@ export interface FaultTarget {
   addresses(): { listen: string; upstream: string };
   /** Validates and adds a toxic; a bad or duplicate one is an InputError. */
   addToxic(input: unknown): Toxic;
+  /**
+   * Changes a toxic's attributes, toxicity or match in place (Toxiproxy's update); undefined when there is no toxic
+   * of that name, an InputError for a bad update. Live connections take the new attributes (TCP proxy).
+   */
+  updateToxic(name: string, input: unknown): Toxic | undefined;
   removeToxic(name: string): boolean;
   removeAllToxics(): void;
   setEnabled(enabled: boolean): Promise<void>;

@@ -3,6 +3,7 @@
  * through the chain of its toxics in the order they were added.
  *
  * Choice: an added toxic applies to connections opened afterwards; a connection keeps the chain it was built with.
+ * An updated toxic reaches live connections (their stage takes the new attributes), as Toxiproxy's update does.
  * A removed toxic, though, leaves live connections too (as Toxiproxy's, which rebuilds their links): its stage
  * becomes a pass-through and lets go what it held, so `fault rm`, `reset` and a chaos rollback heal pooled
  * connections. `down` (enabled = false) closes the listener (new connections are refused, like Toxiproxy) and cuts
@@ -14,7 +15,7 @@ import type { Transform } from 'node:stream';
 import { InputError, ListenError } from '../errors';
 import type { FaultTarget } from './target';
 import { ToxicList, type ToxicEntry } from './toxicList';
-import { createToxicTransform, type LinkControl, type Toxic } from './toxics';
+import { copyToxic, createToxicTransform, type LinkControl, type Toxic } from './toxics';
 import type { ToxicTransform } from './transforms';
 
 export interface HostPort {
@@ -137,6 +138,15 @@ class Connection {
     }
   }
 
+  /** The toxic was changed in place: its stage on this connection (if the toxicity drew one) takes the new attributes. */
+  toxicUpdated(before: Toxic, after: Toxic): void {
+    const stage = this._stages.get(before);
+    if (!stage) return;
+    this._stages.delete(before);
+    this._stages.set(after, stage);
+    stage.update(after.attributes as Record<string, number>);
+  }
+
   /** The toxic was removed from the proxy: its stage on this connection passes everything from now on. */
   toxicRemoved(toxic: Toxic): void {
     this._stages.get(toxic)?.remove();
@@ -207,6 +217,18 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
   /** Validates and adds a toxic (applies to new connections); a name already in use is an InputError. */
   addToxic(input: unknown): Toxic {
     return this._toxics.add(input, this.name);
+  }
+
+  /**
+   * Changes a toxic in place: new connections get the new one, and live ones that drew it take its new attributes
+   * for what they carry next (as Toxiproxy's update reaches live links). Its toxicity was drawn per connection when
+   * it opened; a new toxicity applies to connections opened afterwards.
+   */
+  updateToxic(name: string, input: unknown): Toxic | undefined {
+    const changed = this._toxics.update(name, input);
+    if (!changed) return undefined;
+    for (const c of this._connections) c.toxicUpdated(changed.before.toxic, changed.after.toxic);
+    return copyToxic(changed.after.toxic);
   }
 
   removeToxic(name: string): boolean {

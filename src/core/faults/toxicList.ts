@@ -1,5 +1,5 @@
 import { InputError, NameInUseError } from '../errors';
-import { copyToxic, isHttpToxic, parseToxic, pathMatcher, type Toxic } from './toxics';
+import { copyToxic, isHttpToxic, parseToxic, pathMatcher, updateToxic, type Toxic } from './toxics';
 
 /** A live toxic with its match compiled once, at add time. */
 export interface ToxicEntry {
@@ -26,6 +26,20 @@ export class ToxicList {
     if (this.entries.some((e) => e.toxic.name === toxic.name)) throw new NameInUseError(`toxic '${toxic.name}' already exists on proxy '${proxyName}'`);
     this.entries = [...this.entries, { toxic, matches: compileMatch(toxic) }];
     return copyToxic(toxic);
+  }
+
+  /**
+   * Changes a toxic in its place in the chain (see updateToxic); returns the entry it replaced and the new one, or
+   * undefined when there is no toxic of that name. A bad update is an InputError and changes nothing.
+   */
+  update(name: string, input: unknown): { before: ToxicEntry; after: ToxicEntry } | undefined {
+    const i = this.entries.findIndex((e) => e.toxic.name === name);
+    if (i < 0) return undefined;
+    const before = this.entries[i];
+    const toxic = updateToxic(before.toxic, input);
+    const after = { toxic, matches: compileMatch(toxic) };
+    this.entries = this.entries.map((e, j) => (j === i ? after : e));
+    return { before, after };
   }
 
   remove(name: string): boolean {

@@ -180,6 +180,50 @@ export function parseToxic(input: unknown): Toxic {
   return match ? { name, type: t, stream, toxicity, attributes, match } : { name, type: t, stream, toxicity, attributes };
 }
 
+/**
+ * An update of `existing` from untrusted input, as Toxiproxy's `POST /proxies/{p}/toxics/{t}` takes it: the
+ * attributes given replace theirs (the others stay), `toxicity` and `match` when given; the whole is validated again.
+ * Name, type and stream stay: a body that asks to change them is refused (remove the toxic and add it again).
+ */
+export function updateToxic(existing: Toxic, input: unknown): Toxic {
+  const where = `toxic '${existing.name}'`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InputError(`${where}: an update must be a JSON object like {"attributes": {"latency": 500}}`);
+  const o = input as Record<string, unknown>;
+  for (const key of ['name', 'type', 'stream'] as const) {
+    if (o[key] !== undefined && o[key] !== existing[key]) throw new InputError(`${where}: an update changes attributes, toxicity and match only, not its ${key}; remove the toxic and add it again`);
+  }
+  const given = o.attributes === undefined ? {} : o.attributes;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new InputError(`${where}: attributes must be an object`);
+  return parseToxic({
+    name: existing.name,
+    type: existing.type,
+    stream: existing.stream,
+    toxicity: o.toxicity === undefined ? existing.toxicity : o.toxicity,
+    attributes: { ...existing.attributes, ...given },
+    match: o.match === undefined ? existing.match : o.match,
+  });
+}
+
+/**
+ * KEY=VALUE pairs as attributes of a toxic of `type` (every value arrives as text: a number attribute gets a number
+ * when the text is one, else the toxic's check names it). `label` says where a malformed pair came from.
+ */
+export function attributesFromPairs(type: string, pairs: readonly string[], label: (pair: string) => string): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  for (const pair of pairs) {
+    const m = /^(\w+)=(.*)$/s.exec(pair);
+    if (!m) throw new InputError(`${label(pair)} must be KEY=VALUE, e.g. latency=200 or header=X-Foo`);
+    const asNumber = m[2].trim() === '' ? NaN : Number(m[2]);
+    attributes[m[1]] = attributeKind(type, m[1]) === 'number' && Number.isFinite(asNumber) ? asNumber : m[2];
+  }
+  return attributes;
+}
+
+/** "latency=500 jitter=10": pairs split before each KEY=, so a value may hold spaces ("body=service busy"). */
+export function splitPairs(text: string): string[] {
+  return text.trim() === '' ? [] : text.trim().split(/\s+(?=\w+=)/);
+}
+
 /** A deep copy (what a list hands out, so callers cannot change a live toxic). */
 export function copyToxic(t: Toxic): Toxic {
   return t.match ? { ...t, attributes: { ...t.attributes }, match: { ...t.match } } : { ...t, attributes: { ...t.attributes } };

@@ -17,6 +17,8 @@ export interface LinkControl {
  * A Transform whose timers all die with it: destroy() clears every pending one (no leaks when a connection ends).
  * remove() is the toxic being removed while its connection lives (as Toxiproxy heals live links): the timers are
  * cleared, whatever the toxic holds is let through at once (_release), and from then on it passes every chunk.
+ * update() is the toxic's attributes changed while its connection lives (as Toxiproxy updates live links): what
+ * comes next is treated with the new ones; what it already holds keeps the time it was given.
  */
 export abstract class ToxicTransform extends Transform {
   private readonly _timers = new Set<NodeJS.Timeout>();
@@ -52,6 +54,14 @@ export abstract class ToxicTransform extends Transform {
     this._release();
   }
 
+  /** The toxic's attributes changed (they were validated for its type). Ignored once removed. */
+  update(attributes: Record<string, number>): void {
+    if (this._removed || this.destroyed) return;
+    this._update(attributes);
+  }
+
+  protected abstract _update(a: Record<string, number>): void;
+
   /** Lets through what the toxic holds and calls the callbacks it kept; the default holds nothing. */
   protected _release(): void {}
 
@@ -60,7 +70,7 @@ export abstract class ToxicTransform extends Transform {
     callback(error);
   }
 
-  private _clearTimers(): void {
+  protected _clearTimers(): void {
     for (const t of this._timers) clearTimeout(t);
     this._timers.clear();
   }
@@ -81,8 +91,12 @@ class Latency extends ToxicTransform {
   private _writeCb: TransformCallback | undefined;
   private _flushCb: TransformCallback | undefined;
 
-  constructor(private readonly _a: Record<string, number>) {
+  constructor(private _a: Record<string, number>) {
     super();
+  }
+
+  protected override _update(a: Record<string, number>): void {
+    this._a = a;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -149,8 +163,12 @@ class Bandwidth extends ToxicTransform {
   /** While a piece waits for its time: sends the rest of the chunk at once and takes the next. */
   private _rest: (() => void) | undefined;
 
-  constructor(private readonly _rate: number) {
+  constructor(private _rate: number) {
     super();
+  }
+
+  protected override _update(a: Record<string, number>): void {
+    this._rate = a.rate;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -198,9 +216,14 @@ class Slicer extends ToxicTransform {
   /** While the next slice waits: sends the rest of the chunk at once and takes the next. */
   private _rest: (() => void) | undefined;
 
-  constructor(private readonly _a: Record<string, number>) {
+  constructor(private _a: Record<string, number>) {
     super();
   }
+
+  protected override _update(a: Record<string, number>): void {
+    this._a = a;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this._removed) return cb(null, chunk);
     const { average_size: avg, size_variation: variation, delay } = this._a;
@@ -244,19 +267,28 @@ class Slicer extends ToxicTransform {
 class LimitData extends ToxicTransform {
   private _passed = 0;
   private _ended = false;
-  constructor(private readonly _limit: number) {
+  constructor(private _limit: number) {
     super();
   }
+
+  /** A limit at or under what already passed ends the stream now, as the next chunk would. */
+  protected override _update(a: Record<string, number>): void {
+    this._limit = a.bytes;
+    if (!this._ended && this._passed >= this._limit && this._passed > 0) this._end();
+  }
+
+  private _end(): void {
+    this._ended = true;
+    this.push(null);
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this._ended) return cb();
     if (this._removed) return cb(null, chunk);
-    const part = chunk.subarray(0, this._limit - this._passed);
+    const part = chunk.subarray(0, Math.max(0, this._limit - this._passed));
     this._passed += part.length;
     if (part.length) this.push(part);
-    if (this._passed >= this._limit) {
-      this._ended = true;
-      this.push(null);
-    }
+    if (this._passed >= this._limit) this._end();
     cb();
   }
 }
@@ -270,10 +302,24 @@ class Timeout extends ToxicTransform {
   private _heldChunk: { chunk: Buffer; cb: TransformCallback } | undefined;
   private _flushCb: TransformCallback | undefined;
 
-  constructor(timeout: number, link: LinkControl) {
+  constructor(
+    timeout: number,
+    private readonly _link: LinkControl,
+  ) {
     super();
-    if (timeout > 0) this._later(timeout, () => link.close());
+    this._arm(timeout);
   }
+
+  private _arm(timeout: number): void {
+    if (timeout > 0) this._later(timeout, () => this._link.close());
+  }
+
+  /** The new timeout counts from the update (Toxiproxy starts the updated toxic anew); what it holds stays held. */
+  protected override _update(a: Record<string, number>): void {
+    this._clearTimers();
+    this._arm(a.timeout);
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this._removed) return cb(null, chunk);
     this._heldChunk = { chunk, cb };
@@ -295,10 +341,20 @@ class Timeout extends ToxicTransform {
 
 /** After `timeout` ms (0 = at once) resets the connection with a TCP RST. */
 class ResetPeer extends ToxicTransform {
-  constructor(timeout: number, link: LinkControl) {
+  constructor(
+    timeout: number,
+    private readonly _link: LinkControl,
+  ) {
     super();
-    this._later(timeout, () => link.reset());
+    this._later(timeout, () => this._link.reset());
   }
+
+  /** The new timeout counts from the update, as Timeout's. */
+  protected override _update(a: Record<string, number>): void {
+    this._clearTimers();
+    this._later(a.timeout, () => this._link.reset());
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     cb(null, chunk);
   }
@@ -308,9 +364,15 @@ class ResetPeer extends ToxicTransform {
 class SlowClose extends ToxicTransform {
   private _flushCb: TransformCallback | undefined;
 
-  constructor(private readonly _delay: number) {
+  constructor(private _delay: number) {
     super();
   }
+
+  /** A close already waiting keeps its time. */
+  protected override _update(a: Record<string, number>): void {
+    this._delay = a.delay;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     cb(null, chunk);
   }
