@@ -237,6 +237,22 @@ test('the Faults view lists a real API\'s proxies and toxics; remove and down/up
   ]);
   assert.equal(fake.contextKeys.get('chaosTesting.faultsState'), 'ok');
 
+  // Change Toxic…: prefilled with what it has; a bad value is refused as typed; what is left out stays.
+  fake.answers.input.push('latency=500 toxicity=0.5');
+  await fake.run('chaosTesting.faults.changeToxic', toxics[0]);
+  assert.equal(fake.inputBoxes.at(-1)?.value, 'latency=200 jitter=50 toxicity=1');
+  const validate = fake.inputValidations.at(-1)!;
+  assert.equal(validate('latency=-1'), "toxic 'slow': latency must be a number of milliseconds ≥ 0");
+  assert.equal(validate('rate=5'), "toxic 'slow': latency has no attribute 'rate'; it takes: latency, jitter");
+  assert.equal(validate('toxicity='), "toxic 'slow': toxicity must be a number from 0 to 1");
+  assert.equal(validate('jitter=0'), undefined);
+  const changed = ((await callFaultApi(address, 'GET', '/proxies/redis/toxics/slow')) as { attributes: unknown; toxicity: number });
+  assert.deepEqual([changed.attributes, changed.toxicity], [{ latency: 500, jitter: 50 }, 0.5]);
+  assert.match(String(tree.getTreeItem((await tree.getChildren((await tree.getChildren())[0]))[0]).description), /50% · latency=500 ms · jitter=50 ms/);
+  fake.answers.input.push(undefined); // dismissed: nothing changes
+  await fake.run('chaosTesting.faults.changeToxic', toxics[0]);
+  assert.equal(((await callFaultApi(address, 'GET', '/proxies/redis/toxics/slow')) as { toxicity: number }).toxicity, 0.5);
+
   let fired = 0;
   tree.onDidChangeTreeData(() => fired++);
   await fake.run('chaosTesting.faults.removeToxic', toxics[0]);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExperimentResult } from '../../core/chaos/types';
+import { attributesFromPairs, splitPairs, updateToxic, type Toxic } from '../../core/faults/toxics';
 import { DisposableBase } from '../disposable';
 import { faultsApi } from '../settings';
 import type { VSCode, vscodeTypes } from '../types';
@@ -62,6 +63,7 @@ export class ChaosFeatures extends DisposableBase {
     _command('chaosTesting.showExperimentResults', (uri?: vscodeTypes.Uri) => this.showResultsFile(uri));
     _command('chaosTesting.faults.refresh', () => this.faults.refresh());
     _command('chaosTesting.faults.removeToxic', (node?: FaultNode) => this._removeToxic(node));
+    _command('chaosTesting.faults.changeToxic', (node?: FaultNode) => this._changeToxic(node));
     _command('chaosTesting.faults.proxyDown', (node?: FaultNode) => this._setEnabled(node, false));
     _command('chaosTesting.faults.proxyUp', (node?: FaultNode) => this._setEnabled(node, true));
   }
@@ -112,10 +114,48 @@ export class ChaosFeatures extends DisposableBase {
     await this.faults.removeToxic(node.proxy, node.toxic.name);
   }
 
+  /**
+   * Change Toxic…: its attributes and toxicity as KEY=VALUE pairs, prefilled, checked as typed with the API's own
+   * rules. Connections already open through a TCP proxy take the new attributes.
+   */
+  private async _changeToxic(node?: FaultNode): Promise<void> {
+    if (node?.kind !== 'toxic') return;
+    const { toxic } = node;
+    const current = [...Object.entries(toxic.attributes).map(([k, v]) => `${k}=${v}`), `toxicity=${toxic.toxicity}`].join(' ');
+    const problem = (text: string): string | undefined => {
+      try {
+        toxicChange(toxic, text);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const text = await this._vscode.window.showInputBox({
+      title: `Change toxic '${toxic.name}' (${toxic.type}, ${toxic.stream})`,
+      prompt: 'KEY=VALUE pairs, e.g. latency=500 toxicity=0.5; what is left out stays. Open connections take the new attributes.',
+      value: current,
+      validateInput: problem,
+    });
+    if (text === undefined) return;
+    await this.faults.updateToxic(node.proxy, toxic.name, toxicChange(toxic, text));
+  }
+
   private async _setEnabled(node: FaultNode | undefined, enabled: boolean): Promise<void> {
     if (node?.kind !== 'proxy') return;
     await this.faults.setEnabled(node.proxy.name, enabled);
   }
+}
+
+/** The update body for "latency=500 toxicity=0.5" on `toxic`, checked with the API's rules (throws one line). */
+export function toxicChange(toxic: Toxic, text: string): { attributes: Record<string, number | string>; toxicity?: number } {
+  const pairs = splitPairs(text);
+  const odds = pairs.filter((p) => p.startsWith('toxicity='));
+  const attributes = attributesFromPairs(toxic.type, pairs.filter((p) => !p.startsWith('toxicity=')), (pair) => `'${pair}'`);
+  const given = odds.at(-1)?.slice('toxicity='.length);
+  // Number('') is 0: an empty toxicity would silently turn the toxic off.
+  const body = given === undefined ? { attributes } : { attributes, toxicity: given.trim() === '' ? NaN : Number(given) };
+  updateToxic(toxic, body);
+  return body;
 }
 
 /** An ExperimentResult file (from `chaos run`), checked enough to render; a one-line error otherwise. */

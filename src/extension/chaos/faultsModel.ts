@@ -68,6 +68,12 @@ export class FaultsModel {
     await this.refresh();
   }
 
+  /** Changes a toxic in place (Toxiproxy's update): `body` is {attributes, toxicity?}. */
+  async updateToxic(proxy: string, toxic: string, body: unknown): Promise<void> {
+    await this._call(this._api(), 'POST', `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(toxic)}`, body);
+    await this.refresh();
+  }
+
   /** Enabled = up; disabled = down (a partition: new connections refused, live ones cut). */
   async setEnabled(proxy: string, enabled: boolean): Promise<void> {
     await this._call(this._api(), 'POST', `/proxies/${encodeURIComponent(proxy)}`, { enabled });
