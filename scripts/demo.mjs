@@ -151,6 +151,8 @@ async function faultDemo(target) {
     console.log(`  GET /api/users/1 through the proxy: ${(await timed()).toFixed(1)} ms`);
     run(['fault', 'add', 'slow', '--proxy', 'api', '--type', 'latency', '--attr', 'latency=150', '--api', api]);
     console.log(`  GET /api/users/1 with the fault:     ${(await timed()).toFixed(1)} ms`);
+    run(['fault', 'update', 'slow', '--proxy', 'api', '--attr', 'latency=300', '--api', api]);
+    console.log(`  ... changed in place to 300 ms:      ${(await timed()).toFixed(1)} ms`);
     run(['fault', 'reset', '--api', api]);
     console.log(`  GET /api/users/1 after reset:        ${(await timed()).toFixed(1)} ms`);
   } finally {
