@@ -72,10 +72,12 @@ test('padding, CONTINUATION, compressed messages, trailers-only errors and RST_S
 });
 
 /** A server that holds each call until `release()`, then answers it with status 0 and one message. */
-async function holdingServer(t: TestContext): Promise<{ port: number; opened(): number; release(): void }> {
+/** `maxSessionMemory` (MB, Node's default 10): more lets a client hold that much of open calls' data on it. */
+async function holdingServer(t: TestContext, maxSessionMemory = 10): Promise<{ port: number; opened(): number; received(): number; release(): void }> {
   const held: (() => void)[] = [];
   let released = false;
-  const server = http2.createServer();
+  let received = 0;
+  const server = http2.createServer({ maxSessionMemory });
   server.on('stream', (stream) => {
     stream.on('error', () => undefined);
     const answer = (): void => {
@@ -84,7 +86,7 @@ async function holdingServer(t: TestContext): Promise<{ port: number; opened(): 
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       stream.end(grpcMessage(Buffer.from('slow')));
     };
-    stream.resume();
+    stream.on('data', (d: Buffer) => (received += d.length));
     if (released) answer();
     else held.push(answer);
   });
@@ -93,6 +95,7 @@ async function holdingServer(t: TestContext): Promise<{ port: number; opened(): 
   return {
     port: (server.address() as AddressInfo).port,
     opened: () => held.length,
+    received: () => received,
     release() {
       released = true;
       for (const answer of held.splice(0)) answer();
@@ -123,6 +126,34 @@ test('300 calls open at once on one connection are all recorded', async (t) => {
   const calls = await relay.waitForCalls(300);
   assert.equal(calls.length, 300);
   assert.ok(calls.every((c) => c.statement === '/review.T/Slow' && c.status === 0 && c.error === null));
+});
+
+test('open calls keep at most 8 MB of messages between them: past it a message is counted, not kept, and a recorded call gives its share back', async (t) => {
+  const server = await holdingServer(t, 64);
+  const relay = await startWireRelay(t, definition, { port: server.port });
+  const session = http2.connect(`http://127.0.0.1:${relay.port}`, { maxSessionMemory: 64 });
+  t.after(() => session.destroy());
+  const call = (i: number): Promise<number> =>
+    new Promise((resolve) => {
+      const req = session.request({ ':method': 'POST', ':path': `/review.T/Big${i}`, 'content-type': 'application/grpc', te: 'trailers' });
+      req.on('trailers', (h) => resolve(Number(h['grpc-status']))).on('error', () => resolve(-1));
+      req.resume();
+      req.end(grpcMessage(Buffer.alloc(60_000, i % 256)));
+    });
+  const open = Array.from({ length: 200 }, (_, i) => call(i));
+  for (let i = 0; i < 1000 && server.received() < 200 * 60_005; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(server.opened(), 200);
+  assert.equal(server.received(), 200 * 60_005, 'all 200 calls open at once, their 12 MB of messages through the proxy');
+  server.release();
+  assert.deepEqual(new Set(await Promise.all(open)), new Set([0]));
+  const calls = await relay.waitForCalls(200);
+  const notKept = calls.filter((c) => (c.request as Row).notKept === 1).length;
+  assert.equal(notKept, 200 - Math.floor((8 * 1024 * 1024) / 60_000), 'the calls past 8 MB kept nothing');
+  assert.ok(calls.every((c) => (c.request as Row).messages === 1 && String((c.request as Row).sizes) === '60000'), 'every message is still counted and sized');
+  // Recorded, those calls gave their share back: the next one keeps its message again.
+  assert.equal(await call(999), 0);
+  const [last] = (await relay.waitForCalls(201)).slice(200);
+  assert.equal((last.request as Row).notKept, undefined);
 });
 
 test("the client's GOAWAY (a graceful close) leaves its open call to finish, recorded with its status", async (t) => {

@@ -7,10 +7,13 @@
 import type { WireCall, WireParser, WireParserContext } from '../types';
 import { FLAG, FRAME, H2FrameSplitter, type H2Frame } from './h2frames';
 import { HeaderBlockDecoder, type HeaderList } from './hpack';
-import { GrpcMessageReader } from './messages';
+import { GrpcMessageReader, KeptBudget } from './messages';
 import { buildCall, type GrpcStream } from './summary';
 
-/** Open calls followed per connection (each keeps at most its header block and 64 KB of messages per direction). */
+/**
+ * Open calls followed per connection (each keeps at most its header block and 64 KB of messages per direction, and
+ * all of them together at most CONNECTION_KEPT_BYTES of messages).
+ */
 const MAX_STREAMS = 1_000;
 const MAX_HEADER_BLOCK = 256 * 1024;
 
@@ -36,6 +39,7 @@ export class GrpcConnection implements WireParser {
   private readonly pending: Record<Side, PendingBlock | null> = { client: null, server: null };
   private stopped = false;
   private sniffed = false;
+  private readonly kept = new KeptBudget();
 
   constructor(private readonly context: WireParserContext) {
     this.splitters = {
@@ -176,7 +180,7 @@ export class GrpcConnection implements WireParser {
     if (this.streams.size >= MAX_STREAMS) return this.noteDropped(block, path, headers);
     this.streams.set(block.streamId, {
       id: block.streamId, startedAt: block.startedAt, ttfbAt: null, path, requestHeaders: headers, responseHeaders: null, trailers: null,
-      requestMessages: new GrpcMessageReader(), responseMessages: new GrpcMessageReader(),
+      requestMessages: new GrpcMessageReader(this.kept), responseMessages: new GrpcMessageReader(this.kept),
     });
   }
 
@@ -211,6 +215,8 @@ export class GrpcConnection implements WireParser {
   private finish(stream: GrpcStream, error: string | null): void {
     this.streams.delete(stream.id);
     const call: WireCall = buildCall(stream, error, this.context.now(), this.context.options);
+    stream.requestMessages.release();
+    stream.responseMessages.release();
     this.context.emit(call);
   }
 }

@@ -25,8 +25,8 @@ const MAX_STATEMENT = 1000;
 const TRAILER_FIELDS = ['grpc-status', 'grpc-message'];
 
 function messages(reader: GrpcMessageReader): Record<string, unknown> {
-  const { messages: count, sizes, compressed } = reader.summary;
-  return { messages: count, sizes, ...(compressed ? { compressed } : {}), ...(reader.lost ? { incomplete: true } : {}) };
+  const { messages: count, sizes, compressed, notKept } = reader.summary;
+  return { messages: count, sizes, ...(compressed ? { compressed } : {}), ...(notKept ? { notKept } : {}), ...(reader.lost ? { incomplete: true } : {}) };
 }
 
 function protoFiles(options: Record<string, unknown> | undefined): string[] | null {
