@@ -73,6 +73,13 @@ const CASES: Case[] = [
     answer: ({ target, body }) => onlyAt('/api/note/100%', target, () => json(JSON.stringify({ text: body.toString('utf8') }))),
   },
   {
+    why: 'a PATCH to a path clients re-quote goes as recorded, with its JSON body, in every language (§25)',
+    method: 'PATCH',
+    target: '/api/discount/25%',
+    request: { contentType: 'application/json', body: Buffer.from('{"off":25}'), base64: false },
+    answer: ({ target, body }) => onlyAt('/api/discount/25%', target, () => json(JSON.stringify({ patched: JSON.parse(body.toString() || 'null') as unknown }))),
+  },
+  {
     why: 'escaped UTF-8 and an escaped space in a path stay escaped, as captured (§25)',
     method: 'GET',
     target: '/api/caf%C3%A9/x%20y',
