@@ -53,7 +53,7 @@ async function startProxy(target, output = db) {
   return { url, stop: () => (proc.kill('SIGINT'), exited) };
 }
 
-/** A short scripted session against the sample API: CRUD on users, login, authorised orders, errors. */
+/** A short scripted session against the sample API: CRUD on users, login, authorised orders, a text body, errors. */
 async function driveTraffic(base) {
   const call = async (method, path, body, headers = {}) => {
     const res = await fetch(base + path, {
@@ -63,9 +63,10 @@ async function driveTraffic(base) {
     });
     const text = await res.text();
     console.log(`  ${method.padEnd(6)} ${path.padEnd(22)} → ${res.status}`);
-    return text ? JSON.parse(text) : undefined;
+    return text && res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
   };
   await call('GET', '/health');
+  await call('GET', '/api/version');
   await call('GET', '/api/users');
   await call('GET', '/api/users/1');
   const user = await call('POST', '/api/users', { name: 'Barbara Liskov', email: 'barbara@example.com' });
@@ -152,7 +153,7 @@ async function faultDemo(target) {
     run(['fault', 'add', 'slow', '--proxy', 'api', '--type', 'latency', '--attr', 'latency=150', '--api', api]);
     console.log(`  GET /api/users/1 with the fault:     ${(await timed()).toFixed(1)} ms`);
     run(['fault', 'update', 'slow', '--proxy', 'api', '--attr', 'latency=300', '--api', api]);
-    console.log(`  ... changed in place to 300 ms:      ${(await timed()).toFixed(1)} ms`);
+    console.log(`  GET /api/users/1, changed to 300 ms: ${(await timed()).toFixed(1)} ms`);
     run(['fault', 'reset', '--api', api]);
     console.log(`  GET /api/users/1 after reset:        ${(await timed()).toFixed(1)} ms`);
   } finally {

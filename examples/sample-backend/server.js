@@ -1,5 +1,5 @@
 // A small REST API to capture and test against: users and orders with JSON bodies, an id route, POST/PUT/DELETE,
-// a bearer-token login, an error route and a health check. Node built-ins only.
+// a bearer-token login, an error route, a plain-text version and a health check. Node built-ins only.
 //   node examples/sample-backend/server.js [port]      (default 9000, 127.0.0.1)
 'use strict';
 const http = require('node:http');
@@ -53,6 +53,11 @@ function createSampleBackend() {
         return send(res, 200, { token, expiresIn: 3600 });
       }
       if (url.pathname === '/api/error') return send(res, 500, { error: 'something broke', traceId: randomUUID() });
+      if (url.pathname === '/api/version' && req.method === 'GET') {
+        // Plain text, not JSON: generated tests assert a small stable text body whole.
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-request-id': randomUUID() });
+        return res.end('sample-backend 1.0.0\n');
+      }
       if (parts[0] === 'api' && parts[1] === 'users') {
         if (parts.length === 2 && req.method === 'GET') {
           const limit = Number(url.searchParams.get('limit') || 100);
