@@ -34,7 +34,7 @@ export class HttpFaultTarget implements FaultTarget {
 
   /** Requests already under way keep the toxic as it was; the next ones draw the new one. */
   updateToxic(name: string, input: unknown): Toxic | undefined {
-    const changed = this._proxy.faults.update(name, input);
+    const changed = this._proxy.faults.update(name, input, this.name);
     return changed && copyToxic(changed.after.toxic);
   }
 

@@ -225,7 +225,7 @@ export class TcpProxy extends EventEmitter implements FaultTarget {
    * it opened; a new toxicity applies to connections opened afterwards.
    */
   updateToxic(name: string, input: unknown): Toxic | undefined {
-    const changed = this._toxics.update(name, input);
+    const changed = this._toxics.update(name, input, this.name);
     if (!changed) return undefined;
     for (const c of this._connections) c.toxicUpdated(changed.before.toxic, changed.after.toxic);
     return copyToxic(changed.after.toxic);

@@ -20,9 +20,7 @@ export class ToxicList {
 
   /** Validates and adds a toxic; a duplicate name, or an HTTP-only toxic on a TCP proxy, is an InputError. */
   add(input: unknown, proxyName: string): Toxic {
-    const toxic = parseToxic(input);
-    if (this._kind === 'tcp' && isHttpToxic(toxic.type)) throw new InputError(`toxic '${toxic.name}': ${toxic.type} needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
-    if (this._kind === 'tcp' && toxic.match) throw new InputError(`toxic '${toxic.name}': match (method, path) needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
+    const toxic = this._fits(parseToxic(input), proxyName);
     if (this.entries.some((e) => e.toxic.name === toxic.name)) throw new NameInUseError(`toxic '${toxic.name}' already exists on proxy '${proxyName}'`);
     this.entries = [...this.entries, { toxic, matches: compileMatch(toxic) }];
     return copyToxic(toxic);
@@ -32,14 +30,21 @@ export class ToxicList {
    * Changes a toxic in its place in the chain (see updateToxic); returns the entry it replaced and the new one, or
    * undefined when there is no toxic of that name. A bad update is an InputError and changes nothing.
    */
-  update(name: string, input: unknown): { before: ToxicEntry; after: ToxicEntry } | undefined {
+  update(name: string, input: unknown, proxyName: string): { before: ToxicEntry; after: ToxicEntry } | undefined {
     const i = this.entries.findIndex((e) => e.toxic.name === name);
     if (i < 0) return undefined;
     const before = this.entries[i];
-    const toxic = updateToxic(before.toxic, input);
+    const toxic = this._fits(updateToxic(before.toxic, input), proxyName);
     const after = { toxic, matches: compileMatch(toxic) };
     this.entries = this.entries.map((e, j) => (j === i ? after : e));
     return { before, after };
+  }
+
+  /** A TCP proxy has no requests to match and no HTTP to understand: an HTTP toxic or a match is refused there. */
+  private _fits(toxic: Toxic, proxyName: string): Toxic {
+    if (this._kind === 'tcp' && isHttpToxic(toxic.type)) throw new InputError(`toxic '${toxic.name}': ${toxic.type} needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
+    if (this._kind === 'tcp' && toxic.match) throw new InputError(`toxic '${toxic.name}': match (method, path) needs an HTTP proxy; proxy '${proxyName}' is a TCP proxy`);
+    return toxic;
   }
 
   remove(name: string): boolean {
