@@ -46,6 +46,20 @@ test('while it pays, turns nap only when nothing was read since the last one, an
   assert.equal(naps.length, 2, 'no turns once the run stops sending');
 });
 
+test('a stalled target: after 16 empty turns in a row the turns stop, and the next response starts them again', async () => {
+  const src = source(50);
+  const naps: number[] = [];
+  const turns = new Turns(src, (us) => naps.push(us));
+  respond(turns, 5000, 640);
+  for (let i = 0; i < 40; i++) await nextTurn();
+  assert.equal(naps.length, 16, 'sixteen naps (a whole service time), then none');
+  turns.responded(640);
+  for (let i = 0; i < 3; i++) await nextTurn();
+  assert.ok(naps.length > 16, 'a response re-arms the turns');
+  src.sending = false;
+  await nextTurn();
+});
+
 test('with few requests in flight no turn is armed: the loop blocks on the sockets', async () => {
   const naps: number[] = [];
   const turns = new Turns(source(4), (us) => naps.push(us));

@@ -10,7 +10,8 @@
  * the target has to wake it. A response can then wait up to one nap before it is read, and that wait is in its
  * latency, so a nap is a sixteenth of the recent service time (at most `MAX_NAP_US`): it inflates a latency by a
  * few percent at most. With few requests in flight, or a short round trip, responses come too seldom for turns to
- * pay and the loop blocks on the sockets as usual.
+ * pay and the loop blocks on the sockets as usual; so it does while the target stalls (turns that keep finding
+ * nothing stop until the next response).
  */
 
 /** The nap as a share of the recent service time: a response read late by a whole nap is late by this share. */
@@ -20,6 +21,11 @@ const MIN_IN_FLIGHT = 1 / NAP_SHARE;
 const MAX_NAP_US = 100;
 /** Below this a nap costs more than it saves (a futex call) and the loop blocks instead. */
 const MIN_NAP_US = 10;
+/**
+ * Empty turns in a row after which turns stop until the next response: with naps of a sixteenth of the service
+ * time, that is a whole service time without one response (a stalled target), when spinning would only burn CPU.
+ */
+const MAX_EMPTY_TURNS = 1 / NAP_SHARE;
 /** How fast the recent service time follows new responses (an exponential average over ~256 of them). */
 const SMOOTHING = 1 / 256;
 
@@ -41,6 +47,7 @@ export interface TurnsSource {
 export class Turns {
   private _armed = false;
   private _lastBytes = -1;
+  private _emptyTurns = 0;
   private _serviceUs = 0;
   private readonly _turn = (): void => this._run();
 
@@ -76,7 +83,11 @@ export class Turns {
     const s = this._source;
     const nap = this.napUs(s.inFlight);
     if (!s.sending || nap === 0) return; // back to blocking on the sockets until a response re-arms
-    if (s.bytesRead === this._lastBytes) this._nap(nap);
+    if (s.bytesRead !== this._lastBytes) this._emptyTurns = 0;
+    else if (++this._emptyTurns > MAX_EMPTY_TURNS) {
+      this._emptyTurns = 0;
+      return; // the target stalls: block on the sockets until a response re-arms
+    } else this._nap(nap);
     this._lastBytes = s.bytesRead;
     this._arm();
   }
