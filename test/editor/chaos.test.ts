@@ -17,7 +17,7 @@ import { sampleResult } from '../helpers/experimentResult';
 import { EDITOR_TEST_TIMEOUT, requireEditor, withEditor } from './harness';
 import { until } from './ui';
 
-test('the Faults view lists a toxic added through the fault API; its remove action removes it from the API', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
+test('the Faults view lists a toxic added through the fault API; its change and remove actions act on the API', { timeout: EDITOR_TEST_TIMEOUT }, async (t) => {
   if (!requireEditor(t)) return;
   const api = new FaultApi();
   const { port } = await api.listen({ host: '127.0.0.1', port: 0 });
@@ -38,6 +38,17 @@ test('the Faults view lists a toxic added through the fault API; its remove acti
     await callFaultApi(address, 'POST', '/proxies/redis/toxics', { name: 'cut', type: 'reset_peer', stream: 'upstream', toxicity: 0.5 });
     await ed.treeItem(/cut\s*reset_peer/);
     await ed.screenshot('faults-view');
+
+    // Change Toxic…: the input box holds what the toxic has; the new latency reaches the API and the view.
+    await toxic.hover();
+    await toxic.locator('.action-label[aria-label="Change Toxic…"]').click();
+    await ed.answer('latency=400 jitter=0 toxicity=1');
+    await until(async () => {
+      const slow = (await callFaultApi(address, 'GET', '/proxies/redis/toxics/slow')) as { attributes: { latency: number } };
+      return slow.attributes.latency === 400;
+    }, 'the API to have the new latency');
+    await ed.treeItem(/slow\s*latency · downstream · 100% · latency=400 ms/);
+    await ed.screenshot('faults-view-changed');
 
     await toxic.hover();
     await toxic.locator('.action-label[aria-label="Remove Toxic"]').click();
