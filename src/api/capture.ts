@@ -218,6 +218,8 @@ async function startListeners(o: CaptureStartOptions, protocol: CaptureProtocol,
   } else {
     if (!o.target) throw new UsageError(`Capture.start({ protocol: '${protocol}' }) needs a target HOST:PORT (the server), e.g. 127.0.0.1:6379`);
     if (o.proto?.length && protocol !== 'grpc') throw new UsageError("Capture.start proto is for protocol: 'grpc' (the .proto files of its services)");
+    const httpOnly = (['include', 'exclude', 'upstreamTimeoutMs', 'insecure', 'caFile'] as const).filter((k) => (Array.isArray(o[k]) ? (o[k] as string[]).length > 0 : o[k] !== undefined && o[k] !== false));
+    if (httpOnly.length) throw new UsageError(`Capture.start ${httpOnly[0]} is for HTTP listeners (paths, an HTTPS target); a ${protocol} listener has none`);
     const options = o.proto?.length ? { protoFiles: o.proto.map((f) => path.resolve(f)) } : undefined;
     listeners = asUsage(() => resolveListeners([{ protocol: protocol as 'redis', host, port: o.port ?? 0, target: o.target!, name: o.name, ...(options ? { options } : {}) }], () => `observe --protocol ${protocol}`));
   }

@@ -58,6 +58,10 @@ test('usage errors exit 2 with one line naming the mistake', { timeout: 120_000 
     [['fault', 'list', '--api', '192.0.2.1:8474'], ['192.0.2.1:8474', 'not loopback']],
     [['fault', 'list', '--api', 'nonsense'], ['nonsense', 'HOST:PORT']],
     [['observe', '--target', target, '--proto', path.join(dir, 'svc.proto'), '--output', db], ['--proto', 'grpc']],
+    // A wire listener has no paths and no HTTPS target: flags for those are refused, not dropped.
+    [['observe', '--protocol', 'redis', '--target', '127.0.0.1:9', '--port', '0', '--exclude', '/health', '--output', db], ['--exclude', 'redis listener']],
+    [['observe', '--protocol', 'postgres', '--target', '127.0.0.1:9', '--port', '0', '--insecure', '--output', db], ['--insecure', 'postgres listener']],
+    [['observe', '--protocol', 'kafka', '--target', '127.0.0.1:9', '--port', '0', '--upstream-timeout', '500', '--output', db], ['--upstream-timeout', 'kafka listener']],
     [['observe', '--protocol', 'grpc', '--target', '127.0.0.1:9', '--port', '0', '--proto', path.join(dir, 'missing.proto'), '--output', db], ['missing.proto', 'no such file']],
     [['observe', '--protocol', 'grpc', '--target', '127.0.0.1:9', '--port', '0', '--proto', FIXTURE, '--output', db], ['sample.har', 'define no service']],
   ];

@@ -212,6 +212,9 @@ async function runWire(flags: ParsedCommand['flags'], io: CliIO): Promise<number
     const port = intFlag(flags, 'port', 0, 65535)!;
     const protoFiles = listFlag(flags, 'proto');
     if (protoFiles.length && protocol !== 'grpc') throw new UsageError('--proto is for --protocol grpc (the .proto files of its services)');
+    // A wire listener has no paths to filter and no HTTPS target to trust: these would be dropped without a word.
+    const httpOnly = [...(['include', 'exclude'] as const).filter((f) => listFlag(flags, f).length), ...(['upstream-timeout', 'insecure', 'ca'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false)];
+    if (protocol !== 'http' && httpOnly.length) throw new UsageError(`--${httpOnly[0]} is for http listeners (paths, an HTTPS target); a ${protocol} listener has none`);
     listeners = { protocol: protocol as CaptureProtocol, target: String(flags.target), port, name: flags.name === undefined ? undefined : String(flags.name), proto: protoFiles };
   }
   const api = flags.api === undefined ? undefined : usage(() => parseHostPort(String(flags.api), '--api', true));
