@@ -117,6 +117,10 @@ test('bad input: one line on stderr and exit 2, nothing sent', async (t) => {
     [['load', '--spec', spec], [`${spec}:2:11: duration: "soon" is not a duration`]],
     [['load', '--duration', '1s'], ['load needs --target URL']],
     [['load', 'compare', '1'], ["'load compare' needs two runs"]],
+    // A flag the action has no use for is named, not dropped.
+    [['load', 'compare', '1', '2', '--rate', '5'], ["--rate is not for 'load compare'", '--input and --json']],
+    [['load', 'export', '--to', 'k6', '-t', server.url, '--mix', 'target', '--pid', '5'], ["--pid is not for 'load export'"]],
+    [['load', '-t', server.url, '--mix', 'target', '--output', 'x.js'], ["--output is not for 'load run'"]],
     [['load', '-t', server.url, '--bogus'], ['unknown flag --bogus']],
     [['load', '-t', server.url, '--mix', 'target', '--profile', 'ramp-up', '--from', '10', '--to', '5'], ['the start (from) 10 is above the target (to) 5']],
     [['load', '-t', server.url, '--mix', 'target', '--pid', '4194000'], ['no process 4194000']],

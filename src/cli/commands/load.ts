@@ -72,6 +72,7 @@ export const loadCommand: Command = {
   async run({ flags, positionals }: ParsedCommand, io: CliIO): Promise<number> {
     const action = (positionals[0] ?? 'run') as (typeof ACTIONS)[number];
     if (!ACTIONS.includes(action)) throw new UsageError(`unknown load action '${positionals[0]}'; use one of: ${ACTIONS.join(', ')}`);
+    refuseUnusedFlags(action, flags);
     if (action === 'compare') return compare(positionals, flags, io);
     if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' for 'load ${action}'`);
     const { test, plan: planned, input } = await asUsage(() => plan(flags, action === 'export'));
@@ -79,6 +80,22 @@ export const loadCommand: Command = {
     return run(test, planned, input.input ?? DEFAULT_DATABASE, flags, io);
   },
 };
+
+/** The flags each action has no use for (a flag with a default cannot be told given, so --dir is not among them). */
+const UNUSED: Record<(typeof ACTIONS)[number], { flags: readonly string[]; why: string }> = {
+  run: { flags: ['output'], why: "--output is where 'load export' writes its script" },
+  export: { flags: ['pid', 'events', 'json'], why: "'load export' writes a k6 script and runs nothing" },
+  compare: {
+    flags: ['target', 'spec', 'profile', 'from', 'to', 'duration', 'rate', 'connections', 'mix', 'read-write', 'slo', 'session', 'step-every', 'max-requests', 'timeout', 'pid', 'allow-remote', 'insecure', 'output', 'events'],
+    why: "'load compare' compares two stored runs; it takes --input and --json",
+  },
+};
+
+/** A flag the action would drop without a word is a usage error instead (exit 2), naming it. */
+function refuseUnusedFlags(action: (typeof ACTIONS)[number], flags: FlagValues): void {
+  const given = UNUSED[action].flags.find((f) => flags[f] !== undefined && flags[f] !== false && !(Array.isArray(flags[f]) && !flags[f].length));
+  if (given) throw new UsageError(`--${given} is not for 'load ${action}': ${UNUSED[action].why}`);
+}
 
 /** Bad input found before anything was sent is a usage error (exit 2), whichever module noticed it. */
 async function asUsage<T>(f: () => Promise<T>): Promise<T> {
